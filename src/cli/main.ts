@@ -1,0 +1,111 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { toolInfo } from '../core/tool-info.js';
+import { ExitCode } from '../core/user-error.js';
+import { describeError } from './print-error.js';
+import { processContext } from './process-context.js';
+
+/**
+ * The command line of contract §1. Each action is loaded lazily so that `--help`, `validate`
+ * and a no-op build do not pay for modules they never use (dockerode, json-e, k8s schemas).
+ */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function waitSeconds(value: string | boolean): number {
+  if (value === true) return 300;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of seconds > 0');
+  return n;
+}
+
+const program = new Command()
+  .name('taskcluster-installer')
+  .description('Build a cluster spec into a digest-pinned release, and deploy a release to Kubernetes.')
+  .version(toolInfo.version, '--version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+  });
+
+program
+  .command('build')
+  .description('build the services of <spec> and write <release.json>')
+  .argument('<spec>', 'cluster spec: a directory with build.yml and deploy.yml, or a JSON file')
+  .argument('<release.json>', 'the release file to write')
+  .option('--push', 'push built images; the release pins each image by digest')
+  .option('--base-dir <dir>', 'work directory for clones, caches and logs')
+  .option('--no-cache', 'destroy cached state and Docker layer cache for these builds; rebuild everything')
+  .option('--build-config <file>', 'build config file (repeatable, deep-merged in order)', collect)
+  .option('--target-service <name>', 'build only this service (repeatable)', collect)
+  .option('--concurrency <n>', 'most image builds at once (default: number of CPUs)', positiveInt)
+  .option('--dry-run', 'print what would be built, pulled or skipped, and why; change nothing')
+  .addOption(new Option('--log-format <format>', 'progress display').choices(['tty', 'plain', 'json']))
+  .action(async (spec: string, release: string, opts: Record<string, unknown>) => {
+    const { buildCommand } = await import('./commands/build.js');
+    await buildCommand(processContext, spec, release, opts);
+  });
+
+program
+  .command('deploy')
+  .description('render <release.json | spec> into one Kubernetes resource file per resource in <output-dir>')
+  .argument('<release>', 'a release written by build, or a spec')
+  .argument('<output-dir>', 'directory to write (replaced as a whole)')
+  .option(
+    '--deploy-config <file>',
+    'deploy config file, becomes cfg (repeatable, deep-merged in order)',
+    collect,
+  )
+  .option(
+    '--infra-info <file>',
+    'infrastructure information (JSON or `terraform output -json`), becomes infra',
+  )
+  .option('--no-validate', 'skip schema validation of the rendered resources')
+  .option('--apply', 'run kubectl apply -f <output-dir> after writing')
+  .option('--kubectl <path>', 'kubectl binary for --apply', 'kubectl')
+  .option('--context <name>', 'kubeconfig context for --apply')
+  .option('--wait [seconds]', 'with --apply: wait for workloads to roll out (default 300 s)', waitSeconds)
+  .addOption(new Option('--log-format <format>', 'progress display').choices(['tty', 'plain', 'json']))
+  .action(async (release: string, outDir: string, opts: Record<string, unknown>) => {
+    const { deployCommand } = await import('./commands/deploy.js');
+    await deployCommand(processContext, release, outDir, opts);
+  });
+
+program
+  .command('validate')
+  .description('check a spec and its config, and render its deploy template with placeholder build results')
+  .argument('<spec>', 'cluster spec: a directory with build.yml and deploy.yml, or a JSON file')
+  .option('--build-config <file>', 'build config file (repeatable)', collect)
+  .option('--deploy-config <file>', 'deploy config file (repeatable)', collect)
+  .option('--infra-info <file>', 'infrastructure information')
+  .addOption(new Option('--log-format <format>', 'progress display').choices(['tty', 'plain', 'json']))
+  .action(async (spec: string, opts: Record<string, unknown>) => {
+    const { validateCommand } = await import('./commands/validate.js');
+    await validateCommand(processContext, spec, opts);
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+    process.exitCode = ExitCode.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; every other commander error is usage.
+      process.exitCode = e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    const { text, exitCode } = describeError(e, processContext.redactor.redact.bind(processContext.redactor));
+    process.stderr.write(text + '\n');
+    process.exitCode = exitCode;
+  }
+}
+
+await main();

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** A unique sibling name for `target`, so a rename onto `target` stays on one file system. */
+export function tempSiblingPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Writes `data` to `file` so that readers see either the old content or the new, never a part:
+ * write a temporary sibling, fsync it, rename it over the target.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = tempSiblingPath(file);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Replaces directory `target` by a directory that `fill` populates: fill a temporary sibling,
+ * then swap it in. On any failure `target` is left exactly as it was. The swap is two renames
+ * (old aside, new in); a kill between them leaves the old directory beside the target under a
+ * `.old` name, from which `recoverDir` restores it on the next run.
+ */
+export async function replaceDirAtomic(target: string, fill: (dir: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  await recoverDir(target);
+  const tmp = tempSiblingPath(target);
+  await mkdir(tmp);
+  try {
+    await fill(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const old = oldPath(target);
+  const hadOld = await exists(target);
+  if (hadOld) await rename(target, old);
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    if (hadOld) await rename(old, target);
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+function oldPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.old`);
+}
+
+/** Finishes or undoes a directory swap that a kill interrupted. */
+export async function recoverDir(target: string): Promise<void> {
+  const old = oldPath(target);
+  if (!(await exists(old))) return;
+  if (await exists(target)) await rm(old, { recursive: true, force: true });
+  else await rename(old, target);
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
