@@ -41,7 +41,7 @@ export type Event =
   | { kind: 'log-line'; service: string; step: string; line: string }
   | { kind: 'image-pushed'; service: string; ref: string; digest: string }
   | { kind: 'release-written'; file: string }
-  | { kind: 'resource-written'; file: string; kind_: string; name: string }
+  | { kind: 'resource-written'; file: string; resourceKind: string; name: string }
   | { kind: 'output-written'; dir: string; files: number }
   | { kind: 'kubectl-output'; stream: 'stdout' | 'stderr'; line: string };
 
