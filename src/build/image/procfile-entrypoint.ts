@@ -66,7 +66,8 @@ export function withDefaultProcesses(
   return [...processes, ...defaults.filter((d) => !names.has(d.name))];
 }
 
-function shQuote(s: string): string {
+/** Quotes `s` as one word for a POSIX shell. */
+export function shQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -1,0 +1,158 @@
+import { appendFile, lchown, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { UserError } from '../../core/user-error.js';
+import type { HerokuBuildpackService, ServiceRepository } from '../../spec/types.js';
+import type { BaseImagesContext, BuildTypeHandler, ImageBuildContext } from './build-type.js';
+import { parseProcfile } from './procfile-entrypoint.js';
+import { writeProcfileImageContext } from './procfile-image-context.js';
+
+/** The uid and gid that run the buildpack when the tool itself runs as root. */
+const BUILD_UID = 1000;
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await lchown(dir, uid, uid);
+  for (const entry of await readdir(dir, { recursive: true })) await lchown(join(dir, entry), uid, uid);
+}
+
+interface StackImages {
+  stack: string;
+  build: string;
+  run: string;
+}
+
+function herokuService(service: ServiceRepository): HerokuBuildpackService {
+  if (service.service.buildType !== 'heroku-buildpack') {
+    throw new Error(`internal error: ${service.name} is not a heroku-buildpack service`);
+  }
+  return service.service;
+}
+
+/** `heroku-<N>` → `heroku/heroku:<N>-build` and `heroku/heroku:<N>`, each replaceable via `images`. */
+function stackImages(service: ServiceRepository, images: Record<string, string>): StackImages {
+  const { stack } = herokuService(service);
+  const n = /^heroku-(\d+)$/.exec(stack)?.[1];
+  if (n === undefined) {
+    throw new UserError({
+      path: `repositories[${service.index}].service.stack`,
+      message: `service "${service.name}": stack "${stack}" is not of the form heroku-<N>`,
+      hint: 'e.g. heroku-16; the build config can map its images (heroku/heroku:16-build, heroku/heroku:16) through `images`',
+    });
+  }
+  const map = (ref: string) => images[ref] ?? ref;
+  return { stack, build: map(`heroku/heroku:${n}-build`), run: map(`heroku/heroku:${n}`) };
+}
+
+async function readProcfile(ctx: ImageBuildContext): Promise<ReturnType<typeof parseProcfile>> {
+  const text = await ctx.readFile('Procfile');
+  if (text === undefined) {
+    throw new UserError({
+      file: 'Procfile',
+      message: `service "${ctx.service.name}": the repository has no Procfile at commit ${ctx.commit}`,
+      hint: 'the image runs processes named in a Procfile at the repository root, e.g. `web: npm start`',
+    });
+  }
+  return parseProcfile(text, ctx.service.name);
+}
+
+/**
+ * The classic buildpack API: `bin/detect <app>` and `bin/compile <app> <cache> <env>` run in the
+ * stack's build image, as a non-root user, on a copy of the committed tree bind-mounted at
+ * `/app` (so paths the buildpack writes are the paths the app runs at). The per-service cache
+ * directory is mounted at `/cache` and so persists between builds. The image is the run image
+ * plus the compiled `/app` and an entrypoint generated from the Procfile.
+ */
+export const herokuBuildpackBuildType: BuildTypeHandler = {
+  stepVersion: 'heroku-buildpack-1',
+
+  async baseImages(ctx: BaseImagesContext): Promise<string[]> {
+    const { build, run } = stackImages(ctx.service, ctx.images);
+    return [build, run];
+  },
+
+  async build(ctx: ImageBuildContext): Promise<void> {
+    const images = stackImages(ctx.service, ctx.images);
+    const processes = await readProcfile(ctx);
+    const buildpack = ctx.extraSources['buildpack'];
+    if (buildpack === undefined)
+      throw new Error(`internal error: no buildpack source for ${ctx.service.name}`);
+
+    // Leftovers of an interrupted run must not leak into this build.
+    const buildDir = join(ctx.workDir, 'heroku-buildpack');
+    await rm(buildDir, { recursive: true, force: true });
+    const imageDir = join(buildDir, 'image');
+    const dirs = {
+      app: join(imageDir, 'app'),
+      buildpack: join(buildDir, 'buildpack'),
+      env: join(buildDir, 'env'),
+    };
+    for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+    if (ctx.noCache) await rm(ctx.cacheDir, { recursive: true, force: true });
+    await mkdir(ctx.cacheDir, { recursive: true });
+    await ctx.exportTree('', dirs.app);
+    await buildpack.exportTree('', dirs.buildpack);
+
+    // The buildpack must not run as root. A root tool hands the app and cache to uid 1000;
+    // any other user runs the buildpack as itself, so bind-mounted files stay its own.
+    const uid = process.getuid?.() ?? 0;
+    let user = `${BUILD_UID}:${BUILD_UID}`;
+    if (uid === 0) {
+      await chownTree(dirs.app, BUILD_UID);
+      await chownTree(ctx.cacheDir, BUILD_UID);
+    } else user = `${uid}:${process.getgid?.() ?? uid}`;
+    await mkdir(dirname(ctx.logFile), { recursive: true });
+
+    const run = async (step: string, cmd: string[], binds: string[], hint: string) => {
+      await appendFile(ctx.logFile, `-----> ${cmd.join(' ')}\n`);
+      try {
+        await ctx.engine.runContainer({
+          image: images.build,
+          cmd,
+          user,
+          workingDir: '/app',
+          env: { STACK: images.stack, SOURCE_VERSION: ctx.commit, HOME: '/app' },
+          binds: [`${dirs.app}:/app`, `${dirs.buildpack}:/buildpack:ro`, ...binds],
+          logFile: ctx.logFile,
+          onLine: ctx.onLine,
+          signal: ctx.signal,
+          label: `service "${ctx.service.name}": ${step}`,
+        });
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        const problems = e.problems.map((p) => ({ ...p, hint: p.hint ?? hint }));
+        throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
+      }
+    };
+    await run(
+      'bin/detect',
+      ['/buildpack/bin/detect', '/app'],
+      [],
+      'the buildpack does not recognise this app',
+    );
+    await run(
+      'bin/compile',
+      ['/buildpack/bin/compile', '/app', '/cache', '/env'],
+      [`${ctx.cacheDir}:/cache`, `${dirs.env}:/env:ro`],
+      'see the log file for the buildpack output',
+    );
+
+    await writeProcfileImageContext(imageDir, {
+      from: images.run,
+      run: [],
+      // Heroku runs processes with HOME=/app; `.profile.d` scripts rely on it.
+      env: { HOME: '/app' },
+      processes,
+    });
+    await ctx.engine.buildImage({
+      contextDir: imageDir,
+      dockerfile: 'Dockerfile',
+      tag: ctx.tag,
+      noCache: ctx.noCache,
+      logFile: ctx.logFile,
+      onLine: ctx.onLine,
+      signal: ctx.signal,
+      label: `service "${ctx.service.name}": image from ${images.run}`,
+    });
+    // Kept after a failure for inspection; after success it is only a copy of what the image holds.
+    await rm(buildDir, { recursive: true, force: true });
+  },
+};
