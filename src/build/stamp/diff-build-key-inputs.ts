@@ -1,0 +1,22 @@
+import { canonicalJson } from '../../core/canonical-json.js';
+import type { BuildKeyInputs } from './build-key.js';
+
+/**
+ * Names the inputs that differ between two builds of a service, for `--dry-run`:
+ * `commit`, `stepVersion`, `serviceFields.context`, `baseImages.node:20`,
+ * `extraCommits.buildpack`. Map-like inputs are compared entry by entry (an entry present on
+ * one side only counts as changed), so the user sees which base image or field moved.
+ */
+export function diffBuildKeyInputs(old: BuildKeyInputs, next: BuildKeyInputs): string[] {
+  const changed: string[] = [];
+  for (const k of ['stepVersion', 'buildType', 'commit'] as const) {
+    if (old[k] !== next[k]) changed.push(k);
+  }
+  for (const k of ['serviceFields', 'baseImages', 'extraCommits'] as const) {
+    const a = old[k] as Record<string, unknown>;
+    const b = next[k] as Record<string, unknown>;
+    const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const n of names) if (canonicalJson(a[n]) !== canonicalJson(b[n])) changed.push(`${k}.${n}`);
+  }
+  return changed;
+}
