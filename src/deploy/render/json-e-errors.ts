@@ -1,0 +1,33 @@
+import { createRequire } from 'node:module';
+
+/**
+ * json-e's own error classes. Its typings export only the render function, but an error thrown
+ * from a context function is given a template location only when it is one of these classes,
+ * so `builtService` throws a subclass of `InterpreterError` (json-e 4.8.4 is pinned).
+ */
+export interface JsonEError extends Error {
+  /** Segments like `.resources`, `[3]`, `["odd key"]`, outermost first. */
+  location: string[];
+}
+
+type JsonEErrorClass = new (message: string) => JsonEError;
+
+const errors = createRequire(import.meta.url)('json-e/src/error.js') as {
+  JSONTemplateError: JsonEErrorClass;
+  SyntaxError: JsonEErrorClass;
+  InterpreterError: JsonEErrorClass;
+  TemplateError: JsonEErrorClass;
+  BuiltinError: JsonEErrorClass;
+};
+
+export function isJsonEError(e: unknown): e is JsonEError {
+  return e instanceof errors.JSONTemplateError;
+}
+
+/** Errors that a missing or mistyped context value can cause (as opposed to a broken template). */
+export function isInterpreterError(e: unknown): boolean {
+  return e instanceof errors.InterpreterError || e instanceof errors.BuiltinError;
+}
+
+/** Thrown by `builtService` for a name that is not a service of the spec. */
+export class UnknownServiceError extends errors.InterpreterError {}

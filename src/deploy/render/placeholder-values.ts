@@ -1,0 +1,81 @@
+/** The kinds of stand-in a missing value can take, tried in this order. */
+const SHAPES = ['string', 'array', 'object', 'number', 'boolean'] as const;
+
+/**
+ * Stand-ins for a `cfg` or `infra` that was not given, so `validate` can render a template
+ * without deployment settings. Every value read from them is recorded by its path
+ * (`cfg.rootUrl`), and each path's stand-in has a shape that `reshapeLast` changes when a render
+ * fails on it (a `$map` needs a list, `cfg.db.host` needs an object).
+ */
+export class PlaceholderValues {
+  private readonly shapes = new Map<string, number>();
+  private accessed: string[] = [];
+
+  /** A fresh root object for one render attempt: `root('cfg')`. */
+  root(name: string): Record<string, unknown> {
+    return this.object(name);
+  }
+
+  startAttempt(): void {
+    this.accessed = [];
+  }
+
+  get used(): boolean {
+    return this.accessed.length > 0;
+  }
+
+  /** Changes the shape of the most recently read value that has shapes left; false if none. */
+  reshapeLast(): boolean {
+    for (let i = this.accessed.length - 1; i >= 0; i--) {
+      const path = this.accessed[i] as string;
+      const shape = this.shapes.get(path) ?? 0;
+      if (shape < SHAPES.length - 1) {
+        this.shapes.set(path, shape + 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The values a user should supply: leaf paths read, without list indexes, in reading order. */
+  missing(): string[] {
+    const paths = [...new Set(this.accessed.map((p) => p.replace(/\[\d+\]/g, '')))];
+    return paths.filter((p) => !paths.some((q) => q.startsWith(p + '.')));
+  }
+
+  private valueFor(path: string): unknown {
+    this.accessed.push(path);
+    switch (SHAPES[this.shapes.get(path) ?? 0]) {
+      case 'array':
+        return [this.valueFor(`${path}[0]`)];
+      case 'object':
+        return this.object(path);
+      case 'number':
+        return 1;
+      case 'boolean':
+        return true;
+      default:
+        return `<${path}>`;
+    }
+  }
+
+  /**
+   * An object that has every property: JSON-e tests `hasOwnProperty` before reading, so the
+   * stand-in is defined on first lookup, which also keeps the Proxy invariants.
+   */
+  private object(prefix: string): Record<string, unknown> {
+    return new Proxy({} as Record<string, unknown>, {
+      getOwnPropertyDescriptor: (target, key) => {
+        if (typeof key === 'string' && !Object.prototype.hasOwnProperty.call(target, key)) {
+          Object.defineProperty(target, key, {
+            value: this.valueFor(`${prefix}.${key}`),
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        }
+        return Reflect.getOwnPropertyDescriptor(target, key);
+      },
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import jsone from 'json-e';
+import type { Problem } from '../../core/problem.js';
+import { UserError } from '../../core/user-error.js';
+import type { ClusterSpec } from '../../spec/types.js';
+import { builtServiceFunction } from './built-service.js';
+import { isJsonEError } from './json-e-errors.js';
+import { locateInTemplate, parseJsonELocation, templatePathOf } from './template-location.js';
+
+export interface RenderContextValues {
+  cfg: unknown;
+  infra: unknown;
+}
+
+/**
+ * Renders the spec's deploy template in the context `{cfg, infra, build, builtService}` with
+ * JSON-e's clock pinned to the release's creation time, so a release always renders the same.
+ * Throws what JSON-e throws; `describeRenderError` turns that into a Problem.
+ */
+export function renderTemplate(
+  spec: ClusterSpec,
+  values: RenderContextValues,
+  opts: { placeholders?: boolean } = {},
+): unknown {
+  const context = {
+    cfg: values.cfg,
+    infra: values.infra,
+    build: spec.rawBuild,
+    builtService: builtServiceFunction(spec, opts.placeholders === true),
+    now: spec.release?.createdAt ?? new Date().toISOString(),
+  };
+  return jsone(spec.deploy as Record<string, unknown>, context) as unknown;
+}
+
+/** A render failure as a Problem naming the template file, YAML line and path. */
+export function describeRenderError(spec: ClusterSpec, err: unknown): Problem {
+  if (!isJsonEError(err)) {
+    // json-e also fails with plain errors on some malformed expressions (e.g. `a +`).
+    const message = err instanceof Error ? err.message : String(err);
+    return { file: spec.files.deploy, message: `the deploy template could not be rendered: ${message}` };
+  }
+  const path = templatePathOf(spec.deploy, parseJsonELocation(err.location));
+  const expr = expressionAt(spec.deploy, path);
+  const message = err.message + (expr !== undefined ? ` (evaluating ${JSON.stringify(expr)})` : '');
+  const problem: Problem = { ...locateInTemplate(spec, path), message };
+  if (spec.release === undefined && /"(dockerImage|buildKey)"/.test(err.message)) {
+    problem.hint = 'this spec is not a release, so it has no images: build it first and deploy the release';
+  }
+  return problem;
+}
+
+/** The expression text at a template path, when it is a string or an `$eval`. */
+function expressionAt(template: unknown, path: ReadonlyArray<string | number>): string | undefined {
+  let node = template;
+  for (const seg of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  if (typeof node === 'string') return node;
+  if (typeof node === 'object' && node !== null && '$eval' in node) {
+    const e = (node as { $eval: unknown }).$eval;
+    return typeof e === 'string' ? e : undefined;
+  }
+  return undefined;
+}
+
+/** The rendered template's `resources` list; anything else says what the template yielded. */
+export function resourcesOf(spec: ClusterSpec, result: unknown): unknown[] {
+  if (typeof result === 'object' && result !== null && !Array.isArray(result)) {
+    const resources = (result as Record<string, unknown>)['resources'];
+    if (Array.isArray(resources)) return resources;
+    if (resources !== undefined) {
+      throw new UserError({
+        ...locateInTemplate(spec, ['resources']),
+        message: `must render to a list of resources, but it yielded ${describeValue(resources)}`,
+      });
+    }
+  }
+  throw new UserError({
+    ...locateInTemplate(spec, []),
+    message: `the deploy template must render to an object with a "resources" list, but it yielded ${describeValue(result)}`,
+  });
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (typeof v === 'object') {
+    const keys = Object.keys(v);
+    return keys.length === 0
+      ? 'an empty object'
+      : `an object with keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`;
+  }
+  return `${typeof v === 'string' ? 'a string' : `a ${typeof v}`} (${JSON.stringify(v).slice(0, 40)})`;
+}

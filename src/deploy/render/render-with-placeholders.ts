@@ -1,0 +1,79 @@
+import type { Problem } from '../../core/problem.js';
+import { isUserError } from '../../core/user-error.js';
+import type { ClusterSpec, DeployConfig, InfraInfo } from '../../spec/types.js';
+import { isInterpreterError, UnknownServiceError } from './json-e-errors.js';
+import { PlaceholderValues } from './placeholder-values.js';
+import { describeRenderError, renderTemplate, resourcesOf } from './render-template.js';
+
+export interface TemplateCheck {
+  warnings: Problem[];
+  problems: Problem[];
+}
+
+/** Enough attempts for a template reading a few dozen values of unusual shapes. */
+const MAX_ATTEMPTS = 100;
+
+/**
+ * What `validate` learns from rendering a spec's deploy template before any build: build
+ * results are stand-ins, and so are `cfg` and `infra` when not given. A render that fails only
+ * on stand-ins is one warning naming the values to supply; a broken template (syntax, unknown
+ * operator, unknown service, a result without `resources`) is an error.
+ */
+export function renderWithPlaceholders(
+  spec: ClusterSpec,
+  given: { cfg?: DeployConfig; infra?: InfraInfo },
+): TemplateCheck {
+  const stand = new PlaceholderValues();
+  let lastError: unknown;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    stand.startAttempt();
+    try {
+      const result = renderTemplate(
+        spec,
+        { cfg: given.cfg ?? stand.root('cfg'), infra: given.infra ?? stand.root('infra') },
+        { placeholders: true },
+      );
+      resourcesOf(spec, result);
+      return { warnings: missingWarning(stand, given), problems: [] };
+    } catch (e) {
+      lastError = e;
+      const mayBeStandIn = (isInterpreterError(e) && !(e instanceof UnknownServiceError)) || isUserError(e);
+      if (!mayBeStandIn || !stand.used) return { warnings: [], problems: problemsOf(spec, e) };
+      if (!stand.reshapeLast()) break;
+    }
+  }
+  const where = problemsOf(spec, lastError)[0];
+  const warning = missingWarning(stand, given)[0] as Problem;
+  return {
+    warnings: [
+      {
+        ...warning,
+        ...where,
+        message: `${warning.message}; with stand-ins the render stopped: ${where?.message ?? ''}`,
+      },
+    ],
+    problems: [],
+  };
+}
+
+function problemsOf(spec: ClusterSpec, e: unknown): Problem[] {
+  return isUserError(e) ? [...e.problems] : [describeRenderError(spec, e)];
+}
+
+function missingWarning(
+  stand: PlaceholderValues,
+  given: { cfg?: DeployConfig; infra?: InfraInfo },
+): Problem[] {
+  const missing = stand.missing();
+  if (missing.length === 0) return [];
+  const options = [
+    ...(given.cfg === undefined && missing.some((p) => p.startsWith('cfg')) ? ['--deploy-config'] : []),
+    ...(given.infra === undefined && missing.some((p) => p.startsWith('infra')) ? ['--infra-info'] : []),
+  ];
+  return [
+    {
+      message: `the deploy template needs values that were not given: ${missing.join(', ')}`,
+      hint: `supply them with ${options.join(' and ')} to check the template fully`,
+    },
+  ];
+}
