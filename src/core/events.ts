@@ -5,7 +5,7 @@
 export type PlanAction = 'build' | 'pull' | 'skip' | 'push';
 
 export type Event =
-  | { kind: 'warning'; message: string; file?: string; path?: string }
+  | { kind: 'warning'; message: string; file?: string; line?: number; path?: string }
   | { kind: 'info'; message: string }
   | { kind: 'lock-waiting'; lockFile: string; holder: string }
   | {

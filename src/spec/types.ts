@@ -109,6 +109,8 @@ export interface ClusterSpec {
   deploy: unknown;
   /** Present when the spec is a release. */
   release?: ReleaseInfo;
+  /** Maps a path in the build section (`repositories[3].kind`) to its YAML line, when from YAML. */
+  buildLineOf?: (path: ReadonlyArray<string | number>) => number | undefined;
   /** Maps a path in the deploy template (`resources[3].spec`) to its YAML line, when from YAML. */
   deployLineOf?: (path: ReadonlyArray<string | number>) => number | undefined;
 }

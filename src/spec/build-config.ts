@@ -1,0 +1,133 @@
+import { formatPath, type Problem } from '../core/problem.js';
+import { UserError } from '../core/user-error.js';
+import { deepMerge, readConfigFiles, type ConfigFile } from './config-files.js';
+import { isPlainObject } from './is-plain-object.js';
+import { compileSchema } from './schema-check.js';
+import type { BuildConfig, RegistryCredentials } from './types.js';
+
+export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml'] as const;
+
+// Every field is optional in one file: a later file may supply what an earlier one lacks, so
+// completeness (a registry's username and password) is checked after merging.
+const checkFile = compileSchema({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    docker: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        repositoryPrefix: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9._/:-]*$',
+          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
+        },
+        registries: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { username: { type: 'string' }, password: { type: 'string' } },
+          },
+        },
+      },
+    },
+    images: {
+      type: 'object',
+      additionalProperties: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    },
+  },
+});
+
+/**
+ * Loads and merges the build config (contract §3). Reads the 2018 layout too, where the config
+ * sits under a top-level `defaults:` profile. Problems never quote values: a config holds passwords.
+ */
+export async function loadBuildConfig(
+  files: string[] | undefined,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<BuildConfig> {
+  const read = await readConfigFiles(files, cwd, env, BUILD_CONFIG_DEFAULTS);
+  const problems: Problem[] = [...read.problems];
+  const secrets = new Set<string>();
+  let merged: unknown = {};
+  const lastFileOfRegistry = new Map<string, string>();
+  for (const file of read.files) {
+    for (const v of file.envValues) secrets.add(v);
+    const content = unwrapProfile(file, problems);
+    if (content === undefined) continue;
+    const before = problems.length;
+    for (const issue of checkFile(content.value)) {
+      const path = [...content.prefix, ...issue.path];
+      problems.push(at(file, path, issue.message, issue.hint));
+    }
+    if (problems.length > before) continue;
+    const registries = (
+      content.value['docker'] as { registries?: Record<string, Partial<RegistryCredentials>> }
+    )?.registries;
+    for (const [host, creds] of Object.entries(registries ?? {})) {
+      if (creds.password !== undefined) secrets.add(creds.password);
+      lastFileOfRegistry.set(host, file.file);
+    }
+    merged = deepMerge(merged, content.value);
+  }
+  const config = merged as { docker?: Partial<BuildConfig['docker']>; images?: Record<string, string> };
+  const registries = (config.docker?.registries ?? {}) as Record<string, Partial<RegistryCredentials>>;
+  for (const [host, creds] of Object.entries(registries)) {
+    const missing = (['username', 'password'] as const).filter((k) => creds[k] === undefined);
+    if (missing.length > 0) {
+      problems.push({
+        file: lastFileOfRegistry.get(host) ?? 'build config',
+        path: formatPath(['docker', 'registries', host]),
+        message: `needs ${missing.join(' and ')} (after merging all build config files)`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return {
+    docker: {
+      repositoryPrefix: config.docker?.repositoryPrefix ?? '',
+      registries: registries as Record<string, RegistryCredentials>,
+    },
+    images: config.images ?? {},
+    secrets: [...secrets],
+  };
+}
+
+/** The 2018 layout puts the config under `defaults:`; other profiles were never used by builds. */
+function unwrapProfile(
+  file: ConfigFile,
+  problems: Problem[],
+): { value: Record<string, unknown>; prefix: string[] } | undefined {
+  if (!Object.hasOwn(file.value, 'defaults')) return { value: file.value, prefix: [] };
+  for (const key of Object.keys(file.value)) {
+    if (key !== 'defaults') {
+      problems.push(
+        at(
+          file,
+          [key],
+          'unknown field',
+          'in the 2018 layout only the "defaults" profile is read; move settings there',
+        ),
+      );
+    }
+  }
+  const profile = file.value['defaults'] ?? {};
+  if (!isPlainObject(profile)) {
+    problems.push(at(file, ['defaults'], 'must be a mapping'));
+    return undefined;
+  }
+  return { value: profile, prefix: ['defaults'] };
+}
+
+function at(file: ConfigFile, path: Array<string | number>, message: string, hint?: string): Problem {
+  const line = file.lineOf(path);
+  return {
+    file: file.file,
+    ...(line !== undefined && { line }),
+    path: formatPath(path),
+    message,
+    ...(hint !== undefined && { hint }),
+  };
+}

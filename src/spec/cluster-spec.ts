@@ -1,0 +1,155 @@
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Problem } from '../core/problem.js';
+import { UserError } from '../core/user-error.js';
+import { readJsonFile } from './json-file.js';
+import { isPlainObject } from './is-plain-object.js';
+import { readRepositories } from './read-repositories.js';
+import { compileSchema } from './schema-check.js';
+import type { ClusterSpec, ReleaseInfo } from './types.js';
+import { readYamlFile } from './yaml-file.js';
+
+const SPEC_HINT =
+  'a spec is a directory holding build.yml and deploy.yml, or a JSON file {"build": …, "deploy": …}';
+
+const checkRelease = compileSchema({
+  type: 'object',
+  required: ['tool', 'createdAt'],
+  additionalProperties: false,
+  properties: {
+    tool: {
+      type: 'object',
+      required: ['name', 'version'],
+      additionalProperties: false,
+      properties: { name: { type: 'string' }, version: { type: 'string' } },
+    },
+    createdAt: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
+      errorText: 'must be an ISO 8601 UTC time, e.g. 2018-06-04T12:00:00.000Z',
+    },
+  },
+});
+
+/**
+ * Loads a cluster spec (contract §2): a directory with build.yml and deploy.yml, or a JSON file
+ * (a release is one). Every problem in either file is collected and thrown as one UserError.
+ * Site build types are returned typed as SiteService; whether they are acceptable is the caller's call.
+ */
+export async function loadClusterSpec(specPath: string): Promise<ClusterSpec> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(specPath)).isDirectory();
+  } catch {
+    throw new UserError({ file: specPath, message: 'spec not found', hint: SPEC_HINT });
+  }
+  return isDir ? await loadDirectorySpec(specPath) : await loadJsonSpec(specPath);
+}
+
+async function loadDirectorySpec(dir: string): Promise<ClusterSpec> {
+  const buildFile = join(dir, 'build.yml');
+  const deployFile = join(dir, 'deploy.yml');
+  // `!env` belongs in config files: a spec (and the release made from it) must mean the same everywhere.
+  const [build, deploy] = await Promise.all([
+    readYamlFile(buildFile, buildFile, { env: undefined }),
+    readYamlFile(deployFile, deployFile, { env: undefined }),
+  ]);
+  const problems: Problem[] = [...build.problems, ...deploy.problems];
+  if (build.problems.length === 0 && build.empty) {
+    problems.push({
+      file: buildFile,
+      message: 'file is empty',
+      hint: 'it holds a mapping with a repositories list',
+    });
+  }
+  if (deploy.problems.length === 0) {
+    if (deploy.empty) {
+      problems.push({
+        file: deployFile,
+        message: 'file is empty',
+        hint: 'it holds the JSON-e deploy template',
+      });
+    } else if (!isPlainObject(deploy.value)) {
+      problems.push({
+        file: deployFile,
+        line: 1,
+        message: 'must be a mapping (a JSON-e template with a resources list)',
+      });
+    }
+  }
+  const section =
+    build.problems.length === 0 && !build.empty
+      ? readRepositories(build.value, {
+          file: buildFile,
+          specDir: resolve(dir),
+          prefix: [],
+          lineOf: build.lineOf,
+        })
+      : undefined;
+  problems.push(...(section?.problems ?? []));
+  if (problems.length > 0 || section === undefined) throw new UserError(problems);
+  return {
+    files: { build: buildFile, deploy: deployFile, spec: dir, form: 'directory' },
+    repositories: section.repositories,
+    rawBuild: section.rawBuild,
+    deploy: deploy.value,
+    buildLineOf: build.lineOf,
+    deployLineOf: deploy.lineOf,
+  };
+}
+
+async function loadJsonSpec(file: string): Promise<ClusterSpec> {
+  const read = await readJsonFile(file, file);
+  if ('problem' in read) throw new UserError({ ...read.problem, hint: read.problem.hint ?? SPEC_HINT });
+  const doc = read.value;
+  if (!isPlainObject(doc)) {
+    throw new UserError({
+      file,
+      message: 'must be a JSON object {"build": …, "deploy": …}',
+      hint: SPEC_HINT,
+    });
+  }
+  const problems: Problem[] = [];
+  for (const key of Object.keys(doc)) {
+    if (!['build', 'deploy', 'release'].includes(key)) {
+      problems.push({
+        file,
+        path: key,
+        message: 'unknown field',
+        hint: 'known fields: build, deploy, release',
+      });
+    }
+  }
+  for (const key of ['build', 'deploy']) {
+    if (doc[key] === undefined)
+      problems.push({ file, path: key, message: 'required field is missing', hint: SPEC_HINT });
+  }
+  if (doc['deploy'] !== undefined && !isPlainObject(doc['deploy'])) {
+    problems.push({
+      file,
+      path: 'deploy',
+      message: 'must be a mapping (a JSON-e template with a resources list)',
+    });
+  }
+  let release: ReleaseInfo | undefined;
+  if (doc['release'] !== undefined) {
+    const issues = checkRelease(doc['release']);
+    for (const issue of issues) {
+      problems.push({ file, path: ['release', ...issue.path].join('.'), message: issue.message });
+    }
+    if (issues.length === 0) release = doc['release'] as ReleaseInfo;
+  }
+  const section =
+    doc['build'] !== undefined
+      ? readRepositories(doc['build'], { file, specDir: dirname(resolve(file)), prefix: ['build'] })
+      : undefined;
+  problems.push(...(section?.problems ?? []));
+  if (problems.length > 0 || section === undefined) throw new UserError(problems);
+  return {
+    files: { build: file, deploy: file, spec: file, form: 'json' },
+    repositories: section.repositories,
+    rawBuild: section.rawBuild,
+    deploy: doc['deploy'],
+    ...(release !== undefined && { release }),
+  };
+}
