@@ -8,7 +8,7 @@ import { GitRepo } from './git-repo.js';
  * - `bin/compile` writes `.profile.d/greeting.sh` (exporting GREETING), a `bin/greet` program,
  *   a `build-info` file (STACK, SOURCE_VERSION, the build uid, the buildpack's `version`), and
  *   counts its runs in the cache (`compile-count`, copied into the app) to show the cache persists;
- *   an app with a `fail-compile` file makes it fail;
+ *   an app with a `fail-compile` file makes it fail, one with `slow-compile` makes it sleep a minute;
  * - `bin/release` names `web: bin/greet` as the default process.
  * Commit a change to `version` to make a new buildpack commit.
  */
@@ -26,6 +26,7 @@ app="$1"; cache="$2"; env_dir="$3"
 bp="$(cd "$(dirname "$0")/.." && pwd)"
 echo "-----> compiling greeting"
 if [ -f "$app/fail-compile" ]; then echo "compile failed on purpose" >&2; exit 3; fi
+if [ -f "$app/slow-compile" ]; then echo "sleeping"; sleep 60; fi
 count=$(( $(cat "$cache/compile-count" 2>/dev/null || echo 0) + 1 ))
 echo "$count" > "$cache/compile-count"
 cp "$cache/compile-count" "$app/compile-count"

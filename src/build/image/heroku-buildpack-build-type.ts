@@ -101,7 +101,7 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
     } else user = `${uid}:${process.getgid?.() ?? uid}`;
     await mkdir(dirname(ctx.logFile), { recursive: true });
 
-    const run = async (step: string, cmd: string[], binds: string[], hint: string) => {
+    const run = async (step: string, cmd: string[], binds: string[], hint?: string) => {
       await appendFile(ctx.logFile, `-----> ${cmd.join(' ')}\n`);
       try {
         await ctx.engine.runContainer({
@@ -117,8 +117,8 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
           label: `service "${ctx.service.name}": ${step}`,
         });
       } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-        const problems = e.problems.map((p) => ({ ...p, hint: p.hint ?? hint }));
+        if (!(e instanceof UserError) || hint === undefined) throw e;
+        const problems = e.problems.map((p) => ({ ...p, hint: [hint, p.hint].filter(Boolean).join('; ') }));
         throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
       }
     };
@@ -126,13 +126,12 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
       'bin/detect',
       ['/buildpack/bin/detect', '/app'],
       [],
-      'the buildpack does not recognise this app',
+      'the buildpack does not recognise this app (its bin/detect exited non-zero)',
     );
     await run(
       'bin/compile',
       ['/buildpack/bin/compile', '/app', '/cache', '/env'],
       [`${ctx.cacheDir}:/cache`, `${dirs.env}:/env:ro`],
-      'see the log file for the buildpack output',
     );
 
     await writeProcfileImageContext(imageDir, {

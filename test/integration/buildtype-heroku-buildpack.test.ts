@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { herokuBuildpackBuildType } from '../../src/build/image/heroku-buildpack-build-type.js';
+import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
+import { formatProblem } from '../../src/core/problem.js';
+import { InterruptedError, UserError } from '../../src/core/user-error.js';
+import type { GitSource } from '../../src/spec/types.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { gitExtraSource, imageBuildContext, serviceRepository } from '../helpers/image-build-context.js';
+import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
+import { createTestBuildpack } from '../helpers/test-buildpack.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const base = await tempDir('tci-heroku-');
+const engine = connectDockerEngine();
+const tags: string[] = [];
+let stack: TestStack;
+let buildpack: GitRepo;
+
+before(() => {
+  stack = makeTestStack(16, 'heroku');
+  buildpack = createTestBuildpack(join(base, 'buildpack'));
+});
+after(() => {
+  if (tags.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...tags], { stdio: 'ignore' });
+  stack?.remove();
+});
+
+const PROCFILE = '# processes\nweb: bin/greet web\nworker: echo "worker sees $GREETING"\n';
+
+function app(name: string, files: Record<string, string>): GitRepo {
+  return GitRepo.create(join(base, 'apps', name), files);
+}
+
+function service(name: string, repo: GitRepo) {
+  const bp: GitSource = { url: buildpack.url() };
+  return serviceRepository(name, repo, { buildType: 'heroku-buildpack', stack: stack.stack, buildpack: bp });
+}
+
+async function build(name: string, repo: GitRepo, opts: { signal?: AbortSignal; lines?: string[] } = {}) {
+  const tag = `tci-test-heroku-${process.pid}-${name}:${tags.length}`;
+  tags.push(tag);
+  const ctx = imageBuildContext({
+    service: service(name, repo),
+    repo,
+    baseDir: base,
+    tag,
+    engine,
+    images: stack.images,
+    extraSources: { buildpack: gitExtraSource(buildpack) },
+    ...opts,
+  });
+  await herokuBuildpackBuildType.build(ctx);
+  return { tag, ctx };
+}
+
+function run(image: string, ...args: string[]): string {
+  return execFileSync('docker', ['run', '--rm', image, ...args], { encoding: 'utf8' });
+}
+
+async function userErrorOf(p: Promise<unknown>): Promise<{ problems: string[]; details: readonly string[] }> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { problems: e.problems.map(formatProblem), details: e.details };
+  }
+  assert.fail('expected a UserError');
+}
+
+function containersOf(image: string): string {
+  return execFileSync('docker', ['ps', '-aq', '--filter', `ancestor=${image}`], { encoding: 'utf8' }).trim();
+}
+
+describe('heroku-buildpack build type', () => {
+  it('names the stack images, mapped through the build config', async () => {
+    const repo = app('names', { Procfile: PROCFILE });
+    const ctx = { service: service('names', repo), commit: repo.head(), readFile: async () => undefined };
+    assert.deepEqual(await herokuBuildpackBuildType.baseImages({ ...ctx, images: {} } as never), [
+      'heroku/heroku:16-build',
+      'heroku/heroku:16',
+    ]);
+    assert.deepEqual(await herokuBuildpackBuildType.baseImages({ ...ctx, images: stack.images } as never), [
+      stack.build,
+      stack.run,
+    ]);
+  });
+
+  it('builds an image whose Procfile processes see what .profile.d exported', async () => {
+    const repo = app('greeter', { Procfile: PROCFILE, greeting: 'Hello' });
+    // Untracked files in the clone stay out of the image.
+    writeFileSync(join(repo.path, 'untracked.txt'), 'not committed');
+    const lines: string[] = [];
+    const { tag, ctx } = await build('greeter', repo, { lines });
+
+    assert.equal(run(tag, 'web'), 'Hello from bin/greet web\n');
+    assert.equal(run(tag, 'worker'), 'worker sees Hello\n');
+    assert.equal(run(tag, 'web', 'and', 'more'), 'Hello from bin/greet web and more\n');
+    assert.equal(run(tag, 'echo', 'hi'), 'hi\n');
+    assert.equal(run(tag), 'Hello from bin/greet web\n', 'no arguments runs web');
+    assert.equal(run(tag, 'cat', '/etc/stack-image'), 'run\n', 'made from the run image');
+    assert.equal(
+      run(tag, 'ls', '-A', '/app'),
+      '.profile.d\nProcfile\nbin\nbuild-info\ncompile-count\ngreeting\n',
+      'the compiled app, without untracked files',
+    );
+    assert.equal(
+      run(tag, 'cat', '/app/build-info'),
+      `STACK=heroku-16\nSOURCE_VERSION=${repo.head()}\nuid=1000\nbuildpack=1\nenv=\n`,
+    );
+    const log = readFileSync(ctx.logFile, 'utf8');
+    assert.match(log, /-----> \/buildpack\/bin\/detect \/app\nGreeting\n/);
+    assert.match(log, /-----> compiling greeting\n/);
+    assert.ok(lines.includes('-----> compiling greeting'), 'compile output reaches the live display');
+    assert.equal(containersOf(stack.build), '', 'no build container is left');
+  });
+
+  it('keeps the buildpack cache of a service between builds', async () => {
+    const repo = app('cached', { Procfile: PROCFILE, greeting: 'Hi' });
+    const first = await build('cached', repo);
+    const second = await build('cached', repo);
+    assert.equal(run(first.tag, 'cat', '/app/compile-count'), '1\n');
+    assert.equal(run(second.tag, 'cat', '/app/compile-count'), '2\n');
+  });
+
+  it('fails with the service, the step, the last log lines and the log file when detect fails', async () => {
+    const repo = app('nodetect', { Procfile: PROCFILE });
+    const err = await userErrorOf(build('nodetect', repo));
+    tags.pop();
+    assert.deepEqual(err.problems, [
+      `service "nodetect": bin/detect failed: exit status 1 (hint: the buildpack does not recognise this app (its bin/detect exited non-zero); full log: ${join(base, 'logs', 'nodetect.log')})`,
+    ]);
+    assert.deepEqual(err.details, ['no greeting file']);
+    assert.equal(containersOf(stack.build), '');
+  });
+
+  it('fails naming bin/compile when compile fails', async () => {
+    const repo = app('nocompile', { Procfile: PROCFILE, greeting: 'x', 'fail-compile': '' });
+    const err = await userErrorOf(build('nocompile', repo));
+    tags.pop();
+    assert.deepEqual(err.problems, [
+      `service "nocompile": bin/compile failed: exit status 3 (hint: full log: ${join(base, 'logs', 'nocompile.log')})`,
+    ]);
+    assert.deepEqual(err.details.slice(-2), ['-----> compiling greeting', 'compile failed on purpose']);
+  });
+
+  it('rejects a missing or malformed Procfile before running the buildpack', async () => {
+    const missing = app('noprocfile', { greeting: 'x' });
+    assert.deepEqual((await userErrorOf(build('noprocfile', missing))).problems, [
+      `Procfile: service "noprocfile": the repository has no Procfile at commit ${missing.head()} (hint: the image runs processes named in a Procfile at the repository root, e.g. \`web: npm start\`)`,
+    ]);
+    const malformed = app('badprocfile', { greeting: 'x', Procfile: 'web: ok\nweb: again\n' });
+    assert.deepEqual((await userErrorOf(build('badprocfile', malformed))).problems, [
+      'Procfile:2: service "badprocfile": process "web" is defined twice (first on line 1)',
+    ]);
+    tags.splice(-2);
+  });
+
+  it('rejects a stack that is not heroku-<N>', async () => {
+    const repo = app('oddstack', { Procfile: PROCFILE });
+    const svc = serviceRepository('oddstack', repo, {
+      buildType: 'heroku-buildpack',
+      stack: 'cedar',
+      buildpack: { url: buildpack.url() },
+    });
+    const err = await userErrorOf(
+      herokuBuildpackBuildType.baseImages({
+        service: svc,
+        commit: repo.head(),
+        readFile: async () => undefined,
+        images: {},
+      } as never),
+    );
+    assert.deepEqual(err.problems, [
+      'repositories[0].service.stack: service "oddstack": stack "cedar" is not of the form heroku-<N> (hint: e.g. heroku-16; the build config can map its images (heroku/heroku:16-build, heroku/heroku:16) through `images`)',
+    ]);
+  });
+
+  it('kills and removes the build container when the build is aborted', async () => {
+    const repo = app('aborted', { Procfile: PROCFILE, greeting: 'x', 'slow-compile': '' });
+    const abort = new AbortController();
+    const lines: string[] = [];
+    const watch = setInterval(() => {
+      if (lines.includes('sleeping')) abort.abort();
+    }, 50);
+    try {
+      await assert.rejects(build('aborted', repo, { signal: abort.signal, lines }), InterruptedError);
+    } finally {
+      clearInterval(watch);
+      tags.pop();
+    }
+    assert.equal(containersOf(stack.build), '');
+  });
+});
