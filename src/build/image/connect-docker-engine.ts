@@ -1,0 +1,201 @@
+import type Dockerode from 'dockerode';
+import { InterruptedError, UserError } from '../../core/user-error.js';
+import type { Digest, ImageRef, RegistryCredentials } from '../../spec/types.js';
+import type { BuildImageOptions, DockerEngine, ImageInfo } from './docker-engine.js';
+import { engineEndpoint, engineUnreachable, isUnreachable, type EngineEndpoint } from './engine-endpoint.js';
+import { engineGet } from './engine-get.js';
+import { followEngineStream } from './follow-engine-stream.js';
+import { packBuildContext } from './pack-build-context.js';
+import { runContainer } from './run-container.js';
+
+/** Pull and push failures: the daemon's reason tells refused credentials from a registry that is down. */
+function registryHint(reason: string): string | undefined {
+  if (/unauthori[sz]ed|authentication required|denied|forbidden/i.test(reason)) {
+    return 'check the credentials for this registry (build config docker.registries, or ~/.docker/config.json)';
+  }
+  if (/dial tcp|connection refused|no such host|i\/o timeout|EOF/i.test(reason)) {
+    return 'check that the registry is running and reachable from the Docker daemon';
+  }
+  return undefined;
+}
+
+/**
+ * The Docker Engine of `DOCKER_HOST` (default: the local socket). Cheap queries go through a
+ * hand-written GET; dockerode is imported on the first build, pull, push or run.
+ */
+export function connectDockerEngine(env: NodeJS.ProcessEnv = process.env): DockerEngine {
+  return new EngineClient(engineEndpoint(env));
+}
+
+class EngineClient implements DockerEngine {
+  private dockerode: Promise<Dockerode> | undefined;
+  /** Concurrent pulls of one image (several services on one base image) share one pull. */
+  private readonly pulls = new Map<string, Promise<void>>();
+
+  constructor(private readonly endpoint: EngineEndpoint) {}
+
+  async imageInfo(ref: string): Promise<ImageInfo | undefined> {
+    if (!/^[\w.\-/:@]+$/.test(ref)) throw new UserError({ message: `invalid image reference "${ref}"` });
+    const { status, body } = await engineGet(this.endpoint, `/images/${ref}/json`);
+    if (status === 404) return undefined;
+    const obj = (body ?? {}) as { Id?: unknown; RepoDigests?: unknown; message?: unknown };
+    if (status !== 200 || typeof obj.Id !== 'string') {
+      throw new UserError({
+        message: `the Docker daemon could not look up image "${ref}": ${String(obj.message ?? `HTTP ${status}`)}`,
+      });
+    }
+    const repoDigests = Array.isArray(obj.RepoDigests) ? obj.RepoDigests.map(String) : [];
+    return { id: obj.Id, repoDigests };
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return (await this.imageInfo(ref)) !== undefined;
+  }
+
+  pull(ref: string, auth: RegistryCredentials | undefined, signal?: AbortSignal): Promise<void> {
+    let pending = this.pulls.get(ref);
+    if (!pending) {
+      pending = this.doPull(ref, auth, signal).finally(() => this.pulls.delete(ref));
+      this.pulls.set(ref, pending);
+    }
+    return pending;
+  }
+
+  private async doPull(
+    ref: string,
+    auth: RegistryCredentials | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const label = `pulling ${ref}`;
+    const docker = await this.docker();
+    const stream = await this.call(
+      label,
+      () => docker.pull(ref, { ...authOption(auth), ...(signal ? { abortSignal: signal } : {}) }),
+      registryHint,
+    );
+    await followEngineStream(stream, { label, onLine: () => {}, hint: registryHint, ...signalOpt(signal) });
+  }
+
+  async tag(source: string, target: ImageRef): Promise<void> {
+    const docker = await this.docker();
+    const { repo, tag } = splitTag(target);
+    await this.call(`tagging ${source} as ${target}`, () => docker.getImage(source).tag({ repo, tag }));
+  }
+
+  async push(
+    ref: ImageRef,
+    auth: RegistryCredentials | undefined,
+    onLine: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<Digest> {
+    const label = `pushing ${ref}`;
+    const docker = await this.docker();
+    const { repo, tag } = splitTag(ref);
+    const stream = await this.call(
+      label,
+      () =>
+        docker.getImage(repo).push({ tag, ...authOption(auth), ...(signal ? { abortSignal: signal } : {}) }),
+      registryHint,
+    );
+    const aux = await followEngineStream(stream, { label, onLine, hint: registryHint, ...signalOpt(signal) });
+    // The digest of what the registry stored is only in the final aux event; without it we
+    // cannot claim the push happened.
+    for (const a of aux.reverse()) {
+      const digest = (a as { Digest?: unknown } | null)?.Digest;
+      if (typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest)) return digest as Digest;
+    }
+    throw new UserError({ message: `${label} failed: the Docker daemon reported no digest` });
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getImage(ref).remove();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return;
+      throw this.translate(`removing image ${ref}`, e);
+    }
+  }
+
+  async buildImage(opts: BuildImageOptions): Promise<void> {
+    const docker = await this.docker();
+    const context = await packBuildContext(opts.contextDir, opts.dockerfile);
+    const stream = await this.call(opts.label, () =>
+      docker.buildImage(context, {
+        t: opts.tag,
+        dockerfile: opts.dockerfile,
+        ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+        nocache: opts.noCache,
+        // Base images are resolved (and pulled with our credentials) before the build, and
+        // their digests are in the build key: the build must use exactly those.
+        pull: false,
+        // No intermediate container may outlive the build, failed or not.
+        rm: true,
+        forcerm: true,
+        abortSignal: opts.signal,
+      }),
+    );
+    await followEngineStream(stream, opts);
+  }
+
+  async runContainer(opts: Parameters<DockerEngine['runContainer']>[0]): Promise<void> {
+    const docker = await this.docker();
+    await runContainer(docker, opts, (label, e) => this.translate(label, e));
+  }
+
+  private docker(): Promise<Dockerode> {
+    this.dockerode ??= import('dockerode').then(({ default: Docker }) => {
+      const ep = this.endpoint;
+      if (ep.kind === 'unix') return new Docker({ socketPath: ep.socketPath });
+      return new Docker({ host: ep.host, port: ep.port, protocol: ep.tls ? 'https' : 'http', ...ep.tls });
+    });
+    return this.dockerode;
+  }
+
+  private async call<T>(
+    label: string,
+    fn: () => Promise<T>,
+    hint?: (reason: string) => string | undefined,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.translate(label, e, hint);
+    }
+  }
+
+  /** dockerode's errors as the user should see them: unreachable daemon, refused request. */
+  private translate(label: string, e: unknown, hint?: (reason: string) => string | undefined): Error {
+    if (e instanceof UserError || e instanceof InterruptedError) return e;
+    if ((e as Error).name === 'AbortError') return new InterruptedError('SIGINT');
+    if (isUnreachable(e)) return engineUnreachable(this.endpoint, e);
+    const err = e as { statusCode?: number; json?: { message?: unknown }; message?: string };
+    if (err.statusCode !== undefined) {
+      const reason = String(err.json?.message ?? err.message ?? `HTTP ${err.statusCode}`);
+      const h = hint?.(reason);
+      return new UserError(
+        { message: `${label} failed: ${reason}`, ...(h !== undefined ? { hint: h } : {}) },
+        { cause: e },
+      );
+    }
+    return e as Error;
+  }
+}
+
+/** `X-Registry-Auth` is built in memory from the credentials; nothing is written to disk. */
+function authOption(auth: RegistryCredentials | undefined): { authconfig?: Dockerode.AuthConfig } {
+  return auth ? { authconfig: { username: auth.username, password: auth.password } } : {};
+}
+
+function signalOpt(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
+
+/** `host:5000/a/b:tag` → repo `host:5000/a/b`, tag `tag` (the colon after the last slash). */
+function splitTag(ref: string): { repo: string; tag: string } {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repo: ref, tag: 'latest' };
+}

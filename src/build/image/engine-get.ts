@@ -1,0 +1,38 @@
+import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import { engineUnreachable, isUnreachable, type EngineEndpoint } from './engine-endpoint.js';
+
+/**
+ * One GET on the Engine API, hand-written on `node:http`: the no-op build asks the daemon
+ * "is this image here?" once per service, and loading dockerode for that would cost more than
+ * all the answers together. Returns the status and the parsed JSON body (undefined if none).
+ */
+export async function engineGet(
+  endpoint: EngineEndpoint,
+  path: string,
+): Promise<{ status: number; body: unknown }> {
+  const opts: RequestOptions =
+    endpoint.kind === 'unix'
+      ? { socketPath: endpoint.socketPath, path, method: 'GET', headers: { host: 'docker' } }
+      : { host: endpoint.host, port: endpoint.port, path, method: 'GET' };
+  const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
+  const send: typeof request = tls ? (await import('node:https')).request : request;
+  return await new Promise((resolve, reject) => {
+    const req = send({ ...opts, ...tls }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          body = text;
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', (e) => reject(isUnreachable(e) ? engineUnreachable(endpoint, e) : e));
+    req.end();
+  });
+}

@@ -1,0 +1,40 @@
+import dockerignore from '@balena/dockerignore';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pack } from 'tar-fs';
+
+/**
+ * The tar stream of a build context, with `.dockerignore` applied as the docker CLI does.
+ * dockerode's own `{context, src}` form matches `.dockerignore` only against the top-level
+ * entries it is given (nested paths reach the matcher as absolute paths) and drops the
+ * Dockerfile when `.dockerignore` names it; the CLI always sends the Dockerfile and
+ * `.dockerignore`, and the daemon removes them after reading when they are ignored. So we
+ * list every file ourselves and filter with the matcher dockerode uses.
+ * The context comes from a git tree, which holds no empty directories: files are all we need.
+ */
+export async function packBuildContext(dir: string, dockerfile: string): Promise<Readable> {
+  const files = await listFiles(dir, '');
+  const rules = await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => undefined);
+  let entries = files;
+  if (rules !== undefined) {
+    // A CommonJS module whose types declare an ES default export: under NodeNext the default
+    // import is the CommonJS exports object, which carries the function as `.default`.
+    const ig = dockerignore.default({ ignorecase: false }).add(rules);
+    const keep = new Set([posix.normalize(dockerfile), '.dockerignore']);
+    entries = files.filter((f) => keep.has(f) || !ig.ignores(f));
+  }
+  return pack(dir, { entries });
+}
+
+async function listFiles(root: string, rel: string): Promise<string[]> {
+  const out: string[] = [];
+  const dirents = await readdir(join(root, rel), { withFileTypes: true });
+  dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of dirents) {
+    const path = rel === '' ? d.name : `${rel}/${d.name}`;
+    if (d.isDirectory()) out.push(...(await listFiles(root, path)));
+    else out.push(path);
+  }
+  return out;
+}
