@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
+import { nodeBuildType } from '../../src/build/image/node-build-type.js';
+import { formatProblem } from '../../src/core/problem.js';
+import { UserError } from '../../src/core/user-error.js';
+import type { NodeService } from '../../src/spec/types.js';
+import { ensureNodeImage } from '../helpers/base-images.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { imageBuildContext, serviceRepository } from '../helpers/image-build-context.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const base = await tempDir('tci-node-');
+const engine = connectDockerEngine();
+const tags: string[] = [];
+const containers: string[] = [];
+/** `npm pack`ed tarballs of a production and a dev dependency, committed into each app. */
+const vendor: Record<string, string> = {};
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' });
+}
+
+function pack(name: string, files: Record<string, string>): void {
+  const dir = join(base, 'packages', name);
+  mkdirSync(dir, { recursive: true });
+  for (const [f, content] of Object.entries(files)) writeFileSync(join(dir, f), content);
+  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', join(base, 'packages')], {
+    cwd: dir,
+    encoding: 'utf8',
+  }).trim();
+  vendor[`vendor/${file}`] = readFileSync(join(base, 'packages', file), 'latin1');
+}
+
+before(() => {
+  ensureNodeImage();
+  pack('greet-prod', {
+    'package.json': JSON.stringify({
+      name: 'greet-prod',
+      version: '1.0.0',
+      // Lifecycle scripts of dependencies must not run.
+      scripts: { install: 'echo ran > install-script-ran' },
+    }),
+    'index.js': "module.exports = 'hello from greet-prod';\n",
+  });
+  pack('dev-only', {
+    'package.json': JSON.stringify({ name: 'dev-only', version: '1.0.0' }),
+    'index.js': "module.exports = 'built with dev-only';\n",
+  });
+});
+after(() => {
+  if (containers.length > 0) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+  if (tags.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...tags], { stdio: 'ignore' });
+});
+
+/** An app repository with a package-lock.json made offline by npm from the vendored tarballs. */
+function nodeApp(name: string, pkg: Record<string, unknown>, files: Record<string, string> = {}): GitRepo {
+  const dir = join(base, 'apps', name);
+  mkdirSync(join(dir, 'vendor'), { recursive: true });
+  for (const [f, content] of Object.entries(vendor)) writeFileSync(join(dir, f), content, 'latin1');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', ...pkg }, null, 2));
+  execFileSync(
+    'npm',
+    ['install', '--package-lock-only', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  );
+  return GitRepo.create(dir, files);
+}
+
+const deps = {
+  dependencies: { 'greet-prod': 'file:vendor/greet-prod-1.0.0.tgz' },
+  devDependencies: { 'dev-only': 'file:vendor/dev-only-1.0.0.tgz' },
+};
+
+async function build(name: string, repo: GitRepo, service: Omit<NodeService, 'buildType'> = { node: '20' }) {
+  const tag = `tci-test-node-${process.pid}-${name}:latest`;
+  tags.push(tag);
+  const ctx = imageBuildContext({
+    service: serviceRepository(name, repo, { buildType: 'node', ...service }),
+    repo,
+    baseDir: base,
+    tag,
+    engine,
+  });
+  await nodeBuildType.build(ctx);
+  return tag;
+}
+
+/** One GET with node:http (undici's fetch lets the event loop go idle while docker-proxy holds the connection). */
+function getOnce(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function httpGet(url: string): Promise<string> {
+  // The server needs a moment to listen; retry until it answers (the test runner's timeout bounds this).
+  for (;;) {
+    try {
+      return await getOnce(url);
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('node build type', () => {
+  it('uses node:<node> or baseImage, mapped through the build config', async () => {
+    const repo = GitRepo.create(join(base, 'apps', 'names'), { 'x.txt': '' });
+    const baseCtx = (service: Omit<NodeService, 'buildType'>, images: Record<string, string>) =>
+      ({
+        service: serviceRepository('names', repo, { buildType: 'node', ...service }),
+        commit: repo.head(),
+        readFile: async () => undefined,
+        images,
+      }) as never;
+    assert.deepEqual(await nodeBuildType.baseImages(baseCtx({ node: '20' }, {})), ['node:20']);
+    assert.deepEqual(
+      await nodeBuildType.baseImages(baseCtx({ node: '20' }, { 'node:20': 'mirror/node:20' })),
+      ['mirror/node:20'],
+    );
+    assert.deepEqual(await nodeBuildType.baseImages(baseCtx({ baseImage: 'my/node:x' }, {})), ['my/node:x']);
+  });
+
+  it('installs production dependencies only, from the lock file, and serves HTTP as web', async () => {
+    const repo = nodeApp(
+      'web',
+      { ...deps, scripts: { start: 'node server.js', postinstall: 'echo ran > postinstall-ran' } },
+      {
+        'server.js': `const greet = require('greet-prod');
+require('node:http').createServer((req, res) => res.end(greet + ' in ' + process.env.NODE_ENV)).listen(process.env.PORT || 3000);
+`,
+      },
+    );
+    writeFileSync(join(repo.path, 'untracked-secret.txt'), 'never in the image');
+    const tag = await build('web', repo);
+
+    assert.equal(
+      docker('run', '--rm', tag, 'ls', 'node_modules'),
+      'greet-prod\n',
+      'the production dependency, not the dev one',
+    );
+    assert.equal(
+      docker('run', '--rm', tag, 'ls', '-A', '/app', 'node_modules/greet-prod'),
+      '/app:\nnode_modules\npackage-lock.json\npackage.json\nserver.js\nvendor\n\nnode_modules/greet-prod:\nindex.js\npackage.json\n',
+      'no untracked files, no lifecycle script output',
+    );
+    const id = docker('run', '-d', '-p', '127.0.0.1::3000', tag, 'web').trim();
+    containers.push(id);
+    const port = docker('port', id, '3000/tcp').trim().split(':').pop();
+    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), '200 hello from greet-prod in production');
+  });
+
+  it('runs the build script with dev dependencies, then prunes them; a Procfile adds processes', async () => {
+    const repo = nodeApp(
+      'built',
+      {
+        ...deps,
+        scripts: { build: "node -e \"require('fs').writeFileSync('built.txt', require('dev-only'))\"" },
+      },
+      { Procfile: 'worker: cat built.txt\n' },
+    );
+    const tag = await build('built', repo, { node: '20', buildScript: 'build' });
+    assert.equal(docker('run', '--rm', tag, 'worker'), 'built with dev-only');
+    assert.equal(docker('run', '--rm', tag, 'ls', 'node_modules'), 'greet-prod\n');
+  });
+
+  it('fails naming the service when no lock file is committed', async () => {
+    const repo = GitRepo.create(join(base, 'apps', 'nolock'), { 'package.json': '{"name":"nolock"}' });
+    try {
+      await build('nolock', repo);
+      assert.fail('expected a UserError');
+    } catch (e) {
+      assert.ok(e instanceof UserError);
+      assert.deepEqual(e.problems.map(formatProblem), [
+        `service "nolock": no lock file at the repository root at commit ${repo.head()} (hint: commit one of package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)`,
+      ]);
+    }
+    tags.pop();
+  });
+});
