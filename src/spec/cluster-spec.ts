@@ -87,7 +87,7 @@ async function loadDirectorySpec(dir: string): Promise<ClusterSpec> {
         })
       : undefined;
   problems.push(...(section?.problems ?? []));
-  if (problems.length > 0 || section === undefined) throw new UserError(problems);
+  if (problems.length > 0 || section === undefined) throw new UserError(inReadingOrder(problems, buildFile));
   return {
     files: { build: buildFile, deploy: deployFile, spec: dir, form: 'directory' },
     repositories: section.repositories,
@@ -152,4 +152,10 @@ async function loadJsonSpec(file: string): Promise<ClusterSpec> {
     deploy: doc['deploy'],
     ...(release !== undefined && { release }),
   };
+}
+
+/** build.yml before deploy.yml, each top to bottom: the order a reader fixes them in. */
+function inReadingOrder(problems: Problem[], firstFile: string): Problem[] {
+  const rank = (p: Problem): number => (p.file === firstFile ? 0 : 1);
+  return [...problems].sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
 }

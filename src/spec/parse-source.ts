@@ -104,7 +104,10 @@ function insertUser(clean: string, user: string): string {
   return clean.slice(0, start) + user + '@' + clean.slice(start);
 }
 
+/** WHATWG URL parsing would read `https:///r` as host "r"; git would not, so look at the text. */
 function hasHost(clean: string): boolean {
+  const rest = clean.slice(clean.indexOf('://') + 3);
+  if (/^[/?#]|^$/.test(rest)) return false;
   try {
     return new URL(clean).hostname !== '';
   } catch {

@@ -51,7 +51,12 @@ export function parseYaml(text: string, file: string, opts: YamlOptions): YamlTe
     return { value: undefined, empty: false, lineOf: noLines, envValues, problems: [hostile(file, e)] };
   }
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
-  for (const err of [...doc.errors, ...doc.warnings]) {
+  const errors = [...doc.errors, ...doc.warnings];
+  // The parser recurses per nesting level; past the stack it reports one error per level.
+  if (errors.some((e) => /call stack/i.test(e.message))) {
+    return { value: undefined, empty: false, lineOf: noLines, envValues, problems: [tooDeep(file)] };
+  }
+  for (const err of errors) {
     problems.push({ file, line: lineAt(err.pos[0]), message: shortYamlMessage(err.message) });
   }
   if (problems.length > 0) return { value: undefined, empty: false, lineOf: noLines, envValues, problems };
@@ -107,11 +112,15 @@ export async function readYamlFile(path: string, file: string, opts: YamlOptions
 }
 
 function hostile(file: string, e: unknown): Problem {
-  if (e instanceof RangeError) return { file, message: 'nesting is too deep to read' };
+  if (e instanceof RangeError) return tooDeep(file);
   if (e instanceof ReferenceError && /alias/i.test(e.message)) {
     return { file, message: `too many alias expansions (more than ${MAX_ALIAS_COUNT}); refusing to expand` };
   }
   throw e;
+}
+
+function tooDeep(file: string): Problem {
+  return { file, message: 'nesting is too deep to read' };
 }
 
 /** yaml's messages may carry a source excerpt (which could show a secret): keep the first clause. */
