@@ -8,7 +8,7 @@ import type { BuildKey } from '../../spec/types.js';
  */
 export interface BuildKeyInputs {
   /** Version of the code that builds this build type; bump it when its output changes. */
-  stepVersion: number;
+  stepVersion: string;
   buildType: string;
   /** The source's exact commit. */
   commit: string;
