@@ -1,11 +1,77 @@
-import { UserError } from '../../core/user-error.js';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { runBuild, type PlannedService } from '../../build/run-build.js';
+import { loadBuildConfig } from '../../spec/build-config.js';
+import { loadClusterSpec } from '../../spec/cluster-spec.js';
+import { defaultBaseDir } from '../default-base-dir.js';
+import { loadAll } from '../load-inputs.js';
 import type { ProcessContext } from '../process-context.js';
+import { createReporter } from '../reporters/create-reporter.js';
+import type { LogFormat } from '../reporters/reporter.js';
+
+interface BuildFlags {
+  push?: boolean;
+  baseDir?: string;
+  cache?: boolean;
+  buildConfig?: string[];
+  targetService?: string[];
+  concurrency?: number;
+  dryRun?: boolean;
+  logFormat?: LogFormat;
+}
 
 export async function buildCommand(
-  _ctx: ProcessContext,
-  _spec: string,
-  _release: string,
-  _opts: Record<string, unknown>,
+  ctx: ProcessContext,
+  specPath: string,
+  releasePath: string,
+  opts: Record<string, unknown>,
 ): Promise<void> {
-  throw new UserError({ message: 'build: not yet implemented' });
+  const flags = opts as BuildFlags;
+  const redact = (s: string) => ctx.redactor.redact(s);
+  const reporter = await createReporter(
+    flags.logFormat,
+    { stdout: process.stdout, stderr: process.stderr, redact },
+    ctx.isTty,
+  );
+  const dryRun = flags.dryRun === true;
+  let result;
+  try {
+    const [spec, config] = await loadAll([
+      () => loadClusterSpec(specPath),
+      () => loadBuildConfig(flags.buildConfig, ctx.cwd, ctx.env),
+    ] as const);
+    result = await runBuild({
+      spec,
+      config,
+      ...(dryRun ? {} : { releasePath: resolve(ctx.cwd, releasePath) }),
+      baseDir: resolve(ctx.cwd, flags.baseDir ?? defaultBaseDir(ctx.env)),
+      push: flags.push === true,
+      noCache: flags.cache === false,
+      targetServices: flags.targetService ?? [],
+      concurrency: flags.concurrency ?? availableParallelism(),
+      dryRun,
+      emit: reporter.emit,
+      signal: ctx.abort.signal,
+      redactor: ctx.redactor,
+      env: ctx.env,
+    });
+  } finally {
+    reporter.close();
+  }
+  if (dryRun && flags.logFormat !== 'json') process.stdout.write(redact(formatPlan(result.plan)));
+  if (!dryRun) process.stderr.write(redact(summary(result.plan, releasePath)) + '\n');
+}
+
+function formatPlan(plan: PlannedService[]): string {
+  const width = Math.max(7, ...plan.map((p) => p.service.length));
+  const lines = plan.map(
+    (p) =>
+      `${p.service.padEnd(width)}  ${p.action.padEnd(5)}  ${p.reason}${p.image !== undefined ? `  [${p.image}]` : ''}`,
+  );
+  return ['service'.padEnd(width) + '  action reason', ...lines].join('\n') + '\n';
+}
+
+function summary(plan: PlannedService[], releasePath: string): string {
+  const count = (a: PlannedService['action']) => plan.filter((p) => p.action === a).length;
+  return `built ${count('build')}, pushed ${count('push')}, pulled ${count('pull')}, skipped ${count('skip')}; wrote ${releasePath}`;
 }

@@ -1,0 +1,69 @@
+import type { PlanAction } from '../core/events.js';
+import type { Digest, ImageRef } from '../spec/types.js';
+import type { DockerEngine } from './image/docker-engine.js';
+import type { PreparedService } from './prepare-service.js';
+import { parseImageRef } from './registry/parse-image-ref.js';
+import { diffBuildKeyInputs } from './stamp/diff-build-key-inputs.js';
+
+/** A cache decision with its reason (what `--dry-run` prints), as in Skaffold and kbld. */
+export interface Decision {
+  action: PlanAction;
+  reason: string;
+  /** Inputs that differ from the last build of this service. */
+  changed: string[];
+  /** With `skip` under `--push`: the digest the registry already has. */
+  digest?: Digest;
+}
+
+export interface DecideOptions {
+  push: boolean;
+  noCache: boolean;
+  engine: DockerEngine;
+  /** Registry HEAD of an image tag: its digest, or undefined when absent. */
+  head(ref: ImageRef): Promise<Digest | undefined>;
+}
+
+/**
+ * Contract §3.4: an image whose tag is in the local daemon is not rebuilt; with `--push`, an
+ * image whose tag is in the registry is neither built nor pushed. Without `--push`, an image
+ * missing locally but present in the registry of `repositoryPrefix` is pulled, not rebuilt.
+ */
+export async function decideAction(p: PreparedService, opts: DecideOptions): Promise<Decision> {
+  const changed = p.previous !== undefined ? diffBuildKeyInputs(p.previous.inputs, p.inputs) : [];
+  if (p.tag === undefined)
+    return { action: 'build', reason: p.unknownKeyReason ?? 'build key unknown', changed };
+  const why = buildReason(p, changed);
+  if (opts.noCache) return { action: 'build', reason: '--no-cache', changed };
+  if (opts.push) {
+    const digest = await opts.head(p.tag);
+    if (digest !== undefined) return { action: 'skip', reason: 'already in the registry', changed, digest };
+    if (await opts.engine.imageExists(p.tag)) {
+      return { action: 'push', reason: 'built earlier, not yet in the registry', changed };
+    }
+    return { action: 'build', reason: why, changed };
+  }
+  if (await opts.engine.imageExists(p.tag))
+    return { action: 'skip', reason: 'already in the local daemon', changed };
+  if (hasRegistry(p.tag)) {
+    const digest = await opts.head(p.tag).catch(() => undefined);
+    if (digest !== undefined)
+      return { action: 'pull', reason: 'in the registry, not in the local daemon', changed };
+  }
+  return { action: 'build', reason: why, changed };
+}
+
+function buildReason(p: PreparedService, changed: string[]): string {
+  if (p.previous === undefined) return 'no image for these inputs (first build in this base dir)';
+  if (changed.length > 0) return `inputs changed: ${changed.join(', ')}`;
+  return 'the image for these inputs is gone';
+}
+
+/** An unprefixed name (`hello:SVC-…`) means Docker Hub, which a local-only build never asks. */
+function hasRegistry(tag: ImageRef): boolean {
+  const first = tag.split('/')[0] ?? '';
+  return (
+    tag.includes('/') &&
+    (first.includes('.') || first.includes(':') || first === 'localhost') &&
+    parseImageRef(tag).registry !== 'docker.io'
+  );
+}

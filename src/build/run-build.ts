@@ -1,0 +1,248 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Emit } from '../core/events.js';
+import type { Problem } from '../core/problem.js';
+import type { Redactor } from '../core/redact.js';
+import { UserError } from '../core/user-error.js';
+import {
+  BUILD_TYPES,
+  type BuildConfig,
+  type BuildType,
+  type ClusterSpec,
+  type Digest,
+  type ImageRef,
+  type RegistryCredentials,
+  type ServiceRepository,
+} from '../spec/types.js';
+import { buildTypeHandlers } from './build-type-handlers.js';
+import { decideAction, type Decision } from './decide-action.js';
+import { runGraph } from './graph/run-graph.js';
+import { connectDockerEngine } from './image/connect-docker-engine.js';
+import type { DockerEngine } from './image/docker-engine.js';
+import { prepareService, type PreparedService } from './prepare-service.js';
+import { headManifest } from './registry/head-manifest.js';
+import { parseImageRef } from './registry/parse-image-ref.js';
+import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
+import { composeRelease, writeRelease, type BuiltImage } from './release.js';
+import { recordLastBuild, serviceSteps } from './service-steps.js';
+import { resolveServiceSources } from './resolve-service-sources.js';
+import { acquireBaseDirLock } from './stamp/base-dir-lock.js';
+
+export interface RunBuildOptions {
+  spec: ClusterSpec;
+  config: BuildConfig;
+  /** Undefined with `dryRun`. */
+  releasePath?: string;
+  baseDir: string;
+  push: boolean;
+  noCache: boolean;
+  targetServices: string[];
+  /** Most image builds at once. */
+  concurrency: number;
+  dryRun: boolean;
+  emit: Emit;
+  signal: AbortSignal;
+  redactor: Redactor;
+  env: NodeJS.ProcessEnv;
+  /** For tests: another engine. */
+  engine?: DockerEngine;
+}
+
+export interface PlannedService {
+  service: string;
+  action: Decision['action'];
+  reason: string;
+  image: string | undefined;
+  changed: string[];
+}
+
+export interface BuildResult {
+  plan: PlannedService[];
+  release?: Record<string, unknown>;
+}
+
+/** Most git processes talking to remotes at once; git work is limited apart from image work. */
+const GIT_CONCURRENCY = 8;
+
+/**
+ * Contract §3, composed: check, lock, resolve sources, compute keys, decide, build and push in
+ * a graph, then write the release atomically. Nothing new starts after a failure, and no release
+ * is written unless every service succeeded.
+ */
+export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
+  const { spec, config, emit, signal } = opts;
+  for (const s of config.secrets) opts.redactor.add(s);
+  for (const r of spec.repositories) {
+    opts.redactor.add(r.source.credentials?.password);
+    if (r.source.url.startsWith('http')) opts.redactor.add(r.source.credentials?.username);
+  }
+  const selected = selectServices(spec, opts.targetServices);
+
+  const releaseLock = await acquireBaseDirLock(opts.baseDir, {
+    emit,
+    signal,
+    command: 'taskcluster-installer build',
+  });
+  try {
+    if (opts.noCache && !opts.dryRun) await clearBaseDir(opts.baseDir);
+    const sources = await resolveServiceSources(spec, selected, {
+      baseDir: opts.baseDir,
+      signal,
+      emit,
+      gitConcurrency: GIT_CONCURRENCY,
+    });
+    const engine = opts.engine ?? connectDockerEngine(opts.env);
+    const authFor = registryAuthLookup(config, emit);
+    const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
+
+    const prepared = await Promise.all(
+      selected.map((repo) =>
+        prepareService(
+          repo,
+          buildTypeHandlers[repo.service.buildType as BuildType],
+          sources.main(repo.name),
+          sources.extra(repo.name),
+          {
+            baseDir: opts.baseDir,
+            repositoryPrefix: config.docker.repositoryPrefix,
+            images: config.images,
+            engine,
+            authFor,
+            dryRun: opts.dryRun,
+            signal,
+          },
+        ),
+      ),
+    );
+    const decisions = await Promise.all(
+      prepared.map((p) => decideAction(p, { push: opts.push, noCache: opts.noCache, engine, head })),
+    );
+    const plan = prepared.map((p, i) => planEntry(p, decisions[i] as Decision));
+    for (const entry of plan) {
+      emit({
+        kind: 'plan-decided',
+        service: entry.service,
+        action: entry.action,
+        reason: entry.reason,
+        image: entry.image ?? '(unknown)',
+        buildKey: prepared.find((p) => p.repo.name === entry.service)?.key ?? '',
+        ...(entry.changed.length > 0 ? { changed: entry.changed } : {}),
+      });
+    }
+    if (opts.dryRun) return { plan };
+
+    const pushedDigests = new Map<string, Digest>();
+    const steps = prepared.flatMap((p, i) =>
+      serviceSteps(p, decisions[i] as Decision, {
+        baseDir: opts.baseDir,
+        engine,
+        images: config.images,
+        noCache: opts.noCache,
+        push: opts.push,
+        emit,
+        authFor,
+        pushed: (service, digest) => pushedDigests.set(service, digest),
+      }),
+    );
+    for (const [i, p] of prepared.entries()) {
+      const d = decisions[i] as Decision;
+      if (d.action === 'skip') {
+        emit({
+          kind: 'step-skipped',
+          service: p.repo.name,
+          step: opts.push ? 'build+push' : 'build',
+          reason: d.reason,
+        });
+        await recordLastBuild(p, { baseDir: opts.baseDir, images: config.images });
+      }
+    }
+    if (steps.length > 0) {
+      await runGraph(steps, { pools: { image: opts.concurrency, push: opts.concurrency }, signal, emit });
+    }
+
+    const images = new Map<string, BuiltImage>();
+    for (const [i, p] of prepared.entries()) {
+      const d = decisions[i] as Decision;
+      const tag = p.tag as ImageRef;
+      const digest = d.digest ?? pushedDigests.get(p.repo.name);
+      const repoName = tag.slice(0, tag.lastIndexOf(':'));
+      if (opts.push && digest === undefined) throw new Error(`no digest recorded for ${p.repo.name}`);
+      images.set(p.repo.name, {
+        dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
+        buildKey: p.key as NonNullable<PreparedService['key']>,
+      });
+    }
+    const release = composeRelease(spec, sources.exactSources(), images, new Date());
+    if (opts.releasePath !== undefined) {
+      await writeRelease(opts.releasePath, release);
+      emit({ kind: 'release-written', file: opts.releasePath });
+    }
+    return { plan, release };
+  } finally {
+    await releaseLock();
+  }
+}
+
+/** `--target-service` names must exist; site build types of 2018 stop the build before any work. */
+function selectServices(spec: ClusterSpec, targets: string[]): ServiceRepository[] {
+  const services = spec.repositories.filter((r): r is ServiceRepository => r.kind === 'service');
+  const problems: Problem[] = [];
+  for (const t of targets) {
+    if (!services.some((s) => s.name === t)) {
+      problems.push({
+        message: `--target-service ${t}: no service of that name`,
+        hint: `services in ${spec.files.build}: ${services.map((s) => s.name).join(', ') || '(none)'}`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems, { exitCode: 2 });
+  const selected = targets.length === 0 ? services : services.filter((s) => targets.includes(s.name));
+  for (const s of selected) {
+    if (!(BUILD_TYPES as readonly string[]).includes(s.service.buildType)) {
+      problems.push({
+        file: spec.files.build,
+        path: `repositories[${s.index}].service.buildType`,
+        message: `service "${s.name}" has the site build type "${s.service.buildType}", which this tool does not build`,
+        hint: 'leave it out with --target-service, or give it a Dockerfile and buildType: docker',
+      });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return selected;
+}
+
+function planEntry(p: PreparedService, d: Decision): PlannedService {
+  return { service: p.repo.name, action: d.action, reason: d.reason, image: p.tag, changed: d.changed };
+}
+
+/** One credential lookup per registry host per build. */
+function registryAuthLookup(
+  config: BuildConfig,
+  emit: Emit,
+): (ref: string) => Promise<RegistryCredentials | undefined> {
+  const byHost = new Map<string, Promise<RegistryCredentials | undefined>>();
+  return (ref) => {
+    const host = parseImageRef(ref).registry;
+    let found = byHost.get(host);
+    if (found === undefined) {
+      found = resolveRegistryAuth(host, config, { warn: (message) => emit({ kind: 'warning', message }) });
+      byHost.set(host, found);
+    }
+    return found;
+  };
+}
+
+async function headOnce(
+  ref: ImageRef,
+  authFor: (ref: string) => Promise<RegistryCredentials | undefined>,
+  signal: AbortSignal,
+): Promise<Digest | undefined> {
+  return await headManifest(ref, await authFor(ref), { signal });
+}
+
+/** `--no-cache`: everything but the lock goes. */
+async function clearBaseDir(baseDir: string): Promise<void> {
+  for (const entry of await readdir(baseDir)) {
+    if (entry !== 'build.lock') await rm(join(baseDir, entry), { recursive: true, force: true });
+  }
+}
