@@ -136,7 +136,25 @@ class EngineClient implements DockerEngine {
         abortSignal: opts.signal,
       }),
     );
-    await followEngineStream(stream, opts);
+    // The legacy builder names each RUN container in its output; on abort we remove the one
+    // running rather than trust the daemon to notice the closed connection in time.
+    let running: string | undefined;
+    const onLine = (line: string) => {
+      const m = /^ ---> Running in ([0-9a-f]{12,64})\b/.exec(line);
+      if (m) running = m[1];
+      opts.onLine(line);
+    };
+    try {
+      await followEngineStream(stream, { ...opts, onLine });
+    } catch (e) {
+      if (opts.signal.aborted && running !== undefined) {
+        await docker
+          .getContainer(running)
+          .remove({ force: true })
+          .catch(() => {});
+      }
+      throw e;
+    }
   }
 
   async runContainer(opts: Parameters<DockerEngine['runContainer']>[0]): Promise<void> {

@@ -30,7 +30,10 @@ export async function followEngineStream(
   let failure: string | undefined;
   let partial = '';
 
-  const output = async (text: string) => {
+  const output = async (raw: string) => {
+    // The legacy builder colours a RUN's stderr with ANSI codes; logs and messages are plain text.
+    // eslint-disable-next-line no-control-regex
+    const text = raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     tail.push(text);
     if (log && !log.write(text)) await once(log, 'drain');
   };
