@@ -1,11 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 
-/** A fresh temporary directory, removed when the test file ends. */
+const made: string[] = [];
+// Removed when the test process exits: node:test's after() inside a before() hook would run
+// as soon as that hook ends, so cleanup cannot hang on the test tree.
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test process exits. */
 export async function tempDir(prefix = 'tci-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  after(() => rm(dir, { recursive: true, force: true }));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
   return dir;
 }
