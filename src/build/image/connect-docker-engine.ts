@@ -5,8 +5,6 @@ import type { BuildImageOptions, DockerEngine, ImageInfo } from './docker-engine
 import { engineEndpoint, engineUnreachable, isUnreachable, type EngineEndpoint } from './engine-endpoint.js';
 import { engineGet } from './engine-get.js';
 import { followEngineStream } from './follow-engine-stream.js';
-import { packBuildContext } from './pack-build-context.js';
-import { runContainer } from './run-container.js';
 
 /** Pull and push failures: the daemon's reason tells refused credentials from a registry that is down. */
 function registryHint(reason: string): string | undefined {
@@ -119,6 +117,8 @@ class EngineClient implements DockerEngine {
 
   async buildImage(opts: BuildImageOptions): Promise<void> {
     const docker = await this.docker();
+    // Loaded here, not at the top: the tar and .dockerignore modules are of no use to a no-op build.
+    const { packBuildContext } = await import('./pack-build-context.js');
     const context = await packBuildContext(opts.contextDir, opts.dockerfile);
     const stream = await this.call(opts.label, () =>
       docker.buildImage(context, {
@@ -159,6 +159,7 @@ class EngineClient implements DockerEngine {
 
   async runContainer(opts: Parameters<DockerEngine['runContainer']>[0]): Promise<void> {
     const docker = await this.docker();
+    const { runContainer } = await import('./run-container.js');
     await runContainer(docker, opts, (label, e) => this.translate(label, e));
   }
 

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
+import type { RunContainerOptions } from '../../src/build/image/docker-engine.js';
+import { InterruptedError, UserError } from '../../src/core/user-error.js';
+import type { ImageRef } from '../../src/spec/types.js';
+import { ensureBusyboxImage } from '../helpers/base-images.js';
+
+const engine = connectDockerEngine();
+const BASE = `tci-test-${process.pid}/engine:1`;
+const root = mkdtempSync(join(tmpdir(), 'tci-engine-'));
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+function runOpts(
+  cmd: string[],
+  extra: Partial<RunContainerOptions> = {},
+): RunContainerOptions & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    image: BASE,
+    cmd,
+    logFile: join(root, 'logs', `run-${Math.random().toString(36).slice(2)}.log`),
+    onLine: (l) => lines.push(l),
+    signal: new AbortController().signal,
+    label: 'service "api": compile',
+    lines,
+    ...extra,
+  };
+}
+
+before(() => {
+  docker('tag', ensureBusyboxImage(), BASE);
+});
+
+after(() => {
+  execFileSync('docker', ['rmi', '-f', BASE, `${BASE}-tagged`], { stdio: 'ignore' });
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('imageInfo, tag and removeImage', async () => {
+  const info = await engine.imageInfo(BASE);
+  assert.equal(info?.id, docker('image', 'inspect', '-f', '{{.Id}}', BASE));
+  const tagged = `${BASE}-tagged` as ImageRef;
+  await engine.tag(BASE, tagged);
+  assert.equal((await engine.imageInfo(tagged))?.id, info?.id);
+  await engine.removeImage(tagged);
+  assert.equal(await engine.imageExists(tagged), false);
+  await engine.removeImage(tagged);
+  assert.equal(await engine.imageExists(BASE), true);
+  assert.equal(await engine.imageInfo(`tci-test-${process.pid}/never:1`), undefined);
+});
+
+test('a container runs with env, user, working dir and binds; output goes to the log', async () => {
+  const dir = mkdtempSync(join(root, 'bind-'));
+  await writeFile(join(dir, 'in.txt'), 'from the host\n');
+  execFileSync('chmod', ['777', dir]);
+  const opts = runOpts(
+    [
+      'sh',
+      '-c',
+      'echo "$GREETING $(id -u) $(pwd)"; cat /data/in.txt; echo to-stderr >&2; echo made > /data/out.txt',
+    ],
+    {
+      env: { GREETING: 'hello' },
+      user: '1234',
+      workingDir: '/tmp',
+      binds: [`${dir}:/data`],
+    },
+  );
+  await engine.runContainer(opts);
+  // stdout and stderr are separate pipes in the container: their relative order is not kept.
+  assert.deepEqual([...opts.lines].sort(), ['from the host', 'hello 1234 /tmp', 'to-stderr']);
+  const log = (await readFile(opts.logFile, 'utf8')).split('\n').sort();
+  assert.deepEqual(log, ['', 'from the host', 'hello 1234 /tmp', 'to-stderr']);
+  assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'made\n');
+  assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
+});
+
+test('a failing command names the work, the exit status, the log and the last lines', async () => {
+  const opts = runOpts(['sh', '-c', 'echo compiling; echo broken >&2; exit 7']);
+  await assert.rejects(
+    () => engine.runContainer(opts),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.equal(
+        e.message,
+        `service "api": compile failed: exit status 7 (hint: full log: ${opts.logFile})`,
+      );
+      assert.deepEqual([...e.details].sort(), ['broken', 'compiling']);
+      return true;
+    },
+  );
+  assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
+});
+
+test('an abort kills and removes the container', async () => {
+  const controller = new AbortController();
+  const opts = runOpts(['sh', '-c', 'echo started; sleep 60'], { signal: controller.signal });
+  opts.onLine = (l) => {
+    if (l === 'started') controller.abort();
+  };
+  await assert.rejects(() => engine.runContainer(opts), InterruptedError);
+  assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
+});
+
+test('a missing image is a UserError naming the work', async () => {
+  await assert.rejects(
+    () => engine.runContainer(runOpts(['true'], { image: `tci-test-${process.pid}/none:1` })),
+    {
+      name: 'UserError',
+      message: new RegExp(`^service "api": compile failed: No such image: tci-test-${process.pid}/none:1`),
+    },
+  );
+});
