@@ -24,9 +24,19 @@ export function isJsonEError(e: unknown): e is JsonEError {
   return e instanceof errors.JSONTemplateError;
 }
 
-/** Errors that a missing or mistyped context value can cause (as opposed to a broken template). */
-export function isInterpreterError(e: unknown): boolean {
-  return e instanceof errors.InterpreterError || e instanceof errors.BuiltinError;
+/**
+ * Errors that a missing or mistyped context value can cause, as opposed to a broken template:
+ * all interpreter errors, and the template errors about what an operator's value evaluated to.
+ */
+export function isValueError(e: unknown): boolean {
+  if (e instanceof UnknownServiceError) return false;
+  if (e instanceof errors.InterpreterError || e instanceof errors.BuiltinError) return true;
+  return (
+    e instanceof errors.TemplateError &&
+    /evaluate to|produced an array or object|expects|value must be an object|same type|one truthy condition/.test(
+      e.message,
+    )
+  );
 }
 
 /** Thrown by `builtService` for a name that is not a service of the spec. */

@@ -28,9 +28,11 @@ export class PlaceholderValues {
   reshapeLast(): boolean {
     for (let i = this.accessed.length - 1; i >= 0; i--) {
       const path = this.accessed[i] as string;
-      const shape = this.shapes.get(path) ?? 0;
-      if (shape < SHAPES.length - 1) {
-        this.shapes.set(path, shape + 1);
+      let shape = (this.shapes.get(path) ?? 0) + 1;
+      // A list of lists of lists… never ends: elements are never lists themselves.
+      if (SHAPES[shape] === 'array' && path.endsWith(']')) shape += 1;
+      if (shape < SHAPES.length) {
+        this.shapes.set(path, shape);
         return true;
       }
     }

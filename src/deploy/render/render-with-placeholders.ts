@@ -1,7 +1,7 @@
 import type { Problem } from '../../core/problem.js';
 import { isUserError } from '../../core/user-error.js';
 import type { ClusterSpec, DeployConfig, InfraInfo } from '../../spec/types.js';
-import { isInterpreterError, UnknownServiceError } from './json-e-errors.js';
+import { isValueError } from './json-e-errors.js';
 import { PlaceholderValues } from './placeholder-values.js';
 import { describeRenderError, renderTemplate, resourcesOf } from './render-template.js';
 
@@ -27,18 +27,27 @@ export function renderWithPlaceholders(
   let lastError: unknown;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     stand.startAttempt();
+    let result: unknown;
     try {
-      const result = renderTemplate(
+      result = renderTemplate(
         spec,
         { cfg: given.cfg ?? stand.root('cfg'), infra: given.infra ?? stand.root('infra') },
         { placeholders: true },
       );
+    } catch (e) {
+      lastError = e;
+      if (!isValueError(e) || !stand.used) return { warnings: [], problems: problemsOf(spec, e) };
+      if (!stand.reshapeLast()) break;
+      continue;
+    }
+    try {
       resourcesOf(spec, result);
       return { warnings: missingWarning(stand, given), problems: [] };
     } catch (e) {
+      // `resources: {$eval: cfg.list}` is a list once cfg is given; a template without a
+      // `resources` key is wrong whatever cfg holds.
       lastError = e;
-      const mayBeStandIn = (isInterpreterError(e) && !(e instanceof UnknownServiceError)) || isUserError(e);
-      if (!mayBeStandIn || !stand.used) return { warnings: [], problems: problemsOf(spec, e) };
+      if (!stand.used || !hasResourcesKey(result)) return { warnings: [], problems: problemsOf(spec, e) };
       if (!stand.reshapeLast()) break;
     }
   }
@@ -54,6 +63,10 @@ export function renderWithPlaceholders(
     ],
     problems: [],
   };
+}
+
+function hasResourcesKey(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && Object.hasOwn(result, 'resources');
 }
 
 function problemsOf(spec: ClusterSpec, e: unknown): Problem[] {
