@@ -13,7 +13,7 @@ import { dockerfileBaseImages } from './dockerfile-base-images.js';
  * map does not apply to them.
  */
 export const dockerBuildType: BuildTypeHandler = {
-  stepVersion: '1',
+  stepVersion: 'docker-1',
 
   async baseImages(ctx: BaseImagesContext): Promise<string[]> {
     const { svc, context, dockerfile } = fields(ctx.service);
