@@ -100,7 +100,7 @@ async function loadDirectorySpec(dir: string): Promise<ClusterSpec> {
 
 async function loadJsonSpec(file: string): Promise<ClusterSpec> {
   const read = await readJsonFile(file, file);
-  if ('problem' in read) throw new UserError({ ...read.problem, hint: read.problem.hint ?? SPEC_HINT });
+  if ('problem' in read) throw new UserError(read.problem);
   const doc = read.value;
   if (!isPlainObject(doc)) {
     throw new UserError({

@@ -48,6 +48,10 @@ function toIssue(err: ErrorObject): SchemaIssue {
       };
     }
     case 'type':
+      // A union type (`node: 20` or `"20"`) reads better as the field's own wording.
+      if (Array.isArray(parent['type']) && typeof parent['errorText'] === 'string') {
+        return { path, message: parent['errorText'] };
+      }
       return { path, message: `must be ${describeTypes(err.params['type'])}` };
     case 'enum': {
       if (typeof parent['errorText'] === 'string') return { path, message: parent['errorText'] };

@@ -57,7 +57,11 @@ export function parseYaml(text: string, file: string, opts: YamlOptions): YamlTe
     return { value: undefined, empty: false, lineOf: noLines, envValues, problems: [tooDeep(file)] };
   }
   for (const err of errors) {
-    problems.push({ file, line: lineAt(err.pos[0]), message: shortYamlMessage(err.message) });
+    const message =
+      err.code === 'MULTIPLE_DOCS'
+        ? 'holds more than one YAML document (a second "---"); one is expected'
+        : `invalid YAML: ${shortYamlMessage(err.message)}`;
+    problems.push({ file, line: lineAt(err.pos[0]), message });
   }
   if (problems.length > 0) return { value: undefined, empty: false, lineOf: noLines, envValues, problems };
 
