@@ -17,55 +17,56 @@ export interface CloneTarget {
 /** Every branch and tag, force-updated and pruned, so force-pushes and deletions are mirrored. */
 const REFSPECS = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
 
+export interface EnsureResult {
+  /** Whether a fetch or clone talked to the remote. */
+  network: boolean;
+  /** Wanted commits the remote does not have (e.g. removed by a force-push). */
+  missing: string[];
+}
+
 /**
- * Makes sure every commit in `commits` is in the cached clone of `target.remote`, fetching
- * only if one is missing; records them in `index`. Returns whether the network was used.
- * A clone that git cannot read is deleted and cloned again, once.
+ * Makes sure the commits in `commits` are in the cached clone of `target.remote`, fetching
+ * only if one is missing, and records those present in `index`. A clone that git cannot read
+ * is deleted and cloned again, once.
  */
 export async function ensureCommits(
   target: CloneTarget,
   commits: readonly string[],
   index: CommitIndex,
-): Promise<boolean> {
+): Promise<EnsureResult> {
+  let result: EnsureResult;
   try {
-    return await ensureOnce(target, commits, index);
+    result = await ensureOnce(target, commits);
   } catch (e) {
     if (!(e instanceof GitRemoteError && e.kind === 'local')) throw e;
     index.forget(target.clonePath);
     await index.save();
     await rm(target.clonePath, { recursive: true, force: true });
-    return await ensureOnce(target, commits, index);
+    result = await ensureOnce(target, commits);
   }
+  index.add(
+    target.clonePath,
+    commits.filter((c) => !result.missing.includes(c)),
+  );
+  return result;
 }
 
-async function ensureOnce(
-  target: CloneTarget,
-  commits: readonly string[],
-  index: CommitIndex,
-): Promise<boolean> {
+async function ensureOnce(target: CloneTarget, commits: readonly string[]): Promise<EnsureResult> {
   const { clonePath } = target;
-  if (await exists(join(clonePath, 'HEAD'))) {
-    let missing = await missingCommits(clonePath, commits, target.signal);
-    if (missing.length > 0) {
-      await fetch(clonePath, target, REFSPECS);
-      missing = await missingCommits(clonePath, missing, target.signal);
-      await fetchByCommit(clonePath, target, missing);
-      index.add(clonePath, commits);
-      return true;
-    }
-    index.add(clonePath, commits);
-    return false;
-  }
-  await freshClone(target, commits);
-  index.add(clonePath, commits);
-  return true;
+  if (!(await exists(join(clonePath, 'HEAD'))))
+    return { network: true, missing: await freshClone(target, commits) };
+  let missing = await missingCommits(clonePath, commits, target.signal);
+  if (missing.length === 0) return { network: false, missing };
+  await fetch(clonePath, target, REFSPECS);
+  missing = await missingCommits(clonePath, missing, target.signal);
+  return { network: true, missing: await fetchByCommit(clonePath, target, missing) };
 }
 
 /**
- * The first clone is made in a temporary sibling and renamed into place only when it holds
- * every wanted commit, so a kill mid-clone never leaves a half clone that looks valid.
+ * The first clone is made in a temporary sibling and renamed into place only when complete,
+ * so a kill mid-clone never leaves a half clone that looks valid.
  */
-async function freshClone(target: CloneTarget, commits: readonly string[]): Promise<void> {
+async function freshClone(target: CloneTarget, commits: readonly string[]): Promise<string[]> {
   const { clonePath } = target;
   await mkdir(dirname(clonePath), { recursive: true });
   await removeLeftovers(clonePath);
@@ -73,8 +74,9 @@ async function freshClone(target: CloneTarget, commits: readonly string[]): Prom
   try {
     await git(['init', '-q', '--bare', tmp], target);
     await fetch(tmp, target, REFSPECS);
-    await fetchByCommit(tmp, target, await missingCommits(tmp, commits, target.signal));
+    const missing = await fetchByCommit(tmp, target, await missingCommits(tmp, commits, target.signal));
     await rename(tmp, clonePath);
+    return missing;
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -98,19 +100,23 @@ async function fetch(repo: string, target: CloneTarget, refspecs: readonly strin
 /**
  * Commits that no branch or tag reaches any more (e.g. a full SHA from before a force-push)
  * can still be fetched by id from servers that allow it (protocol v2 does by default).
+ * Returns those the remote does not have.
  */
-async function fetchByCommit(repo: string, target: CloneTarget, missing: readonly string[]): Promise<void> {
-  if (missing.length === 0) return;
-  try {
-    await git(['fetch', '-q', '--no-write-fetch-head', target.remote, ...missing], target, repo);
-  } catch (e) {
-    if (e instanceof GitRemoteError && e.kind === 'local') {
-      throw new GitRemoteError('missing-commit', e.detail, missing[0]);
+async function fetchByCommit(
+  repo: string,
+  target: CloneTarget,
+  missing: readonly string[],
+): Promise<string[]> {
+  if (missing.length === 0) return [];
+  for (const commit of missing) {
+    try {
+      await git(['fetch', '-q', '--no-write-fetch-head', target.remote, commit], target, repo);
+    } catch (e) {
+      // "not our ref": the remote was reachable a moment ago, so this commit is just absent.
+      if (!(e instanceof GitRemoteError && e.kind === 'local')) throw e;
     }
-    throw e;
   }
-  const still = await missingCommits(repo, missing, target.signal);
-  if (still.length > 0) throw new GitRemoteError('missing-commit', 'not in the repository', still[0]);
+  return await missingCommits(repo, missing, target.signal);
 }
 
 /** One `git cat-file --batch-check` for all commits: those not present as commits. */

@@ -87,8 +87,17 @@ export async function resolveSources(
       else wanted.set(req, sha);
     }
     if (wanted.size === 0) return;
-    const fetched = await ensureCommits(target, [...new Set(wanted.values())], index);
-    for (const [req, sha] of wanted) record(req, g, sha, fetched || patterns.length > 0);
+    const commits = [...new Set(wanted.values())];
+    const known =
+      commits.every((c) => index.has(g.clonePath, c)) && (await exists(join(g.clonePath, 'HEAD')));
+    const { network, missing } = known
+      ? { network: false, missing: [] }
+      : await ensureCommits(target, commits, index);
+    for (const [req, sha] of wanted) {
+      if (missing.includes(sha))
+        problems.push(sourceProblem(req, new GitRemoteError('missing-commit', '', sha)));
+      else record(req, g, sha, network || patterns.length > 0);
+    }
   }
 
   async function lsRemote(g: RemoteGroup, patterns: string[]): Promise<Map<string, string>> {

@@ -36,7 +36,7 @@ export function classifyGitFailure(stderr: string): GitFailureKind {
   )
     return 'auth';
   if (
-    /does not appear to be a git repository|Repository not found|returned error: 404|not found: did you run git update-server-info/i.test(
+    /does not appear to be a git repository|Repository not found|repository '[^']*' not found|returned error: 404|not found: did you run git update-server-info/i.test(
       stderr,
     )
   )

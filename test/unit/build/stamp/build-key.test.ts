@@ -28,7 +28,10 @@ test('each real input changes the key', () => {
     ['build arg', { ...base, serviceFields: { ...base.serviceFields, buildArgs: { A: '2' } } }],
     ['target', { ...base, serviceFields: { ...base.serviceFields, target: 'prod' } }],
     ['base image digest', { ...base, baseImages: { 'node:20': 'sha256:' + 'b'.repeat(64) } }],
-    ['another base image', { ...base, baseImages: { ...base.baseImages, 'busybox:1': 'sha256:' + 'c'.repeat(64) } }],
+    [
+      'another base image',
+      { ...base, baseImages: { ...base.baseImages, 'busybox:1': 'sha256:' + 'c'.repeat(64) } },
+    ],
     ['buildpack commit', { ...base, extraCommits: { buildpack: '3'.repeat(40) } }],
   ];
   const keys = new Set([key]);

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { resolveSources } from '../../src/build/source/resolve-sources.js';
+import type { SourceRequest } from '../../src/build/source/source-request.js';
+import type { Event } from '../../src/core/events.js';
+import { UserError } from '../../src/core/user-error.js';
+import type { UrlCredentials } from '../../src/spec/types.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const USER = 'ci-bot';
+const TOKEN = `tok-${process.pid}-9f3a1c`;
+
+/**
+ * Smart-HTTP git over loopback: `git http-backend` (the CGI that real git servers run) behind
+ * a node server that demands HTTP basic auth, so the credential path is proven end to end.
+ */
+function gitHttpServer(projectRoot: string): Server {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const expected = 'Basic ' + Buffer.from(`${USER}:${TOKEN}`).toString('base64');
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env['PATH'],
+        GIT_PROJECT_ROOT: projectRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        REQUEST_METHOD: req.method ?? 'GET',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.replace(/^\?/, ''),
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+        REMOTE_USER: USER,
+        REMOTE_ADDR: '127.0.0.1',
+      },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    req.pipe(cgi.stdin);
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    cgi.stdout.on('data', (chunk: Buffer) => {
+      if (headersDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      // CGI headers end at the first empty line (git ends lines with \r\n or \n).
+      const m = /\r?\n\r?\n/.exec(head.toString('latin1'));
+      if (m === null) return;
+      const end = m.index;
+      headersDone = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString().split(/\r?\n/)) {
+        const i = line.indexOf(':');
+        const name = line.slice(0, i).trim();
+        const value = line.slice(i + 1).trim();
+        if (name.toLowerCase() === 'status') status = Number(value.split(' ')[0]);
+        else res.setHeader(name, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + m[0].length));
+    });
+    cgi.on('close', () => res.end());
+  });
+}
+
+let server: Server;
+let root: string;
+let repo: GitRepo;
+let url: string;
+
+before(async () => {
+  root = await tempDir();
+  repo = GitRepo.create(join(root, 'work'), { 'a.txt': 'hello\n' });
+  repo.tag('v1', { annotated: true });
+  repo.git('clone', '-q', '--bare', repo.path, join(root, 'served', 'app.git'));
+  server = gitHttpServer(join(root, 'served'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/app.git`;
+});
+
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+function request(credentials: UrlCredentials | undefined, ref = 'main'): SourceRequest {
+  return {
+    id: 'app',
+    source: { url, ref, ...(credentials ? { credentials } : {}) },
+    where: { file: 'build.yml', path: 'repositories[0].source' },
+  };
+}
+
+/** Every file under `dir`, for grepping planted secrets. */
+async function allText(dir: string): Promise<string> {
+  let text = '';
+  for (const name of await readdir(dir, { recursive: true })) {
+    const p = join(dir, name);
+    if ((await stat(p)).isFile()) text += (await readFile(p)).toString('latin1');
+  }
+  return text;
+}
+
+test('credentials from the URL fetch over https-style basic auth and are stored nowhere', async () => {
+  const dir = await tempDir();
+  const base = join(dir, 'base');
+  // The user's own credential helper must never see (and so never save) the token.
+  const userConfig = join(dir, 'gitconfig');
+  const userStore = join(dir, 'user-credentials');
+  await writeFile(userConfig, `[credential]\n\thelper = store --file ${userStore}\n`);
+  const oldGlobal = process.env['GIT_CONFIG_GLOBAL'];
+  process.env['GIT_CONFIG_GLOBAL'] = userConfig;
+  try {
+    const events: Event[] = [];
+    const got = await resolveSources(
+      [
+        request({ username: USER, password: TOKEN }),
+        { ...request({ username: USER, password: TOKEN }, 'v1'), id: 'tag' },
+      ],
+      {
+        baseDir: base,
+        emit: (e) => events.push(e),
+        gitConcurrency: 2,
+      },
+    );
+    assert.equal(got.get('app')?.commit, repo.head());
+    assert.equal(got.get('app')?.exactSource, `${url}#${repo.head()}`);
+    assert.equal(got.get('tag')?.commit, repo.head());
+    const everything = (await allText(base)) + JSON.stringify(events) + JSON.stringify([...got]);
+    assert.ok(!everything.includes(TOKEN), 'the token is in no file of the base dir, no event, no result');
+    assert.ok(!(await readFile(join(got.get('app')?.clonePath ?? '', 'config'), 'utf8')).includes(USER));
+    await assert.rejects(stat(userStore), { code: 'ENOENT' }, "the user's helper stored nothing");
+  } finally {
+    if (oldGlobal === undefined) delete process.env['GIT_CONFIG_GLOBAL'];
+    else process.env['GIT_CONFIG_GLOBAL'] = oldGlobal;
+  }
+});
+
+test('a refused credential and a missing one fail at once, naming the entry and the clean URL', async () => {
+  const dir = await tempDir();
+  for (const creds of [{ username: USER, password: 'wrong-password-77' }, undefined]) {
+    await assert.rejects(
+      resolveSources([request(creds)], { baseDir: join(dir, 'base'), emit: () => {}, gitConcurrency: 1 }),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        const p = e.problems[0];
+        assert.equal(p?.file, 'build.yml');
+        assert.equal(p?.path, 'repositories[0].source');
+        assert.match(p?.message ?? '', new RegExp(`^credentials for ${url} were refused or are missing`));
+        assert.ok(!JSON.stringify(e.problems).includes('wrong-password-77'));
+        return true;
+      },
+    );
+  }
+});
