@@ -91,6 +91,8 @@ export async function exec(
     };
     child.stdout?.on('data', onData('out'));
     child.stderr?.on('data', onData('err'));
+    // A child that exits without reading its input breaks the pipe; its exit status reports that.
+    child.stdin?.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     child.on('error', (err: NodeJS.ErrnoException) => {
       log?.end();
