@@ -92,7 +92,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
       gitConcurrency: GIT_CONCURRENCY,
     });
     const engine = opts.engine ?? connectDockerEngine(opts.env);
-    const authFor = registryAuthLookup(config, emit);
+    const authFor = registryAuthLookup(config, emit, opts.redactor);
     const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
 
     const prepared = await Promise.all(
@@ -215,17 +215,26 @@ function planEntry(p: PreparedService, d: Decision): PlannedService {
   return { service: p.repo.name, action: d.action, reason: d.reason, image: p.tag, changed: d.changed };
 }
 
-/** One credential lookup per registry host per build. */
+/**
+ * One credential lookup per registry host per build. Passwords found in the Docker config are
+ * registered for redaction like those of the build config.
+ */
 function registryAuthLookup(
   config: BuildConfig,
   emit: Emit,
+  redactor: Redactor,
 ): (ref: string) => Promise<RegistryCredentials | undefined> {
   const byHost = new Map<string, Promise<RegistryCredentials | undefined>>();
   return (ref) => {
     const host = parseImageRef(ref).registry;
     let found = byHost.get(host);
     if (found === undefined) {
-      found = resolveRegistryAuth(host, config, { warn: (message) => emit({ kind: 'warning', message }) });
+      found = resolveRegistryAuth(host, config, {
+        warn: (message) => emit({ kind: 'warning', message }),
+      }).then((creds) => {
+        redactor.add(creds?.password);
+        return creds;
+      });
       byHost.set(host, found);
     }
     return found;

@@ -73,3 +73,22 @@ export function ensureNodeImage(ref = 'node:20'): string {
   }
   return ref;
 }
+
+/**
+ * A busybox image with an image ID of its own (a label makes it distinct), tagged `ref`, so a
+ * test can find its containers with `docker ps --filter ancestor=<ref>` while other test files
+ * run containers of the shared busybox image at the same time.
+ */
+export function distinctBusyboxImage(ref: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tci-distinct-'));
+  try {
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      `FROM ${ensureBusyboxImage()}\nLABEL tci.test.image=${JSON.stringify(ref)}\n`,
+    );
+    buildFromDir(ref, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return ref;
+}

@@ -10,7 +10,7 @@ import type { ImageBuildContext } from '../../src/build/image/build-type.js';
 import { dockerBuildType } from '../../src/build/image/docker-build-type.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
 import type { CommitSha, DockerService, ImageRef, ServiceRepository } from '../../src/spec/types.js';
-import { ensureBusyboxImage } from '../helpers/base-images.js';
+import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
 
 const engine = connectDockerEngine();
@@ -75,7 +75,7 @@ async function context(
 }
 
 before(() => {
-  docker('tag', ensureBusyboxImage(), BASE);
+  distinctBusyboxImage(BASE);
 });
 
 after(() => {

@@ -9,7 +9,7 @@ import { connectDockerEngine } from '../../src/build/image/connect-docker-engine
 import type { RunContainerOptions } from '../../src/build/image/docker-engine.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
 import type { ImageRef } from '../../src/spec/types.js';
-import { ensureBusyboxImage } from '../helpers/base-images.js';
+import { distinctBusyboxImage } from '../helpers/base-images.js';
 
 const engine = connectDockerEngine();
 const BASE = `tci-test-${process.pid}/engine:1`;
@@ -37,7 +37,7 @@ function runOpts(
 }
 
 before(() => {
-  docker('tag', ensureBusyboxImage(), BASE);
+  distinctBusyboxImage(BASE);
 });
 
 after(() => {
