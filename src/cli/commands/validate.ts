@@ -1,6 +1,7 @@
 import type { Problem } from '../../core/problem.js';
 import { formatPath, formatProblem } from '../../core/problem.js';
 import { isUserError, UserError } from '../../core/user-error.js';
+import { renderWithPlaceholders } from '../../deploy/render/render-with-placeholders.js';
 import { loadBuildConfig } from '../../spec/build-config.js';
 import { loadClusterSpec } from '../../spec/cluster-spec.js';
 import { configFileNames } from '../../spec/config-files.js';
@@ -55,11 +56,13 @@ export async function validateCommand(
     o.infraInfo !== undefined ? await attempt(() => loadInfraInfo(o.infraInfo)) : undefined;
 
   const warnings: Problem[] = spec !== undefined ? siteTypeWarnings(spec) : [];
-  // Seam for the deploy template check: render spec.deploy with placeholder build results
-  // (`renderWithPlaceholders` from src/deploy/) in the context of `cfg` and `infra`, adding its
-  // warnings and problems to the lists here.
-  void cfg;
-  void infra;
+  // The deploy template, rendered with placeholder build results (and stand-ins for a cfg or
+  // infra that was not given), so template errors surface before any build.
+  if (spec !== undefined) {
+    const check = renderWithPlaceholders(spec, { cfg, infra });
+    warnings.push(...check.warnings);
+    problems.push(...check.problems);
+  }
 
   if (problems.length > 0) throw new UserError(problems);
   if (spec === undefined) return;

@@ -42,7 +42,7 @@ export function renderWithPlaceholders(
     }
     try {
       resourcesOf(spec, result);
-      return { warnings: missingWarning(stand, given), problems: [] };
+      return { warnings: missingWarning(spec, stand, given), problems: [] };
     } catch (e) {
       // `resources: {$eval: cfg.list}` is a list once cfg is given; a template without a
       // `resources` key is wrong whatever cfg holds.
@@ -52,7 +52,7 @@ export function renderWithPlaceholders(
     }
   }
   const where = problemsOf(spec, lastError)[0];
-  const warning = missingWarning(stand, given)[0] as Problem;
+  const warning = missingWarning(spec, stand, given)[0] as Problem;
   return {
     warnings: [
       {
@@ -74,6 +74,7 @@ function problemsOf(spec: ClusterSpec, e: unknown): Problem[] {
 }
 
 function missingWarning(
+  spec: ClusterSpec,
   stand: PlaceholderValues,
   given: { cfg?: DeployConfig; infra?: InfraInfo },
 ): Problem[] {
@@ -85,6 +86,7 @@ function missingWarning(
   ];
   return [
     {
+      file: spec.files.deploy,
       message: `the deploy template needs values that were not given: ${missing.join(', ')}`,
       hint: `supply them with ${options.join(' and ')} to check the template fully`,
     },

@@ -32,7 +32,7 @@ test('the 2018 spec without cfg and infra: one warning naming every value to sup
   const spec = await loadClusterSpec(spec2018Dir);
   assert.deepEqual(format(renderWithPlaceholders(spec, {})), {
     warnings: [
-      'the deploy template needs values that were not given: cfg.clusterName, cfg.rootUrl, infra.auth_secret_keys, infra.auth_secret_name, cfg.tlsCertSecretName, cfg.rootHost (hint: supply them with --deploy-config and --infra-info to check the template fully)',
+      `${spec.files.deploy}: the deploy template needs values that were not given: cfg.clusterName, cfg.rootUrl, infra.auth_secret_keys, infra.auth_secret_name, cfg.tlsCertSecretName, cfg.rootHost (hint: supply them with --deploy-config and --infra-info to check the template fully)`,
     ],
     problems: [],
   });
