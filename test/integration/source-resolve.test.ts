@@ -170,8 +170,14 @@ test('a corrupt cached clone is deleted and cloned again', async () => {
     if (/\.pack$|^[0-9a-f]{2}\/[0-9a-f]{38}$/.test(sub)) await truncate(p, 0);
   }
   const c2 = repo.commit({ 'a.txt': '2' });
-  const got = (await resolve(base, [request('app', repo, 'main')])).get('app');
+  const events: Event[] = [];
+  const got = (await resolve(base, [request('app', repo, 'main')], events)).get('app');
   assert.equal(got?.commit, c2);
+  const warning = events.find((e) => e.kind === 'warning');
+  assert.match(
+    warning?.kind === 'warning' ? warning.message : '',
+    /^the cached clone of file:\/\/.* was damaged \(git: .*\); cloning it again$/,
+  );
   assert.equal(await readFileAtCommit(clonePath, c2, 'a.txt'), '2');
   assert.equal(repo.git('-C', clonePath, 'fsck', '--no-progress'), '', 'the clone was made anew');
 

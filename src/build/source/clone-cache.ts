@@ -12,6 +12,8 @@ export interface CloneTarget {
   remote: string;
   credentials?: UrlCredentials;
   signal?: AbortSignal;
+  /** Told when a damaged clone is deleted to be cloned again, with git's complaint. */
+  onRecover?: (detail: string) => void;
 }
 
 /** Every branch and tag, force-updated and pruned, so force-pushes and deletions are mirrored. */
@@ -39,6 +41,7 @@ export async function ensureCommits(
     result = await ensureOnce(target, commits);
   } catch (e) {
     if (!(e instanceof GitRemoteError && e.kind === 'local')) throw e;
+    target.onRecover?.(e.detail);
     index.forget(target.clonePath);
     await index.save();
     await rm(target.clonePath, { recursive: true, force: true });
@@ -93,8 +96,18 @@ async function removeLeftovers(clonePath: string): Promise<void> {
   if (await exists(clonePath)) await rm(clonePath, { recursive: true, force: true });
 }
 
+/**
+ * Automatic gc may repack, but never prunes: a commit that a force-push made unreachable stays
+ * in the clone, so the commit index, which says it is there, stays true.
+ */
+const KEEP_OBJECTS = ['-c', 'gc.pruneExpire=never'];
+
 async function fetch(repo: string, target: CloneTarget, refspecs: readonly string[]): Promise<void> {
-  await git(['fetch', '-q', '--prune', '--no-write-fetch-head', target.remote, ...refspecs], target, repo);
+  await git(
+    [...KEEP_OBJECTS, 'fetch', '-q', '--prune', '--no-write-fetch-head', target.remote, ...refspecs],
+    target,
+    repo,
+  );
 }
 
 /**
@@ -110,7 +123,11 @@ async function fetchByCommit(
   if (missing.length === 0) return [];
   for (const commit of missing) {
     try {
-      await git(['fetch', '-q', '--no-write-fetch-head', target.remote, commit], target, repo);
+      await git(
+        [...KEEP_OBJECTS, 'fetch', '-q', '--no-write-fetch-head', target.remote, commit],
+        target,
+        repo,
+      );
     } catch (e) {
       // "not our ref": the remote was reachable a moment ago, so this commit is just absent.
       if (!(e instanceof GitRemoteError && e.kind === 'local')) throw e;

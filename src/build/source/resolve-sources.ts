@@ -75,6 +75,11 @@ export async function resolveSources(
       remote: g.remote,
       credentials: g.credentials,
       signal: opts.signal,
+      onRecover: (detail: string) =>
+        opts.emit({
+          kind: 'warning',
+          message: `the cached clone of ${g.requests[0]?.source.url ?? g.remote} was damaged (git: ${detail}); cloning it again`,
+        }),
     };
     const patterns = lsRemotePatterns(g.requests.map((r) => r.source.ref));
     const refs = patterns.length > 0 ? await lsRemote(g, patterns) : new Map<string, string>();
