@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic-fs.js';
 import { toolInfo } from '../core/tool-info.js';
 import type { BuildKey, ClusterSpec, ImageRef } from '../spec/types.js';
@@ -43,4 +44,36 @@ export function composeRelease(
 
 export async function writeRelease(file: string, release: Record<string, unknown>): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(release, null, 2) + '\n');
+}
+
+/**
+ * With `--target-service`, the services left out keep what the previous release at the same
+ * path recorded for them, when their source is still at the same commit: building one service
+ * must not strip the others' images from the release. Anything unreadable is ignored.
+ */
+export async function carriedOverImages(
+  releasePath: string,
+  exactSources: ReadonlyMap<string, string>,
+  skip: ReadonlySet<string>,
+): Promise<Map<string, BuiltImage>> {
+  const carried = new Map<string, BuiltImage>();
+  let old: unknown;
+  try {
+    old = JSON.parse(await readFile(releasePath, 'utf8'));
+  } catch {
+    return carried;
+  }
+  const repos = (old as { build?: { repositories?: unknown } })?.build?.repositories;
+  if (!Array.isArray(repos)) return carried;
+  for (const r of repos as Array<Record<string, unknown>>) {
+    const name = r['name'];
+    const service = r['service'] as Record<string, unknown> | undefined;
+    if (typeof name !== 'string' || skip.has(name) || typeof service !== 'object' || service === null)
+      continue;
+    const { dockerImage, buildKey } = service;
+    if (typeof dockerImage !== 'string' || typeof buildKey !== 'string') continue;
+    if (r['exactSource'] !== exactSources.get(name)) continue;
+    carried.set(name, { dockerImage: dockerImage as ImageRef, buildKey: buildKey as BuildKey });
+  }
+  return carried;
 }

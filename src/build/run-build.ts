@@ -23,7 +23,7 @@ import { prepareService, type PreparedService } from './prepare-service.js';
 import { headManifest } from './registry/head-manifest.js';
 import { parseImageRef } from './registry/parse-image-ref.js';
 import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
-import { composeRelease, writeRelease, type BuiltImage } from './release.js';
+import { carriedOverImages, composeRelease, writeRelease, type BuiltImage } from './release.js';
 import { recordLastBuild, serviceSteps } from './service-steps.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import { acquireBaseDirLock } from './stamp/base-dir-lock.js';
@@ -172,7 +172,12 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
         buildKey: p.key as NonNullable<PreparedService['key']>,
       });
     }
-    const release = composeRelease(spec, sources.exactSources(), images, new Date());
+    const exactSources = sources.exactSources();
+    if (opts.targetServices.length > 0 && opts.releasePath !== undefined) {
+      const carried = await carriedOverImages(opts.releasePath, exactSources, new Set(images.keys()));
+      for (const [name, image] of carried) images.set(name, image);
+    }
+    const release = composeRelease(spec, exactSources, images, new Date());
     if (opts.releasePath !== undefined) {
       await writeRelease(opts.releasePath, release);
       emit({ kind: 'release-written', file: opts.releasePath });

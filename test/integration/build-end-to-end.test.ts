@@ -191,6 +191,15 @@ describe('build --push of branch, annotated tag and full-SHA services', () => {
     assert.equal(docker('run', '--rm', alphaEntry.service.dockerImage), 'alpha 2');
   });
 
+  test('--target-service builds only that service and keeps the others in the release', async () => {
+    const before = JSON.parse(readFileSync(join(dir, 'release.json'), 'utf8'));
+    const res = await run('--target-service', 'gamma');
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(actions(events(res.stdout)), { gamma: 'skip' });
+    const after = JSON.parse(readFileSync(join(dir, 'release.json'), 'utf8'));
+    assert.deepEqual(after.build, before.build, 'every repository still listed, images carried over');
+  });
+
   test('a failing RUN names the service and the log file, exits 1 and keeps the old release', async () => {
     const releaseBefore = readFileSync(join(dir, 'release.json'));
     const mtimeBefore = statSync(join(dir, 'release.json')).mtimeMs;
