@@ -145,7 +145,10 @@ describe('heroku-buildpack build type', () => {
       `service "nocompile": bin/compile failed: exit status 3 (hint: full log: ${join(base, 'logs', 'nocompile.log')})`,
     ]);
     // stdout and stderr of a container arrive on separate streams: their relative order is not kept.
-    assert.deepEqual([...err.details.slice(-2)].sort(), ['-----> compiling greeting', 'compile failed on purpose']);
+    assert.deepEqual([...err.details.slice(-2)].sort(), [
+      '-----> compiling greeting',
+      'compile failed on purpose',
+    ]);
   });
 
   it('rejects a missing or malformed Procfile before running the buildpack', async () => {
