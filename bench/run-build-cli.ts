@@ -1,0 +1,88 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { cliPath } from '../test/helpers/run-cli.js';
+import { timeCommand } from './time-command.js';
+
+/**
+ * Preloaded into the CLI's process: at exit, writes the CPU time (user + system) the process
+ * used. Wall time on a shared machine depends on the load; CPU time much less so.
+ */
+const USAGE_HOOK =
+  'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>{const c=process.cpuUsage();' +
+  'writeFileSync(process.env.TCI_BENCH_USAGE,JSON.stringify({cpuMs:(c.user+c.system)/1000}))})';
+
+export interface BuildCliRun {
+  ms: number;
+  /** CPU time of the CLI's process. */
+  cpuMs: number;
+  /** Services per plan action, from the json events. */
+  actions: Record<string, string[]>;
+  /** Elapsed time of each finished step, by `service:step`. */
+  stepMs: Map<string, number>;
+}
+
+export interface BuildCliOptions {
+  spec: string;
+  release: string;
+  baseDir: string;
+  buildConfig: string;
+  cwd: string;
+  extra?: string[];
+}
+
+/**
+ * One `taskcluster-installer build` of the compiled CLI, spawned as a user would run it (Node's
+ * start-up included), with json events so the benchmark can check what the build really did.
+ */
+export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
+  const usageFile = `${opts.release}.usage.json`;
+  const args = [
+    '--import',
+    USAGE_HOOK,
+    cliPath,
+    'build',
+    '--base-dir',
+    opts.baseDir,
+    '--build-config',
+    opts.buildConfig,
+    '--log-format',
+    'json',
+    ...(opts.extra ?? []),
+    opts.spec,
+    opts.release,
+  ];
+  const run = await timeCommand(process.execPath, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, DOCKER_BUILDKIT: '0', DEBUG: '', TCI_BENCH_USAGE: usageFile },
+  });
+  const { cpuMs } = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuMs: number };
+  rmSync(usageFile);
+  const actions: Record<string, string[]> = {};
+  const stepMs = new Map<string, number>();
+  for (const line of run.stdout.split('\n')) {
+    if (line === '') continue;
+    const e = JSON.parse(line) as {
+      kind: string;
+      service?: string;
+      action?: string;
+      step?: string;
+      elapsedMs?: number;
+    };
+    if (e.kind === 'plan-decided' && e.action !== undefined && e.service !== undefined)
+      (actions[e.action] ??= []).push(e.service);
+    if (e.kind === 'step-finished' && e.elapsedMs !== undefined)
+      stepMs.set(`${e.service}:${e.step}`, e.elapsedMs);
+  }
+  return { ms: run.ms, cpuMs, actions, stepMs };
+}
+
+/** Fails the benchmark when a run did something other than what the figure claims to measure. */
+export function expectActions(run: BuildCliRun, expected: Record<string, number>, what: string): void {
+  const got = Object.fromEntries(Object.entries(run.actions).map(([a, s]) => [a, s.length]));
+  for (const [action, n] of Object.entries(expected)) {
+    if ((got[action] ?? 0) !== n) {
+      throw new Error(
+        `${what}: expected ${JSON.stringify(expected)} plan actions, got ${JSON.stringify(got)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { cpus, loadavg } from 'node:os';
+import { buildBenchmarks } from './build.bench.js';
+import { formatTable, type Figure } from './figure.js';
+import { renderFigures } from './render-figures.js';
+
+/**
+ * `npm run bench`: every figure of issue 6 in one table. Run counts can be lowered for a quick
+ * look with BENCH_RUNS (no-op figures, default 7) and BENCH_SLOW_RUNS (cold builds and the
+ * baseline, default 3); BENCH_ONLY=build or BENCH_ONLY=render runs one part.
+ */
+const runs = Number(process.env['BENCH_RUNS'] ?? 7);
+const slowRuns = Number(process.env['BENCH_SLOW_RUNS'] ?? 3);
+const only = process.env['BENCH_ONLY'];
+const started = Date.now();
+const log = (message: string) =>
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+const loadBefore = load();
+const figures: Figure[] = [];
+if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
+if (only === undefined || only === 'render') {
+  const render = await renderFigures(log);
+  if (render === undefined) log('bench/render.bench.ts is not there: no render figures');
+  else figures.push(...render);
+}
+
+process.stdout.write(
+  `${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, Node ${process.version}; ` +
+    `load average before ${loadBefore}, after ${load()}\n\n`,
+);
+process.stdout.write(formatTable(figures) + '\n');
+for (const f of figures) {
+  if (f.samples !== undefined || f.note !== undefined) {
+    const samples = f.samples ? `samples (ms): ${f.samples.map((s) => s.toFixed(0)).join(', ')}` : '';
+    process.stdout.write(`- ${f.name}: ${[samples, f.note].filter(Boolean).join('; ')}\n`);
+  }
+}
+log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
