@@ -16,6 +16,8 @@ import type {
 } from './types.js';
 import type { LineOf } from './yaml-file.js';
 
+const MAX_NAME_LENGTH = 128;
+
 type Path = Array<string | number>;
 
 export interface BuildSectionInput {
@@ -65,7 +67,10 @@ export function readRepositories(build: unknown, input: BuildSectionInput): Buil
     const before = problems.length;
     const base: Path = ['repositories', index];
     const { name, kind } = entry;
-    if (typeof name === 'string') {
+    if (typeof name === 'string' && name.length > MAX_NAME_LENGTH) {
+      // Image names are at most 255 characters and file names 255 bytes; the name is part of both.
+      at([...base, 'name'], `is longer than ${MAX_NAME_LENGTH} characters`);
+    } else if (typeof name === 'string') {
       const first = seen.get(name);
       if (first !== undefined)
         at([...base, 'name'], `duplicate name "${name}" (also repositories[${first}])`);
