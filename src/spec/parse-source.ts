@@ -7,6 +7,7 @@ import { checkRefFormat } from './ref-format.js';
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 /** scp-like syntax as git reads it: `[user[:password]@]host:path`, with no slash before the colon. */
 const SCP_LIKE = /^(?:([^@/]+)@)?([^@/:]+):(.*)$/;
+const MAX_SOURCE_LENGTH = 4096;
 const SUPPORTED = 'https://, http://, ssh://, git@host:path, file:// or a local path';
 
 /**
@@ -20,6 +21,8 @@ export function parseSource(text: string, specDir: string, where: { file: string
     throw new UserError({ file: where.file, path: where.path, message, ...(hint !== undefined && { hint }) });
   };
   if (text === '') fail('source is empty', 'write <git url>#<ref>');
+  // Sources become git arguments: a huge one would fail to start git at all (E2BIG).
+  if (text.length > MAX_SOURCE_LENGTH) fail(`source is longer than ${MAX_SOURCE_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(text)) fail('source must not contain whitespace or control characters');
 
@@ -45,6 +48,9 @@ export function parseSource(text: string, specDir: string, where: { file: string
       }
       case 'ssh': {
         if (!hasHost(clean)) fail('ssh URL has no host');
+        // ssh would read such a host as an option (`-oProxyCommand=…`): never a real host.
+        if (clean.slice(clean.indexOf('://') + 3).startsWith('-'))
+          fail('ssh URL host must not begin with "-"');
         const { user, credentials } = sshUserinfo(userinfo);
         return withRef({ url: user === undefined ? clean : insertUser(clean, user), ...credentials });
       }
@@ -67,6 +73,7 @@ export function parseSource(text: string, specDir: string, where: { file: string
   if (scp) {
     const [, userinfo, host, path] = scp;
     if (path === '') fail(`source "${host}:" has no repository path after ":"`);
+    if (host?.startsWith('-') === true) fail('ssh host must not begin with "-"');
     const { user, credentials } = sshUserinfo(userinfo);
     return withRef({ url: `${user === undefined ? '' : user + '@'}${host}:${path}`, ...credentials });
   }

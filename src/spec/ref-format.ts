@@ -5,6 +5,8 @@
  */
 export function checkRefFormat(ref: string): string | undefined {
   if (ref === '@') return 'it cannot be "@" alone';
+  // git refuses such branch names too; here it also keeps a ref from being read as an option.
+  if (ref.startsWith('-')) return 'it cannot begin with "-"';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref)) {
     return 'it cannot contain spaces, control characters or any of ~ ^ : ? * [ \\';
