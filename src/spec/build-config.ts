@@ -7,6 +7,10 @@ import type { BuildConfig, RegistryCredentials } from './types.js';
 
 export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml'] as const;
 
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const HOST = '(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/';
+const PREFIX_PATTERN = `^(?:${HOST})?(?:${COMPONENT}/)*(?:${COMPONENT}(?:[._]|__|-+)?)?$`;
+
 // Every field is optional in one file: a later file may supply what an earlier one lacks, so
 // completeness (a registry's username and password) is checked after merging.
 const checkFile = compileSchema({
@@ -19,7 +23,11 @@ const checkFile = compileSchema({
       properties: {
         repositoryPrefix: {
           type: 'string',
-          pattern: '^[A-Za-z0-9._/:-]*$',
+          // Docker's grammar for the start of a repository name: an optional registry host
+          // (with a dot or a port, or localhost), then lowercase path components, the last of
+          // which may be left open (`org/taskcluster-`). Bounded: image names are <= 255.
+          maxLength: 200,
+          pattern: PREFIX_PATTERN,
           errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
         },
         registries: {
@@ -34,7 +42,13 @@ const checkFile = compileSchema({
     },
     images: {
       type: 'object',
-      additionalProperties: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+      additionalProperties: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
+      },
     },
   },
 });
