@@ -1,5 +1,7 @@
-import { Ajv } from 'ajv';
-import type { ErrorObject, SchemaObject } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from 'ajv';
+import { precompiledValidators } from './schema-validators.generated.js';
 
 /** One schema violation: where (path segments) and a message a person can act on. */
 export interface SchemaIssue {
@@ -10,17 +12,43 @@ export interface SchemaIssue {
 
 export type SchemaCheck = (data: unknown) => SchemaIssue[];
 
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
+
 /**
  * Our schemas may carry two annotations that turn ajv's terse errors into readable ones:
  * `errorText` replaces the message of a failed `pattern`/`enum`/`minLength`, and
  * `unknownFieldText` words the "unknown field" message of an object (e.g. per build type).
  */
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-ajv.addVocabulary(['errorText', 'unknownFieldText']);
+export const SCHEMA_ANNOTATIONS = ['errorText', 'unknownFieldText'];
+
+/** Every schema given to compileSchema, in order: what scripts/generate-schema-validators.ts precompiles. */
+export const compiledSchemas: SchemaObject[] = [];
+
+/** Names a schema by its content, so a precompiled validator is used only for the schema it was made from. */
+export function schemaKey(schema: SchemaObject): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 16);
+}
+
+let ajv: Ajv | undefined;
+
+/**
+ * ajv's own compiler, for a schema changed since src/spec/schema-validators.generated.ts was
+ * made (a unit test catches that). Loaded only then: importing ajv and compiling our schemas
+ * costs about 100 ms, a third of a no-op build.
+ */
+function compileNow(schema: SchemaObject): ValidateFunction {
+  if (ajv === undefined) {
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as { Ajv: typeof Ajv };
+    ajv = new AjvClass(AJV_OPTIONS);
+    ajv.addVocabulary(SCHEMA_ANNOTATIONS);
+  }
+  return ajv.compile(schema);
+}
 
 /** Compiles `schema` once; the returned check never throws for any data, however nested. */
 export function compileSchema(schema: SchemaObject): SchemaCheck {
-  const validate = ajv.compile(schema);
+  compiledSchemas.push(schema);
+  const validate = precompiledValidators[schemaKey(schema)] ?? compileNow(schema);
   return (data) => {
     try {
       if (validate(data)) return [];
