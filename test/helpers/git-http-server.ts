@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
  * Smart-HTTP git on loopback: `git http-backend` (the CGI real git servers run) behind a node
  * server. With `token`, every request must carry HTTP basic auth with that token as user
  * name (how GitHub-style tokens travel); `delayMs` holds each request back, which makes a
- * clone slow enough to be interrupted. `requests` counts what reached the server.
+ * clone slow enough to be interrupted. `requests` counts what reached the server. `port`
+ * restarts a stopped server where the spec's URL expects it.
  */
 export class GitHttpServer {
   requests = 0;
@@ -18,10 +19,13 @@ export class GitHttpServer {
     readonly port: number,
   ) {}
 
-  static async start(projectRoot: string, opts: { token?: string } = {}): Promise<GitHttpServer> {
+  static async start(
+    projectRoot: string,
+    opts: { token?: string; port?: number } = {},
+  ): Promise<GitHttpServer> {
     const holder: { self?: GitHttpServer } = {};
     const server = createServer((req, res) => void holder.self?.handle(req, res, projectRoot, opts.token));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
     holder.self = new GitHttpServer(server, (server.address() as AddressInfo).port);
     return holder.self;
   }
