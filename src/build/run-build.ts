@@ -19,6 +19,7 @@ import { decideAction, type Decision } from './decide-action.js';
 import { runGraph } from './graph/run-graph.js';
 import { connectDockerEngine } from './image/connect-docker-engine.js';
 import type { DockerEngine } from './image/docker-engine.js';
+import { sharedImageLookups } from './image/shared-image-lookups.js';
 import { prepareService, type PreparedService } from './prepare-service.js';
 import { headManifest } from './registry/head-manifest.js';
 import { parseImageRef } from './registry/parse-image-ref.js';
@@ -95,6 +96,8 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     const authFor = registryAuthLookup(config, emit, opts.redactor);
     const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
 
+    // Services sharing a base image look it up once; nothing changes images until every key is known.
+    const lookupEngine = sharedImageLookups(engine);
     const prepared = await Promise.all(
       selected.map((repo) =>
         prepareService(
@@ -106,7 +109,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
             baseDir: opts.baseDir,
             repositoryPrefix: config.docker.repositoryPrefix,
             images: config.images,
-            engine,
+            engine: lookupEngine,
             authFor,
             dryRun: opts.dryRun,
             signal,
