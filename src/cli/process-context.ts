@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Redactor } from '../core/redact.js';
 
 /**
@@ -19,6 +20,10 @@ export const processContext: ProcessContext = {
   env: process.env,
   isTty: process.stderr.isTTY === true,
 };
+
+// Every registry request and child process of a build listens to this one signal: fifty
+// services mean fifty listeners at once, which is not the leak Node's warning suspects.
+setMaxListeners(0, processContext.abort.signal);
 
 let interrupts = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
