@@ -4,7 +4,7 @@ import { UserError } from '../../core/user-error.js';
 import type { HerokuBuildpackService, ServiceRepository } from '../../spec/types.js';
 import type { BaseImagesContext, BuildTypeHandler, ImageBuildContext } from './build-type.js';
 import { parseProcfile } from './procfile-entrypoint.js';
-import { writeProcfileImageContext } from './procfile-image-context.js';
+import { buildProcfileImage } from './procfile-image-context.js';
 
 /** The uid and gid that run the buildpack when the tool itself runs as root. */
 const BUILD_UID = 1000;
@@ -134,23 +134,18 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
       [`${ctx.cacheDir}:/cache`, `${dirs.env}:/env:ro`],
     );
 
-    await writeProcfileImageContext(imageDir, {
-      from: images.run,
-      run: [],
-      // Heroku runs processes with HOME=/app; `.profile.d` scripts rely on it.
-      env: { HOME: '/app' },
-      processes,
-    });
-    await ctx.engine.buildImage({
-      contextDir: imageDir,
-      dockerfile: 'Dockerfile',
-      tag: ctx.tag,
-      noCache: ctx.noCache,
-      logFile: ctx.logFile,
-      onLine: ctx.onLine,
-      signal: ctx.signal,
-      label: `service "${ctx.service.name}": image from ${images.run}`,
-    });
+    await buildProcfileImage(
+      ctx,
+      imageDir,
+      {
+        from: images.run,
+        run: [],
+        // Heroku runs processes with HOME=/app; `.profile.d` scripts rely on it.
+        env: { HOME: '/app' },
+        processes,
+      },
+      `image from ${images.run}`,
+    );
     // Kept after a failure for inspection; after success it is only a copy of what the image holds.
     await rm(buildDir, { recursive: true, force: true });
   },

@@ -6,7 +6,7 @@ import type { NodeService, ServiceRepository } from '../../spec/types.js';
 import type { BaseImagesContext, BuildTypeHandler, ImageBuildContext } from './build-type.js';
 import { LOCK_FILES, nodeInstallCommand, type PackageManager } from './node-install-command.js';
 import { parseProcfile, withDefaultProcesses } from './procfile-entrypoint.js';
-import { writeProcfileImageContext } from './procfile-image-context.js';
+import { buildProcfileImage } from './procfile-image-context.js';
 
 function nodeService(service: ServiceRepository): NodeService {
   if (service.service.buildType !== 'node') {
@@ -62,24 +62,17 @@ export const nodeBuildType: BuildTypeHandler = {
     await ctx.exportTree('', join(imageDir, 'app'));
     const manager = await packageManager(ctx, join(imageDir, 'app'));
 
-    await writeProcfileImageContext(imageDir, {
-      from,
-      run: [nodeInstallCommand(manager, nodeService(ctx.service).buildScript)],
-      // Set after installing, as on Heroku: frameworks read it at run time.
-      env: { NODE_ENV: 'production' },
-      processes,
-    });
-    await ctx.engine.buildImage({
-      contextDir: imageDir,
-      dockerfile: 'Dockerfile',
-      tag: ctx.tag,
-      noCache: ctx.noCache,
-      logFile: ctx.logFile,
-      onLine: ctx.onLine,
-      signal: ctx.signal,
-      label: `service "${ctx.service.name}": image from ${from} (${manager} install)`,
-    });
-    // Kept after a failure for inspection; after success it is only a copy of what the image holds.
-    await rm(imageDir, { recursive: true, force: true });
+    await buildProcfileImage(
+      ctx,
+      imageDir,
+      {
+        from,
+        run: [nodeInstallCommand(manager, nodeService(ctx.service).buildScript)],
+        // Set after installing, as on Heroku: frameworks read it at run time.
+        env: { NODE_ENV: 'production' },
+        processes,
+      },
+      `image from ${from} (${manager} install)`,
+    );
   },
 };

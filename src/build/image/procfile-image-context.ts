@@ -1,5 +1,6 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ImageBuildContext } from './build-type.js';
 import { generateEntrypoint, type ProcfileProcess } from './procfile-entrypoint.js';
 
 export interface ProcfileImageSpec {
@@ -35,4 +36,29 @@ export async function writeProcfileImageContext(dir: string, spec: ProcfileImage
     '',
   ];
   await writeFile(join(dir, 'Dockerfile'), lines.join('\n'));
+}
+
+/**
+ * Writes the Procfile image context into `dir` (which holds the app in `dir/app`), builds it as
+ * `ctx.tag`, then removes `dir`: after success it is only a copy of what the image holds; after
+ * a failure it stays for inspection.
+ */
+export async function buildProcfileImage(
+  ctx: ImageBuildContext,
+  dir: string,
+  spec: ProcfileImageSpec,
+  label: string,
+): Promise<void> {
+  await writeProcfileImageContext(dir, spec);
+  await ctx.engine.buildImage({
+    contextDir: dir,
+    dockerfile: 'Dockerfile',
+    tag: ctx.tag,
+    noCache: ctx.noCache,
+    logFile: ctx.logFile,
+    onLine: ctx.onLine,
+    signal: ctx.signal,
+    label: `service "${ctx.service.name}": ${label}`,
+  });
+  await rm(dir, { recursive: true, force: true });
 }
