@@ -12,7 +12,7 @@ export interface SchemaViolation {
 interface ModelClass {
   apiVersion?: string;
   kind?: string;
-  new (data: Record<string, unknown>): { validate(): void };
+  prototype: { validate(this: Record<string, unknown>): void };
 }
 
 interface AjvError {
@@ -54,9 +54,13 @@ async function load(apiVersion: string, kind: string): Promise<SchemaCheck | und
   const Model = mod[kind] as ModelClass | undefined;
   // Sub-objects such as `DeploymentSpec` have models too, but no apiVersion/kind of their own.
   if (Model === undefined || Model.kind !== kind || Model.apiVersion !== apiVersion) return undefined;
+  // `validate` checks `this` against the kind's schema. Called on the resource itself rather
+  // than on `new Model(resource)`, which would deep-copy every resource only to drop
+  // `undefined` values (JSON has none) and set apiVersion/kind (already equal, checked above).
+  const validate = Model.prototype.validate;
   return (resource) => {
     try {
-      new Model(resource).validate();
+      validate.call(resource);
       return [];
     } catch (e) {
       const errors = (e as { errors?: AjvError[] }).errors;
