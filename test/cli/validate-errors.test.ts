@@ -359,6 +359,8 @@ describe('validate rejects broken specs and configs', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const cwd = c.prepare ? await c.prepare() : join(corpus, c.name);
+      // Cases that are an empty folder (nothing to find there) do not survive a git clone.
+      await mkdir(cwd, { recursive: true });
       const env = { TCI_TEST_UNSET_REGISTRY_PASSWORD: undefined, TCI_TEST_UNSET_ROOT_URL: undefined };
       const r = await runCli(['validate', ...(c.args ?? ['spec'])], { cwd, env });
       assert.equal(r.stderr, c.errors.map((e) => `error: ${e}\n`).join(''));
