@@ -1,9 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noEmit } from '../src/core/events.js';
-import { runDeploy } from '../src/deploy/run-deploy.js';
-import { loadClusterSpec } from '../src/spec/cluster-spec.js';
+import type * as EventsModule from '../src/core/events.js';
+import type * as RunDeployModule from '../src/deploy/run-deploy.js';
+import type * as ClusterSpecModule from '../src/spec/cluster-spec.js';
+
+// The compiled code the CLI ships (`npm run bench` builds it first), not the TypeScript sources
+// through tsx's loader, whose compile cost would be measured too (in the render worker as well).
+const dist = (path: string) => import(new URL(`../dist/${path}`, import.meta.url).href);
+const { noEmit } = (await dist('core/events.js')) as typeof EventsModule;
+const { runDeploy } = (await dist('deploy/run-deploy.js')) as typeof RunDeployModule;
+const { loadClusterSpec } = (await dist('spec/cluster-spec.js')) as typeof ClusterSpecModule;
 
 /**
  * Issue 7's render benchmark: a release whose template maps over a list of 1,667 services in

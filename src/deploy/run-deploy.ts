@@ -1,13 +1,13 @@
 import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
-import { UserError } from '../core/user-error.js';
 import type { ClusterSpec, DeployConfig, InfraInfo } from '../spec/types.js';
 import { applyResources } from './kubectl/apply-resources.js';
 import type { KubectlOptions } from './kubectl/run-kubectl.js';
 import { ROLLOUT_KINDS, waitForRollout, type Workload } from './kubectl/wait-for-rollout.js';
 import { checkReplaceable } from './output/check-replaceable.js';
 import { writeResourceFiles } from './output/write-resource-files.js';
-import { describeRenderError, renderTemplate, resourcesOf } from './render/render-template.js';
+import { renderIsolated } from './render/isolated-render.js';
+import { resourcesOf } from './render/render-template.js';
 import { locateInTemplate } from './render/template-location.js';
 import { checkResources, type ResourceFile, type ResourceOrigin } from './resources/check-resources.js';
 
@@ -29,17 +29,13 @@ export interface DeployResult {
 }
 
 /**
- * Contract §4: render the release's deploy template, check every resource, replace the output
+ * Contract §4: render the release's deploy template (in a worker, under time and memory limits;
+ * the spec is read again there from `spec.files.spec`), check every resource, replace the output
  * directory atomically, then optionally apply and wait. Nothing is written unless every
  * resource passed its checks.
  */
 export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise<DeployResult> {
-  let rendered: unknown;
-  try {
-    rendered = renderTemplate(spec, { cfg: opts.cfg, infra: opts.infra });
-  } catch (e) {
-    throw new UserError(describeRenderError(spec, e), { cause: e });
-  }
+  const rendered = await renderIsolated(spec, { cfg: opts.cfg, infra: opts.infra }, opts.signal);
   const resources = resourcesOf(spec, rendered);
   await checkReplaceable(opts.outDir);
   const { files, warnings } = await checkResources(resources, {

@@ -28,8 +28,11 @@ import { hostileCases, type FileContent, type HostileCase } from '../fixtures/ho
  * directory, and an end within seconds.
  */
 const baseline = fileURLToPath(new URL('../fixtures/hostile/base', import.meta.url));
-/** A hang guard, not a speed check: a case still running after this has hung. */
-const HANG_GUARD_MS = 20_000;
+/**
+ * A hang guard, not a speed check: a case still running after this has hung. Above the deploy
+ * template's 15 s render limit, which a runaway template reaches.
+ */
+const HANG_GUARD_MS = 40_000;
 
 let root: string;
 let repo: GitRepo;

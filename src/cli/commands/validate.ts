@@ -1,7 +1,7 @@
 import type { Problem } from '../../core/problem.js';
 import { formatPath, formatProblem } from '../../core/problem.js';
 import { isUserError, UserError } from '../../core/user-error.js';
-import { renderWithPlaceholders } from '../../deploy/render/render-with-placeholders.js';
+import { checkTemplateIsolated } from '../../deploy/render/isolated-render.js';
 import { loadBuildConfig } from '../../spec/build-config.js';
 import { loadClusterSpec } from '../../spec/cluster-spec.js';
 import { configFileNames } from '../../spec/config-files.js';
@@ -59,7 +59,11 @@ export async function validateCommand(
   // The deploy template, rendered with placeholder build results (and stand-ins for a cfg or
   // infra that was not given), so template errors surface before any build.
   if (spec !== undefined) {
-    const check = renderWithPlaceholders(spec, { cfg, infra });
+    const check = await checkTemplateIsolated(
+      spec,
+      { ...(cfg !== undefined ? { cfg } : {}), ...(infra !== undefined ? { infra } : {}) },
+      ctx.abort.signal,
+    );
     warnings.push(...check.warnings);
     problems.push(...check.problems);
   }

@@ -1,0 +1,31 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Problem } from '../../core/problem.js';
+import { isUserError } from '../../core/user-error.js';
+import { loadClusterSpec } from '../../spec/cluster-spec.js';
+import type { DeployConfig, InfraInfo } from '../../spec/types.js';
+import type { RenderJob, RenderReply } from './isolated-render.js';
+import { describeRenderError, renderTemplate } from './render-template.js';
+import { renderWithPlaceholders } from './render-with-placeholders.js';
+
+/**
+ * Runs one render job inside a worker thread, so that the main thread can stop a template that
+ * renders without end or without bound (JSON-e has no limits of its own). The spec is loaded
+ * again here: its line map is a function and cannot cross threads, and error paragraphs need it.
+ */
+const job = workerData as RenderJob;
+const reply = (r: RenderReply) => parentPort?.postMessage(r);
+const spec = await loadClusterSpec(job.specPath);
+try {
+  if (job.kind === 'render') {
+    reply({ ok: true, value: renderTemplate(spec, { cfg: job.cfg, infra: job.infra }) });
+  } else {
+    const given: { cfg?: DeployConfig; infra?: InfraInfo } = {
+      ...(job.cfg !== undefined ? { cfg: job.cfg as DeployConfig } : {}),
+      ...(job.infra !== undefined ? { infra: job.infra as InfraInfo } : {}),
+    };
+    reply({ ok: true, value: renderWithPlaceholders(spec, given) });
+  }
+} catch (e) {
+  const problems: Problem[] = isUserError(e) ? [...e.problems] : [describeRenderError(spec, e)];
+  reply({ ok: false, problems });
+}
