@@ -64,7 +64,13 @@ export const serviceSchemas: Record<BuildType, SchemaObject> = {
   docker: serviceSchema('docker', [], {
     context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: { type: 'object', additionalProperties: { type: 'string' } },
+    buildArgs: {
+      type: 'object',
+      // Docker passes build arguments as NAME=value: a name with `=`, spaces or NUL would change meaning.
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
+    },
     target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   }),
   'heroku-buildpack': serviceSchema('heroku-buildpack', ['buildpack', 'stack'], {

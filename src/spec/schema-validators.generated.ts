@@ -4,8 +4,314 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v570ba8c338ccdd65 = validate10;
+export const v2be7ae5dcfd3fdbc = validate10;
 const schema11 = {
+  type: 'object',
+  required: [],
+  additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "docker"',
+  properties: {
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildArgs: {
+      type: 'object',
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
+    },
+    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  },
+};
+const func2 = require('ajv/dist/runtime/ucs2length').default;
+const pattern0 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
+function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!(
+        key0 === 'buildType' ||
+        key0 === 'buildtype' ||
+        key0 === 'dockerImage' ||
+        key0 === 'buildKey' ||
+        key0 === 'context' ||
+        key0 === 'dockerfile' ||
+        key0 === 'buildArgs' ||
+        key0 === 'target'
+      )) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema11,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err1 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.dockerImage.type,
+          parentSchema: schema11.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err2 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.buildKey.type,
+          parentSchema: schema11.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.context !== undefined) {
+      let data2 = data.context;
+      if (typeof data2 === 'string') {
+        if (func2(data2) < 1) {
+          const err3 = {
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.context,
+            data: data2,
+          };
+          if (vErrors === null) {
+            vErrors = [err3];
+          } else {
+            vErrors.push(err3);
+          }
+          errors++;
+        }
+      } else {
+        const err4 = {
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.context.type,
+          parentSchema: schema11.properties.context,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerfile !== undefined) {
+      let data3 = data.dockerfile;
+      if (typeof data3 === 'string') {
+        if (func2(data3) < 1) {
+          const err5 = {
+            instancePath: instancePath + '/dockerfile',
+            schemaPath: '#/properties/dockerfile/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.dockerfile,
+            data: data3,
+          };
+          if (vErrors === null) {
+            vErrors = [err5];
+          } else {
+            vErrors.push(err5);
+          }
+          errors++;
+        }
+      } else {
+        const err6 = {
+          instancePath: instancePath + '/dockerfile',
+          schemaPath: '#/properties/dockerfile/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.dockerfile.type,
+          parentSchema: schema11.properties.dockerfile,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
+    if (data.buildArgs !== undefined) {
+      let data4 = data.buildArgs;
+      if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
+        for (const key1 in data4) {
+          if (!pattern0.test(key1)) {
+            const err7 = {
+              instancePath: instancePath + '/buildArgs',
+              schemaPath: '#/properties/buildArgs/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema11.properties.buildArgs,
+              data: data4,
+            };
+            if (vErrors === null) {
+              vErrors = [err7];
+            } else {
+              vErrors.push(err7);
+            }
+            errors++;
+          }
+        }
+        for (const key2 in data4) {
+          if (pattern0.test(key2)) {
+            let data5 = data4[key2];
+            if (typeof data5 !== 'string') {
+              const err8 = {
+                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
+                keyword: 'type',
+                params: { type: 'string' },
+                message: 'must be string',
+                schema: schema11.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
+                parentSchema: schema11.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                data: data5,
+              };
+              if (vErrors === null) {
+                vErrors = [err8];
+              } else {
+                vErrors.push(err8);
+              }
+              errors++;
+            }
+          }
+        }
+      } else {
+        const err9 = {
+          instancePath: instancePath + '/buildArgs',
+          schemaPath: '#/properties/buildArgs/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.buildArgs.type,
+          parentSchema: schema11.properties.buildArgs,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
+    if (data.target !== undefined) {
+      let data6 = data.target;
+      if (typeof data6 === 'string') {
+        if (func2(data6) < 1) {
+          const err10 = {
+            instancePath: instancePath + '/target',
+            schemaPath: '#/properties/target/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.target,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+      } else {
+        const err11 = {
+          instancePath: instancePath + '/target',
+          schemaPath: '#/properties/target/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.target.type,
+          parentSchema: schema11.properties.target,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err12 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema11.type,
+      parentSchema: schema11,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err12];
+    } else {
+      vErrors.push(err12);
+    }
+    errors++;
+  }
+  validate10.errors = vErrors;
+  return errors === 0;
+}
+export const v570ba8c338ccdd65 = validate11;
+const schema12 = {
   type: 'object',
   required: ['repositories'],
   additionalProperties: false,
@@ -33,8 +339,8 @@ const schema11 = {
     },
   },
 };
-const pattern0 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
-function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern2 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
+function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -45,8 +351,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'repositories' },
         message: "must have required property '" + 'repositories' + "'",
-        schema: schema11.required,
-        parentSchema: schema11,
+        schema: schema12.required,
+        parentSchema: schema12,
         data,
       };
       if (vErrors === null) {
@@ -65,7 +371,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema11,
+          parentSchema: schema12,
           data,
         };
         if (vErrors === null) {
@@ -90,8 +396,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'name' },
                 message: "must have required property '" + 'name' + "'",
-                schema: schema11.properties.repositories.items.required,
-                parentSchema: schema11.properties.repositories.items,
+                schema: schema12.properties.repositories.items.required,
+                parentSchema: schema12.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -108,8 +414,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'kind' },
                 message: "must have required property '" + 'kind' + "'",
-                schema: schema11.properties.repositories.items.required,
-                parentSchema: schema11.properties.repositories.items,
+                schema: schema12.properties.repositories.items.required,
+                parentSchema: schema12.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -126,8 +432,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'source' },
                 message: "must have required property '" + 'source' + "'",
-                schema: schema11.properties.repositories.items.required,
-                parentSchema: schema11.properties.repositories.items,
+                schema: schema12.properties.repositories.items.required,
+                parentSchema: schema12.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -153,7 +459,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   params: { additionalProperty: key1 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema11.properties.repositories.items,
+                  parentSchema: schema12.properties.repositories.items,
                   data: data1,
                 };
                 if (vErrors === null) {
@@ -167,7 +473,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             if (data1.name !== undefined) {
               let data2 = data1.name;
               if (typeof data2 === 'string') {
-                if (!pattern0.test(data2)) {
+                if (!pattern2.test(data2)) {
                   const err6 = {
                     instancePath: instancePath + '/repositories/' + i0 + '/name',
                     schemaPath: '#/properties/repositories/items/properties/name/pattern',
@@ -175,7 +481,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
                     message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
                     schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-                    parentSchema: schema11.properties.repositories.items.properties.name,
+                    parentSchema: schema12.properties.repositories.items.properties.name,
                     data: data2,
                   };
                   if (vErrors === null) {
@@ -192,8 +498,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema11.properties.repositories.items.properties.name.type,
-                  parentSchema: schema11.properties.repositories.items.properties.name,
+                  schema: schema12.properties.repositories.items.properties.name.type,
+                  parentSchema: schema12.properties.repositories.items.properties.name,
                   data: data2,
                 };
                 if (vErrors === null) {
@@ -211,10 +517,10 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   instancePath: instancePath + '/repositories/' + i0 + '/kind',
                   schemaPath: '#/properties/repositories/items/properties/kind/enum',
                   keyword: 'enum',
-                  params: { allowedValues: schema11.properties.repositories.items.properties.kind.enum },
+                  params: { allowedValues: schema12.properties.repositories.items.properties.kind.enum },
                   message: 'must be equal to one of the allowed values',
-                  schema: schema11.properties.repositories.items.properties.kind.enum,
-                  parentSchema: schema11.properties.repositories.items.properties.kind,
+                  schema: schema12.properties.repositories.items.properties.kind.enum,
+                  parentSchema: schema12.properties.repositories.items.properties.kind,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -234,8 +540,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema11.properties.repositories.items.properties.source.type,
-                  parentSchema: schema11.properties.repositories.items.properties.source,
+                  schema: schema12.properties.repositories.items.properties.source.type,
+                  parentSchema: schema12.properties.repositories.items.properties.source,
                   data: data4,
                 };
                 if (vErrors === null) {
@@ -255,8 +561,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema11.properties.repositories.items.properties.service.type,
-                  parentSchema: schema11.properties.repositories.items.properties.service,
+                  schema: schema12.properties.repositories.items.properties.service.type,
+                  parentSchema: schema12.properties.repositories.items.properties.service,
                   data: data5,
                 };
                 if (vErrors === null) {
@@ -276,8 +582,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema11.properties.repositories.items.properties.exactSource.type,
-                  parentSchema: schema11.properties.repositories.items.properties.exactSource,
+                  schema: schema12.properties.repositories.items.properties.exactSource.type,
+                  parentSchema: schema12.properties.repositories.items.properties.exactSource,
                   data: data6,
                 };
                 if (vErrors === null) {
@@ -295,8 +601,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema11.properties.repositories.items.type,
-              parentSchema: schema11.properties.repositories.items,
+              schema: schema12.properties.repositories.items.type,
+              parentSchema: schema12.properties.repositories.items,
               data: data1,
             };
             if (vErrors === null) {
@@ -314,8 +620,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema11.properties.repositories.type,
-          parentSchema: schema11.properties.repositories,
+          schema: schema12.properties.repositories.type,
+          parentSchema: schema12.properties.repositories,
           data: data0,
         };
         if (vErrors === null) {
@@ -333,8 +639,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema11.type,
-      parentSchema: schema11,
+      schema: schema12.type,
+      parentSchema: schema12,
       data,
     };
     if (vErrors === null) {
@@ -344,11 +650,11 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate10.errors = vErrors;
+  validate11.errors = vErrors;
   return errors === 0;
 }
-export const vb05540f3df39c8bb = validate11;
-const schema12 = {
+export const vb05540f3df39c8bb = validate12;
+const schema13 = {
   type: 'object',
   required: ['buildpack', 'stack'],
   additionalProperties: false,
@@ -366,8 +672,8 @@ const schema12 = {
     },
   },
 };
-const pattern1 = new RegExp('^heroku-[0-9]+$', 'u');
-function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern3 = new RegExp('^heroku-[0-9]+$', 'u');
+function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -378,8 +684,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'buildpack' },
         message: "must have required property '" + 'buildpack' + "'",
-        schema: schema12.required,
-        parentSchema: schema12,
+        schema: schema13.required,
+        parentSchema: schema13,
         data,
       };
       if (vErrors === null) {
@@ -396,8 +702,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'stack' },
         message: "must have required property '" + 'stack' + "'",
-        schema: schema12.required,
-        parentSchema: schema12,
+        schema: schema13.required,
+        parentSchema: schema13,
         data,
       };
       if (vErrors === null) {
@@ -423,7 +729,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema12,
+          parentSchema: schema13,
           data,
         };
         if (vErrors === null) {
@@ -443,8 +749,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema12.properties.dockerImage.type,
-          parentSchema: schema12.properties.dockerImage,
+          schema: schema13.properties.dockerImage.type,
+          parentSchema: schema13.properties.dockerImage,
           data: data0,
         };
         if (vErrors === null) {
@@ -464,8 +770,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema12.properties.buildKey.type,
-          parentSchema: schema12.properties.buildKey,
+          schema: schema13.properties.buildKey.type,
+          parentSchema: schema13.properties.buildKey,
           data: data1,
         };
         if (vErrors === null) {
@@ -485,8 +791,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema12.properties.buildpack.type,
-          parentSchema: schema12.properties.buildpack,
+          schema: schema13.properties.buildpack.type,
+          parentSchema: schema13.properties.buildpack,
           data: data2,
         };
         if (vErrors === null) {
@@ -500,7 +806,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.stack !== undefined) {
       let data3 = data.stack;
       if (typeof data3 === 'string') {
-        if (!pattern1.test(data3)) {
+        if (!pattern3.test(data3)) {
           const err6 = {
             instancePath: instancePath + '/stack',
             schemaPath: '#/properties/stack/pattern',
@@ -508,7 +814,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
             params: { pattern: '^heroku-[0-9]+$' },
             message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
             schema: '^heroku-[0-9]+$',
-            parentSchema: schema12.properties.stack,
+            parentSchema: schema13.properties.stack,
             data: data3,
           };
           if (vErrors === null) {
@@ -525,8 +831,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema12.properties.stack.type,
-          parentSchema: schema12.properties.stack,
+          schema: schema13.properties.stack.type,
+          parentSchema: schema13.properties.stack,
           data: data3,
         };
         if (vErrors === null) {
@@ -544,8 +850,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema12.type,
-      parentSchema: schema12,
+      schema: schema13.type,
+      parentSchema: schema13,
       data,
     };
     if (vErrors === null) {
@@ -555,11 +861,11 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate11.errors = vErrors;
+  validate12.errors = vErrors;
   return errors === 0;
 }
-export const vbc31f658a8ddd22c = validate12;
-const schema13 = {
+export const vbc31f658a8ddd22c = validate13;
+const schema14 = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -596,13 +902,12 @@ const schema13 = {
     },
   },
 };
-const func2 = require('ajv/dist/runtime/ucs2length').default;
-const pattern2 = new RegExp(
+const pattern4 = new RegExp(
   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
   'u',
 );
-const pattern3 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
-function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern5 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -615,7 +920,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema13,
+          parentSchema: schema14,
           data,
         };
         if (vErrors === null) {
@@ -638,7 +943,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema13.properties.docker,
+              parentSchema: schema14.properties.docker,
               data: data0,
             };
             if (vErrors === null) {
@@ -660,7 +965,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 200 },
                 message: 'must NOT have more than 200 characters',
                 schema: 200,
-                parentSchema: schema13.properties.docker.properties.repositoryPrefix,
+                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
                 data: data1,
               };
               if (vErrors === null) {
@@ -670,7 +975,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern2.test(data1)) {
+            if (!pattern4.test(data1)) {
               const err3 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
@@ -685,7 +990,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                   '"',
                 schema:
                   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                parentSchema: schema13.properties.docker.properties.repositoryPrefix,
+                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
                 data: data1,
               };
               if (vErrors === null) {
@@ -702,8 +1007,8 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema13.properties.docker.properties.repositoryPrefix.type,
-              parentSchema: schema13.properties.docker.properties.repositoryPrefix,
+              schema: schema14.properties.docker.properties.repositoryPrefix.type,
+              parentSchema: schema14.properties.docker.properties.repositoryPrefix,
               data: data1,
             };
             if (vErrors === null) {
@@ -731,7 +1036,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { additionalProperty: key3 },
                       message: 'must NOT have additional properties',
                       schema: false,
-                      parentSchema: schema13.properties.docker.properties.registries.additionalProperties,
+                      parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
                       data: data3,
                     };
                     if (vErrors === null) {
@@ -757,10 +1062,10 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .username.type,
                       parentSchema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .username,
                       data: data4,
                     };
@@ -787,10 +1092,10 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .password.type,
                       parentSchema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .password,
                       data: data5,
                     };
@@ -810,8 +1115,8 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema13.properties.docker.properties.registries.additionalProperties.type,
-                  parentSchema: schema13.properties.docker.properties.registries.additionalProperties,
+                  schema: schema14.properties.docker.properties.registries.additionalProperties.type,
+                  parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -829,8 +1134,8 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema13.properties.docker.properties.registries.type,
-              parentSchema: schema13.properties.docker.properties.registries,
+              schema: schema14.properties.docker.properties.registries.type,
+              parentSchema: schema14.properties.docker.properties.registries,
               data: data2,
             };
             if (vErrors === null) {
@@ -848,8 +1153,8 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema13.properties.docker.type,
-          parentSchema: schema13.properties.docker,
+          schema: schema14.properties.docker.type,
+          parentSchema: schema14.properties.docker,
           data: data0,
         };
         if (vErrors === null) {
@@ -874,7 +1179,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 255 },
                 message: 'must NOT have more than 255 characters',
                 schema: 255,
-                parentSchema: schema13.properties.images.additionalProperties,
+                parentSchema: schema14.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -892,7 +1197,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 1 },
                 message: 'must NOT have fewer than 1 characters',
                 schema: 1,
-                parentSchema: schema13.properties.images.additionalProperties,
+                parentSchema: schema14.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -902,7 +1207,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern3.test(data7)) {
+            if (!pattern5.test(data7)) {
               const err13 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/pattern',
@@ -910,7 +1215,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
                 schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-                parentSchema: schema13.properties.images.additionalProperties,
+                parentSchema: schema14.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -927,8 +1232,8 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema13.properties.images.additionalProperties.type,
-              parentSchema: schema13.properties.images.additionalProperties,
+              schema: schema14.properties.images.additionalProperties.type,
+              parentSchema: schema14.properties.images.additionalProperties,
               data: data7,
             };
             if (vErrors === null) {
@@ -946,8 +1251,8 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema13.properties.images.type,
-          parentSchema: schema13.properties.images,
+          schema: schema14.properties.images.type,
+          parentSchema: schema14.properties.images,
           data: data6,
         };
         if (vErrors === null) {
@@ -965,290 +1270,14 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema13.type,
-      parentSchema: schema13,
+      schema: schema14.type,
+      parentSchema: schema14,
       data,
     };
     if (vErrors === null) {
       vErrors = [err16];
     } else {
       vErrors.push(err16);
-    }
-    errors++;
-  }
-  validate12.errors = vErrors;
-  return errors === 0;
-}
-export const ve1a6c34b1d65806c = validate13;
-const schema14 = {
-  type: 'object',
-  required: [],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "docker"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: { type: 'object', additionalProperties: { type: 'string' } },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-  },
-};
-function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'context' ||
-        key0 === 'dockerfile' ||
-        key0 === 'buildArgs' ||
-        key0 === 'target'
-      )) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema14,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err1 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.dockerImage.type,
-          parentSchema: schema14.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err2 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.buildKey.type,
-          parentSchema: schema14.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.context !== undefined) {
-      let data2 = data.context;
-      if (typeof data2 === 'string') {
-        if (func2(data2) < 1) {
-          const err3 = {
-            instancePath: instancePath + '/context',
-            schemaPath: '#/properties/context/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema14.properties.context,
-            data: data2,
-          };
-          if (vErrors === null) {
-            vErrors = [err3];
-          } else {
-            vErrors.push(err3);
-          }
-          errors++;
-        }
-      } else {
-        const err4 = {
-          instancePath: instancePath + '/context',
-          schemaPath: '#/properties/context/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.context.type,
-          parentSchema: schema14.properties.context,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerfile !== undefined) {
-      let data3 = data.dockerfile;
-      if (typeof data3 === 'string') {
-        if (func2(data3) < 1) {
-          const err5 = {
-            instancePath: instancePath + '/dockerfile',
-            schemaPath: '#/properties/dockerfile/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema14.properties.dockerfile,
-            data: data3,
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
-        }
-      } else {
-        const err6 = {
-          instancePath: instancePath + '/dockerfile',
-          schemaPath: '#/properties/dockerfile/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.dockerfile.type,
-          parentSchema: schema14.properties.dockerfile,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-    }
-    if (data.buildArgs !== undefined) {
-      let data4 = data.buildArgs;
-      if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
-        for (const key1 in data4) {
-          let data5 = data4[key1];
-          if (typeof data5 !== 'string') {
-            const err7 = {
-              instancePath: instancePath + '/buildArgs/' + key1.replace(/~/g, '~0').replace(/\//g, '~1'),
-              schemaPath: '#/properties/buildArgs/additionalProperties/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema14.properties.buildArgs.additionalProperties.type,
-              parentSchema: schema14.properties.buildArgs.additionalProperties,
-              data: data5,
-            };
-            if (vErrors === null) {
-              vErrors = [err7];
-            } else {
-              vErrors.push(err7);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err8 = {
-          instancePath: instancePath + '/buildArgs',
-          schemaPath: '#/properties/buildArgs/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema14.properties.buildArgs.type,
-          parentSchema: schema14.properties.buildArgs,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err8];
-        } else {
-          vErrors.push(err8);
-        }
-        errors++;
-      }
-    }
-    if (data.target !== undefined) {
-      let data6 = data.target;
-      if (typeof data6 === 'string') {
-        if (func2(data6) < 1) {
-          const err9 = {
-            instancePath: instancePath + '/target',
-            schemaPath: '#/properties/target/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema14.properties.target,
-            data: data6,
-          };
-          if (vErrors === null) {
-            vErrors = [err9];
-          } else {
-            vErrors.push(err9);
-          }
-          errors++;
-        }
-      } else {
-        const err10 = {
-          instancePath: instancePath + '/target',
-          schemaPath: '#/properties/target/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.target.type,
-          parentSchema: schema14.properties.target,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err11 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema14.type,
-      parentSchema: schema14,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err11];
-    } else {
-      vErrors.push(err11);
     }
     errors++;
   }
@@ -1274,7 +1303,7 @@ const schema15 = {
     },
   },
 };
-const pattern4 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
+const pattern6 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
 function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -1458,7 +1487,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.createdAt !== undefined) {
       let data3 = data.createdAt;
       if (typeof data3 === 'string') {
-        if (!pattern4.test(data3)) {
+        if (!pattern6.test(data3)) {
           const err9 = {
             instancePath: instancePath + '/createdAt',
             schemaPath: '#/properties/createdAt/pattern',
@@ -1537,7 +1566,7 @@ const schema16 = {
     buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   },
 };
-const pattern5 = new RegExp('^[1-9][0-9]*$', 'u');
+const pattern7 = new RegExp('^[1-9][0-9]*$', 'u');
 function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -1656,7 +1685,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         }
       }
       if (typeof data2 === 'string') {
-        if (!pattern5.test(data2)) {
+        if (!pattern7.test(data2)) {
           const err5 = {
             instancePath: instancePath + '/node',
             schemaPath: '#/properties/node/pattern',
@@ -1778,10 +1807,10 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
+  '2be7ae5dcfd3fdbc': v2be7ae5dcfd3fdbc,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
   b05540f3df39c8bb: vb05540f3df39c8bb,
   bc31f658a8ddd22c: vbc31f658a8ddd22c,
-  e1a6c34b1d65806c: ve1a6c34b1d65806c,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
   ebd7f660d58b7bb4: vebd7f660d58b7bb4,
 };

@@ -184,6 +184,7 @@ const cases: Case[] = [
     errors: [
       'spec/build.yml:8: repositories[0].service.buildArgs.VERSION: must be a string',
       'spec/build.yml:9: repositories[0].service.buildArgs.FLAGS: must be a string',
+      'spec/build.yml:10: repositories[0].service.buildArgs["A=B"]: is not a build argument name (letters, digits and _, not starting with a digit)',
     ],
   },
   {

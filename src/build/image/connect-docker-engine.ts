@@ -14,6 +14,9 @@ function registryHint(reason: string): string | undefined {
   if (/dial tcp|connection refused|no such host|i\/o timeout|EOF/i.test(reason)) {
     return 'check that the registry is running and reachable from the Docker daemon';
   }
+  if (/received unexpected HTTP status: 5\d\d|Retrying in/i.test(reason)) {
+    return 'the registry failed with server errors until the Docker daemon gave up; try again later';
+  }
   return undefined;
 }
 
