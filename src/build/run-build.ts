@@ -27,6 +27,7 @@ import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
 import { carriedOverImages, composeRelease, writeRelease, type BuiltImage } from './release.js';
 import { recordLastBuild, serviceSteps } from './service-steps.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
+import { DamagedCloneError, discardClone } from './source/read-file-at-commit.js';
 import { acquireBaseDirLock } from './stamp/base-dir-lock.js';
 
 export interface RunBuildOptions {
@@ -86,109 +87,133 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   });
   try {
     if (opts.noCache && !opts.dryRun) await clearBaseDir(opts.baseDir);
-    const sources = await resolveServiceSources(spec, selected, {
-      baseDir: opts.baseDir,
-      signal,
-      emit,
-      gitConcurrency: GIT_CONCURRENCY,
-    });
-    const engine = opts.engine ?? connectDockerEngine(opts.env);
-    const authFor = registryAuthLookup(config, emit, opts.redactor);
-    const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
-
-    // Services sharing a base image look it up once; nothing changes images until every key is known.
-    const lookupEngine = sharedImageLookups(engine);
-    const prepared = await Promise.all(
-      selected.map((repo) =>
-        prepareService(
-          repo,
-          buildTypeHandlers[repo.service.buildType as BuildType],
-          sources.main(repo.name),
-          sources.extra(repo.name),
-          {
-            baseDir: opts.baseDir,
-            repositoryPrefix: config.docker.repositoryPrefix,
-            images: config.images,
-            engine: lookupEngine,
-            authFor,
-            dryRun: opts.dryRun,
-            signal,
-          },
-        ),
-      ),
-    );
-    const decisions = await Promise.all(
-      prepared.map((p) => decideAction(p, { push: opts.push, noCache: opts.noCache, engine, head })),
-    );
-    const plan = prepared.map((p, i) => planEntry(p, decisions[i] as Decision));
-    for (const entry of plan) {
-      emit({
-        kind: 'plan-decided',
-        service: entry.service,
-        action: entry.action,
-        reason: entry.reason,
-        image: entry.image ?? '(unknown)',
-        buildKey: prepared.find((p) => p.repo.name === entry.service)?.key ?? '',
-        ...(entry.changed.length > 0 ? { changed: entry.changed } : {}),
-      });
-    }
-    if (opts.dryRun) return { plan };
-
-    const pushedDigests = new Map<string, Digest>();
-    const steps = prepared.flatMap((p, i) =>
-      serviceSteps(p, decisions[i] as Decision, {
-        baseDir: opts.baseDir,
-        engine,
-        images: config.images,
-        noCache: opts.noCache,
-        push: opts.push,
-        emit,
-        authFor,
-        pushed: (service, digest) => pushedDigests.set(service, digest),
-      }),
-    );
-    for (const [i, p] of prepared.entries()) {
-      const d = decisions[i] as Decision;
-      if (d.action === 'skip') {
-        emit({
-          kind: 'step-skipped',
-          service: p.repo.name,
-          step: opts.push ? 'build+push' : 'build',
-          reason: d.reason,
-        });
-        await recordLastBuild(p, { baseDir: opts.baseDir, images: config.images });
+    // A cached clone git cannot read (damaged on disk) is thrown away and cloned again, once each.
+    const discarded = new Set<string>();
+    for (;;) {
+      try {
+        return await buildLocked(opts, selected);
+      } catch (e) {
+        const damaged = damagedCloneOf(e);
+        if (damaged === undefined || discarded.has(damaged.clonePath)) throw e;
+        discarded.add(damaged.clonePath);
+        emit({ kind: 'warning', message: `${damaged.message}; cloning it again` });
+        await discardClone(damaged.clonePath);
       }
     }
-    if (steps.length > 0) {
-      await runGraph(steps, { pools: { image: opts.concurrency, push: opts.concurrency }, signal, emit });
-    }
-
-    const images = new Map<string, BuiltImage>();
-    for (const [i, p] of prepared.entries()) {
-      const d = decisions[i] as Decision;
-      const tag = p.tag as ImageRef;
-      const digest = d.digest ?? pushedDigests.get(p.repo.name);
-      const repoName = tag.slice(0, tag.lastIndexOf(':'));
-      if (opts.push && digest === undefined) throw new Error(`no digest recorded for ${p.repo.name}`);
-      images.set(p.repo.name, {
-        dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
-        buildKey: p.key as NonNullable<PreparedService['key']>,
-      });
-    }
-    const exactSources = sources.exactSources();
-    if (opts.targetServices.length > 0 && opts.releasePath !== undefined) {
-      const carried = await carriedOverImages(opts.releasePath, exactSources, new Set(images.keys()));
-      for (const [name, image] of carried) images.set(name, image);
-    }
-    const release = composeRelease(spec, exactSources, images, new Date());
-    if (opts.releasePath !== undefined) {
-      await writeRelease(opts.releasePath, release);
-      emit({ kind: 'release-written', file: opts.releasePath });
-    }
-    return { plan, release };
   } finally {
     await releaseLock();
   }
+}
+
+/** Everything after the lock: resolve, decide, build, push, write the release. */
+async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[]): Promise<BuildResult> {
+  const { spec, config, emit, signal } = opts;
+  const sources = await resolveServiceSources(spec, selected, {
+    baseDir: opts.baseDir,
+    signal,
+    emit,
+    gitConcurrency: GIT_CONCURRENCY,
+  });
+  const engine = opts.engine ?? connectDockerEngine(opts.env);
+  const authFor = registryAuthLookup(config, emit, opts.redactor);
+  const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
+
+  // Services sharing a base image look it up once; nothing changes images until every key is known.
+  const lookupEngine = sharedImageLookups(engine);
+  const prepared = await Promise.all(
+    selected.map((repo) =>
+      prepareService(
+        repo,
+        buildTypeHandlers[repo.service.buildType as BuildType],
+        sources.main(repo.name),
+        sources.extra(repo.name),
+        {
+          baseDir: opts.baseDir,
+          repositoryPrefix: config.docker.repositoryPrefix,
+          images: config.images,
+          engine: lookupEngine,
+          authFor,
+          dryRun: opts.dryRun,
+          signal,
+        },
+      ),
+    ),
+  );
+  const decisions = await Promise.all(
+    prepared.map((p) => decideAction(p, { push: opts.push, noCache: opts.noCache, engine, head })),
+  );
+  const plan = prepared.map((p, i) => planEntry(p, decisions[i] as Decision));
+  for (const entry of plan) {
+    emit({
+      kind: 'plan-decided',
+      service: entry.service,
+      action: entry.action,
+      reason: entry.reason,
+      image: entry.image ?? '(unknown)',
+      buildKey: prepared.find((p) => p.repo.name === entry.service)?.key ?? '',
+      ...(entry.changed.length > 0 ? { changed: entry.changed } : {}),
+    });
+  }
+  if (opts.dryRun) return { plan };
+
+  const pushedDigests = new Map<string, Digest>();
+  const steps = prepared.flatMap((p, i) =>
+    serviceSteps(p, decisions[i] as Decision, {
+      baseDir: opts.baseDir,
+      engine,
+      images: config.images,
+      noCache: opts.noCache,
+      push: opts.push,
+      emit,
+      authFor,
+      pushed: (service, digest) => pushedDigests.set(service, digest),
+    }),
+  );
+  for (const [i, p] of prepared.entries()) {
+    const d = decisions[i] as Decision;
+    if (d.action === 'skip') {
+      emit({
+        kind: 'step-skipped',
+        service: p.repo.name,
+        step: opts.push ? 'build+push' : 'build',
+        reason: d.reason,
+      });
+      await recordLastBuild(p, { baseDir: opts.baseDir, images: config.images });
+    }
+  }
+  if (steps.length > 0) {
+    await runGraph(steps, { pools: { image: opts.concurrency, push: opts.concurrency }, signal, emit });
+  }
+
+  const images = new Map<string, BuiltImage>();
+  for (const [i, p] of prepared.entries()) {
+    const d = decisions[i] as Decision;
+    const tag = p.tag as ImageRef;
+    const digest = d.digest ?? pushedDigests.get(p.repo.name);
+    const repoName = tag.slice(0, tag.lastIndexOf(':'));
+    if (opts.push && digest === undefined) throw new Error(`no digest recorded for ${p.repo.name}`);
+    images.set(p.repo.name, {
+      dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
+      buildKey: p.key as NonNullable<PreparedService['key']>,
+    });
+  }
+  const exactSources = sources.exactSources();
+  if (opts.targetServices.length > 0 && opts.releasePath !== undefined) {
+    const carried = await carriedOverImages(opts.releasePath, exactSources, new Set(images.keys()));
+    for (const [name, image] of carried) images.set(name, image);
+  }
+  const release = composeRelease(spec, exactSources, images, new Date());
+  if (opts.releasePath !== undefined) {
+    await writeRelease(opts.releasePath, release);
+    emit({ kind: 'release-written', file: opts.releasePath });
+  }
+  return { plan, release };
+}
+
+function damagedCloneOf(e: unknown): DamagedCloneError | undefined {
+  if (e instanceof DamagedCloneError) return e;
+  // Several failed steps are merged into one error whose cause is the first.
+  return e instanceof Error && e.cause instanceof DamagedCloneError ? e.cause : undefined;
 }
 
 /** `--target-service` names must exist; site build types of 2018 stop the build before any work. */

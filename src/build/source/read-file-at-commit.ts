@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { UserError } from '../../core/user-error.js';
 import { lastGitLine, runGit } from './run-git.js';
 
@@ -21,9 +22,24 @@ export async function readFileAtCommit(
   return res.stdout.slice(nl + 1, res.stdout.endsWith('\n') ? -1 : undefined);
 }
 
-export function damagedClone(clonePath: string, detail: string): UserError {
-  return new UserError({
-    message: `cannot read the cached clone ${clonePath}${detail !== '' ? ` (git: ${detail})` : ''}`,
-    hint: 'delete that folder; the next build clones it again',
-  });
+/** A cached clone that git cannot read: the build discards it and clones again (see run-build). */
+export class DamagedCloneError extends UserError {
+  constructor(
+    readonly clonePath: string,
+    detail: string,
+  ) {
+    super({
+      message: `cannot read the cached clone ${clonePath}${detail !== '' ? ` (git: ${detail})` : ''}`,
+      hint: 'delete that folder; the next build clones it again',
+    });
+  }
+}
+
+export function damagedClone(clonePath: string, detail: string): DamagedCloneError {
+  return new DamagedCloneError(clonePath, detail);
+}
+
+/** Throws a damaged clone away, so the next resolution clones it afresh. */
+export async function discardClone(clonePath: string): Promise<void> {
+  await rm(clonePath, { recursive: true, force: true });
 }
