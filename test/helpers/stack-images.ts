@@ -32,6 +32,9 @@ function buildImage(ref: string, kind: 'build' | 'run'): void {
         // Lets a test tell which of the two images an image was made from.
         `RUN echo ${kind} > /etc/stack-image`,
         'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+        // An image ID of its own: identical layers from another test file would share the ID,
+        // and `docker ps --filter ancestor=` would then see that file's containers too.
+        `LABEL tci.test.image=${JSON.stringify(ref)}`,
         '',
       ].join('\n'),
     );
