@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli/main.js';
+// The bundle of the compiled CLI (npm run build); see scripts/bundle-cli.mjs for why.
+import '../dist/bundle/main.js';
