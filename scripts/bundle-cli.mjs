@@ -4,7 +4,11 @@
 // is about a fifth of a no-op build's CPU time (see bench/README.md). Libraries loaded only when
 // a step needs them stay external and lazy; json-e must stay external because its error classes
 // are also loaded by path (src/deploy/render/json-e-errors.ts) and must be the same instances.
+import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+
+// Chunk names change with their content: old ones would pile up.
+await rm('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'dist/cli/main.js', 'render-worker': 'dist/deploy/render/render-worker.js' },

@@ -4,6 +4,7 @@ import { deepMerge, readConfigFiles, type ConfigFile } from './config-files.js';
 import { isPlainObject } from './is-plain-object.js';
 import { compileSchema } from './schema-check.js';
 import type { BuildConfig, RegistryCredentials } from './types.js';
+import type { YamlValueCache } from './yaml-value-cache.js';
 
 export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml'] as const;
 
@@ -61,8 +62,28 @@ export async function loadBuildConfig(
   files: string[] | undefined,
   cwd: string,
   env: NodeJS.ProcessEnv,
+  opts: { cache?: YamlValueCache } = {},
 ): Promise<BuildConfig> {
-  const read = await readConfigFiles(files, cwd, env, BUILD_CONFIG_DEFAULTS);
+  if (opts.cache !== undefined) {
+    const hitsBefore = opts.cache.hits;
+    try {
+      return await loadWith(files, cwd, env, opts.cache);
+    } catch (e) {
+      // Problems are reported with lines, which only a real parse knows: parse again what the
+      // cache answered.
+      if (!(e instanceof UserError) || opts.cache.hits === hitsBefore) throw e;
+    }
+  }
+  return await loadWith(files, cwd, env, undefined);
+}
+
+async function loadWith(
+  files: string[] | undefined,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  cache: YamlValueCache | undefined,
+): Promise<BuildConfig> {
+  const read = await readConfigFiles(files, cwd, env, BUILD_CONFIG_DEFAULTS, cache);
   const problems: Problem[] = [...read.problems];
   const secrets = new Set<string>();
   let merged: unknown = {};

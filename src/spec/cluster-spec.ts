@@ -7,7 +7,8 @@ import { isPlainObject } from './is-plain-object.js';
 import { readRepositories } from './read-repositories.js';
 import { compileSchema } from './schema-check.js';
 import type { ClusterSpec, ReleaseInfo } from './types.js';
-import { readYamlFile } from './yaml-file.js';
+import { readYamlFile } from './read-yaml-input.js';
+import type { YamlValueCache } from './yaml-value-cache.js';
 
 const SPEC_HINT =
   'a spec is a directory holding build.yml and deploy.yml, or a JSON file {"build": …, "deploy": …}';
@@ -36,23 +37,40 @@ const checkRelease = compileSchema({
  * (a release is one). Every problem in either file is collected and thrown as one UserError.
  * Site build types are returned typed as SiteService; whether they are acceptable is the caller's call.
  */
-export async function loadClusterSpec(specPath: string): Promise<ClusterSpec> {
+export async function loadClusterSpec(
+  specPath: string,
+  opts: { cache?: YamlValueCache } = {},
+): Promise<ClusterSpec> {
+  if (opts.cache !== undefined) {
+    const hitsBefore = opts.cache.hits;
+    try {
+      return await loadSpec(specPath, opts.cache);
+    } catch (e) {
+      // Problems are reported with lines, which only a real parse knows: parse again what the
+      // cache answered.
+      if (!(e instanceof UserError) || opts.cache.hits === hitsBefore) throw e;
+    }
+  }
+  return await loadSpec(specPath, undefined);
+}
+
+async function loadSpec(specPath: string, cache: YamlValueCache | undefined): Promise<ClusterSpec> {
   let isDir: boolean;
   try {
     isDir = (await stat(specPath)).isDirectory();
   } catch {
     throw new UserError({ file: specPath, message: 'spec not found', hint: SPEC_HINT });
   }
-  return isDir ? await loadDirectorySpec(specPath) : await loadJsonSpec(specPath);
+  return isDir ? await loadDirectorySpec(specPath, cache) : await loadJsonSpec(specPath);
 }
 
-async function loadDirectorySpec(dir: string): Promise<ClusterSpec> {
+async function loadDirectorySpec(dir: string, cache: YamlValueCache | undefined): Promise<ClusterSpec> {
   const buildFile = join(dir, 'build.yml');
   const deployFile = join(dir, 'deploy.yml');
   // `!env` belongs in config files: a spec (and the release made from it) must mean the same everywhere.
   const [build, deploy] = await Promise.all([
-    readYamlFile(buildFile, buildFile, { env: undefined }),
-    readYamlFile(deployFile, deployFile, { env: undefined }),
+    readYamlFile(buildFile, buildFile, { env: undefined, ...(cache !== undefined ? { cache } : {}) }),
+    readYamlFile(deployFile, deployFile, { env: undefined, ...(cache !== undefined ? { cache } : {}) }),
   ]);
   const problems: Problem[] = [...build.problems, ...deploy.problems];
   if (build.problems.length === 0 && build.empty) {

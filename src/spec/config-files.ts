@@ -2,7 +2,9 @@ import { isAbsolute, join } from 'node:path';
 import { exists } from '../core/atomic-fs.js';
 import type { Problem } from '../core/problem.js';
 import { isPlainObject } from './is-plain-object.js';
-import { readYamlFile, type LineOf } from './yaml-file.js';
+import { readYamlFile } from './read-yaml-input.js';
+import type { LineOf } from './yaml-file.js';
+import type { YamlValueCache } from './yaml-value-cache.js';
 
 /** One config file as read: its name as shown to the user, its content and where lines are. */
 export interface ConfigFile {
@@ -22,11 +24,15 @@ export async function readConfigFiles(
   cwd: string,
   env: NodeJS.ProcessEnv,
   defaultNames: readonly string[],
+  cache?: YamlValueCache,
 ): Promise<{ files: ConfigFile[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const out: ConfigFile[] = [];
   for (const file of await configFileNames(files, cwd, defaultNames)) {
-    const read = await readYamlFile(isAbsolute(file) ? file : join(cwd, file), file, { env });
+    const read = await readYamlFile(isAbsolute(file) ? file : join(cwd, file), file, {
+      env,
+      ...(cache !== undefined ? { cache } : {}),
+    });
     problems.push(...read.problems);
     if (read.problems.length > 0) continue;
     if (read.empty) out.push({ file, value: {}, lineOf: () => undefined, envValues: [] });

@@ -1,7 +1,6 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, ScalarTag } from 'yaml';
 import type { Problem } from '../core/problem.js';
-import { readInputFile } from './input-file.js';
 
 /** Maps a path inside a document (`['repositories', 2, 'kind']`) to a 1-based line, if known. */
 export type LineOf = (path: ReadonlyArray<string | number>) => number | undefined;
@@ -15,6 +14,8 @@ export interface YamlText {
   /** Values that `!env` tags produced, so callers can register them for redaction. */
   envValues: string[];
   problems: Problem[];
+  /** True when the value came from the parse cache: `lineOf` then knows no lines. */
+  cached?: boolean;
 }
 
 export interface YamlOptions {
@@ -104,21 +105,6 @@ export function parseYaml(text: string, file: string, opts: YamlOptions): YamlTe
       },
     });
   }
-}
-
-/** Reads and parses a YAML file (size-limited); a missing file is a Problem. */
-export async function readYamlFile(path: string, file: string, opts: YamlOptions): Promise<YamlText> {
-  const read = await readInputFile(path, file);
-  if ('problem' in read) {
-    return {
-      value: undefined,
-      empty: false,
-      lineOf: () => undefined,
-      envValues: [],
-      problems: [read.problem],
-    };
-  }
-  return parseYaml(read.text, file, opts);
 }
 
 function hostile(file: string, e: unknown): Problem {

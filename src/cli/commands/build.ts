@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runBuild, type PlannedService } from '../../build/run-build.js';
 import { loadBuildConfig } from '../../spec/build-config.js';
 import { loadClusterSpec } from '../../spec/cluster-spec.js';
+import { YamlValueCache } from '../../spec/yaml-value-cache.js';
 import { defaultBaseDir } from '../default-base-dir.js';
 import { loadAll } from '../load-inputs.js';
 import type { ProcessContext } from '../process-context.js';
@@ -36,15 +37,19 @@ export async function buildCommand(
   const dryRun = flags.dryRun === true;
   let result;
   try {
+    const baseDir = resolve(ctx.cwd, flags.baseDir ?? defaultBaseDir(ctx.env));
+    // Parsed spec and config texts, by content: a repeated build need not load the YAML parser.
+    // Kept only once the build succeeded.
+    const cache = dryRun ? {} : { cache: new YamlValueCache(join(baseDir, 'parsed')) };
     const [spec, config] = await loadAll([
-      () => loadClusterSpec(specPath),
-      () => loadBuildConfig(flags.buildConfig, ctx.cwd, ctx.env),
+      () => loadClusterSpec(specPath, cache),
+      () => loadBuildConfig(flags.buildConfig, ctx.cwd, ctx.env, cache),
     ] as const);
     result = await runBuild({
       spec,
       config,
       ...(dryRun ? {} : { releasePath: resolve(ctx.cwd, releasePath) }),
-      baseDir: resolve(ctx.cwd, flags.baseDir ?? defaultBaseDir(ctx.env)),
+      baseDir,
       push: flags.push === true,
       noCache: flags.cache === false,
       targetServices: flags.targetService ?? [],
@@ -55,6 +60,7 @@ export async function buildCommand(
       redactor: ctx.redactor,
       env: ctx.env,
     });
+    await cache.cache?.flush();
   } finally {
     reporter.close();
   }
