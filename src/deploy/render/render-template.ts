@@ -4,6 +4,7 @@ import { UserError } from '../../core/user-error.js';
 import type { ClusterSpec } from '../../spec/types.js';
 import { builtServiceFunction } from './built-service.js';
 import { isJsonEError } from './json-e-errors.js';
+import { locatePlainError } from './locate-plain-error.js';
 import { locateInTemplate, parseJsonELocation, templatePathOf } from './template-location.js';
 
 export interface RenderContextValues {
@@ -36,7 +37,16 @@ export function describeRenderError(spec: ClusterSpec, err: unknown): Problem {
   if (!isJsonEError(err)) {
     // json-e also fails with plain errors on some malformed expressions (e.g. `a +`).
     const message = err instanceof Error ? err.message : String(err);
-    return { file: spec.files.deploy, message: `the deploy template could not be rendered: ${message}` };
+    const path = err instanceof Error ? locatePlainError(spec.deploy, err.message) : undefined;
+    const expr = path !== undefined ? expressionAt(spec.deploy, path) : undefined;
+    return {
+      ...(path !== undefined ? locateInTemplate(spec, path) : { file: spec.files.deploy }),
+      message:
+        `the deploy template could not be rendered: ${message}` +
+        (expr !== undefined ? ` (evaluating ${JSON.stringify(expr)})` : ''),
+      // A TypeError from json-e's own code means its parser met an expression it cannot read.
+      ...(err instanceof TypeError ? { hint: 'the expression is malformed' } : {}),
+    };
   }
   const path = templatePathOf(spec.deploy, parseJsonELocation(err.location));
   const expr = expressionAt(spec.deploy, path);
