@@ -1,3 +1,4 @@
+import { formatPath } from '../core/problem.js';
 import { UserError } from '../core/user-error.js';
 import { deepMerge, readConfigFiles } from './config-files.js';
 import { isPlainObject } from './is-plain-object.js';
@@ -36,7 +37,32 @@ export async function loadInfraInfo(file: string | undefined): Promise<InfraInfo
       hint: 'e.g. the output of `terraform output -json`',
     });
   }
-  return isTerraformOutput(read.value) ? unwrapTerraform(read.value) : read.value;
+  const infra = isTerraformOutput(read.value) ? unwrapTerraform(read.value) : read.value;
+  const tooDeep = Object.entries(infra).find(([, v]) => depthExceeds(v, MAX_INFRA_DEPTH));
+  if (tooDeep !== undefined) {
+    throw new UserError({
+      file,
+      path: formatPath([tooDeep[0]]),
+      message: `nesting is deeper than ${MAX_INFRA_DEPTH} levels`,
+      hint: 'infra carries names and keys of what the infrastructure made, not deep data',
+    });
+  }
+  return infra;
+}
+
+/** Far beyond real Terraform outputs; deeper values overflow the stack of what copies them. */
+const MAX_INFRA_DEPTH = 100;
+
+/** Iterative, so that measuring a hostile value cannot itself overflow the stack. */
+function depthExceeds(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Every top-level value is an object with `value` and `type` and nothing but those and `sensitive`. */

@@ -7,17 +7,22 @@ type Segment = string | number;
 const MAX_TRIES = 2000;
 
 /**
- * Some malformed expressions (`a +`, `$fromNow: forever`) make JSON-e fail with a plain error
- * that carries no template location. Such errors come from the expression alone, not from the
- * context, so rendering each operator node or interpolated string on its own with an empty
- * context reproduces the error where it lives: the deepest node that does is the place.
+ * Some malformed expressions (`a +`, `$fromNow: forever`) and values too deep to copy make
+ * JSON-e fail with a plain error that carries no template location. Rendering each operator
+ * node or interpolated string on its own, in the same context, reproduces the error where it
+ * lives: the deepest node that does is the place. (A node using a variable bound further up
+ * fails differently alone, so the search moves up to the node that binds it.)
  */
-export function locatePlainError(template: unknown, message: string): Segment[] | undefined {
+export function locatePlainError(
+  template: unknown,
+  message: string,
+  context: Record<string, unknown>,
+): Segment[] | undefined {
   let tries = 0;
   const reproduces = (node: unknown): boolean => {
     if (tries++ >= MAX_TRIES) return false;
     try {
-      jsone(node as Record<string, unknown>, {});
+      jsone(node as Record<string, unknown>, context);
       return false;
     } catch (e) {
       return !isJsonEError(e) && e instanceof Error && e.message === message;

@@ -22,22 +22,35 @@ export function renderTemplate(
   values: RenderContextValues,
   opts: { placeholders?: boolean } = {},
 ): unknown {
-  const context = {
+  return jsone(spec.deploy as Record<string, unknown>, renderContext(spec, values, opts)) as unknown;
+}
+
+function renderContext(
+  spec: ClusterSpec,
+  values: RenderContextValues,
+  opts: { placeholders?: boolean },
+): Record<string, unknown> {
+  return {
     cfg: values.cfg,
     infra: values.infra,
     build: spec.rawBuild,
     builtService: builtServiceFunction(spec, opts.placeholders === true),
     now: spec.release?.createdAt ?? new Date().toISOString(),
   };
-  return jsone(spec.deploy as Record<string, unknown>, context) as unknown;
 }
 
-/** A render failure as a Problem naming the template file, YAML line and path. */
-export function describeRenderError(spec: ClusterSpec, err: unknown): Problem {
+/**
+ * A render failure as a Problem naming the template file, YAML line and path. `values`, when
+ * given, are those of the failed render: they help find where a plain (location-less) error
+ * came from.
+ */
+export function describeRenderError(spec: ClusterSpec, err: unknown, values?: RenderContextValues): Problem {
   if (!isJsonEError(err)) {
-    // json-e also fails with plain errors on some malformed expressions (e.g. `a +`).
+    // json-e also fails with plain errors on some malformed expressions (e.g. `a +`) and on
+    // values too deep to copy.
     const message = err instanceof Error ? err.message : String(err);
-    const path = err instanceof Error ? locatePlainError(spec.deploy, err.message) : undefined;
+    const context = values !== undefined ? renderContext(spec, values, {}) : {};
+    const path = err instanceof Error ? locatePlainError(spec.deploy, err.message, context) : undefined;
     const expr = path !== undefined ? expressionAt(spec.deploy, path) : undefined;
     return {
       ...(path !== undefined ? locateInTemplate(spec, path) : { file: spec.files.deploy }),

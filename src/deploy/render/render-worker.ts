@@ -26,6 +26,7 @@ try {
     reply({ ok: true, value: renderWithPlaceholders(spec, given) });
   }
 } catch (e) {
-  const problems: Problem[] = isUserError(e) ? [...e.problems] : [describeRenderError(spec, e)];
+  const values = job.kind === 'render' ? { cfg: job.cfg, infra: job.infra } : undefined;
+  const problems: Problem[] = isUserError(e) ? [...e.problems] : [describeRenderError(spec, e, values)];
   reply({ ok: false, problems });
 }
