@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * Smart-HTTP git on loopback: `git http-backend` (the CGI real git servers run) behind a node
  * server. With `token`, every request must carry HTTP basic auth with that token as user
- * name (how GitHub-style tokens travel); `delayMs` holds each request back, which makes a
+ * name (how GitHub-style tokens travel), and with `password` too, exactly that user and password; `delayMs` holds each request back, which makes a
  * clone slow enough to be interrupted. `requests` counts what reached the server. `port`
  * restarts a stopped server where the spec's URL expects it.
  */
@@ -21,10 +21,11 @@ export class GitHttpServer {
 
   static async start(
     projectRoot: string,
-    opts: { token?: string; port?: number } = {},
+    opts: { token?: string; password?: string; port?: number } = {},
   ): Promise<GitHttpServer> {
     const holder: { self?: GitHttpServer } = {};
-    const server = createServer((req, res) => void holder.self?.handle(req, res, projectRoot, opts.token));
+    const auth = opts.token !== undefined ? { username: opts.token, password: opts.password } : undefined;
+    const server = createServer((req, res) => void holder.self?.handle(req, res, projectRoot, auth));
     await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
     holder.self = new GitHttpServer(server, (server.address() as AddressInfo).port);
     return holder.self;
@@ -49,16 +50,16 @@ export class GitHttpServer {
     req: IncomingMessage,
     res: ServerResponse,
     projectRoot: string,
-    token: string | undefined,
+    auth: { username: string; password: string | undefined } | undefined,
   ): Promise<void> {
     this.requests += 1;
     const waiting = this.onRequest;
     this.onRequest = [];
     for (const w of waiting) w();
-    if (token !== undefined) {
+    if (auth !== undefined) {
       const given = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      const user = given !== undefined ? Buffer.from(given, 'base64').toString().split(':')[0] : undefined;
-      if (user !== token) {
+      const [user, ...rest] = given !== undefined ? Buffer.from(given, 'base64').toString().split(':') : [];
+      if (user !== auth.username || (auth.password !== undefined && rest.join(':') !== auth.password)) {
         req.resume();
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
         return;

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { resolveSources } from '../../src/build/source/resolve-sources.js';
@@ -10,70 +7,14 @@ import type { SourceRequest } from '../../src/build/source/source-request.js';
 import type { Event } from '../../src/core/events.js';
 import { UserError } from '../../src/core/user-error.js';
 import type { UrlCredentials } from '../../src/spec/types.js';
+import { GitHttpServer } from '../helpers/git-http-server.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const USER = 'ci-bot';
 const TOKEN = `tok-${process.pid}-9f3a1c`;
 
-/**
- * Smart-HTTP git over loopback: `git http-backend` (the CGI that real git servers run) behind
- * a node server that demands HTTP basic auth, so the credential path is proven end to end.
- */
-function gitHttpServer(projectRoot: string): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const expected = 'Basic ' + Buffer.from(`${USER}:${TOKEN}`).toString('base64');
-    if (req.headers.authorization !== expected) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://x');
-    const cgi = spawn('git', ['http-backend'], {
-      env: {
-        PATH: process.env['PATH'],
-        GIT_PROJECT_ROOT: projectRoot,
-        GIT_HTTP_EXPORT_ALL: '1',
-        REQUEST_METHOD: req.method ?? 'GET',
-        PATH_INFO: decodeURIComponent(url.pathname),
-        QUERY_STRING: url.search.replace(/^\?/, ''),
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-        REMOTE_USER: USER,
-        REMOTE_ADDR: '127.0.0.1',
-      },
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (headersDone) {
-        res.write(chunk);
-        return;
-      }
-      head = Buffer.concat([head, chunk]);
-      // CGI headers end at the first empty line (git ends lines with \r\n or \n).
-      const m = /\r?\n\r?\n/.exec(head.toString('latin1'));
-      if (m === null) return;
-      const end = m.index;
-      headersDone = true;
-      let status = 200;
-      for (const line of head.subarray(0, end).toString().split(/\r?\n/)) {
-        const i = line.indexOf(':');
-        const name = line.slice(0, i).trim();
-        const value = line.slice(i + 1).trim();
-        if (name.toLowerCase() === 'status') status = Number(value.split(' ')[0]);
-        else res.setHeader(name, value);
-      }
-      res.writeHead(status);
-      res.write(head.subarray(end + m[0].length));
-    });
-    cgi.on('close', () => res.end());
-  });
-}
-
-let server: Server;
+let server: GitHttpServer;
 let root: string;
 let repo: GitRepo;
 let url: string;
@@ -83,12 +24,12 @@ before(async () => {
   repo = GitRepo.create(join(root, 'work'), { 'a.txt': 'hello\n' });
   repo.tag('v1', { annotated: true });
   repo.git('clone', '-q', '--bare', repo.path, join(root, 'served', 'app.git'));
-  server = gitHttpServer(join(root, 'served'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/app.git`;
+  // `git http-backend` behind basic auth: the credential path proven end to end.
+  server = await GitHttpServer.start(join(root, 'served'), { token: USER, password: TOKEN });
+  url = server.url('app.git');
 });
 
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(() => server.stop());
 
 function request(credentials: UrlCredentials | undefined, ref = 'main'): SourceRequest {
   return {
