@@ -1,0 +1,88 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../spec/types.js';
+
+/**
+ * The image formats the tool reads and writes itself: OCI image spec 1.1 (manifest, index,
+ * config) and the Docker v2 equivalents registries still serve. Shared by the registry client
+ * (pull and push over the distribution API), the image writer and the container runners.
+ */
+export const MEDIA_TYPES = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+} as const;
+
+export interface OciDescriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: OciPlatform;
+}
+
+export interface OciPlatform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface OciManifest {
+  schemaVersion: 2;
+  mediaType: string;
+  config: OciDescriptor;
+  layers: OciDescriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface OciIndex {
+  schemaVersion: 2;
+  mediaType: string;
+  manifests: OciDescriptor[];
+  annotations?: Record<string, string>;
+}
+
+/** The parts of an image config (`config` of the config blob) the tool reads or sets. */
+export interface OciContainerConfig {
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Labels?: Record<string, string>;
+}
+
+export interface OciImageConfig {
+  created?: string;
+  architecture: string;
+  os: string;
+  config?: OciContainerConfig;
+  rootfs: { type: 'layers'; diff_ids: Digest[] };
+  history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+}
+
+/** A blob that can be read (again) on demand: a layer in a registry, a file, a buffer. */
+export interface BlobSource extends OciDescriptor {
+  open(): Promise<Readable>;
+}
+
+/**
+ * An image whose bytes the tool can reach without a Docker daemon: from a registry, or from an
+ * OCI layout in the base dir. `config` is the exact config blob; `manifestDigest` is absent
+ * for an image known only by its config (e.g. exported from a daemon).
+ */
+export interface ImageSource {
+  /** Where it came from, for messages: `registry/repo@sha256:…` or a layout path. */
+  display: string;
+  manifestDigest?: Digest;
+  configDigest: Digest;
+  config: OciImageConfig;
+  configBytes: Buffer;
+  layers: BlobSource[];
+}
