@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { Digest } from '../../spec/types.js';
+import type { Digest } from './types.js';
 
 /**
  * The image formats the tool reads and writes itself: OCI image spec 1.1 (manifest, index,
  * config) and the Docker v2 equivalents registries still serve. Shared by the registry client
- * (pull and push over the distribution API), the image writer and the container runners.
+ * (pull and push over the distribution API), the image writer and the container runners; it
+ * lives in spec/ because build subfolders may not import each other.
  */
 export const MEDIA_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
