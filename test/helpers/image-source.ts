@@ -12,7 +12,7 @@ import { tempDir } from './temp-dir.js';
 
 /** Images for the daemonless runners, made without a registry: from bytes or from `docker save`. */
 
-export type LayerEntry = Partial<Header> & { name: string; content?: string };
+export type LayerEntry = Partial<Header> & { name: string; content?: string | Buffer };
 
 const sha256 = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
 
@@ -64,6 +64,18 @@ export function imageFromLayers(
   image.configBytes = Buffer.from(JSON.stringify(image.config));
   image.configDigest = sha256(image.configBytes);
   return image;
+}
+
+/** An image of the host's static busybox (as /bin/busybox) and these entries, in one layer. */
+export async function busyboxLayerImage(
+  entries: readonly LayerEntry[] = [],
+  opts: Parameters<typeof imageFromLayers>[1] = {},
+): Promise<ReturnType<typeof imageFromLayers>> {
+  const busybox = readFileSync('/bin/busybox');
+  return imageFromLayers(
+    [await tarLayer([{ name: 'bin/busybox', content: busybox, mode: 0o755 }, ...entries])],
+    opts,
+  );
 }
 
 /** A local Docker image as an ImageSource, through `docker save` (layers as plain tar files). */

@@ -13,8 +13,8 @@ export interface StepOutput {
 }
 
 /**
- * `runc run` of a prepared bundle, in the foreground and without a terminal: runc hands its
- * pipes to the container process, so stdout and stderr arrive here as they are written.
+ * `runc run` of a prepared bundle, in the foreground and without a terminal (detached, runc
+ * could not report the exit status), its output arriving here as it is written.
  * Returns the exit status (128 + n for a signal). On abort the container is deleted with
  * `--force` (SIGKILL) until `runc run` returns: a plain signal to runc would be forwarded to the
  * container's pid 1, which ignores the signals it has no handler for; and an abort that lands
@@ -49,7 +49,9 @@ export async function runcRun(
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    // Both streams are read to their end (the container's last process holding them exits).
+    // Both read to their end (the container's last process holding them has exited). runc
+    // copies the container's stdout and stderr separately, so their relative order is only
+    // approximately kept, as with Docker's attach.
     await Promise.all([copy(child.stdout, output), copy(child.stderr, output)]);
     const [code, sig] = await closed;
     return code ?? 128 + (sig !== null ? constants.signals[sig] : 0);
