@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageSource } from '../../../spec/oci-types.js';
 import { ownedName, ownerAlive, ownerOf } from './owner-pid.js';
+import { privateFolder } from './private-folder.js';
 import { SetupError } from './setup-error.js';
 import { unpackLayer } from './unpack-layer.js';
 
@@ -33,7 +34,7 @@ export async function cachedRootfs(
     opts.say(`using the unpacked root filesystem of ${image.display} (${final})`);
     return final;
   }
-  await mkdir(dir, { recursive: true });
+  await privateFolder(dir);
   await removeAbandoned(dir);
   const diffIds = image.config.rootfs.diff_ids;
   if (diffIds.length !== image.layers.length) {

@@ -2,6 +2,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { exec } from '../../../core/exec.js';
 import { ownedName, ownerAlive, ownerOf } from './owner-pid.js';
+import { privateFolder } from './private-folder.js';
 import { SetupError } from './setup-error.js';
 
 const PREFIX = 'tci';
@@ -20,6 +21,7 @@ export function runcRoot(stateDir: string): string {
  */
 export async function createBundle(stateDir: string, lower: string, config: object): Promise<string> {
   const id = ownedName(PREFIX);
+  await privateFolder(join(stateDir, 'runs'));
   const dir = join(stateDir, 'runs', id);
   await mkdir(join(dir, 'upper'), { recursive: true });
   await mkdir(join(dir, 'work'));
@@ -27,7 +29,9 @@ export async function createBundle(stateDir: string, lower: string, config: obje
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   // Relative paths, resolved by the kernel from `cwd`: the state dir's own path may hold the
   // commas and colons that separate overlay options.
-  const options = `lowerdir=${relative(dir, lower)},upperdir=upper,workdir=work`;
+  // nosuid, nodev: the host never honours the image's setuid files or device nodes here (in the
+  // container, noNewPrivileges already makes setuid bits inert).
+  const options = `nosuid,nodev,lowerdir=${relative(dir, lower)},upperdir=upper,workdir=work`;
   const mounted = await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, 'rootfs'], { cwd: dir });
   if (mounted.code !== 0) {
     await rm(dir, { recursive: true, force: true });

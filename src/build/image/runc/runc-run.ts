@@ -48,6 +48,7 @@ export async function runcRun(
     stopping = stop();
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
   try {
     // Both read to their end (the container's last process holding them has exited). runc
     // copies the container's stdout and stderr separately, so their relative order is only

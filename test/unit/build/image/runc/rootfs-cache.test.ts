@@ -93,6 +93,8 @@ test('modes with setuid, owners, symlinks and hard links are kept; devices are s
   assert.ok((await stat(join(root, 'bin/tool'))).isDirectory());
   assert.equal(await readFile(join(root, 'private'), 'utf8'), 'now a file');
   await assert.rejects(lstat(join(root, 'dev/null')), { code: 'ENOENT' });
+  // Only root may reach the image's setuid files.
+  assert.equal((await stat(join(root, '..'))).mode & 0o777, 0o700);
 });
 
 test('hard links share the inode of their target', async () => {
