@@ -23,6 +23,7 @@ await build({
     'json-e',
     'kubernetes-models',
     'tar-fs',
+    'tar-stream',
     '@balena/dockerignore',
     'log-update',
     'ajv',
