@@ -80,12 +80,11 @@ export class RegistrySession {
     return await this.exchange(req, true, async (res) => res);
   }
 
-  /** Authenticates up front (one `GET /v2/` if this host is new), so parallel requests share a token. */
+  /**
+   * One `GET /v2/`, authenticated: refused credentials fail here, once, and parallel requests
+   * after it share one token instead of each answering the challenge.
+   */
   async authenticate(): Promise<void> {
-    if (hostSchemes.has(this.origin.host)) {
-      await this.authorization();
-      return;
-    }
     const res = await this.send({ method: 'GET', url: new URL('/v2/', this.origin) });
     if (res.status !== 200) throw unexpectedAnswer(this.registry, res, '/v2/');
   }

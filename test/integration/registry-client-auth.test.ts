@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { UserError } from '../../src/core/user-error.js';
+import { fetchImage } from '../../src/build/registry/fetch-image.js';
+import { pushImage } from '../../src/build/registry/push-image.js';
+import type { ImageRef, RegistryCredentials } from '../../src/spec/types.js';
+import { BlobStorageServer } from '../helpers/blob-storage-server.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
+import { makeTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+
+/** The daemonless client against a real registry with htpasswd (Basic) auth. */
+const ns = `tci-ra-${process.pid}`;
+const PASSWORD = `basic-pw-${process.pid}-Xy7`;
+const right: RegistryCredentials = { username: 'ci', password: PASSWORD };
+let image: TestImage;
+
+before(async () => {
+  image = await makeTestImage(`basic ${ns}\n`);
+});
+
+function assertNoSecret(e: unknown): void {
+  const err = e as UserError;
+  const text = JSON.stringify({ m: err.message, p: err.problems, d: err.details, s: err.stack });
+  assert.ok(!text.includes(PASSWORD), 'the password is in the error');
+}
+
+const pushTo = (ref: string, auth: RegistryCredentials | undefined) =>
+  pushImage({ ref: ref as ImageRef, manifest: image.manifest, blobs: image.blobs, auth });
+
+describe('a registry with htpasswd auth', () => {
+  let registry: TestRegistry;
+  let proxy: FaultProxy;
+  before(async () => {
+    registry = await startRegistry({ auth: right });
+    proxy = await FaultProxy.start(registry.host);
+  });
+  after(async () => {
+    await proxy.stop();
+    await registry.stop();
+  });
+
+  test('the credentials given push and fetch the image', async () => {
+    const ref = `${proxy.host}/${ns}/app:v1`;
+    assert.equal(await pushTo(ref, right), image.digest);
+    const fetched = await fetchImage(ref, right);
+    assert.equal(fetched?.manifestDigest, image.digest);
+    for (const layer of fetched.layers) assert.equal((await readAll(await layer.open())).length, layer.size);
+  });
+
+  test('a wrong password is refused at once, naming the registry and never the password', async () => {
+    proxy.requests.length = 0;
+    await assert.rejects(
+      () => pushTo(`${proxy.host}/${ns}/app:v2`, { username: 'ci', password: `${PASSWORD}-wrong` }),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.equal(
+          e.message,
+          `registry ${proxy.host} refused the credentials given for it (hint: check docker.registries["${proxy.host}"] in the build config, or ~/.docker/config.json)`,
+        );
+        assertNoSecret(e);
+        return true;
+      },
+    );
+    // At most an unauthenticated probe and one answer to the challenge: a refusal is not retried.
+    assert.ok(proxy.requests.length <= 2, proxy.requests.join('\n'));
+    await assert.rejects(
+      () => fetchImage(`${proxy.host}/${ns}/app:v1`, { username: 'ci', password: 'nope' }),
+      {
+        message: new RegExp(`^registry ${proxy.host} refused the credentials given for it`),
+      },
+    );
+  });
+
+  test('no credentials for a registry that wants them says where to give them', async () => {
+    await assert.rejects(() => pushTo(`${proxy.host}/${ns}/app:v3`, undefined), {
+      message: `registry ${proxy.host} requires credentials (hint: give them in the build config (docker.registries["${proxy.host}"]) or ~/.docker/config.json)`,
+    });
+  });
+});
+
+describe('a registry that redirects blob downloads to storage on another host', () => {
+  let registry: TestRegistry;
+  let storage: BlobStorageServer;
+  before(async () => {
+    storage = await BlobStorageServer.start();
+    registry = await startRegistry({ auth: right, redirectBlobsTo: storage.baseUrl });
+    storage.root = registry.dataDir;
+  });
+  after(async () => {
+    await registry.stop();
+    await storage.stop();
+  });
+
+  test('the redirects are followed and the credentials are not sent to the storage host', async () => {
+    const ref = `${registry.host}/${ns}/redirected:v1`;
+    await pushTo(ref, right);
+    const fetched = await fetchImage(ref, right);
+    assert.ok(fetched);
+    for (const layer of fetched.layers) assert.equal((await readAll(await layer.open())).length, layer.size);
+    const blobs = storage.requests.filter((r) => r.path.startsWith('/docker/registry/v2/blobs/sha256/'));
+    assert.equal(blobs.length, fetched.layers.length + 1, 'the config and every layer came from storage');
+    assert.deepEqual(
+      storage.requests.map((r) => r.authorization),
+      storage.requests.map(() => undefined),
+    );
+  });
+});
