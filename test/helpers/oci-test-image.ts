@@ -4,8 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { pushImage, type PushImageOptions } from '../../src/build/registry/push-image.js';
 import { MEDIA_TYPES, type BlobSource, type OciDescriptor } from '../../src/spec/oci-types.js';
-import type { Digest } from '../../src/spec/types.js';
+import type { Digest, ImageRef } from '../../src/spec/types.js';
 import { ensureBusyboxImage } from './base-images.js';
 import { tempDir } from './temp-dir.js';
 
@@ -109,4 +110,22 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** pushImage of a test image, anonymous unless `extra` says otherwise; with its progress lines. */
+export async function pushTestImage(
+  ref: string,
+  image: TestImage,
+  extra: Partial<PushImageOptions> = {},
+): Promise<{ digest: Digest; lines: string[] }> {
+  const lines: string[] = [];
+  const digest = await pushImage({
+    ref: ref as ImageRef,
+    manifest: image.manifest,
+    blobs: image.blobs,
+    auth: undefined,
+    onLine: (l) => lines.push(l),
+    ...extra,
+  });
+  return { digest, lines };
 }

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
 import { fetchImage } from '../../src/build/registry/fetch-image.js';
-import { pushImage } from '../../src/build/registry/push-image.js';
-import type { ImageRef, RegistryCredentials } from '../../src/spec/types.js';
+import type { RegistryCredentials } from '../../src/spec/types.js';
 import { BlobStorageServer } from '../helpers/blob-storage-server.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { makeTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
+import { useProxiedRegistry } from '../helpers/fault-proxy.js';
+import { makeTestImage, pushTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 
 /** The daemonless client against a real registry with htpasswd (Basic) auth. */
@@ -25,23 +24,14 @@ function assertNoSecret(e: unknown): void {
   assert.ok(!text.includes(PASSWORD), 'the password is in the error');
 }
 
-const pushTo = (ref: string, auth: RegistryCredentials | undefined) =>
-  pushImage({ ref: ref as ImageRef, manifest: image.manifest, blobs: image.blobs, auth });
+const pushTo = async (ref: string, auth: RegistryCredentials | undefined) =>
+  (await pushTestImage(ref, image, { auth })).digest;
 
 describe('a registry with htpasswd auth', () => {
-  let registry: TestRegistry;
-  let proxy: FaultProxy;
-  before(async () => {
-    registry = await startRegistry({ auth: right });
-    proxy = await FaultProxy.start(registry.host);
-  });
-  after(async () => {
-    await proxy.stop();
-    await registry.stop();
-  });
+  const rig = useProxiedRegistry({ auth: right });
 
   test('the credentials given push and fetch the image', async () => {
-    const ref = `${proxy.host}/${ns}/app:v1`;
+    const ref = `${rig.proxy.host}/${ns}/app:v1`;
     assert.equal(await pushTo(ref, right), image.digest);
     const fetched = await fetchImage(ref, right);
     assert.equal(fetched?.manifestDigest, image.digest);
@@ -49,32 +39,31 @@ describe('a registry with htpasswd auth', () => {
   });
 
   test('a wrong password is refused at once, naming the registry and never the password', async () => {
-    proxy.requests.length = 0;
     await assert.rejects(
-      () => pushTo(`${proxy.host}/${ns}/app:v2`, { username: 'ci', password: `${PASSWORD}-wrong` }),
+      () => pushTo(`${rig.proxy.host}/${ns}/app:v2`, { username: 'ci', password: `${PASSWORD}-wrong` }),
       (e: unknown) => {
         assert.ok(e instanceof UserError);
         assert.equal(
           e.message,
-          `registry ${proxy.host} refused the credentials given for it (hint: check docker.registries["${proxy.host}"] in the build config, or ~/.docker/config.json)`,
+          `registry ${rig.proxy.host} refused the credentials given for it (hint: check docker.registries["${rig.proxy.host}"] in the build config, or ~/.docker/config.json)`,
         );
         assertNoSecret(e);
         return true;
       },
     );
     // At most an unauthenticated probe and one answer to the challenge: a refusal is not retried.
-    assert.ok(proxy.requests.length <= 2, proxy.requests.join('\n'));
+    assert.ok(rig.proxy.requests.length <= 2, rig.proxy.requests.join('\n'));
     await assert.rejects(
-      () => fetchImage(`${proxy.host}/${ns}/app:v1`, { username: 'ci', password: 'nope' }),
+      () => fetchImage(`${rig.proxy.host}/${ns}/app:v1`, { username: 'ci', password: 'nope' }),
       {
-        message: new RegExp(`^registry ${proxy.host} refused the credentials given for it`),
+        message: new RegExp(`^registry ${rig.proxy.host} refused the credentials given for it`),
       },
     );
   });
 
   test('no credentials for a registry that wants them says where to give them', async () => {
-    await assert.rejects(() => pushTo(`${proxy.host}/${ns}/app:v3`, undefined), {
-      message: `registry ${proxy.host} requires credentials (hint: give them in the build config (docker.registries["${proxy.host}"]) or ~/.docker/config.json)`,
+    await assert.rejects(() => pushTo(`${rig.proxy.host}/${ns}/app:v3`, undefined), {
+      message: `registry ${rig.proxy.host} requires credentials (hint: give them in the build config (docker.registries["${rig.proxy.host}"]) or ~/.docker/config.json)`,
     });
   });
 });

@@ -3,11 +3,9 @@ import { after, before, beforeEach, test } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
 import { fetchImage } from '../../src/build/registry/fetch-image.js';
 import { headManifest } from '../../src/build/registry/head-manifest.js';
-import { pushImage } from '../../src/build/registry/push-image.js';
 import type { ImageRef, RegistryCredentials } from '../../src/spec/types.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { makeTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useProxiedRegistry } from '../helpers/fault-proxy.js';
+import { makeTestImage, pushTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
 import { TokenServer } from '../helpers/token-server.js';
 
 /**
@@ -23,12 +21,10 @@ const owner: RegistryCredentials = { username: 'owner', password: `${PASSWORD}-o
 const reader: RegistryCredentials = { username: 'reader', password: `${PASSWORD}-reader` };
 
 let tokens: TokenServer;
-let registry: TestRegistry;
-let proxy: FaultProxy;
 let image: TestImage;
 let lines: string[] = [];
 
-before(async () => {
+const rig = useProxiedRegistry(async () => {
   tokens = await TokenServer.start({
     users: { ci: ci.password, owner: owner.password, reader: reader.password },
     grant: (user, repo) =>
@@ -38,37 +34,30 @@ before(async () => {
           ? ['pull']
           : [],
   });
-  registry = await startRegistry({ tokenAuth: tokens });
-  proxy = await FaultProxy.start(registry.host);
+  return { tokenAuth: tokens };
+});
+before(async () => {
   image = await makeTestImage(`bearer ${ns}\n`);
 });
-after(async () => {
-  await proxy.stop();
-  await registry.stop();
-  await tokens.stop();
-});
+after(() => tokens.stop());
 beforeEach(() => {
   tokens.requests.length = 0;
-  proxy.requests.length = 0;
-  lines = [];
 });
 
-const ref = (repo: string) => `${proxy.host}/${ns}/${repo}` as ImageRef;
-const push = (repo: string, auth: RegistryCredentials | undefined, mountFrom?: string) =>
-  pushImage({
-    ref: ref(repo),
-    manifest: image.manifest,
-    blobs: image.blobs.map((b) => ({ ...b, ...(mountFrom !== undefined ? { mountFrom } : {}) })),
-    auth,
-    onLine: (l) => lines.push(l),
-  });
+const ref = (repo: string) => `${rig.proxy.host}/${ns}/${repo}` as ImageRef;
+async function push(repo: string, auth: RegistryCredentials, mountFrom?: string) {
+  const blobs = image.blobs.map((b) => ({ ...b, ...(mountFrom !== undefined ? { mountFrom } : {}) }));
+  const pushed = await pushTestImage(ref(repo), image, { auth, blobs });
+  lines = pushed.lines;
+  return pushed.digest;
+}
 
 test('a push asks for one pull,push token and uses it for every request', async () => {
   assert.equal(await push('base:v1', ci), image.digest);
   assert.deepEqual(tokens.requests, [
     { user: 'ci', scopes: [`repository:${ns}/base:pull,push`], status: 200 },
   ]);
-  assert.ok(proxy.requests.length > image.blobs.length * 2);
+  assert.ok(rig.proxy.requests.length > image.blobs.length * 2);
   assert.ok(
     lines.every((l) => l.endsWith(')')),
     lines.join('\n'),
@@ -94,14 +83,13 @@ test('a mount asks for pull on the source repository too, and mounts', async () 
     lines.join('\n'),
   );
   assert.equal(
-    proxy.requests.filter((r) => r.startsWith('POST') && r.includes('mount=')).length,
+    rig.proxy.requests.filter((r) => r.startsWith('POST') && r.includes('mount=')).length,
     image.blobs.length,
   );
 });
 
 test('a mount source the token does not cover: the blobs are uploaded instead', async () => {
   await push('private:v1', owner);
-  lines = [];
   assert.equal(await push('app2:v1', ci, ref('private:v1')), image.digest);
   assert.ok(
     lines.every((l) => / uploaded \(/.test(l)),
@@ -117,7 +105,7 @@ test('a wrong password is refused by the token service: named registry, no passw
       assert.ok(e instanceof UserError);
       assert.equal(
         e.message,
-        `registry ${proxy.host} refused the credentials given for it (hint: check docker.registries["${proxy.host}"] in the build config, or ~/.docker/config.json)`,
+        `registry ${rig.proxy.host} refused the credentials given for it (hint: check docker.registries["${rig.proxy.host}"] in the build config, or ~/.docker/config.json)`,
       );
       assert.ok(!e.message.includes('wrong-password'));
       return true;
@@ -129,7 +117,7 @@ test('a wrong password is refused by the token service: named registry, no passw
 
 test('a user who may only pull is refused when pushing, and nothing is tagged', async () => {
   await assert.rejects(() => push('base:v3', reader), {
-    message: new RegExp(`^registry ${proxy.host} refused the credentials given for it`),
+    message: new RegExp(`^registry ${rig.proxy.host} refused the credentials given for it`),
   });
   assert.equal(await headManifest(ref('base:v3'), ci), undefined);
   assert.equal((await fetchImage(ref('base:v1'), reader))?.manifestDigest, image.digest);
@@ -137,6 +125,6 @@ test('a user who may only pull is refused when pushing, and nothing is tagged', 
 
 test('no credentials: the token service refuses, and the message says where to give them', async () => {
   await assert.rejects(() => fetchImage(ref('base:v1'), undefined), {
-    message: `registry ${proxy.host} requires credentials (hint: give them in the build config (docker.registries["${proxy.host}"]) or ~/.docker/config.json)`,
+    message: `registry ${rig.proxy.host} requires credentials (hint: give them in the build config (docker.registries["${rig.proxy.host}"]) or ~/.docker/config.json)`,
   });
 });

@@ -1,38 +1,21 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
 import { fetchImage } from '../../src/build/registry/fetch-image.js';
 import { headManifest } from '../../src/build/registry/head-manifest.js';
-import { pushImage, type PushImageOptions } from '../../src/build/registry/push-image.js';
 import type { ImageRef } from '../../src/spec/types.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { makeTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useProxiedRegistry } from '../helpers/fault-proxy.js';
+import { makeTestImage, pushTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
 
 /**
  * Faults during a daemonless push, injected by a proxy in front of a real registry (its request
  * log shows what the client did). Every push that fails must leave no tag behind.
  */
 const ns = `tci-rf-${process.pid}`;
-let registry: TestRegistry;
-let proxy: FaultProxy;
+const rig = useProxiedRegistry();
 let n = 0;
-
-before(async () => {
-  registry = await startRegistry();
-  proxy = await FaultProxy.start(registry.host);
-});
-after(async () => {
-  await proxy.stop();
-  await registry.stop();
-});
-beforeEach(async () => {
-  proxy.clear();
-  proxy.requests.length = 0;
-  await proxy.accept();
-});
 
 const isUpload = (method: string) => (q: { method?: string; url?: string }) =>
   q.method === method && (q.url ?? '').includes('/blobs/uploads/');
@@ -42,24 +25,13 @@ async function fresh(): Promise<{ ref: ImageRef; repo: string; image: TestImage 
   n += 1;
   const repo = `${ns}/app${n}`;
   return {
-    ref: `${proxy.host}/${repo}:v1` as ImageRef,
+    ref: `${rig.proxy.host}/${repo}:v1` as ImageRef,
     repo,
     image: await makeTestImage(`fault ${ns} ${n}\n`),
   };
 }
 
-async function push(ref: ImageRef, image: TestImage, extra: Partial<PushImageOptions> = {}) {
-  const lines: string[] = [];
-  const digest = await pushImage({
-    ref,
-    manifest: image.manifest,
-    blobs: image.blobs,
-    auth: undefined,
-    onLine: (l) => lines.push(l),
-    ...extra,
-  });
-  return { digest, lines };
-}
+const push = pushTestImage;
 
 /** The image in the registry is whole: every layer streams and matches its digest. */
 async function assertPulls(ref: ImageRef, image: TestImage): Promise<void> {
@@ -70,18 +42,18 @@ async function assertPulls(ref: ImageRef, image: TestImage): Promise<void> {
 
 async function assertNoTag(ref: ImageRef): Promise<void> {
   assert.equal(await headManifest(ref, undefined), undefined);
-  assert.ok(!proxy.requests.some((r) => /^PUT .*\/manifests\//.test(r)), 'a manifest was put');
+  assert.ok(!rig.proxy.requests.some((r) => /^PUT .*\/manifests\//.test(r)), 'a manifest was put');
 }
 
 test('a 5xx answer to a blob upload: the upload starts over and the push succeeds', async () => {
   const { ref, image } = await fresh();
-  proxy.inject({ kind: 'status', status: 500 }, { times: 1, match: isUpload('PUT') });
+  rig.proxy.inject({ kind: 'status', status: 500 }, { times: 1, match: isUpload('PUT') });
   const { lines } = await push(ref, image, { backoffMs: 5 });
-  assert.ok(lines.includes(`registry ${proxy.host} answered HTTP 500; trying again`), lines.join('\n'));
-  const posts = proxy.requests.filter((r) => r.startsWith('POST'));
+  assert.ok(lines.includes(`registry ${rig.proxy.host} answered HTTP 500; trying again`), lines.join('\n'));
+  const posts = rig.proxy.requests.filter((r) => r.startsWith('POST'));
   assert.equal(posts.length, image.blobs.length + 1, 'one upload was started twice');
   assert.equal(
-    proxy.requests.filter((r) => r.startsWith('DELETE')).length,
+    rig.proxy.requests.filter((r) => r.startsWith('DELETE')).length,
     1,
     'the failed upload was cancelled',
   );
@@ -90,29 +62,29 @@ test('a 5xx answer to a blob upload: the upload starts over and the push succeed
 
 test('5xx on every upload: an error naming the registry after the retries, and no tag', async () => {
   const { ref, image } = await fresh();
-  proxy.inject({ kind: 'status', status: 503 }, { match: isUpload('PUT') });
+  rig.proxy.inject({ kind: 'status', status: 503 }, { match: isUpload('PUT') });
   await assert.rejects(() => push(ref, image, { backoffMs: 5 }), {
     name: 'UserError',
-    message: `registry ${proxy.host} answered HTTP 503, 4 attempts (hint: check that the registry is running and reachable from here)`,
+    message: `registry ${rig.proxy.host} answered HTTP 503, 4 attempts (hint: check that the registry is running and reachable from here)`,
   });
-  proxy.clear();
+  rig.proxy.clear();
   await assertNoTag(ref);
 });
 
 test('a refused connection is retried with backoff until the registry is back', async () => {
   const { ref, image } = await fresh();
-  await proxy.refuse();
+  await rig.proxy.refuse();
   // Back well within the first pause (0.25 s) of the default backoff.
-  setTimeout(() => void proxy.accept(), 50);
+  setTimeout(() => void rig.proxy.accept(), 50);
   await push(ref, image);
   await assertPulls(ref, image);
 });
 
 test('a registry that stays unreachable is named, after the retries', async () => {
   const { ref, image } = await fresh();
-  await proxy.refuse();
+  await rig.proxy.refuse();
   await assert.rejects(() => push(ref, image, { backoffMs: 5 }), {
-    message: `registry ${proxy.host} could not be reached (ECONNREFUSED), 4 attempts (hint: check that the registry is running and reachable from here)`,
+    message: `registry ${rig.proxy.host} could not be reached (ECONNREFUSED), 4 attempts (hint: check that the registry is running and reachable from here)`,
   });
 });
 
@@ -120,16 +92,16 @@ test('a connection hung up in mid-upload: that blob starts over from its first b
   const { ref, image } = await fresh();
   const chunkBytes = 256 * 1024;
   let patches = 0;
-  proxy.inject({ kind: 'hang-up' }, { times: 1, match: (q) => isUpload('PATCH')(q) && ++patches === 2 });
+  rig.proxy.inject({ kind: 'hang-up' }, { times: 1, match: (q) => isUpload('PATCH')(q) && ++patches === 2 });
   const { lines } = await push(ref, image, { chunkBytes, backoffMs: 5 });
   assert.ok(
     lines.some((l) => /could not be reached \(ECONNRESET\); trying again$/.test(l)),
     lines.join('\n'),
   );
   const largest = Math.max(...image.blobs.map((b) => b.size));
-  const patchLog = proxy.requests.filter((r) => r.startsWith('PATCH'));
+  const patchLog = rig.proxy.requests.filter((r) => r.startsWith('PATCH'));
   assert.equal(patchLog.length, 2 + Math.ceil(largest / chunkBytes), 'two chunks, then all of them again');
-  const afterHangUp = proxy.requests.slice(proxy.requests.indexOf(patchLog[1]!) + 1);
+  const afterHangUp = rig.proxy.requests.slice(rig.proxy.requests.indexOf(patchLog[1]!) + 1);
   assert.ok(
     afterHangUp.some((r) => r.startsWith('DELETE')),
     'the broken upload was cancelled',
@@ -143,17 +115,17 @@ test('a connection hung up in mid-upload: that blob starts over from its first b
 
 test('interrupted mid-push: stops without waiting for the registry, and the tag does not exist', async () => {
   const { ref, image } = await fresh();
-  proxy.inject({ kind: 'delay', ms: 3000 }, { match: (q) => isUpload('PUT')(q) || isUpload('PATCH')(q) });
+  rig.proxy.inject({ kind: 'delay', ms: 3000 }, { match: (q) => isUpload('PUT')(q) || isUpload('PATCH')(q) });
   const stop = new AbortController();
   const pushing = push(ref, image, { signal: stop.signal }).then(
     () => 'pushed',
     (e: unknown) => e,
   );
-  while (!proxy.requests.some((r) => /^(PUT|PATCH) .*\/uploads\//.test(r))) await sleep(10);
+  while (!rig.proxy.requests.some((r) => /^(PUT|PATCH) .*\/uploads\//.test(r))) await sleep(10);
   stop.abort();
   const outcome = await Promise.race([pushing, sleep(2500).then(() => 'still waiting')]);
   assert.ok(outcome instanceof InterruptedError, String(outcome));
-  proxy.clear();
+  rig.proxy.clear();
   await assertNoTag(ref);
 });
 
@@ -183,12 +155,12 @@ describe('bytes that do not match their digest', () => {
         },
       );
       if (chunkBytes) {
-        const closing = proxy.requests.filter((r) =>
+        const closing = rig.proxy.requests.filter((r) =>
           r.includes(`digest=${encodeURIComponent(largest.digest)}`),
         );
         assert.deepEqual(closing, [], 'the closing PUT was never sent');
       }
-      const res = await fetch(`http://${registry.host}/v2/${repo}/blobs/${largest.digest}`, {
+      const res = await fetch(`http://${rig.registry.host}/v2/${repo}/blobs/${largest.digest}`, {
         method: 'HEAD',
       });
       assert.equal(res.status, 404, 'the registry does not have the blob');
@@ -204,12 +176,12 @@ describe('bad input', () => {
     await assert.rejects(() => push(ref, { ...image, blobs }), {
       message: `pushing ${ref}: blob digest "md5:abc" is not sha256:<64 hex>`,
     });
-    assert.deepEqual(proxy.requests, []);
+    assert.deepEqual(rig.proxy.requests, []);
   });
 
   test('a reference pinning another digest than the manifest has is refused', async () => {
     const { image } = await fresh();
-    const ref = `${proxy.host}/${ns}/pinned@sha256:${'0'.repeat(64)}` as ImageRef;
+    const ref = `${rig.proxy.host}/${ns}/pinned@sha256:${'0'.repeat(64)}` as ImageRef;
     await assert.rejects(() => push(ref, image), {
       message: `pushing ${ref}: the manifest's digest is ${image.digest}`,
     });

@@ -3,18 +3,23 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { UserError } from '../../src/core/user-error.js';
 import { fetchImage } from '../../src/build/registry/fetch-image.js';
 import { headManifest } from '../../src/build/registry/head-manifest.js';
-import { pushImage } from '../../src/build/registry/push-image.js';
+import { pushImage, type PushImageOptions } from '../../src/build/registry/push-image.js';
 import { MEDIA_TYPES } from '../../src/spec/oci-types.js';
 import type { ImageRef } from '../../src/spec/types.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { makeIndex, makeTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useProxiedRegistry } from '../helpers/fault-proxy.js';
+import {
+  makeIndex,
+  makeTestImage,
+  pushTestImage,
+  readAll,
+  type TestImage,
+} from '../helpers/oci-test-image.js';
 
 /**
  * The daemonless registry client against a real registry, with a proxy in front that records
@@ -25,41 +30,22 @@ const docker = promisify(execFile);
 const ns = `tci-rc-${process.pid}`;
 const localTags: string[] = [];
 
-let registry: TestRegistry;
-let proxy: FaultProxy;
+const rig = useProxiedRegistry();
 let image: TestImage;
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await FaultProxy.start(registry.host);
   image = await makeTestImage(`hello from ${ns}\n`);
 });
-after(async () => {
+after(() => {
   for (const t of localTags) execFileSync('docker', ['rmi', '-f', t], { stdio: 'ignore' });
-  await proxy.stop();
-  await registry.stop();
-});
-beforeEach(() => {
-  proxy.clear();
-  proxy.requests.length = 0;
 });
 
-const via = (repo: string) => `${proxy.host}/${ns}/${repo}` as ImageRef;
-const direct = (repo: string) => `${registry.host}/${ns}/${repo}`;
-const uploads = () => proxy.requests.filter((r) => /^(PATCH|PUT) .*\/blobs\/uploads\//.test(r));
+const via = (repo: string) => `${rig.proxy.host}/${ns}/${repo}` as ImageRef;
+const direct = (repo: string) => `${rig.registry.host}/${ns}/${repo}`;
+const uploads = () => rig.proxy.requests.filter((r) => /^(PATCH|PUT) .*\/blobs\/uploads\//.test(r));
 
-async function push(repo: string, img: TestImage, extra: Partial<Parameters<typeof pushImage>[0]> = {}) {
-  const lines: string[] = [];
-  const digest = await pushImage({
-    ref: via(repo),
-    manifest: img.manifest,
-    blobs: img.blobs,
-    auth: undefined,
-    onLine: (l) => lines.push(l),
-    ...extra,
-  });
-  return { digest, lines };
-}
+const push = (repo: string, img: TestImage, extra: Partial<PushImageOptions> = {}) =>
+  pushTestImage(via(repo), img, extra);
 
 describe('push, then pull and run with the Docker daemon', () => {
   test('an image assembled here pushes, pulls and runs; the digest is what the registry serves', async () => {
@@ -72,7 +58,7 @@ describe('push, then pull and run with the Docker daemon', () => {
       lines.join('\n'),
     );
     assert.deepEqual(
-      proxy.requests.filter((r) => r.startsWith('PUT /v2/') && r.includes('/manifests/')),
+      rig.proxy.requests.filter((r) => r.startsWith('PUT /v2/') && r.includes('/manifests/')),
       [`PUT /v2/${ns}/app/manifests/v1`],
     );
 
@@ -99,7 +85,7 @@ describe('push, then pull and run with the Docker daemon', () => {
       lines.join('\n'),
     );
     assert.deepEqual(uploads(), []);
-    assert.ok(!proxy.requests.some((r) => r.startsWith('POST')), proxy.requests.join('\n'));
+    assert.ok(!rig.proxy.requests.some((r) => r.startsWith('POST')), rig.proxy.requests.join('\n'));
   });
 
   test('blobs of another repository of the registry are mounted, not uploaded', async () => {
@@ -109,7 +95,7 @@ describe('push, then pull and run with the Docker daemon', () => {
       lines.every((l) => l.endsWith(` mounted from ${ns}/app`)),
       lines.join('\n'),
     );
-    const posts = proxy.requests.filter((r) => r.startsWith('POST'));
+    const posts = rig.proxy.requests.filter((r) => r.startsWith('POST'));
     assert.equal(posts.length, image.blobs.length);
     for (const b of image.blobs) {
       assert.ok(
@@ -128,7 +114,7 @@ describe('push, then pull and run with the Docker daemon', () => {
     const big = await makeTestImage(`chunked ${ns}\n`);
     const largest = Math.max(...big.blobs.map((b) => b.size));
     await push('chunked:v1', big, { chunkBytes: 256 * 1024 });
-    const patches = proxy.requests.filter((r) => r.startsWith('PATCH'));
+    const patches = rig.proxy.requests.filter((r) => r.startsWith('PATCH'));
     assert.equal(patches.length, Math.ceil(largest / (256 * 1024)));
     const ref = direct('chunked:v1');
     localTags.push(ref);
@@ -154,7 +140,7 @@ describe('fetchImage', () => {
     assert.ok(fetched);
     assert.equal(fetched.manifestDigest, await headManifest(via('pushed:v1'), undefined));
     assert.equal(fetched.configDigest, id);
-    assert.equal(fetched.display, `${proxy.host}/${ns}/pushed@${fetched.manifestDigest}`);
+    assert.equal(fetched.display, `${rig.proxy.host}/${ns}/pushed@${fetched.manifestDigest}`);
     assert.equal(fetched.layers[0]?.mediaType, MEDIA_TYPES.dockerLayerGzip);
     assert.equal(fetched.config.rootfs.diff_ids.length, fetched.layers.length);
     for (const layer of fetched.layers) {
@@ -201,7 +187,7 @@ describe('fetchImage', () => {
     await push('damaged:v1', damaged);
     const layer = damaged.layers.at(-1)!;
     const hex = layer.digest.slice('sha256:'.length);
-    const file = join(registry.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+    const file = join(rig.registry.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     // Same length, one byte changed: only the digest can tell.
     const bytes = readFileSync(file);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
@@ -217,7 +203,7 @@ describe('fetchImage', () => {
         assert.match(
           e.message,
           new RegExp(
-            `^registry ${proxy.host} sent blob ${layer.digest} of ${proxy.host}/${ns}/damaged with the wrong bytes: its bytes hash to sha256:`,
+            `^registry ${rig.proxy.host} sent blob ${layer.digest} of ${rig.proxy.host}/${ns}/damaged with the wrong bytes: its bytes hash to sha256:`,
           ),
         );
         return true;

@@ -34,13 +34,7 @@ export async function fetchImage(
 ): Promise<ImageSource | undefined> {
   const parts = parseImageRef(ref);
   const name = `${parts.registry}/${parts.repository}`;
-  const session = new RegistrySession(
-    parts.registry,
-    parts.repository,
-    auth,
-    [`repository:${parts.repository}:pull`],
-    opts,
-  );
+  const session = RegistrySession.reading(parts, auth, opts);
   let found = await getManifest(session, parts.digest ?? parts.tag ?? 'latest', ref);
   if (found === undefined) return undefined;
   if (found.parsed.kind === 'index') {

@@ -16,13 +16,7 @@ export async function headManifest(
   opts: SessionOptions = {},
 ): Promise<Digest | undefined> {
   const parts = parseImageRef(ref);
-  const session = new RegistrySession(
-    parts.registry,
-    parts.repository,
-    auth,
-    [`repository:${parts.repository}:pull`],
-    opts,
-  );
+  const session = RegistrySession.reading(parts, auth, opts);
   const url = session.url(`manifests/${parts.digest ?? parts.tag ?? 'latest'}`);
   // Without the OCI and Docker v2 types in Accept, a registry may convert the manifest to an old
   // schema, whose digest is not the one that was pushed.

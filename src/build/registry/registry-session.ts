@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { UserError } from '../../core/user-error.js';
 import type { RegistryCredentials } from '../../spec/types.js';
 import { basicAuthorization, cachedBearerToken, fetchBearerToken, type BearerRealm } from './bearer-token.js';
+import type { ImageRefParts } from './parse-image-ref.js';
 import { parseChallenge } from './parse-challenge.js';
 import { needsCredentials, refusedCredentials, unexpectedAnswer } from './registry-errors.js';
 import { registryOrigin } from './registry-origin.js';
@@ -58,6 +59,17 @@ export class RegistrySession {
   ) {
     this.origin = registryOrigin(registry);
     this.scopes = [...scopes];
+  }
+
+  /** A session that reads the repository of `parts` (scope `pull`). */
+  static reading(parts: ImageRefParts, auth: RegistryCredentials | undefined, opts: SessionOptions = {}) {
+    return new RegistrySession(
+      parts.registry,
+      parts.repository,
+      auth,
+      [`repository:${parts.repository}:pull`],
+      opts,
+    );
   }
 
   /** `/v2/<repository>/<path>` on this registry. */
