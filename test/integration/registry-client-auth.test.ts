@@ -87,6 +87,12 @@ describe('a registry that redirects blob downloads to storage on another host', 
     const fetched = await fetchImage(ref, right);
     assert.ok(fetched);
     for (const layer of fetched.layers) assert.equal((await readAll(await layer.open())).length, layer.size);
+    // A second push finds every blob (the registry answers HEAD with a redirect as well).
+    const again = await pushTestImage(ref, image, { auth: right });
+    assert.ok(
+      again.lines.every((l) => l.endsWith(' exists')),
+      again.lines.join('\n'),
+    );
     const blobs = storage.requests.filter((r) => r.path.startsWith('/docker/registry/v2/blobs/sha256/'));
     assert.equal(blobs.length, fetched.layers.length + 1, 'the config and every layer came from storage');
     assert.deepEqual(

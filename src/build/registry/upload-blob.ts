@@ -30,7 +30,8 @@ export async function uploadBlob(
   chunkBytes: number,
 ): Promise<string> {
   const head = await session.send({ method: 'HEAD', url: session.url(`blobs/${blob.digest}`) });
-  if (head.status === 200) return 'exists';
+  // A registry that serves blobs from storage answers HEAD with the redirect too (307).
+  if (head.status === 200 || (head.status >= 300 && head.status < 400)) return 'exists';
   if (head.status !== 404) throw unexpectedAnswer(session.registry, head, `blob ${blob.digest}`);
   let started: URL | undefined;
   if (mountFrom !== undefined) {
