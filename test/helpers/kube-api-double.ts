@@ -42,13 +42,16 @@ export interface KubeApiDouble {
   rolloutReady: boolean;
   /** The next `times` requests of `method` to exactly `path` fail with `code`. */
   failNext(method: string, path: string, code: number, times?: number): void;
+  /** Runs `action` once, just before the double answers the next `method` request to `path`. */
+  onNext(method: string, path: string, action: () => void): void;
   stop(): Promise<void>;
 }
 
 interface Fault {
   method: string;
   path: string;
-  code: number;
+  /** An HTTP status to fail with, or an action to run before answering as usual. */
+  effect: number | (() => void);
   times: number;
 }
 
@@ -102,7 +105,10 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     objects: new Map(),
     rolloutReady: true,
     failNext(method, path, code, times = 1) {
-      faults.push({ method, path, code, times });
+      faults.push({ method, path, effect: code, times });
+    },
+    onNext(method, path, action) {
+      faults.push({ method, path, effect: action, times: 1 });
     },
     async stop() {
       for (const s of sockets) s.destroy();
@@ -173,7 +179,12 @@ function handle(
   const fault = faults.find((f) => f.method === req.method && f.path === p && f.times > 0);
   if (fault !== undefined) {
     fault.times -= 1;
-    return send(fault.code, status(fault.code, 'InternalError', `injected failure of ${req.method} ${p}`));
+    if (typeof fault.effect === 'function') fault.effect();
+    else
+      return send(
+        fault.effect,
+        status(fault.effect, 'InternalError', `injected failure of ${req.method} ${p}`),
+      );
   }
   if (p === '/openapi/v3') return send(200, openApiRoot());
   if (p.startsWith('/openapi/v3/')) {
@@ -444,17 +455,18 @@ function withStatus(
   if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(type.kind)) return o;
   const spec = (o['spec'] ?? {}) as Record<string, unknown>;
   const n = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+  const observedGeneration = (o['metadata'] as Record<string, unknown> | undefined)?.['generation'] ?? 1;
   const done = double.rolloutReady ? n : 0;
   const status =
     type.kind === 'DaemonSet'
       ? {
-          observedGeneration: 1,
+          observedGeneration,
           desiredNumberScheduled: n,
           updatedNumberScheduled: done,
           numberAvailable: done,
         }
       : {
-          observedGeneration: 1,
+          observedGeneration,
           replicas: n,
           updatedReplicas: done,
           readyReplicas: done,

@@ -154,6 +154,9 @@ test('more deletions than --max-deletions are refused, and nothing is deleted', 
   );
   assert.deepEqual(changes(since), []);
   assert.deepEqual(inventory(), RELEASE1_INVENTORY);
+  const dryRun = await deploy(onlyNamespace, '--prune', '--max-deletions', '3', '--dry-run');
+  assert.equal(dryRun.code, 1, 'a dry run refuses as the real run would');
+  assert.match(dryRun.stderr, /^error: refusing to prune: it would delete 4 resources/m);
   // The default limit, 5, lets the four go.
   const allowed = await deploy(onlyNamespace, '--prune');
   assert.equal(allowed.code, 0, allowed.stderr);
@@ -199,12 +202,12 @@ test('resources made by hand are never deleted, with our labels or in place of o
 test('a prune interrupted by a failed DELETE finishes when deploy runs again', async () => {
   const cron = deployment('cron');
   assert.equal((await deploy([...release1Resources(), cron])).code, 0);
-  api.failNext('DELETE', `${DEPLOYMENTS}/worker`, 500);
+  api.failNext('DELETE', `${DEPLOYMENTS}/cron`, 500);
   const failed = await deploy(release2Resources(), '--prune');
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /^error: kubectl delete failed with exit status 1$/m);
-  assert.ok(api.objects.has(`${DEPLOYMENTS}/worker`), 'the failed DELETE left worker');
-  assert.ok(!api.objects.has(`${DEPLOYMENTS}/cron`), 'kubectl went on with cron');
+  assert.ok(api.objects.has(`${DEPLOYMENTS}/cron`), 'the failed DELETE left cron');
+  assert.ok(!api.objects.has(`${DEPLOYMENTS}/worker`), 'kubectl went on with worker');
   // The union of both releases stays recorded until the prune is done.
   assert.deepEqual(inventory(), [...RELEASE1_INVENTORY, 'Deployment apps/cron'].sort());
 
@@ -213,12 +216,30 @@ test('a prune interrupted by a failed DELETE finishes when deploy runs again', a
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.deepEqual(
     changes(since).filter((c) => c.startsWith('DELETE')),
-    [`DELETE ${DEPLOYMENTS}/worker`],
+    [`DELETE ${DEPLOYMENTS}/cron`],
   );
   assert.deepEqual(
     inventory(),
     RELEASE1_INVENTORY.filter((x) => x !== 'Deployment apps/worker'),
   );
+});
+
+test('with --wait, nothing is pruned until the rollout is done; a timed-out wait leaves the prune to the rerun', async () => {
+  assert.equal((await deploy(release1Resources())).code, 0);
+  api.rolloutReady = false;
+  const since = api.requests.length;
+  const stuck = await deploy(release2Resources(), '--prune', '--wait=1');
+  api.rolloutReady = true;
+  assert.equal(stuck.code, 1);
+  assert.match(stuck.stderr, /^error: not ready after 1 s: Deployment apps\/web/m);
+  assert.deepEqual(
+    changes(since).filter((c) => c.startsWith('DELETE')),
+    [],
+  );
+  assert.deepEqual(inventory(), RELEASE1_INVENTORY);
+  const rerun = await deploy(release2Resources(), '--prune', '--wait=20');
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.ok(!api.objects.has(`${DEPLOYMENTS}/worker`));
 });
 
 test('a second installation in the cluster is never touched, even where both applied a resource', async () => {
@@ -279,6 +300,22 @@ test("a ConfigMap of the inventory's name that the tool does not own stops deplo
   );
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   assert.deepEqual(changes(since), []);
+});
+
+test('an inventory changed by another deploy meanwhile is not overwritten: exit 1, run again', async () => {
+  assert.equal((await deploy(release1Resources())).code, 0);
+  // Another deploy of the installation records its inventory while this one applies.
+  api.onNext('PATCH', `${DEPLOYMENTS}/web`, () => {
+    const cm = api.objects.get(INVENTORY) as { metadata: Record<string, unknown> };
+    cm.metadata['resourceVersion'] = '999999';
+  });
+  const r = await deploy(release2Resources(), '--prune');
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^error: kubectl replace of ConfigMap default\/taskcluster-installer-default failed with exit status 1 \(hint: another deploy of the same installation changed it meanwhile; run this deploy again\)$/m,
+  );
+  assert.ok(api.objects.has(`${DEPLOYMENTS}/worker`), 'nothing is pruned by a deploy that lost its record');
 });
 
 test('--inventory-namespace places the inventory there', async () => {
