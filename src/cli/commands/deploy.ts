@@ -39,6 +39,7 @@ export async function deployCommand(
 ): Promise<void> {
   const opts = rawOpts as DeployCliOptions;
   checkUsage(opts);
+  const apply = opts.apply === true ? applyOptions(ctx, opts) : undefined;
   const [spec, cfg, infra] = await Promise.all([
     loadClusterSpec(releasePath),
     loadDeployConfig(opts.deployConfig, ctx.cwd, ctx.env),
@@ -57,7 +58,7 @@ export async function deployCommand(
       infra,
       validate: opts.validate !== false,
       ...(opts.diffAgainst !== undefined ? { diffAgainst: opts.diffAgainst } : {}),
-      ...(opts.apply === true ? { apply: applyOptions(ctx, opts) } : {}),
+      ...(apply !== undefined ? { apply } : {}),
       emit: reporter.emit,
       signal: ctx.abort.signal,
     });

@@ -30,9 +30,10 @@ export async function readOutputDir(dir: string): Promise<DiffResource[]> {
   const problems: Problem[] = [];
   const resources: DiffResource[] = [];
   const names = entries.map((e) => e.name).sort();
-  const read = await Promise.all(names.map((name) => readJsonFile(join(dir, name), join(dir, name))));
-  for (const [i, result] of read.entries()) {
-    const name = names[i] as string;
+  for (const name of names) {
+    // One file at a time: an output of thousands of files read at once would run out of file
+    // descriptors, and the files are small.
+    const result = await readJsonFile(join(dir, name), join(dir, name));
     if ('problem' in result) {
       problems.push(result.problem);
       continue;
