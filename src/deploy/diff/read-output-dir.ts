@@ -6,6 +6,8 @@ import { isPlainObject } from '../../spec/is-plain-object.js';
 import { readJsonFile } from '../../spec/json-file.js';
 import type { DiffResource } from './diff-resources.js';
 
+const FILES_AT_ONCE = 64;
+
 /**
  * Reads an output directory written by deploy: every `*.json` file is one resource. Anything
  * else in it (another file, a folder) means it is not such a directory. Every problem of every
@@ -30,10 +32,15 @@ export async function readOutputDir(dir: string): Promise<DiffResource[]> {
   const problems: Problem[] = [];
   const resources: DiffResource[] = [];
   const names = entries.map((e) => e.name).sort();
-  for (const name of names) {
-    // One file at a time: an output of thousands of files read at once would run out of file
-    // descriptors, and the files are small.
-    const result = await readJsonFile(join(dir, name), join(dir, name));
+  // A bounded number at a time: thousands of files opened at once would run out of file
+  // descriptors, and one at a time leaves the thread pool idle.
+  const read: Array<Awaited<ReturnType<typeof readJsonFile>>> = [];
+  for (let start = 0; start < names.length; start += FILES_AT_ONCE) {
+    const batch = names.slice(start, start + FILES_AT_ONCE);
+    read.push(...(await Promise.all(batch.map((name) => readJsonFile(join(dir, name), join(dir, name))))));
+  }
+  for (const [i, result] of read.entries()) {
+    const name = names[i] as string;
     if ('problem' in result) {
       problems.push(result.problem);
       continue;
