@@ -18,6 +18,13 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function countArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('must be a whole number (0 or more)');
+  return n;
+}
+
 function waitSeconds(value: string | boolean): number {
   if (value === true) return 300;
   const n = Number(value);
@@ -73,10 +80,40 @@ program
   .option('--kubectl <path>', 'kubectl binary for --apply', 'kubectl')
   .option('--context <name>', 'kubeconfig context for --apply')
   .option('--wait [seconds]', 'with --apply: wait for workloads to roll out (default 300 s)', waitSeconds)
+  .option('--diff-against <dir>', 'show what changes against an earlier output directory, before writing')
+  .option('--prune', 'with --apply: delete what the last apply recorded and this render no longer has')
+  .option('--max-deletions <n>', 'with --prune: refuse to delete more than n resources (default 5)', countArg)
+  .option(
+    '--allow-delete <kind>',
+    'with --prune: allow deleting a Namespace, PersistentVolumeClaim or CustomResourceDefinition (repeatable)',
+    collect,
+  )
+  .option(
+    '--installation <name>',
+    'with --apply: the name of this installation\'s inventory (default "default")',
+  )
+  .option(
+    '--inventory-namespace <ns>',
+    'with --apply: the namespace of the inventory ConfigMap (default "default")',
+  )
+  .option('--dry-run', 'with --apply: list what would be applied and pruned; write and change nothing')
   .addOption(new Option('--log-format <format>', 'progress display').choices(['tty', 'plain', 'json']))
   .action(async (release: string, outDir: string, opts: Record<string, unknown>) => {
     const { deployCommand } = await import('./commands/deploy.js');
     await deployCommand(processContext, release, outDir, opts);
+  });
+
+program
+  .command('diff')
+  .description('compare two deploys: output directories, or releases rendered with the same cfg and infra')
+  .argument('<old>', 'an output directory written by deploy, a release, or a spec')
+  .argument('<new>', 'an output directory written by deploy, a release, or a spec')
+  .option('--deploy-config <file>', 'deploy config file for rendering releases (repeatable)', collect)
+  .option('--infra-info <file>', 'infrastructure information for rendering releases')
+  .addOption(new Option('--log-format <format>', 'output format (default plain)').choices(['plain', 'json']))
+  .action(async (oldSide: string, newSide: string, opts: Record<string, unknown>) => {
+    const { diffCommand } = await import('./commands/diff.js');
+    await diffCommand(processContext, oldSide, newSide, opts);
   });
 
 program
@@ -95,7 +132,8 @@ program
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
-    process.exitCode = ExitCode.ok;
+    // A command may set its own status (diff: 1 when the sides differ).
+    process.exitCode ??= ExitCode.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; every other commander error is usage.

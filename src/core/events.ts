@@ -4,6 +4,29 @@
  */
 export type PlanAction = 'build' | 'pull' | 'skip' | 'push';
 
+/**
+ * One difference inside a resource, at a path like `spec.template.spec.containers[name=web].image`.
+ * A Secret's `data`/`stringData` change is `masked` and carries no value at all.
+ */
+export interface FieldChange {
+  path: string;
+  change: 'added' | 'removed' | 'changed' | 'reordered';
+  /** The value before; absent for `added` and whenever `masked`. */
+  old?: unknown;
+  /** The value after; absent for `removed` and whenever `masked`. */
+  new?: unknown;
+  masked?: true;
+}
+
+/** A resource in the cluster, as the inventory records it. */
+export interface ResourceRef {
+  apiVersion: string;
+  resourceKind: string;
+  /** Absent for cluster-scoped resources. */
+  namespace?: string;
+  name: string;
+}
+
 export type Event =
   | { kind: 'warning'; message: string; file?: string; line?: number; path?: string }
   | { kind: 'info'; message: string }
@@ -43,7 +66,27 @@ export type Event =
   | { kind: 'release-written'; file: string }
   | { kind: 'resource-written'; file: string; resourceKind: string; name: string }
   | { kind: 'output-written'; dir: string; files: number }
-  | { kind: 'kubectl-output'; stream: 'stdout' | 'stderr'; line: string };
+  | { kind: 'kubectl-output'; stream: 'stdout' | 'stderr'; line: string }
+  | {
+      kind: 'diff-resource';
+      change: 'added' | 'removed' | 'changed';
+      /** File name on the new side (the old side for `removed`). */
+      file: string;
+      /** The old side's file name, when the resource moved to another file. */
+      oldFile?: string;
+      apiVersion: string;
+      resourceKind: string;
+      namespace?: string;
+      name: string;
+      /** For `changed`. */
+      fields?: FieldChange[];
+    }
+  | { kind: 'diff-summary'; added: number; removed: number; changed: number; unchanged: number }
+  /** `deploy --apply --dry-run`: the files that would be applied. */
+  | { kind: 'apply-planned'; files: string[] }
+  /** `deploy --apply --prune`: what is deleted next (or would be, with `dryRun`). */
+  | { kind: 'prune-planned'; dryRun: boolean; resources: ResourceRef[] }
+  | { kind: 'inventory-written'; installation: string; namespace: string; name: string; resources: number };
 
 export type Emit = (event: Event) => void;
 

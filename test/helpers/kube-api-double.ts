@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A test double of the Kubernetes API server, enough for the real `kubectl apply` and
- * `kubectl rollout status`: discovery, object GET (404 until created), create (POST), patch,
- * and list/watch of workloads. No API server can be installed on these machines, so this is
- * the one stand-in in the test suite. It records every request for assertions.
+ * A test double of the Kubernetes API server, enough for the real `kubectl apply`, `get`,
+ * `create`, `replace`, `delete` and `rollout status`: discovery, object GET (404 until
+ * created), create (POST, 409 when it exists), replace (PUT, 409 on a stale
+ * `resourceVersion`), patch, delete, list (with equality label selectors) and a watch that
+ * never reports. No API server can be installed on these machines, so this is the one
+ * stand-in in the test suite. It records every request for assertions, and `failNext` makes
+ * chosen requests fail.
  */
 
 export interface RecordedRequest {
@@ -37,7 +40,19 @@ export interface KubeApiDouble {
   objects: Map<string, Record<string, unknown>>;
   /** Whether workloads report their rollout complete (default true). */
   rolloutReady: boolean;
+  /** The next `times` requests of `method` to exactly `path` fail with `code`. */
+  failNext(method: string, path: string, code: number, times?: number): void;
+  /** Runs `action` once, just before the double answers the next `method` request to `path`. */
+  onNext(method: string, path: string, action: () => void): void;
   stop(): Promise<void>;
+}
+
+interface Fault {
+  method: string;
+  path: string;
+  /** An HTTP status to fail with, or an action to run before answering as usual. */
+  effect: number | (() => void);
+  times: number;
 }
 
 interface ResourceType {
@@ -66,6 +81,13 @@ const TYPES: ResourceType[] = [
   })),
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', name: 'ingresses', namespaced: true },
   { group: 'batch', version: 'v1', kind: 'Job', name: 'jobs', namespaced: true },
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    kind: 'CustomResourceDefinition',
+    name: 'customresourcedefinitions',
+    namespaced: false,
+  },
 ];
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
@@ -73,6 +95,7 @@ const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 export async function startKubeApiDouble(): Promise<KubeApiDouble> {
   const dir = await mkdtemp(join(tmpdir(), `tci-kube-${process.pid}-`));
   const sockets = new Set<Socket>();
+  const faults: Fault[] = [];
   const double: KubeApiDouble = {
     url: '',
     kubeconfig: join(dir, 'kubeconfig'),
@@ -81,6 +104,12 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     requests: [],
     objects: new Map(),
     rolloutReady: true,
+    failNext(method, path, code, times = 1) {
+      faults.push({ method, path, effect: code, times });
+    },
+    onNext(method, path, action) {
+      faults.push({ method, path, effect: action, times: 1 });
+    },
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
@@ -90,7 +119,7 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(double, req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => handle(double, faults, req, res, Buffer.concat(chunks).toString('utf8')));
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -121,7 +150,13 @@ function kubeconfigFor(url: string): string {
   });
 }
 
-function handle(double: KubeApiDouble, req: IncomingMessage, res: ServerResponse, raw: string): void {
+function handle(
+  double: KubeApiDouble,
+  faults: Fault[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: string,
+): void {
   const url = new URL(req.url ?? '/', 'http://double');
   const viaB = url.pathname === '/b' || url.pathname.startsWith('/b/');
   if (viaB) url.pathname = url.pathname.slice(2) || '/';
@@ -141,6 +176,16 @@ function handle(double: KubeApiDouble, req: IncomingMessage, res: ServerResponse
     res.end(JSON.stringify(doc));
   };
   const p = url.pathname;
+  const fault = faults.find((f) => f.method === req.method && f.path === p && f.times > 0);
+  if (fault !== undefined) {
+    fault.times -= 1;
+    if (typeof fault.effect === 'function') fault.effect();
+    else
+      return send(
+        fault.effect,
+        status(fault.effect, 'InternalError', `injected failure of ${req.method} ${p}`),
+      );
+  }
   if (p === '/openapi/v3') return send(200, openApiRoot());
   if (p.startsWith('/openapi/v3/')) {
     const doc = openApiFor(p.slice('/openapi/v3'.length));
@@ -254,6 +299,8 @@ function parseObjectPath(path: string): ObjectTarget | undefined {
   return { type, namespace: m[3], name: m[5], collection };
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 function objectRequest(
   double: KubeApiDouble,
   method: string,
@@ -271,38 +318,132 @@ function objectRequest(
       return;
     }
     const wanted = /metadata\.name=([^,]+)/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1];
+    const selector = url.searchParams.get('labelSelector') ?? '';
     const items = [...double.objects.entries()]
-      .filter(([k]) => k.startsWith(t.collection + '/') && (wanted === undefined || k.endsWith('/' + wanted)))
+      .filter(([k]) => isMember(k, t.collection) && (wanted === undefined || k.endsWith('/' + wanted)))
+      .filter(([, o]) => matchesLabels(o, selector))
       .map(([, o]) => withStatus(double, t.type, o));
     const apiVersion = t.type.group === '' ? 'v1' : `${t.type.group}/${t.type.version}`;
     return send(200, { kind: `${t.type.kind}List`, apiVersion, metadata: { resourceVersion: '1' }, items });
   }
   const key = `${t.collection}/${t.name ?? ''}`;
+  const existing = double.objects.get(key);
+  const notFound = () => send(404, status(404, 'NotFound', `${t.type.name} "${t.name}" not found`, t));
   if (method === 'GET') {
-    const o = double.objects.get(key);
-    if (o === undefined) return send(404, status(404, 'NotFound', `${t.type.name} "${t.name}" not found`, t));
-    return send(200, withStatus(double, t.type, o));
+    if (existing === undefined) return notFound();
+    return send(200, withStatus(double, t.type, existing));
   }
   if (method === 'POST' && t.name === undefined) {
     const o = structuredClone(body) as Record<string, unknown>;
     const meta = (o['metadata'] ?? {}) as Record<string, unknown>;
+    const objectKey = `${t.collection}/${String(meta['name'])}`;
+    if (double.objects.has(objectKey))
+      return send(
+        409,
+        status(409, 'AlreadyExists', `${t.type.name} "${String(meta['name'])}" already exists`),
+      );
     Object.assign(meta, {
       namespace: t.namespace,
-      uid: `uid-${double.objects.size + 1}`,
-      resourceVersion: '1',
+      uid: `uid-${++uids}`,
+      resourceVersion: String(++resourceVersion),
       generation: 1,
       creationTimestamp: '2024-01-01T00:00:00Z',
     });
     o['metadata'] = meta;
-    double.objects.set(`${t.collection}/${String(meta['name'])}`, o);
+    double.objects.set(objectKey, o);
     return send(201, withStatus(double, t.type, o));
   }
-  if (method === 'PATCH' && t.name !== undefined) {
-    const o = double.objects.get(key);
-    if (o === undefined) return send(404, status(404, 'NotFound', `${t.type.name} "${t.name}" not found`, t));
-    return send(200, withStatus(double, t.type, o));
+  if (t.name === undefined || existing === undefined)
+    return t.name === undefined
+      ? send(405, status(405, 'MethodNotAllowed', `${method} on a collection`))
+      : notFound();
+  const meta = existing['metadata'] as Record<string, unknown>;
+  if (method === 'PUT') {
+    const o = structuredClone(body) as Record<string, unknown>;
+    const given = (o['metadata'] as Record<string, unknown> | undefined)?.['resourceVersion'];
+    if (given !== undefined && given !== meta['resourceVersion']) {
+      return send(
+        409,
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${t.type.name} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        ),
+      );
+    }
+    return send(200, withStatus(double, t.type, store(double, key, o, meta)));
+  }
+  if (method === 'PATCH') {
+    // kubectl apply's patch carries the whole new configuration in the last-applied annotation;
+    // for an object only kubectl apply manages, the merge result is that configuration.
+    const annotations = (
+      (body as Record<string, unknown> | null)?.['metadata'] as Record<string, unknown> | undefined
+    )?.['annotations'] as Record<string, unknown> | undefined;
+    const applied = annotations?.[LAST_APPLIED];
+    if (typeof applied !== 'string') return send(200, withStatus(double, t.type, existing));
+    const o = JSON.parse(applied) as Record<string, unknown>;
+    const newMeta = (o['metadata'] ?? {}) as Record<string, unknown>;
+    newMeta['annotations'] = { ...(newMeta['annotations'] as object), [LAST_APPLIED]: applied };
+    o['metadata'] = newMeta;
+    return send(200, withStatus(double, t.type, store(double, key, o, meta)));
+  }
+  if (method === 'DELETE') {
+    double.objects.delete(key);
+    return send(200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: t.name, kind: t.type.name, uid: meta['uid'] },
+    });
   }
   send(405, status(405, 'MethodNotAllowed', `${method} is not supported by the test double`));
+}
+
+/** `/api/v1/namespaces/x` is in `/api/v1/namespaces`; `/api/v1/namespaces/x/secrets/y` is not. */
+function isMember(key: string, collection: string): boolean {
+  return key.startsWith(collection + '/') && !key.slice(collection.length + 1).includes('/');
+}
+
+let uids = 0;
+let resourceVersion = 1;
+
+/** Stores `o` at `key` keeping the server-set metadata of the object it replaces. */
+function store(
+  double: KubeApiDouble,
+  key: string,
+  o: Record<string, unknown>,
+  old: Record<string, unknown>,
+): Record<string, unknown> {
+  const meta = (o['metadata'] ?? {}) as Record<string, unknown>;
+  o['metadata'] = {
+    ...meta,
+    namespace: old['namespace'],
+    uid: old['uid'],
+    creationTimestamp: old['creationTimestamp'],
+    resourceVersion: String(++resourceVersion),
+    generation: Number(old['generation'] ?? 1) + 1,
+  };
+  double.objects.set(key, o);
+  return o;
+}
+
+/** Equality-based selectors (`a=b`, `a==b`, `a!=b`, `a`, `!a`), comma-separated, all must hold. */
+function matchesLabels(o: Record<string, unknown>, selector: string): boolean {
+  const labels = ((o['metadata'] as Record<string, unknown> | undefined)?.['labels'] ?? {}) as Record<
+    string,
+    string
+  >;
+  return selector
+    .split(',')
+    .filter((r) => r !== '')
+    .every((req) => {
+      const m = /^(!?)([^!=]+)(?:(!=|==|=)(.*))?$/.exec(req);
+      if (m === null) throw new Error(`label selector ${req} is not supported by the test double`);
+      const [, not, k = '', op, v] = m;
+      if (op === undefined) return k in labels !== (not === '!');
+      return op === '!=' ? labels[k] !== v : labels[k] === v;
+    });
 }
 
 /** Workloads report a finished rollout, or one stuck at zero updated replicas. */
@@ -314,17 +455,18 @@ function withStatus(
   if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(type.kind)) return o;
   const spec = (o['spec'] ?? {}) as Record<string, unknown>;
   const n = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+  const observedGeneration = (o['metadata'] as Record<string, unknown> | undefined)?.['generation'] ?? 1;
   const done = double.rolloutReady ? n : 0;
   const status =
     type.kind === 'DaemonSet'
       ? {
-          observedGeneration: 1,
+          observedGeneration,
           desiredNumberScheduled: n,
           updatedNumberScheduled: done,
           numberAvailable: done,
         }
       : {
-          observedGeneration: 1,
+          observedGeneration,
           replicas: n,
           updatedReplicas: done,
           readyReplicas: done,

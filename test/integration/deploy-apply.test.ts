@@ -73,6 +73,8 @@ test('--apply runs kubectl apply -f <dir>: kubectl creates each resource, its ou
     [
       ['/apis/apps/v1/namespaces/apps/deployments', 'double-a', 'web1'],
       ['/api/v1/namespaces/default/services', 'double-a', 'web'],
+      // then the record of what was applied (docs/deploy.md, "Inventory")
+      ['/api/v1/namespaces/default/configmaps', 'double-a', 'taskcluster-installer-default'],
     ],
   );
   assert.equal(posts[0]?.query.get('fieldManager'), 'kubectl-client-side-apply');

@@ -1,4 +1,5 @@
 import type { Event } from '../../core/events.js';
+import { describeLifecycleEvent } from './describe-lifecycle-event.js';
 
 /** One human line per event, shared by the plain and tty reporters; undefined = not shown. */
 export function describeEvent(e: Event): string | undefined {
@@ -41,6 +42,12 @@ export function describeEvent(e: Event): string | undefined {
       return `wrote ${e.files} resources to ${e.dir}`;
     case 'kubectl-output':
       return e.line;
+    case 'diff-resource':
+    case 'diff-summary':
+    case 'apply-planned':
+    case 'prune-planned':
+    case 'inventory-written':
+      return describeLifecycleEvent(e);
     default:
       return assertNever(e);
   }

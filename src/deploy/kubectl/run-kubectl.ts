@@ -17,23 +17,45 @@ export interface KubectlOptions {
 export interface KubectlResult {
   code: number;
   lastLines: string[];
+  /** With `capture`: the whole standard output. */
+  stdout: string;
+}
+
+export interface KubectlIo {
+  /** Sent on standard input (for `-f -`). */
+  stdin?: string;
+  /**
+   * Keep standard output instead of streaming it: it is data (`-o json`), and may hold the
+   * values of Secrets, which must never reach an event or a log.
+   */
+  capture?: boolean;
 }
 
 /**
  * Runs kubectl, streaming each output line as a `kubectl-output` event. A kubectl that cannot
  * be started is a UserError naming the path tried; its exit status is the caller's to judge.
  */
-export async function runKubectl(args: readonly string[], opts: KubectlOptions): Promise<KubectlResult> {
+export async function runKubectl(
+  args: readonly string[],
+  opts: KubectlOptions,
+  io: KubectlIo = {},
+): Promise<KubectlResult> {
   const fullArgs = [...(opts.context !== undefined ? ['--context', opts.context] : []), ...args];
   return await new Promise((resolve, reject) => {
     const child = spawn(opts.kubectl, fullArgs, {
       env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [io.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
-    const tails = (['stdout', 'stderr'] as const).map((stream) => {
+    // kubectl may exit before reading its input (bad flags); the close event reports that.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(io.stdin);
+    let stdout = '';
+    const streams = io.capture === true ? (['stderr'] as const) : (['stdout', 'stderr'] as const);
+    if (io.capture === true) child.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    const tails = streams.map((stream) => {
       const tail = new LineTail(20, (line) => opts.emit({ kind: 'kubectl-output', stream, line }));
-      child[stream].setEncoding('utf8').on('data', (s: string) => tail.push(s));
+      child[stream]?.setEncoding('utf8').on('data', (s: string) => tail.push(s));
       return tail;
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -56,7 +78,31 @@ export async function runKubectl(args: readonly string[], opts: KubectlOptions):
       resolve({
         code: code ?? (sig !== null ? 128 : 1),
         lastLines: tails.flatMap((t) => t.lines).slice(-20),
+        stdout,
       });
     });
   });
+}
+
+/** A kubectl run that must succeed: its failure is a UserError with kubectl's last lines. */
+export async function runKubectlOrFail(
+  what: string,
+  args: readonly string[],
+  opts: KubectlOptions,
+  io: KubectlIo = {},
+): Promise<string> {
+  const r = await runKubectl(args, opts, io);
+  if (r.code !== 0)
+    throw new UserError(
+      { message: `kubectl ${what} failed with exit status ${r.code}` },
+      { details: r.lastLines },
+    );
+  return r.stdout;
+}
+
+/** kubectl's `-o json` output: one object, or a `List` of them; nothing at all when none was found. */
+export function objectsOf(stdout: string): Array<Record<string, unknown>> {
+  if (stdout.trim() === '') return [];
+  const doc = JSON.parse(stdout) as Record<string, unknown>;
+  return doc['kind'] === 'List' ? (doc['items'] as Array<Record<string, unknown>>) : [doc];
 }
