@@ -109,10 +109,9 @@ export class EnginePool {
     if (others.length === 0) return false;
     if (engine?.live === true) {
       engine.live = false;
-      const reason = isUserError(cause) ? (cause.problems[0]?.message ?? cause.message) : String(cause);
       this.opts.emit({
         kind: 'warning',
-        message: `engine ${id} stopped answering (${reason}): it is out of this build, its work goes to ${others.map((e) => e.id).join(', ')}`,
+        message: `engine ${id} stopped answering (${failureOf(cause)}): it is out of this build, its work goes to ${others.map((e) => e.id).join(', ')}`,
       });
       this.notify();
     }
@@ -215,6 +214,15 @@ export class EnginePool {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** The system error code at the root of a connection failure (ECONNRESET, …), else its message. */
+function failureOf(cause: unknown): string {
+  for (let c: unknown = cause, depth = 0; c instanceof Error && depth < 10; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return code;
+  }
+  return isUserError(cause) ? (cause.problems[0]?.message ?? cause.message) : String(cause);
 }
 
 function unranked(engine: PoolEngine): Ranked {
