@@ -26,6 +26,20 @@ if ! docker info >/dev/null 2>&1; then
 fi
 echo "setup: docker $(docker version --format '{{.Server.Version}}') ready"
 
+# ssh:// engines are tested against a private sshd that the tests start on a loopback port;
+# the package's own sshd (port 22) must not start, hence a policy-rc.d for the install.
+if [ ! -x /usr/sbin/sshd ]; then
+  echo "setup: installing openssh-server (not started)"
+  no_start=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    no_start=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null; }
+  [ -z "$no_start" ] || rm -f /usr/sbin/policy-rc.d
+fi
+
 # A second Docker Engine, for the builds that spread over several engines. Everything of its own:
 # data root, exec root (and so its own containerd), pid file, socket, and a bridge made here
 # (tci-docker2, 172.31.250.1/24) with no iptables rules, so it touches nothing of the first

@@ -156,9 +156,12 @@ export function engineUnreachable(endpoint: EngineEndpoint, cause: unknown): Eng
       : fromEnv
         ? 'start the Docker daemon, or set DOCKER_HOST to where it listens'
         : 'start the Docker daemon there, or leave this engine out (--engine, or engines in the build config)';
+  // System codes say it all (ECONNREFUSED); the ssh client's own words say more than its code.
+  const why =
+    code === undefined ? '' : /^E[A-Z]+$/.test(code) ? ` (${code})` : `: ${(cause as Error).message}`;
   return new EngineUnreachableError(
     endpoint.id,
-    `cannot reach the Docker daemon at ${endpoint.display}${code ? ` (${code})` : ''}`,
+    `cannot reach the Docker daemon at ${endpoint.display}${why}`,
     hint,
     cause,
   );

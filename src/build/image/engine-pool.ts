@@ -216,11 +216,11 @@ export class EnginePool {
   }
 }
 
-/** The system error code at the root of a connection failure (ECONNRESET, …), else its message. */
+/** The system error code at the root of a connection failure (ECONNRESET, …), else its words. */
 function failureOf(cause: unknown): string {
   for (let c: unknown = cause, depth = 0; c instanceof Error && depth < 10; c = c.cause, depth++) {
     const code = (c as NodeJS.ErrnoException).code;
-    if (typeof code === 'string') return code;
+    if (typeof code === 'string') return /^E[A-Z]+$/.test(code) ? code : c.message;
   }
   return isUserError(cause) ? (cause.problems[0]?.message ?? cause.message) : String(cause);
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
-import { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 
 export interface SshTarget {
   host: string;
@@ -48,19 +48,26 @@ function dialOverSsh(target: SshTarget): Duplex {
   const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
-  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  // Both directions go through streams of our own, and the answer ends only once ssh has
+  // exited: an ssh failure (a refused host key, no route) then reaches the client as itself,
+  // not as a connection closed without an answer.
+  const answer = new PassThrough();
+  child.stdout.pipe(answer, { end: false });
+  const request = new PassThrough();
+  request.pipe(child.stdin);
+  child.stdin.on('error', () => {}); // a write after ssh exited: its exit status tells why
+  const socket = Duplex.from({ readable: answer, writable: request });
   const fail = (why: string) => {
     const last = stderr.trim().split('\n').at(-1) ?? '';
-    const err = Object.assign(new Error(`ssh to ${target.id}: ${why}${last ? `: ${last}` : ''}`), {
-      code: 'ERR_SSH_DIAL',
-    });
+    const err = Object.assign(new Error(`${why}${last ? `: ${last}` : ''}`), { code: 'ERR_SSH_DIAL' });
     if (!socket.destroyed) socket.destroy(err);
   };
   child.on('error', (e: NodeJS.ErrnoException) =>
-    fail(e.code === 'ENOENT' ? 'no ssh client on PATH' : e.message),
+    fail(e.code === 'ENOENT' ? 'no ssh client on PATH' : `ssh failed: ${e.message}`),
   );
-  child.on('exit', (code, signal) => {
-    if (code !== 0) fail(`ssh ended with ${code ?? signal}`);
+  child.on('close', (code, signal) => {
+    if (code === 0) answer.end();
+    else fail(`ssh ended with ${code ?? signal}`);
   });
   socket.on('close', () => {
     if (child.exitCode === null) child.kill();
