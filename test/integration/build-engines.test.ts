@@ -270,6 +270,7 @@ describe('a build with nothing to do on several engines', () => {
       tagsOn(key.endpoint),
       'the first engine is asked only for its own images (and the base image)',
     );
+    assert.deepEqual(services(releaseIn(r, 'b')), release, 'the no-op release names the same engines');
   });
 });
 
