@@ -1,51 +1,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { distinctBusyboxImage, ensureBusyboxImage } from '../helpers/base-images.js';
-import { BuildRig } from '../helpers/build-rig.js';
+import { after, describe, test } from 'node:test';
+import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { runCliToEnd, type CliOutcome, type JsonEvent } from '../helpers/cli-process.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import {
-  copyImageTo,
-  FIRST_ENGINE,
-  imageIdOn,
-  removeImagesOn,
-  requireSecondEngine,
-  SECOND_ENGINE,
-} from '../helpers/second-engine.js';
+import { engineRigs } from '../helpers/engine-rigs.js';
+import { FIRST_ENGINE, imageIdOn, removeImagesOn, SECOND_ENGINE } from '../helpers/second-engine.js';
 
 /** Base images and layer caches across two real engines. */
-let registry: TestRegistry;
-const rigs: BuildRig[] = [];
+const rigs = engineRigs('engimg', { registry: true });
+const { rig } = rigs;
 const baseImages: string[] = [];
-let n = 0;
-
-before(async () => {
-  requireSecondEngine();
-  copyImageTo(ensureBusyboxImage());
-  registry = await startRegistry();
-});
-after(async () => {
-  for (const r of rigs) {
-    r.cleanup();
-    removeImagesOn(SECOND_ENGINE, r.prefix);
-  }
+after(() => {
   for (const ref of baseImages) {
     removeImagesOn(FIRST_ENGINE, ref.split(':')[0] as string);
     removeImagesOn(SECOND_ENGINE, ref.split(':')[0] as string);
   }
-  await registry.stop();
 });
-
-function rig(count: number, dockerfile: (name: string) => string): BuildRig {
-  const r = BuildRig.create(
-    Array.from({ length: count }, (_, i) => ({ name: `svc-${i}`, dockerfile: dockerfile(`svc-${i}`) })),
-    { prefix: `${registry.host}/tci-engimg-${process.pid}-${++n}/` },
-  );
-  rigs.push(r);
-  return r;
-}
 
 const engineChosen = (o: { events: JsonEvent[] }, step = 'build') =>
   o.events.filter((e) => e.kind === 'engine-chosen' && e['step'] === step);
@@ -56,7 +27,7 @@ function assertSucceeded(o: CliOutcome): void {
 
 describe('base images on the engines', () => {
   test('a base image from a registry is pulled by digest onto an engine that lacks it', async () => {
-    const base = `${registry.host}/tci-base-${process.pid}/busybox:1`;
+    const base = `${rigs.registry.host}/tci-base-${process.pid}/busybox:1`;
     baseImages.push(base);
     distinctBusyboxImage(base);
     execFileSync('docker', ['push', '-q', base], { stdio: 'ignore' });
@@ -105,7 +76,7 @@ describe('the previous release as a layer cache', () => {
     const r = rig(
       1,
       (name) =>
-        `FROM busybox\nRUN echo expensive-${name}-${process.pid}-${n} > /expensive\nCOPY app.txt /app.txt\n`,
+        `FROM busybox\nRUN echo expensive-${name}-${process.pid}-${Date.now()} > /expensive\nCOPY app.txt /app.txt\n`,
     );
     const repo = r.repos.get('svc-0');
     assert.ok(repo !== undefined);

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureBusyboxImage } from '../helpers/base-images.js';
-import { BuildRig } from '../helpers/build-rig.js';
 import { runCliToEnd, type JsonEvent } from '../helpers/cli-process.js';
-import {
-  copyImageTo,
-  FIRST_ENGINE,
-  removeImagesOn,
-  requireSecondEngine,
-  SECOND_ENGINE,
-} from '../helpers/second-engine.js';
+import { engineRigs } from '../helpers/engine-rigs.js';
+import { FIRST_ENGINE, SECOND_ENGINE } from '../helpers/second-engine.js';
 import { requireSshd, startSshServer, type TestSshServer } from '../helpers/ssh-server.js';
 
 /**
@@ -18,34 +11,15 @@ import { requireSshd, startSshServer, type TestSshServer } from '../helpers/ssh-
  * and known_hosts, as a user's ~/.ssh/config would), so host keys are checked as ssh checks them.
  */
 let sshd: TestSshServer;
-const rigs: BuildRig[] = [];
-let n = 0;
-
+const rigs = engineRigs('ssh');
 before(async () => {
-  requireSecondEngine();
   requireSshd();
-  copyImageTo(ensureBusyboxImage());
   sshd = await startSshServer();
 });
-after(async () => {
-  for (const r of rigs) {
-    r.cleanup();
-    removeImagesOn(SECOND_ENGINE, r.prefix);
-  }
-  await sshd?.stop();
-});
+after(() => sshd?.stop());
 
-function rig(count: number): BuildRig {
-  const r = BuildRig.create(
-    Array.from({ length: count }, (_, i) => ({
-      name: `svc-${i}`,
-      dockerfile: `FROM busybox\nRUN echo svc-${i}-${process.pid} > /id && sleep 1\n`,
-    })),
-    { prefix: `tci-ssh-${process.pid}-${++n}/` },
-  );
-  rigs.push(r);
-  return r;
-}
+const rig = (count: number) =>
+  rigs.rig(count, (name) => `FROM busybox\nRUN echo ${name}-${process.pid} > /id && sleep 1\n`);
 
 const chosen = (events: JsonEvent[]) =>
   events.filter((e) => e.kind === 'engine-chosen').map((e) => String(e['engine']));

@@ -1,54 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { ensureBusyboxImage } from '../helpers/base-images.js';
-import { BuildRig } from '../helpers/build-rig.js';
+import { after, describe, test } from 'node:test';
+import type { BuildRig } from '../helpers/build-rig.js';
 import { CliProcess, runCliToEnd, type CliOutcome, type JsonEvent } from '../helpers/cli-process.js';
+import { engineRigs } from '../helpers/engine-rigs.js';
 import { EngineProxy } from '../helpers/engine-proxy.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import {
-  copyImageTo,
-  FIRST_ENGINE,
-  removeImagesOn,
-  requireSecondEngine,
-  SECOND_ENGINE,
-} from '../helpers/second-engine.js';
+import { FIRST_ENGINE, removeImagesOn, SECOND_ENGINE } from '../helpers/second-engine.js';
 
 /**
  * Builds across two real Docker Engines: the shared one and the second one that
  * .ci/setup-services.sh starts. An engine that goes away is a TCP proxy in front of the second
  * engine's socket, cut mid-build (the shared second engine itself is never stopped).
  */
-let registry: TestRegistry;
-const rigs: BuildRig[] = [];
+const rigs = engineRigs('eng', { registry: true });
+const { rig } = rigs;
 const proxies: EngineProxy[] = [];
-let n = 0;
-
-before(async () => {
-  requireSecondEngine();
-  copyImageTo(ensureBusyboxImage());
-  registry = await startRegistry();
-});
-after(async () => {
-  await Promise.all(proxies.map((p) => p.stop()));
-  for (const r of rigs) {
-    r.cleanup();
-    removeImagesOn(SECOND_ENGINE, r.prefix);
-  }
-  await registry.stop();
-});
-
-function rig(count: number, dockerfile: (name: string) => string): BuildRig {
-  const prefix = `${registry.host}/tci-eng-${process.pid}-${++n}/`;
-  const names = Array.from({ length: count }, (_, i) => `svc-${i}`);
-  const r = BuildRig.create(
-    names.map((name) => ({ name, dockerfile: dockerfile(name) })),
-    { prefix },
-  );
-  rigs.push(r);
-  return r;
-}
+after(() => Promise.all(proxies.map((p) => p.stop())));
 
 async function proxy(socket: string): Promise<EngineProxy> {
   const p = await EngineProxy.start(socket.slice('unix://'.length));
@@ -88,8 +56,8 @@ function buildEngines(o: { events: JsonEvent[] }): Map<string, string> {
 
 /** Whether the registry serves `repo@digest` (a HEAD of the manifest by digest). */
 async function inRegistry(image: string): Promise<boolean> {
-  const [repo, digest] = image.slice(registry.host.length + 1).split('@');
-  const res = await fetch(`http://${registry.host}/v2/${repo}/manifests/${digest}`, {
+  const [repo, digest] = image.slice(rigs.registry.host.length + 1).split('@');
+  const res = await fetch(`http://${rigs.registry.host}/v2/${repo}/manifests/${digest}`, {
     method: 'HEAD',
     headers: {
       Accept:
