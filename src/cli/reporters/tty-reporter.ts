@@ -59,8 +59,10 @@ export function createTtyReporter(io: ReporterStreams): Reporter {
           return;
         case 'engine-chosen': {
           const r = running.get(keyOf(e.service, e.step));
-          if (r) r.engine = e.engine;
-          else permanent(describeEvent(e) ?? '');
+          if (r) {
+            r.engine = e.engine;
+            draw();
+          } else permanent(describeEvent(e) ?? '');
           return;
         }
         case 'log-line': {
