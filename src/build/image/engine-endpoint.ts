@@ -175,6 +175,15 @@ export function unreachableEngineOf(e: unknown): string | undefined {
   return undefined;
 }
 
+/** The system error code at the root of a connection failure (ECONNRESET, …), else its words. */
+export function connectionFailureOf(cause: unknown): string {
+  for (let c: unknown = cause, depth = 0; c instanceof Error && depth < 10; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return /^E[A-Z]+$/.test(code) ? code : c.message;
+  }
+  return cause instanceof UserError ? (cause.problems[0]?.message ?? cause.message) : String(cause);
+}
+
 /** Connection errors that mean "no daemon answering there", as opposed to a failed request. */
 export function isUnreachable(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;

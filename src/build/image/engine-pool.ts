@@ -4,7 +4,7 @@ import type { RegistryCredentials } from '../../spec/types.js';
 import { connectEngine } from './connect-docker-engine.js';
 import type { DockerEngine } from './docker-engine.js';
 import { EngineBaseImages, type BaseImageState } from './engine-base-images.js';
-import { unreachableEngineOf, type EngineEndpoint } from './engine-endpoint.js';
+import { connectionFailureOf, unreachableEngineOf, type EngineEndpoint } from './engine-endpoint.js';
 import type { EngineSpec } from './engine-specs.js';
 
 /** One engine of the build, with the image work it is doing now. */
@@ -111,7 +111,7 @@ export class EnginePool {
       engine.live = false;
       this.opts.emit({
         kind: 'warning',
-        message: `engine ${id} stopped answering (${failureOf(cause)}): it is out of this build, its work goes to ${others.map((e) => e.id).join(', ')}`,
+        message: `engine ${id} stopped answering (${connectionFailureOf(cause)}): it is out of this build, its work goes to ${others.map((e) => e.id).join(', ')}`,
       });
       this.notify();
     }
@@ -214,15 +214,6 @@ export class EnginePool {
       signal.addEventListener('abort', done, { once: true });
     });
   }
-}
-
-/** The system error code at the root of a connection failure (ECONNRESET, …), else its words. */
-function failureOf(cause: unknown): string {
-  for (let c: unknown = cause, depth = 0; c instanceof Error && depth < 10; c = c.cause, depth++) {
-    const code = (c as NodeJS.ErrnoException).code;
-    if (typeof code === 'string') return /^E[A-Z]+$/.test(code) ? code : c.message;
-  }
-  return isUserError(cause) ? (cause.problems[0]?.message ?? cause.message) : String(cause);
 }
 
 function unranked(engine: PoolEngine): Ranked {
