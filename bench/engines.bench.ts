@@ -109,12 +109,16 @@ export async function engineBenchmarks(opts: EngineBenchOptions): Promise<Figure
   } finally {
     collect();
     for (const [host, ids] of built) {
-      for (const args of [
-        ['rmi', '-f', ...ids],
-        ['rmi', baseImage],
-      ]) {
+      const removals =
+        ids.size > 0
+          ? [
+              ['rmi', '-f', ...ids],
+              ['rmi', baseImage],
+            ]
+          : [['rmi', baseImage]];
+      for (const args of removals) {
         try {
-          if (args.length > 2) docker(host, args);
+          docker(host, args);
         } catch (e) {
           log(`clean-up on ${host} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
