@@ -93,6 +93,11 @@ describe('a cold build of 10 services on two engines', () => {
     );
     const one = await runCliToEnd(argsIn(r, 'one', ...engineArgs(FIRST_ENGINE)));
     assertSucceeded(one);
+    assert.deepEqual(
+      ofKind(one, 'engine-chosen'),
+      [],
+      'one engine: the events of a build as they always were',
+    );
     // The images of the one-engine build go, so that the two-engine build starts cold.
     removeImagesOn(FIRST_ENGINE, r.prefix);
 
