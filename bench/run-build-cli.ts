@@ -18,6 +18,8 @@ export interface BuildCliRun {
   actions: Record<string, string[]>;
   /** Elapsed time of each finished step, by `service:step`. */
   stepMs: Map<string, number>;
+  /** With several engines: builds per engine, from the `engine-chosen` events. */
+  buildsPerEngine: Map<string, number>;
 }
 
 export interface BuildCliOptions {
@@ -58,6 +60,7 @@ export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
   rmSync(usageFile);
   const actions: Record<string, string[]> = {};
   const stepMs = new Map<string, number>();
+  const buildsPerEngine = new Map<string, number>();
   for (const line of run.stdout.split('\n')) {
     if (line === '') continue;
     const e = JSON.parse(line) as {
@@ -66,13 +69,16 @@ export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
       action?: string;
       step?: string;
       elapsedMs?: number;
+      engine?: string;
     };
     if (e.kind === 'plan-decided' && e.action !== undefined && e.service !== undefined)
       (actions[e.action] ??= []).push(e.service);
     if (e.kind === 'step-finished' && e.elapsedMs !== undefined)
       stepMs.set(`${e.service}:${e.step}`, e.elapsedMs);
+    if (e.kind === 'engine-chosen' && e.step === 'build' && e.engine !== undefined)
+      buildsPerEngine.set(e.engine, (buildsPerEngine.get(e.engine) ?? 0) + 1);
   }
-  return { ms: run.ms, cpuMs, actions, stepMs };
+  return { ms: run.ms, cpuMs, actions, stepMs, buildsPerEngine };
 }
 
 /** Fails the benchmark when a run did something other than what the figure claims to measure. */

@@ -24,3 +24,8 @@ export function serviceCacheDir(baseDir: string, service: string): string {
 export function stepLogFile(baseDir: string, service: string, step: string): string {
   return join(baseDir, 'logs', service, `${step}.log`);
 }
+
+/** On several engines: which engine holds the service's last image. */
+export function serviceEngineFile(baseDir: string, service: string): string {
+  return join(serviceDir(baseDir, service), 'engine.json');
+}

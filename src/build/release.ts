@@ -6,12 +6,15 @@ import type { BuildKey, ClusterSpec, ImageRef } from '../spec/types.js';
 export interface BuiltImage {
   dockerImage: ImageRef;
   buildKey: BuildKey;
+  /** Built on several engines without --push: the engine that holds the image. */
+  engine?: string;
 }
 
 /**
  * The release of contract §3.7: the input spec (credentials already stripped by the loader),
- * plus each repository's `exactSource` and each built service's `dockerImage` and `buildKey`,
- * plus the `release` block. The build config is never part of it.
+ * plus each repository's `exactSource` and each built service's `dockerImage` and `buildKey`
+ * (and `engine`, for an image left on one of several engines), plus the `release` block. The
+ * build config is never part of it.
  */
 export function composeRelease(
   spec: ClusterSpec,
@@ -33,6 +36,9 @@ export function composeRelease(
       const service = entry['service'] as Record<string, unknown>;
       service['dockerImage'] = image.dockerImage;
       service['buildKey'] = image.buildKey;
+      // A spec that is itself a release may name an engine; only this build's placement counts.
+      if (image.engine !== undefined) service['engine'] = image.engine;
+      else delete service['engine'];
     }
   }
   return {
@@ -57,23 +63,42 @@ export async function carriedOverImages(
   skip: ReadonlySet<string>,
 ): Promise<Map<string, BuiltImage>> {
   const carried = new Map<string, BuiltImage>();
+  for (const r of await readReleasedServices(releasePath)) {
+    if (skip.has(r.name) || r.exactSource !== exactSources.get(r.name)) continue;
+    const { dockerImage, buildKey, engine } = r.service;
+    if (typeof dockerImage !== 'string' || typeof buildKey !== 'string') continue;
+    carried.set(r.name, {
+      dockerImage: dockerImage as ImageRef,
+      buildKey: buildKey as BuildKey,
+      ...(typeof engine === 'string' ? { engine } : {}),
+    });
+  }
+  return carried;
+}
+
+/** A service entry of a release file as written: name, exactSource and service fields. */
+export interface ReleasedService {
+  name: string;
+  exactSource: unknown;
+  service: Record<string, unknown>;
+}
+
+/** The services of the release at `releasePath`; none when it is missing or unreadable. */
+export async function readReleasedServices(releasePath: string): Promise<ReleasedService[]> {
   let old: unknown;
   try {
     old = JSON.parse(await readFile(releasePath, 'utf8'));
   } catch {
-    return carried;
+    return [];
   }
   const repos = (old as { build?: { repositories?: unknown } })?.build?.repositories;
-  if (!Array.isArray(repos)) return carried;
-  for (const r of repos as Array<Record<string, unknown>>) {
-    const name = r['name'];
-    const service = r['service'] as Record<string, unknown> | undefined;
-    if (typeof name !== 'string' || skip.has(name) || typeof service !== 'object' || service === null)
-      continue;
-    const { dockerImage, buildKey } = service;
-    if (typeof dockerImage !== 'string' || typeof buildKey !== 'string') continue;
-    if (r['exactSource'] !== exactSources.get(name)) continue;
-    carried.set(name, { dockerImage: dockerImage as ImageRef, buildKey: buildKey as BuildKey });
+  if (!Array.isArray(repos)) return [];
+  const out: ReleasedService[] = [];
+  for (const r of repos as Array<Record<string, unknown> | null>) {
+    const name = r?.['name'];
+    const service = r?.['service'];
+    if (typeof name !== 'string' || typeof service !== 'object' || service === null) continue;
+    out.push({ name, exactSource: r?.['exactSource'], service: service as Record<string, unknown> });
   }
-  return carried;
+  return out;
 }

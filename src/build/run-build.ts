@@ -16,15 +16,25 @@ import {
 } from '../spec/types.js';
 import { buildTypeHandlers } from './build-type-handlers.js';
 import { decideAction, type Decision } from './decide-action.js';
+import { EnginePlacement } from './engine-placement.js';
+import { readEngineRecords, writeEngineRecord } from './engine-records.js';
 import { runGraph } from './graph/run-graph.js';
-import { connectDockerEngine } from './image/connect-docker-engine.js';
 import type { DockerEngine } from './image/docker-engine.js';
+import { EnginePool } from './image/engine-pool.js';
+import { resolveEngineSpecs, type EngineSpec } from './image/engine-specs.js';
+import { ImageLocator } from './image/image-locator.js';
 import { sharedImageLookups } from './image/shared-image-lookups.js';
 import { prepareService, type PreparedService } from './prepare-service.js';
 import { headManifest } from './registry/head-manifest.js';
 import { parseImageRef } from './registry/parse-image-ref.js';
 import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
-import { carriedOverImages, composeRelease, writeRelease, type BuiltImage } from './release.js';
+import {
+  carriedOverImages,
+  composeRelease,
+  readReleasedServices,
+  writeRelease,
+  type BuiltImage,
+} from './release.js';
 import { recordLastBuild, serviceSteps } from './service-steps.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import { DamagedCloneError, discardClone } from './source/read-file-at-commit.js';
@@ -39,14 +49,16 @@ export interface RunBuildOptions {
   push: boolean;
   noCache: boolean;
   targetServices: string[];
-  /** Most image builds at once. */
+  /** Most image builds at once, on each engine that does not set its own. */
   concurrency: number;
+  /** `--engine` values (`ENDPOINT[,concurrency=N]`): they replace the build config's `engines`. */
+  engines?: string[];
   dryRun: boolean;
   emit: Emit;
   signal: AbortSignal;
   redactor: Redactor;
   env: NodeJS.ProcessEnv;
-  /** For tests: another engine. */
+  /** For tests: the client of the first engine. */
   engine?: DockerEngine;
 }
 
@@ -79,6 +91,12 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     if (r.source.url.startsWith('http')) opts.redactor.add(r.source.credentials?.username);
   }
   const selected = selectServices(spec, opts.targetServices);
+  const engines = resolveEngineSpecs({
+    flags: opts.engines ?? [],
+    config: config.engines,
+    env: opts.env,
+    concurrency: opts.concurrency,
+  });
 
   const releaseLock = await acquireBaseDirLock(opts.baseDir, {
     emit,
@@ -91,7 +109,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     const discarded = new Set<string>();
     for (;;) {
       try {
-        return await buildLocked(opts, selected);
+        return await buildLocked(opts, selected, engines);
       } catch (e) {
         const damaged = damagedCloneOf(e);
         if (damaged === undefined || discarded.has(damaged.clonePath)) throw e;
@@ -106,7 +124,11 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
 }
 
 /** Everything after the lock: resolve, decide, build, push, write the release. */
-async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[]): Promise<BuildResult> {
+async function buildLocked(
+  opts: RunBuildOptions,
+  selected: ServiceRepository[],
+  engines: EngineSpec[],
+): Promise<BuildResult> {
   const { spec, config, emit, signal } = opts;
   const sources = await resolveServiceSources(spec, selected, {
     baseDir: opts.baseDir,
@@ -114,12 +136,15 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
     emit,
     gitConcurrency: GIT_CONCURRENCY,
   });
-  const engine = opts.engine ?? connectDockerEngine(opts.env);
   const authFor = registryAuthLookup(config, emit, opts.redactor);
   const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
+  // The first engine answers the build-key questions; the others are contacted only for work.
+  const pool = new EnginePool(engines, { emit, authFor, ...(opts.engine ? { keyClient: opts.engine } : {}) });
+  const engine = pool.key.client;
 
   // Services sharing a base image look it up once; nothing changes images until every key is known.
   const lookupEngine = sharedImageLookups(engine);
+  pool.useKeyLookups(lookupEngine);
   const prepared = await Promise.all(
     selected.map((repo) =>
       prepareService(
@@ -139,8 +164,18 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
       ),
     ),
   );
+  const records = pool.several
+    ? await readEngineRecords(
+        opts.baseDir,
+        selected.map((s) => s.name),
+      )
+    : new Map();
+  const recordedByImage = new Map([...records.values()].map((r) => [r.image, r.engine]));
+  const locator = new ImageLocator(pool, (tag) => recordedByImage.get(tag));
   const decisions = await Promise.all(
-    prepared.map((p) => decideAction(p, { push: opts.push, noCache: opts.noCache, engine, head })),
+    prepared.map((p) =>
+      decideAction(p, { push: opts.push, noCache: opts.noCache, engine: locator.engine(), head }),
+    ),
   );
   const plan = prepared.map((p, i) => planEntry(p, decisions[i] as Decision));
   for (const entry of plan) {
@@ -157,17 +192,28 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
   if (opts.dryRun) return { plan };
 
   const pushedDigests = new Map<string, Digest>();
+  const placement = new EnginePlacement({
+    pool,
+    locator,
+    emit,
+    authFor,
+    cacheImages: await cacheImages(opts, decisions),
+    lastEngines: new Map([...records].map(([service, r]) => [service, r.engine])),
+    record: (service, image, engine) => writeEngineRecord(opts.baseDir, service, { image, engine }),
+  });
   const steps = prepared.flatMap((p, i) =>
-    serviceSteps(p, decisions[i] as Decision, {
-      baseDir: opts.baseDir,
-      engine,
-      images: config.images,
-      noCache: opts.noCache,
-      push: opts.push,
-      emit,
-      authFor,
-      pushed: (service, digest) => pushedDigests.set(service, digest),
-    }),
+    placement.place(p, decisions[i] as Decision, (decision, engine, emit) =>
+      serviceSteps(p, decision, {
+        baseDir: opts.baseDir,
+        engine,
+        images: config.images,
+        noCache: opts.noCache,
+        push: opts.push,
+        emit,
+        authFor,
+        pushed: (service, digest) => pushedDigests.set(service, digest),
+      }),
+    ),
   );
   for (const [i, p] of prepared.entries()) {
     const d = decisions[i] as Decision;
@@ -182,7 +228,14 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
     }
   }
   if (steps.length > 0) {
-    await runGraph(steps, { pools: { image: opts.concurrency, push: opts.concurrency }, signal, emit });
+    if (pool.several && !opts.push) {
+      emit({
+        kind: 'warning',
+        message:
+          'without --push, each image stays on the engine that built it; the release names that engine (service.engine)',
+      });
+    }
+    await runGraph(steps, { pools: { image: pool.capacity, push: opts.concurrency }, signal, emit });
   }
 
   const images = new Map<string, BuiltImage>();
@@ -192,9 +245,11 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
     const digest = d.digest ?? pushedDigests.get(p.repo.name);
     const repoName = tag.slice(0, tag.lastIndexOf(':'));
     if (opts.push && digest === undefined) throw new Error(`no digest recorded for ${p.repo.name}`);
+    const holder = pool.several && !opts.push ? placement.holderOf(p.repo.name, tag) : undefined;
     images.set(p.repo.name, {
       dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
       buildKey: p.key as NonNullable<PreparedService['key']>,
+      ...(holder !== undefined ? { engine: holder.id } : {}),
     });
   }
   const exactSources = sources.exactSources();
@@ -208,6 +263,21 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
     emit({ kind: 'release-written', file: opts.releasePath });
   }
   return { plan, release };
+}
+
+/**
+ * The image the previous release at the output path gives each service that is to be built:
+ * its layers are a cache a fresh engine can pull instead of rebuilding them.
+ */
+async function cacheImages(opts: RunBuildOptions, decisions: Decision[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (opts.noCache || opts.releasePath === undefined || !decisions.some((d) => d.action === 'build'))
+    return out;
+  for (const r of await readReleasedServices(opts.releasePath)) {
+    const image = r.service['dockerImage'];
+    if (typeof image === 'string') out.set(r.name, image);
+  }
+  return out;
 }
 
 function damagedCloneOf(e: unknown): DamagedCloneError | undefined {

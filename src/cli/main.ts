@@ -53,7 +53,12 @@ program
   .option('--no-cache', 'destroy cached state and Docker layer cache for these builds; rebuild everything')
   .option('--build-config <file>', 'build config file (repeatable, deep-merged in order)', collect)
   .option('--target-service <name>', 'build only this service (repeatable)', collect)
-  .option('--concurrency <n>', 'most image builds at once (default: number of CPUs)', positiveInt)
+  .option('--concurrency <n>', 'most image builds at once per engine (default: number of CPUs)', positiveInt)
+  .option(
+    '--engine <endpoint>',
+    'Docker engine to build on, unix://…, tcp://host:port or ssh://user@host, with optional ,concurrency=N (repeatable; default DOCKER_HOST, else the local socket)',
+    collect,
+  )
   .option('--dry-run', 'print what would be built, pulled or skipped, and why; change nothing')
   .addOption(new Option('--log-format <format>', 'progress display').choices(['tty', 'plain', 'json']))
   .action(async (spec: string, release: string, opts: Record<string, unknown>) => {

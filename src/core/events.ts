@@ -62,7 +62,10 @@ export type Event =
       lastLines: string[];
     }
   | { kind: 'log-line'; service: string; step: string; line: string }
-  | { kind: 'image-pushed'; service: string; ref: string; digest: string }
+  /** With several engines: where a step runs, and why there (`least loaded`, …). */
+  | { kind: 'engine-chosen'; service: string; step: string; engine: string; reason: string }
+  /** `engine`: with several engines, the one that pushed. */
+  | { kind: 'image-pushed'; service: string; ref: string; digest: string; engine?: string }
   | { kind: 'release-written'; file: string }
   | { kind: 'resource-written'; file: string; resourceKind: string; name: string }
   | { kind: 'output-written'; dir: string; files: number }

@@ -1,9 +1,10 @@
+import { dirname, resolve } from 'node:path';
 import { formatPath, type Problem } from '../core/problem.js';
 import { UserError } from '../core/user-error.js';
 import { deepMerge, readConfigFiles, type ConfigFile } from './config-files.js';
 import { isPlainObject } from './is-plain-object.js';
 import { compileSchema } from './schema-check.js';
-import type { BuildConfig, RegistryCredentials } from './types.js';
+import type { BuildConfig, EngineConfig, RegistryCredentials } from './types.js';
 import type { YamlValueCache } from './yaml-value-cache.js';
 
 export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml'] as const;
@@ -11,6 +12,10 @@ export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const HOST = '(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/';
 const PREFIX_PATTERN = `^(?:${HOST})?(?:${COMPONENT}/)*(?:${COMPONENT}(?:[._]|__|-+)?)?$`;
+
+const ENDPOINT_PATTERN = '^(unix|tcp|ssh|http|https)://';
+const ENDPOINT_TEXT =
+  'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}';
 
 // Every field is optional in one file: a later file may supply what an earlier one lacks, so
 // completeness (a registry's username and password) is checked after merging.
@@ -51,6 +56,31 @@ const checkFile = compileSchema({
         errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
       },
     },
+    // Each entry an endpoint, or {endpoint, concurrency, certPath}; the endpoint itself (host,
+    // port, certificates) is checked when the build starts, naming this file and entry.
+    engines: {
+      type: 'array',
+      items: {
+        type: ['string', 'object'],
+        pattern: ENDPOINT_PATTERN,
+        errorText: ENDPOINT_TEXT,
+        additionalProperties: false,
+        required: ['endpoint'],
+        properties: {
+          endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, errorText: ENDPOINT_TEXT },
+          concurrency: {
+            type: 'integer',
+            minimum: 1,
+            errorText: 'must be a whole number of image builds at once, 1 or more',
+          },
+          certPath: {
+            type: 'string',
+            minLength: 1,
+            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
+          },
+        },
+      },
+    },
   },
 });
 
@@ -88,6 +118,7 @@ async function loadWith(
   const secrets = new Set<string>();
   let merged: unknown = {};
   const lastFileOfRegistry = new Map<string, string>();
+  let engines: EngineConfig[] | undefined;
   for (const file of read.files) {
     for (const v of file.envValues) secrets.add(v);
     const content = unwrapProfile(file, problems);
@@ -105,6 +136,9 @@ async function loadWith(
       if (creds.password !== undefined) secrets.add(creds.password);
       lastFileOfRegistry.set(host, file.file);
     }
+    // Lists replace, so the engines are those of the last file that names any.
+    const list = content.value['engines'];
+    if (Array.isArray(list)) engines = list.map((e, i) => engineEntry(file, content.prefix, cwd, e, i));
     merged = deepMerge(merged, content.value);
   }
   const config = merged as { docker?: Partial<BuildConfig['docker']>; images?: Record<string, string> };
@@ -126,7 +160,33 @@ async function loadWith(
       registries: registries as Record<string, RegistryCredentials>,
     },
     images: config.images ?? {},
+    engines: engines ?? [],
     secrets: [...secrets],
+  };
+}
+
+/** One checked `engines` entry, with a relative `certPath` taken from the file's folder. */
+function engineEntry(
+  file: ConfigFile,
+  prefix: string[],
+  cwd: string,
+  entry: unknown,
+  index: number,
+): EngineConfig {
+  const fields = (typeof entry === 'string' ? { endpoint: entry } : entry) as {
+    endpoint: string;
+    concurrency?: number;
+    certPath?: string;
+  };
+  const path = [...prefix, 'engines', index];
+  const line = file.lineOf(path);
+  return {
+    endpoint: fields.endpoint,
+    ...(fields.concurrency !== undefined ? { concurrency: fields.concurrency } : {}),
+    ...(fields.certPath !== undefined ? { certPath: resolve(cwd, dirname(file.file), fields.certPath) } : {}),
+    file: file.file,
+    ...(line !== undefined ? { line } : {}),
+    path: formatPath(path),
   };
 }
 

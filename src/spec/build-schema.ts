@@ -46,6 +46,8 @@ const commonServiceFields = {
   buildtype: {},
   dockerImage: { type: 'string' },
   buildKey: { type: 'string' },
+  // written into a release built on several engines without --push: where the image is
+  engine: { type: 'string' },
 };
 
 const serviceSchema = (

@@ -4,314 +4,8 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v2be7ae5dcfd3fdbc = validate10;
+export const v570ba8c338ccdd65 = validate10;
 const schema11 = {
-  type: 'object',
-  required: [],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "docker"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: {
-      type: 'object',
-      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
-      additionalProperties: false,
-      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
-    },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-  },
-};
-const func2 = require('ajv/dist/runtime/ucs2length').default;
-const pattern0 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
-function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'context' ||
-        key0 === 'dockerfile' ||
-        key0 === 'buildArgs' ||
-        key0 === 'target'
-      )) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema11,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err1 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema11.properties.dockerImage.type,
-          parentSchema: schema11.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err2 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema11.properties.buildKey.type,
-          parentSchema: schema11.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.context !== undefined) {
-      let data2 = data.context;
-      if (typeof data2 === 'string') {
-        if (func2(data2) < 1) {
-          const err3 = {
-            instancePath: instancePath + '/context',
-            schemaPath: '#/properties/context/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema11.properties.context,
-            data: data2,
-          };
-          if (vErrors === null) {
-            vErrors = [err3];
-          } else {
-            vErrors.push(err3);
-          }
-          errors++;
-        }
-      } else {
-        const err4 = {
-          instancePath: instancePath + '/context',
-          schemaPath: '#/properties/context/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema11.properties.context.type,
-          parentSchema: schema11.properties.context,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerfile !== undefined) {
-      let data3 = data.dockerfile;
-      if (typeof data3 === 'string') {
-        if (func2(data3) < 1) {
-          const err5 = {
-            instancePath: instancePath + '/dockerfile',
-            schemaPath: '#/properties/dockerfile/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema11.properties.dockerfile,
-            data: data3,
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
-        }
-      } else {
-        const err6 = {
-          instancePath: instancePath + '/dockerfile',
-          schemaPath: '#/properties/dockerfile/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema11.properties.dockerfile.type,
-          parentSchema: schema11.properties.dockerfile,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-    }
-    if (data.buildArgs !== undefined) {
-      let data4 = data.buildArgs;
-      if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
-        for (const key1 in data4) {
-          if (!pattern0.test(key1)) {
-            const err7 = {
-              instancePath: instancePath + '/buildArgs',
-              schemaPath: '#/properties/buildArgs/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key1 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema11.properties.buildArgs,
-              data: data4,
-            };
-            if (vErrors === null) {
-              vErrors = [err7];
-            } else {
-              vErrors.push(err7);
-            }
-            errors++;
-          }
-        }
-        for (const key2 in data4) {
-          if (pattern0.test(key2)) {
-            let data5 = data4[key2];
-            if (typeof data5 !== 'string') {
-              const err8 = {
-                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath:
-                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
-                keyword: 'type',
-                params: { type: 'string' },
-                message: 'must be string',
-                schema: schema11.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
-                parentSchema: schema11.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
-                data: data5,
-              };
-              if (vErrors === null) {
-                vErrors = [err8];
-              } else {
-                vErrors.push(err8);
-              }
-              errors++;
-            }
-          }
-        }
-      } else {
-        const err9 = {
-          instancePath: instancePath + '/buildArgs',
-          schemaPath: '#/properties/buildArgs/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema11.properties.buildArgs.type,
-          parentSchema: schema11.properties.buildArgs,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err9];
-        } else {
-          vErrors.push(err9);
-        }
-        errors++;
-      }
-    }
-    if (data.target !== undefined) {
-      let data6 = data.target;
-      if (typeof data6 === 'string') {
-        if (func2(data6) < 1) {
-          const err10 = {
-            instancePath: instancePath + '/target',
-            schemaPath: '#/properties/target/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema11.properties.target,
-            data: data6,
-          };
-          if (vErrors === null) {
-            vErrors = [err10];
-          } else {
-            vErrors.push(err10);
-          }
-          errors++;
-        }
-      } else {
-        const err11 = {
-          instancePath: instancePath + '/target',
-          schemaPath: '#/properties/target/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema11.properties.target.type,
-          parentSchema: schema11.properties.target,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err11];
-        } else {
-          vErrors.push(err11);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err12 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema11.type,
-      parentSchema: schema11,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err12];
-    } else {
-      vErrors.push(err12);
-    }
-    errors++;
-  }
-  validate10.errors = vErrors;
-  return errors === 0;
-}
-export const v570ba8c338ccdd65 = validate11;
-const schema12 = {
   type: 'object',
   required: ['repositories'],
   additionalProperties: false,
@@ -339,8 +33,8 @@ const schema12 = {
     },
   },
 };
-const pattern2 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
-function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern0 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
+function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -351,8 +45,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'repositories' },
         message: "must have required property '" + 'repositories' + "'",
-        schema: schema12.required,
-        parentSchema: schema12,
+        schema: schema11.required,
+        parentSchema: schema11,
         data,
       };
       if (vErrors === null) {
@@ -371,7 +65,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema12,
+          parentSchema: schema11,
           data,
         };
         if (vErrors === null) {
@@ -396,8 +90,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'name' },
                 message: "must have required property '" + 'name' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
+                schema: schema11.properties.repositories.items.required,
+                parentSchema: schema11.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -414,8 +108,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'kind' },
                 message: "must have required property '" + 'kind' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
+                schema: schema11.properties.repositories.items.required,
+                parentSchema: schema11.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -432,8 +126,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'source' },
                 message: "must have required property '" + 'source' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
+                schema: schema11.properties.repositories.items.required,
+                parentSchema: schema11.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -459,7 +153,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                   params: { additionalProperty: key1 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema12.properties.repositories.items,
+                  parentSchema: schema11.properties.repositories.items,
                   data: data1,
                 };
                 if (vErrors === null) {
@@ -473,7 +167,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
             if (data1.name !== undefined) {
               let data2 = data1.name;
               if (typeof data2 === 'string') {
-                if (!pattern2.test(data2)) {
+                if (!pattern0.test(data2)) {
                   const err6 = {
                     instancePath: instancePath + '/repositories/' + i0 + '/name',
                     schemaPath: '#/properties/repositories/items/properties/name/pattern',
@@ -481,7 +175,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
                     message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
                     schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-                    parentSchema: schema12.properties.repositories.items.properties.name,
+                    parentSchema: schema11.properties.repositories.items.properties.name,
                     data: data2,
                   };
                   if (vErrors === null) {
@@ -498,8 +192,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.name.type,
-                  parentSchema: schema12.properties.repositories.items.properties.name,
+                  schema: schema11.properties.repositories.items.properties.name.type,
+                  parentSchema: schema11.properties.repositories.items.properties.name,
                   data: data2,
                 };
                 if (vErrors === null) {
@@ -517,10 +211,10 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                   instancePath: instancePath + '/repositories/' + i0 + '/kind',
                   schemaPath: '#/properties/repositories/items/properties/kind/enum',
                   keyword: 'enum',
-                  params: { allowedValues: schema12.properties.repositories.items.properties.kind.enum },
+                  params: { allowedValues: schema11.properties.repositories.items.properties.kind.enum },
                   message: 'must be equal to one of the allowed values',
-                  schema: schema12.properties.repositories.items.properties.kind.enum,
-                  parentSchema: schema12.properties.repositories.items.properties.kind,
+                  schema: schema11.properties.repositories.items.properties.kind.enum,
+                  parentSchema: schema11.properties.repositories.items.properties.kind,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -540,8 +234,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.source.type,
-                  parentSchema: schema12.properties.repositories.items.properties.source,
+                  schema: schema11.properties.repositories.items.properties.source.type,
+                  parentSchema: schema11.properties.repositories.items.properties.source,
                   data: data4,
                 };
                 if (vErrors === null) {
@@ -561,8 +255,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema12.properties.repositories.items.properties.service.type,
-                  parentSchema: schema12.properties.repositories.items.properties.service,
+                  schema: schema11.properties.repositories.items.properties.service.type,
+                  parentSchema: schema11.properties.repositories.items.properties.service,
                   data: data5,
                 };
                 if (vErrors === null) {
@@ -582,8 +276,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.exactSource.type,
-                  parentSchema: schema12.properties.repositories.items.properties.exactSource,
+                  schema: schema11.properties.repositories.items.properties.exactSource.type,
+                  parentSchema: schema11.properties.repositories.items.properties.exactSource,
                   data: data6,
                 };
                 if (vErrors === null) {
@@ -601,8 +295,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema12.properties.repositories.items.type,
-              parentSchema: schema12.properties.repositories.items,
+              schema: schema11.properties.repositories.items.type,
+              parentSchema: schema11.properties.repositories.items,
               data: data1,
             };
             if (vErrors === null) {
@@ -620,8 +314,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema12.properties.repositories.type,
-          parentSchema: schema12.properties.repositories,
+          schema: schema11.properties.repositories.type,
+          parentSchema: schema11.properties.repositories,
           data: data0,
         };
         if (vErrors === null) {
@@ -639,8 +333,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema12.type,
-      parentSchema: schema12,
+      schema: schema11.type,
+      parentSchema: schema11,
       data,
     };
     if (vErrors === null) {
@@ -650,10 +344,295 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
+  validate10.errors = vErrors;
+  return errors === 0;
+}
+export const v5be6f9e6866096eb = validate11;
+const schema12 = {
+  type: 'object',
+  required: [],
+  additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "node"',
+  properties: {
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    engine: { type: 'string' },
+    node: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      pattern: '^[1-9][0-9]*$',
+      errorText: 'must be a Node.js major version, e.g. 20',
+    },
+    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  },
+};
+const pattern1 = new RegExp('^[1-9][0-9]*$', 'u');
+const func2 = require('ajv/dist/runtime/ucs2length').default;
+function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!(
+        key0 === 'buildType' ||
+        key0 === 'buildtype' ||
+        key0 === 'dockerImage' ||
+        key0 === 'buildKey' ||
+        key0 === 'engine' ||
+        key0 === 'node' ||
+        key0 === 'baseImage' ||
+        key0 === 'buildScript'
+      )) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema12,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err1 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema12.properties.dockerImage.type,
+          parentSchema: schema12.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err2 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema12.properties.buildKey.type,
+          parentSchema: schema12.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
+        const err3 = {
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema12.properties.engine.type,
+          parentSchema: schema12.properties.engine,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.node !== undefined) {
+      let data3 = data.node;
+      if (
+        !(typeof data3 == 'number' && !(data3 % 1) && !isNaN(data3) && isFinite(data3)) &&
+        typeof data3 !== 'string'
+      ) {
+        const err4 = {
+          instancePath: instancePath + '/node',
+          schemaPath: '#/properties/node/type',
+          keyword: 'type',
+          params: { type: schema12.properties.node.type },
+          message: 'must be integer,string',
+          schema: schema12.properties.node.type,
+          parentSchema: schema12.properties.node,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+      if (typeof data3 == 'number' && isFinite(data3)) {
+        if (data3 < 1 || isNaN(data3)) {
+          const err5 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 1 },
+            message: 'must be >= 1',
+            schema: 1,
+            parentSchema: schema12.properties.node,
+            data: data3,
+          };
+          if (vErrors === null) {
+            vErrors = [err5];
+          } else {
+            vErrors.push(err5);
+          }
+          errors++;
+        }
+      }
+      if (typeof data3 === 'string') {
+        if (!pattern1.test(data3)) {
+          const err6 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[1-9][0-9]*$' },
+            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
+            schema: '^[1-9][0-9]*$',
+            parentSchema: schema12.properties.node,
+            data: data3,
+          };
+          if (vErrors === null) {
+            vErrors = [err6];
+          } else {
+            vErrors.push(err6);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.baseImage !== undefined) {
+      let data4 = data.baseImage;
+      if (typeof data4 === 'string') {
+        if (func2(data4) < 1) {
+          const err7 = {
+            instancePath: instancePath + '/baseImage',
+            schemaPath: '#/properties/baseImage/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema12.properties.baseImage,
+            data: data4,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      } else {
+        const err8 = {
+          instancePath: instancePath + '/baseImage',
+          schemaPath: '#/properties/baseImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema12.properties.baseImage.type,
+          parentSchema: schema12.properties.baseImage,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.buildScript !== undefined) {
+      let data5 = data.buildScript;
+      if (typeof data5 === 'string') {
+        if (func2(data5) < 1) {
+          const err9 = {
+            instancePath: instancePath + '/buildScript',
+            schemaPath: '#/properties/buildScript/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema12.properties.buildScript,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/buildScript',
+          schemaPath: '#/properties/buildScript/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema12.properties.buildScript.type,
+          parentSchema: schema12.properties.buildScript,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err11 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema12.type,
+      parentSchema: schema12,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err11];
+    } else {
+      vErrors.push(err11);
+    }
+    errors++;
+  }
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const vb05540f3df39c8bb = validate12;
+export const v6a4bd86899e23b90 = validate12;
 const schema13 = {
   type: 'object',
   required: ['buildpack', 'stack'],
@@ -664,6 +643,7 @@ const schema13 = {
     buildtype: {},
     dockerImage: { type: 'string' },
     buildKey: { type: 'string' },
+    engine: { type: 'string' },
     buildpack: { type: 'string' },
     stack: {
       type: 'string',
@@ -672,7 +652,7 @@ const schema13 = {
     },
   },
 };
-const pattern3 = new RegExp('^heroku-[0-9]+$', 'u');
+const pattern2 = new RegExp('^heroku-[0-9]+$', 'u');
 function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -719,6 +699,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         key0 === 'buildtype' ||
         key0 === 'dockerImage' ||
         key0 === 'buildKey' ||
+        key0 === 'engine' ||
         key0 === 'buildpack' ||
         key0 === 'stack'
       )) {
@@ -782,17 +763,17 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.buildpack !== undefined) {
-      let data2 = data.buildpack;
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
       if (typeof data2 !== 'string') {
         const err5 = {
-          instancePath: instancePath + '/buildpack',
-          schemaPath: '#/properties/buildpack/type',
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema13.properties.buildpack.type,
-          parentSchema: schema13.properties.buildpack,
+          schema: schema13.properties.engine.type,
+          parentSchema: schema13.properties.engine,
           data: data2,
         };
         if (vErrors === null) {
@@ -803,11 +784,32 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.buildpack !== undefined) {
+      let data3 = data.buildpack;
+      if (typeof data3 !== 'string') {
+        const err6 = {
+          instancePath: instancePath + '/buildpack',
+          schemaPath: '#/properties/buildpack/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.buildpack.type,
+          parentSchema: schema13.properties.buildpack,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
     if (data.stack !== undefined) {
-      let data3 = data.stack;
-      if (typeof data3 === 'string') {
-        if (!pattern3.test(data3)) {
-          const err6 = {
+      let data4 = data.stack;
+      if (typeof data4 === 'string') {
+        if (!pattern2.test(data4)) {
+          const err7 = {
             instancePath: instancePath + '/stack',
             schemaPath: '#/properties/stack/pattern',
             keyword: 'pattern',
@@ -815,17 +817,17 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
             message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
             schema: '^heroku-[0-9]+$',
             parentSchema: schema13.properties.stack,
-            data: data3,
+            data: data4,
           };
           if (vErrors === null) {
-            vErrors = [err6];
+            vErrors = [err7];
           } else {
-            vErrors.push(err6);
+            vErrors.push(err7);
           }
           errors++;
         }
       } else {
-        const err7 = {
+        const err8 = {
           instancePath: instancePath + '/stack',
           schemaPath: '#/properties/stack/type',
           keyword: 'type',
@@ -833,18 +835,18 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           message: 'must be string',
           schema: schema13.properties.stack.type,
           parentSchema: schema13.properties.stack,
-          data: data3,
+          data: data4,
         };
         if (vErrors === null) {
-          vErrors = [err7];
+          vErrors = [err8];
         } else {
-          vErrors.push(err7);
+          vErrors.push(err8);
         }
         errors++;
       }
     }
   } else {
-    const err8 = {
+    const err9 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -855,16 +857,16 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err8];
+      vErrors = [err9];
     } else {
-      vErrors.push(err8);
+      vErrors.push(err9);
     }
     errors++;
   }
   validate12.errors = vErrors;
   return errors === 0;
 }
-export const vbc31f658a8ddd22c = validate13;
+export const v9017d13c1496b16d = validate13;
 const schema14 = {
   type: 'object',
   additionalProperties: false,
@@ -900,19 +902,49 @@ const schema14 = {
         errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
       },
     },
+    engines: {
+      type: 'array',
+      items: {
+        type: ['string', 'object'],
+        pattern: '^(unix|tcp|ssh|http|https)://',
+        errorText:
+          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+        additionalProperties: false,
+        required: ['endpoint'],
+        properties: {
+          endpoint: {
+            type: 'string',
+            pattern: '^(unix|tcp|ssh|http|https)://',
+            errorText:
+              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+          },
+          concurrency: {
+            type: 'integer',
+            minimum: 1,
+            errorText: 'must be a whole number of image builds at once, 1 or more',
+          },
+          certPath: {
+            type: 'string',
+            minLength: 1,
+            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
+          },
+        },
+      },
+    },
   },
 };
-const pattern4 = new RegExp(
+const pattern3 = new RegExp(
   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
   'u',
 );
-const pattern5 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern4 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern5 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
 function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!(key0 === 'docker' || key0 === 'images')) {
+      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'engines')) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -975,7 +1007,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern4.test(data1)) {
+            if (!pattern3.test(data1)) {
               const err3 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
@@ -1207,7 +1239,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern5.test(data7)) {
+            if (!pattern4.test(data7)) {
               const err13 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/pattern',
@@ -1263,8 +1295,233 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.engines !== undefined) {
+      let data8 = data.engines;
+      if (Array.isArray(data8)) {
+        const len0 = data8.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data9 = data8[i0];
+          if (typeof data9 !== 'string' && !(data9 && typeof data9 == 'object' && !Array.isArray(data9))) {
+            const err16 = {
+              instancePath: instancePath + '/engines/' + i0,
+              schemaPath: '#/properties/engines/items/type',
+              keyword: 'type',
+              params: { type: schema14.properties.engines.items.type },
+              message: 'must be string,object',
+              schema: schema14.properties.engines.items.type,
+              parentSchema: schema14.properties.engines.items,
+              data: data9,
+            };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
+          }
+          if (typeof data9 === 'string') {
+            if (!pattern5.test(data9)) {
+              const err17 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                schema: '^(unix|tcp|ssh|http|https)://',
+                parentSchema: schema14.properties.engines.items,
+                data: data9,
+              };
+              if (vErrors === null) {
+                vErrors = [err17];
+              } else {
+                vErrors.push(err17);
+              }
+              errors++;
+            }
+          }
+          if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+            if (data9.endpoint === undefined) {
+              const err18 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'endpoint' },
+                message: "must have required property '" + 'endpoint' + "'",
+                schema: schema14.properties.engines.items.required,
+                parentSchema: schema14.properties.engines.items,
+                data: data9,
+              };
+              if (vErrors === null) {
+                vErrors = [err18];
+              } else {
+                vErrors.push(err18);
+              }
+              errors++;
+            }
+            for (const key5 in data9) {
+              if (!(key5 === 'endpoint' || key5 === 'concurrency' || key5 === 'certPath')) {
+                const err19 = {
+                  instancePath: instancePath + '/engines/' + i0,
+                  schemaPath: '#/properties/engines/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key5 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema14.properties.engines.items,
+                  data: data9,
+                };
+                if (vErrors === null) {
+                  vErrors = [err19];
+                } else {
+                  vErrors.push(err19);
+                }
+                errors++;
+              }
+            }
+            if (data9.endpoint !== undefined) {
+              let data10 = data9.endpoint;
+              if (typeof data10 === 'string') {
+                if (!pattern5.test(data10)) {
+                  const err20 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                    schema: '^(unix|tcp|ssh|http|https)://',
+                    parentSchema: schema14.properties.engines.items.properties.endpoint,
+                    data: data10,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err20];
+                  } else {
+                    vErrors.push(err20);
+                  }
+                  errors++;
+                }
+              } else {
+                const err21 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.engines.items.properties.endpoint.type,
+                  parentSchema: schema14.properties.engines.items.properties.endpoint,
+                  data: data10,
+                };
+                if (vErrors === null) {
+                  vErrors = [err21];
+                } else {
+                  vErrors.push(err21);
+                }
+                errors++;
+              }
+            }
+            if (data9.concurrency !== undefined) {
+              let data11 = data9.concurrency;
+              if (!(typeof data11 == 'number' && !(data11 % 1) && !isNaN(data11) && isFinite(data11))) {
+                const err22 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                  schema: schema14.properties.engines.items.properties.concurrency.type,
+                  parentSchema: schema14.properties.engines.items.properties.concurrency,
+                  data: data11,
+                };
+                if (vErrors === null) {
+                  vErrors = [err22];
+                } else {
+                  vErrors.push(err22);
+                }
+                errors++;
+              }
+              if (typeof data11 == 'number' && isFinite(data11)) {
+                if (data11 < 1 || isNaN(data11)) {
+                  const err23 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                    schema: 1,
+                    parentSchema: schema14.properties.engines.items.properties.concurrency,
+                    data: data11,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err23];
+                  } else {
+                    vErrors.push(err23);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data9.certPath !== undefined) {
+              let data12 = data9.certPath;
+              if (typeof data12 === 'string') {
+                if (func2(data12) < 1) {
+                  const err24 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                    schema: 1,
+                    parentSchema: schema14.properties.engines.items.properties.certPath,
+                    data: data12,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err24];
+                  } else {
+                    vErrors.push(err24);
+                  }
+                  errors++;
+                }
+              } else {
+                const err25 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                  schemaPath: '#/properties/engines/items/properties/certPath/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.engines.items.properties.certPath.type,
+                  parentSchema: schema14.properties.engines.items.properties.certPath,
+                  data: data12,
+                };
+                if (vErrors === null) {
+                  vErrors = [err25];
+                } else {
+                  vErrors.push(err25);
+                }
+                errors++;
+              }
+            }
+          }
+        }
+      } else {
+        const err26 = {
+          instancePath: instancePath + '/engines',
+          schemaPath: '#/properties/engines/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema14.properties.engines.type,
+          parentSchema: schema14.properties.engines,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err16 = {
+    const err27 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1275,9 +1532,9 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err16];
+      vErrors = [err27];
     } else {
-      vErrors.push(err16);
+      vErrors.push(err27);
     }
     errors++;
   }
@@ -1303,7 +1560,7 @@ const schema15 = {
     },
   },
 };
-const pattern6 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
+const pattern7 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
 function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -1487,7 +1744,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.createdAt !== undefined) {
       let data3 = data.createdAt;
       if (typeof data3 === 'string') {
-        if (!pattern6.test(data3)) {
+        if (!pattern7.test(data3)) {
           const err9 = {
             instancePath: instancePath + '/createdAt',
             schemaPath: '#/properties/createdAt/pattern',
@@ -1545,42 +1802,37 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
   validate14.errors = vErrors;
   return errors === 0;
 }
-export const vebd7f660d58b7bb4 = validate15;
+export const vf2a53dc7ed28575d = validate15;
 const schema16 = {
   type: 'object',
   required: [],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "node"',
+  unknownFieldText: 'unknown field for build type "docker"',
   properties: {
     buildType: {},
     buildtype: {},
     dockerImage: { type: 'string' },
     buildKey: { type: 'string' },
-    node: {
-      type: ['integer', 'string'],
-      minimum: 1,
-      pattern: '^[1-9][0-9]*$',
-      errorText: 'must be a Node.js major version, e.g. 20',
+    engine: { type: 'string' },
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildArgs: {
+      type: 'object',
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
     },
-    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   },
 };
-const pattern7 = new RegExp('^[1-9][0-9]*$', 'u');
+const func8 = Object.prototype.hasOwnProperty;
+const pattern8 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
 function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'node' ||
-        key0 === 'baseImage' ||
-        key0 === 'buildScript'
-      )) {
+      if (!func8.call(schema16.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1641,20 +1893,17 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.node !== undefined) {
-      let data2 = data.node;
-      if (
-        !(typeof data2 == 'number' && !(data2 % 1) && !isNaN(data2) && isFinite(data2)) &&
-        typeof data2 !== 'string'
-      ) {
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
         const err3 = {
-          instancePath: instancePath + '/node',
-          schemaPath: '#/properties/node/type',
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
           keyword: 'type',
-          params: { type: schema16.properties.node.type },
-          message: 'must be integer,string',
-          schema: schema16.properties.node.type,
-          parentSchema: schema16.properties.node,
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.engine.type,
+          parentSchema: schema16.properties.engine,
           data: data2,
         };
         if (vErrors === null) {
@@ -1664,17 +1913,20 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data2 == 'number' && isFinite(data2)) {
-        if (data2 < 1 || isNaN(data2)) {
+    }
+    if (data.context !== undefined) {
+      let data3 = data.context;
+      if (typeof data3 === 'string') {
+        if (func2(data3) < 1) {
           const err4 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: 1 },
-            message: 'must be >= 1',
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema16.properties.node,
-            data: data2,
+            parentSchema: schema16.properties.context,
+            data: data3,
           };
           if (vErrors === null) {
             vErrors = [err4];
@@ -1683,41 +1935,38 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           }
           errors++;
         }
-      }
-      if (typeof data2 === 'string') {
-        if (!pattern7.test(data2)) {
-          const err5 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^[1-9][0-9]*$' },
-            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
-            schema: '^[1-9][0-9]*$',
-            parentSchema: schema16.properties.node,
-            data: data2,
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
+      } else {
+        const err5 = {
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.context.type,
+          parentSchema: schema16.properties.context,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
         }
+        errors++;
       }
     }
-    if (data.baseImage !== undefined) {
-      let data3 = data.baseImage;
-      if (typeof data3 === 'string') {
-        if (func2(data3) < 1) {
+    if (data.dockerfile !== undefined) {
+      let data4 = data.dockerfile;
+      if (typeof data4 === 'string') {
+        if (func2(data4) < 1) {
           const err6 = {
-            instancePath: instancePath + '/baseImage',
-            schemaPath: '#/properties/baseImage/minLength',
+            instancePath: instancePath + '/dockerfile',
+            schemaPath: '#/properties/dockerfile/minLength',
             keyword: 'minLength',
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema16.properties.baseImage,
-            data: data3,
+            parentSchema: schema16.properties.dockerfile,
+            data: data4,
           };
           if (vErrors === null) {
             vErrors = [err6];
@@ -1728,14 +1977,14 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         }
       } else {
         const err7 = {
-          instancePath: instancePath + '/baseImage',
-          schemaPath: '#/properties/baseImage/type',
+          instancePath: instancePath + '/dockerfile',
+          schemaPath: '#/properties/dockerfile/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.baseImage.type,
-          parentSchema: schema16.properties.baseImage,
-          data: data3,
+          schema: schema16.properties.dockerfile.type,
+          parentSchema: schema16.properties.dockerfile,
+          data: data4,
         };
         if (vErrors === null) {
           vErrors = [err7];
@@ -1745,48 +1994,114 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.buildScript !== undefined) {
-      let data4 = data.buildScript;
-      if (typeof data4 === 'string') {
-        if (func2(data4) < 1) {
-          const err8 = {
-            instancePath: instancePath + '/buildScript',
-            schemaPath: '#/properties/buildScript/minLength',
+    if (data.buildArgs !== undefined) {
+      let data5 = data.buildArgs;
+      if (data5 && typeof data5 == 'object' && !Array.isArray(data5)) {
+        for (const key1 in data5) {
+          if (!pattern8.test(key1)) {
+            const err8 = {
+              instancePath: instancePath + '/buildArgs',
+              schemaPath: '#/properties/buildArgs/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema16.properties.buildArgs,
+              data: data5,
+            };
+            if (vErrors === null) {
+              vErrors = [err8];
+            } else {
+              vErrors.push(err8);
+            }
+            errors++;
+          }
+        }
+        for (const key2 in data5) {
+          if (pattern8.test(key2)) {
+            let data6 = data5[key2];
+            if (typeof data6 !== 'string') {
+              const err9 = {
+                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
+                keyword: 'type',
+                params: { type: 'string' },
+                message: 'must be string',
+                schema: schema16.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
+                parentSchema: schema16.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                data: data6,
+              };
+              if (vErrors === null) {
+                vErrors = [err9];
+              } else {
+                vErrors.push(err9);
+              }
+              errors++;
+            }
+          }
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/buildArgs',
+          schemaPath: '#/properties/buildArgs/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema16.properties.buildArgs.type,
+          parentSchema: schema16.properties.buildArgs,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.target !== undefined) {
+      let data7 = data.target;
+      if (typeof data7 === 'string') {
+        if (func2(data7) < 1) {
+          const err11 = {
+            instancePath: instancePath + '/target',
+            schemaPath: '#/properties/target/minLength',
             keyword: 'minLength',
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema16.properties.buildScript,
-            data: data4,
+            parentSchema: schema16.properties.target,
+            data: data7,
           };
           if (vErrors === null) {
-            vErrors = [err8];
+            vErrors = [err11];
           } else {
-            vErrors.push(err8);
+            vErrors.push(err11);
           }
           errors++;
         }
       } else {
-        const err9 = {
-          instancePath: instancePath + '/buildScript',
-          schemaPath: '#/properties/buildScript/type',
+        const err12 = {
+          instancePath: instancePath + '/target',
+          schemaPath: '#/properties/target/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.buildScript.type,
-          parentSchema: schema16.properties.buildScript,
-          data: data4,
+          schema: schema16.properties.target.type,
+          parentSchema: schema16.properties.target,
+          data: data7,
         };
         if (vErrors === null) {
-          vErrors = [err9];
+          vErrors = [err12];
         } else {
-          vErrors.push(err9);
+          vErrors.push(err12);
         }
         errors++;
       }
     }
   } else {
-    const err10 = {
+    const err13 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1797,9 +2112,9 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err10];
+      vErrors = [err13];
     } else {
-      vErrors.push(err10);
+      vErrors.push(err13);
     }
     errors++;
   }
@@ -1807,10 +2122,10 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
-  '2be7ae5dcfd3fdbc': v2be7ae5dcfd3fdbc,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
-  b05540f3df39c8bb: vb05540f3df39c8bb,
-  bc31f658a8ddd22c: vbc31f658a8ddd22c,
+  '5be6f9e6866096eb': v5be6f9e6866096eb,
+  '6a4bd86899e23b90': v6a4bd86899e23b90,
+  '9017d13c1496b16d': v9017d13c1496b16d,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
-  ebd7f660d58b7bb4: vebd7f660d58b7bb4,
+  f2a53dc7ed28575d: vf2a53dc7ed28575d,
 };

@@ -127,8 +127,24 @@ export interface BuildConfig {
   };
   /** Replaces base images the tool itself chooses: `heroku/heroku:16` -> mirror. */
   images: Record<string, string>;
+  /** The Docker engines to build on (`engines:`); empty: `DOCKER_HOST`, else the local socket. */
+  engines: EngineConfig[];
   /** Every secret value read from the config (passwords, `!env` values), for redaction. */
   secrets: string[];
+}
+
+/** One entry of the build config's `engines:` list, with where it was written. */
+export interface EngineConfig {
+  /** As Docker writes it: `unix:///…`, `tcp://host:port`, `ssh://user@host[:port]`. */
+  endpoint: string;
+  /** Most image builds at once on this engine; default `--concurrency`. */
+  concurrency?: number;
+  /** Absolute folder with ca.pem, cert.pem and key.pem (TLS for a tcp endpoint). */
+  certPath?: string;
+  /** The config file, its line and the path of the entry (`engines[1]`), for error messages. */
+  file: string;
+  line?: number;
+  path: string;
 }
 
 /** Deploy-time settings; becomes `cfg` in the JSON-e context. */

@@ -77,6 +77,7 @@ async function build(): Promise<{ events: Event[]; images: Record<string, string
   const config: BuildConfig = {
     docker: { repositoryPrefix: prefix, registries: {} },
     images: stack.images,
+    engines: [],
     secrets: [],
   };
   const { release } = await runBuild({

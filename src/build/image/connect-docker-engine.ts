@@ -1,10 +1,18 @@
 import type Dockerode from 'dockerode';
+import type { Agent } from 'node:http';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../spec/types.js';
 import type { BuildImageOptions, DockerEngine, ImageInfo } from './docker-engine.js';
-import { engineEndpoint, engineUnreachable, isUnreachable, type EngineEndpoint } from './engine-endpoint.js';
+import {
+  engineEndpoint,
+  engineUnreachable,
+  EngineUnreachableError,
+  isUnreachable,
+  type EngineEndpoint,
+} from './engine-endpoint.js';
 import { engineGet } from './engine-get.js';
 import { followEngineStream } from './follow-engine-stream.js';
+import { sshDialAgent } from './ssh-dial-agent.js';
 
 /** Pull and push failures: the daemon's reason tells refused credentials from a registry that is down. */
 function registryHint(reason: string): string | undefined {
@@ -20,12 +28,17 @@ function registryHint(reason: string): string | undefined {
   return undefined;
 }
 
-/**
- * The Docker Engine of `DOCKER_HOST` (default: the local socket). Cheap queries go through a
- * hand-written GET; dockerode is imported on the first build, pull, push or run.
- */
+/** The Docker Engine of `DOCKER_HOST` (default: the local socket). */
 export function connectDockerEngine(env: NodeJS.ProcessEnv = process.env): DockerEngine {
-  return new EngineClient(engineEndpoint(env));
+  return connectEngine(engineEndpoint(env));
+}
+
+/**
+ * The Docker Engine at `endpoint`. Nothing is contacted until the first call; cheap queries go
+ * through a hand-written GET, and dockerode is imported on the first build, pull, push or run.
+ */
+export function connectEngine(endpoint: EngineEndpoint): DockerEngine {
+  return new EngineClient(endpoint);
 }
 
 class EngineClient implements DockerEngine {
@@ -74,7 +87,9 @@ class EngineClient implements DockerEngine {
       () => docker.pull(ref, { ...authOption(auth), ...(signal ? { abortSignal: signal } : {}) }),
       registryHint,
     );
-    await followEngineStream(stream, { label, onLine: () => {}, hint: registryHint, ...signalOpt(signal) });
+    await this.call(label, () =>
+      followEngineStream(stream, { label, onLine: () => {}, hint: registryHint, ...signalOpt(signal) }),
+    );
   }
 
   async tag(source: string, target: ImageRef): Promise<void> {
@@ -98,7 +113,9 @@ class EngineClient implements DockerEngine {
         docker.getImage(repo).push({ tag, ...authOption(auth), ...(signal ? { abortSignal: signal } : {}) }),
       registryHint,
     );
-    const aux = await followEngineStream(stream, { label, onLine, hint: registryHint, ...signalOpt(signal) });
+    const aux = await this.call(label, () =>
+      followEngineStream(stream, { label, onLine, hint: registryHint, ...signalOpt(signal) }),
+    );
     // The digest of what the registry stored is only in the final aux event; without it we
     // cannot claim the push happened.
     for (const a of aux.reverse()) {
@@ -129,6 +146,8 @@ class EngineClient implements DockerEngine {
         dockerfile: opts.dockerfile,
         ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
         ...(opts.target !== undefined ? { target: opts.target } : {}),
+        // The Engine API wants a JSON list here; dockerode would send an array as repeated keys.
+        ...(opts.cacheFrom !== undefined ? { cachefrom: JSON.stringify(opts.cacheFrom) } : {}),
         nocache: opts.noCache,
         // Base images are resolved (and pulled with our credentials) before the build, and
         // their digests are in the build key: the build must use exactly those.
@@ -147,8 +166,9 @@ class EngineClient implements DockerEngine {
       if (m) running = m[1];
       opts.onLine(line);
     };
+    let aux: unknown[];
     try {
-      await followEngineStream(stream, { ...opts, onLine });
+      aux = await followEngineStream(stream, { ...opts, onLine });
     } catch (e) {
       if (opts.signal.aborted && running !== undefined) {
         await docker
@@ -156,7 +176,19 @@ class EngineClient implements DockerEngine {
           .remove({ force: true })
           .catch(() => {});
       }
-      throw e;
+      throw this.translate(opts.label, e);
+    }
+    // The legacy builder ends a build with the image ID; a stream cut short without an error
+    // (an engine going away) must not pass for a built image.
+    if (!aux.some((a) => typeof (a as { ID?: unknown } | null)?.ID === 'string')) {
+      if ((await this.imageInfo(opts.tag)) === undefined) {
+        throw new EngineUnreachableError(
+          this.endpoint.id,
+          `${opts.label} failed: the Docker daemon at ${this.endpoint.display} stopped before the build ended`,
+          `full log: ${opts.logFile}`,
+          undefined,
+        );
+      }
     }
   }
 
@@ -167,11 +199,9 @@ class EngineClient implements DockerEngine {
   }
 
   private docker(): Promise<Dockerode> {
-    this.dockerode ??= import('dockerode').then(({ default: Docker }) => {
-      const ep = this.endpoint;
-      if (ep.kind === 'unix') return new Docker({ socketPath: ep.socketPath });
-      return new Docker({ host: ep.host, port: ep.port, protocol: ep.tls ? 'https' : 'http', ...ep.tls });
-    });
+    this.dockerode ??= import('dockerode').then(
+      ({ default: Docker }) => new Docker(modemOptions(this.endpoint)),
+    );
     return this.dockerode;
   }
 
@@ -202,6 +232,36 @@ class EngineClient implements DockerEngine {
       );
     }
     return e as Error;
+  }
+}
+
+/**
+ * docker-modem fills in every option not given from `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and
+ * `DOCKER_CERT_PATH`: with several engines, each must say all of where it is, so that none
+ * inherits the address or certificates of another.
+ */
+function modemOptions(ep: EngineEndpoint): Dockerode.DockerOptions & { agent?: Agent } {
+  const none = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
+  switch (ep.kind) {
+    case 'unix':
+      return { ...none, socketPath: ep.socketPath, protocol: 'http' };
+    case 'tcp':
+      return { ...none, host: ep.host, port: ep.port, protocol: ep.tls ? 'https' : 'http', ...ep.tls };
+    case 'ssh':
+      // Requests go through the agent's ssh sessions (docker-modem honours `agent`, its types do
+      // not say so); the host name only fills the request line.
+      return { ...none, host: 'docker', protocol: 'http', agent: sshDialAgent(ep) };
+    default: {
+      const never: never = ep;
+      return never;
+    }
   }
 }
 

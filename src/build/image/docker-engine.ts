@@ -32,6 +32,11 @@ export interface BuildImageOptions extends EngineOutput {
   target?: string;
   /** No layer cache (and never pull base images: they are resolved and pulled beforehand). */
   noCache: boolean;
+  /**
+   * Images on the engine whose layers the build may reuse (`--cache-from`). With the legacy
+   * builder they must be on the engine already, and only their layers count as cache then.
+   */
+  cacheFrom?: string[];
 }
 
 export interface RunContainerOptions extends EngineOutput {

@@ -1,5 +1,9 @@
 import { request, type IncomingMessage, type RequestOptions } from 'node:http';
 import { engineUnreachable, isUnreachable, type EngineEndpoint } from './engine-endpoint.js';
+import { sshDialAgent } from './ssh-dial-agent.js';
+
+/** An image lookup answers in milliseconds; an engine silent this long is not answering. */
+const GET_TIMEOUT_MS = 30_000;
 
 /**
  * One GET on the Engine API, hand-written on `node:http`: the no-op build asks the daemon
@@ -13,14 +17,16 @@ export async function engineGet(
   const opts: RequestOptions =
     endpoint.kind === 'unix'
       ? { socketPath: endpoint.socketPath, path, method: 'GET', headers: { host: 'docker' } }
-      : { host: endpoint.host, port: endpoint.port, path, method: 'GET' };
+      : endpoint.kind === 'ssh'
+        ? { agent: sshDialAgent(endpoint), path, method: 'GET', headers: { host: 'docker' } }
+        : { host: endpoint.host, port: endpoint.port, path, method: 'GET' };
   const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
   const send: typeof request = tls ? (await import('node:https')).request : request;
   return await new Promise((resolve, reject) => {
-    const req = send({ ...opts, ...tls }, (res: IncomingMessage) => {
+    const req = send({ ...opts, ...tls, timeout: GET_TIMEOUT_MS }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
+      res.on('error', (e) => reject(isUnreachable(e) ? engineUnreachable(endpoint, e) : e));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown;
@@ -32,6 +38,9 @@ export async function engineGet(
         resolve({ status: res.statusCode ?? 0, body });
       });
     });
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`no answer in ${GET_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (e) => reject(isUnreachable(e) ? engineUnreachable(endpoint, e) : e));
     req.end();
   });

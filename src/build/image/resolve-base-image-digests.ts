@@ -51,16 +51,22 @@ export async function resolveBaseImageDigests(
   );
 }
 
-function digestOf(ref: string, info: ImageInfo): BaseImageDigest {
+/** How the build key identifies base image `ref`, given what an engine knows of it. */
+export function digestOf(ref: string, info: ImageInfo): BaseImageDigest {
   const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref);
   if (pinned) return { ref, digest: pinned[1] as string, source: 'registry' };
   // Only the digest from the reference's own repository counts: pushing the same image under
   // another name adds RepoDigests, and that must not change the build key of what uses it.
-  const repo = normalizeRepo(ref.replace(/:[^/:]*$/, ''));
+  const repo = normalizeRepo(repositoryOf(ref));
   const own = info.repoDigests.find((d) => normalizeRepo(d.slice(0, d.indexOf('@'))) === repo);
   const digest = own?.slice(own.indexOf('@') + 1);
   if (digest !== undefined && digest.startsWith('sha256:')) return { ref, digest, source: 'registry' };
   return { ref, digest: info.id, source: 'local' };
+}
+
+/** `host:5000/a/b:tag` or `a/b@sha256:…` → `host:5000/a/b`. */
+export function repositoryOf(ref: string): string {
+  return ref.replace(/@sha256:[0-9a-f]+$/, '').replace(/:[^/:]*$/, '');
 }
 
 function normalizeRepo(repo: string): string {

@@ -17,6 +17,7 @@ interface BuildFlags {
   buildConfig?: string[];
   targetService?: string[];
   concurrency?: number;
+  engine?: string[];
   dryRun?: boolean;
   logFormat?: LogFormat;
 }
@@ -54,6 +55,7 @@ export async function buildCommand(
       noCache: flags.cache === false,
       targetServices: flags.targetService ?? [],
       concurrency: flags.concurrency ?? availableParallelism(),
+      engines: flags.engine ?? [],
       dryRun,
       emit: reporter.emit,
       signal: ctx.abort.signal,

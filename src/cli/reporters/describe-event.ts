@@ -32,8 +32,10 @@ export function describeEvent(e: Event): string | undefined {
       );
     case 'log-line':
       return `${e.service} | ${e.line}`;
+    case 'engine-chosen':
+      return `${e.service}: ${e.step} on engine ${e.engine} (${e.reason})`;
     case 'image-pushed':
-      return `${e.service}: pushed ${e.ref}@${e.digest}`;
+      return `${e.service}: pushed ${e.ref}@${e.digest}${e.engine !== undefined ? ` from ${e.engine}` : ''}`;
     case 'release-written':
       return `wrote release ${e.file}`;
     case 'resource-written':

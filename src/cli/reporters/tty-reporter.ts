@@ -7,10 +7,16 @@ interface Running {
   step: string;
   startedAt: number;
   lastLines: string[];
+  /** With several engines: where the step runs. */
+  engine?: string;
 }
 
 const TAIL = 3;
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+function onEngine(r: Running): string {
+  return r.engine !== undefined ? ` on ${r.engine}` : '';
+}
 
 /**
  * Live display on a terminal: each running step with its elapsed time and last log lines;
@@ -29,7 +35,7 @@ export function createTtyReporter(io: ReporterStreams): Reporter {
     const lines: string[] = [];
     for (const [key, r] of running) {
       const service = key.split('\u0000')[0] ?? '';
-      lines.push(`${spin} ${service}: ${r.step} ${formatMs(Date.now() - r.startedAt)}`);
+      lines.push(`${spin} ${service}: ${r.step}${onEngine(r)} ${formatMs(Date.now() - r.startedAt)}`);
       for (const l of r.lastLines) lines.push(`    ${l}`.slice(0, cols - 1));
     }
     live(io.redact(lines.join('\n')));
@@ -51,6 +57,14 @@ export function createTtyReporter(io: ReporterStreams): Reporter {
           running.set(keyOf(e.service, e.step), { step: e.step, startedAt: Date.now(), lastLines: [] });
           draw();
           return;
+        case 'engine-chosen': {
+          const r = running.get(keyOf(e.service, e.step));
+          if (r) {
+            r.engine = e.engine;
+            draw();
+          } else permanent(describeEvent(e) ?? '');
+          return;
+        }
         case 'log-line': {
           const r = running.get(keyOf(e.service, e.step));
           if (r) {
@@ -59,10 +73,12 @@ export function createTtyReporter(io: ReporterStreams): Reporter {
           }
           return;
         }
-        case 'step-finished':
+        case 'step-finished': {
+          const r = running.get(keyOf(e.service, e.step));
           running.delete(keyOf(e.service, e.step));
-          permanent(`✔ ${e.service}: ${e.step} ${formatMs(e.elapsedMs)}`);
+          permanent(`✔ ${e.service}: ${e.step}${r ? onEngine(r) : ''} ${formatMs(e.elapsedMs)}`);
           return;
+        }
         case 'step-failed':
           running.delete(keyOf(e.service, e.step));
           permanent(`✖ ${describeEvent(e) ?? ''}`);

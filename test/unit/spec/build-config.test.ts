@@ -28,6 +28,7 @@ describe('loadBuildConfig', () => {
     assert.deepEqual(await loadBuildConfig(undefined, dir, {}), {
       docker: { repositoryPrefix: 'djmitche/taskcluster-', registries: {} },
       images: {},
+      engines: [],
       secrets: [],
     });
   });
@@ -36,6 +37,7 @@ describe('loadBuildConfig', () => {
     assert.deepEqual(await loadBuildConfig(undefined, await tempDir(), {}), {
       docker: { repositoryPrefix: '', registries: {} },
       images: {},
+      engines: [],
       secrets: [],
     });
   });
@@ -75,6 +77,44 @@ describe('loadBuildConfig', () => {
     await writeFile(join(dir, 'd.yml'), 'docker: {registries: {r.example: {username: ci}}}\n');
     assert.deepEqual(await problemsOf(loadBuildConfig(['d.yml'], dir, {})), [
       'd.yml: docker.registries["r.example"]: needs password (after merging all build config files)',
+    ]);
+  });
+
+  it('reads engines: endpoints or {endpoint, concurrency, certPath}, from the last file naming any', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yml'), 'engines: ["tcp://old:2375"]\n');
+    await writeFile(
+      join(dir, 'b.yml'),
+      'engines:\n  - unix:///var/run/docker.sock\n  - {endpoint: "tcp://b2:2376", concurrency: 4, certPath: certs/b2}\n',
+    );
+    const config = await loadBuildConfig(['a.yml', 'b.yml'], dir, {});
+    assert.deepEqual(config.engines, [
+      { endpoint: 'unix:///var/run/docker.sock', file: 'b.yml', line: 2, path: 'engines[0]' },
+      {
+        endpoint: 'tcp://b2:2376',
+        concurrency: 4,
+        certPath: join(dir, 'certs/b2'),
+        file: 'b.yml',
+        line: 3,
+        path: 'engines[1]',
+      },
+    ]);
+  });
+
+  it('bad engines entries name the file, the line and the entry', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'build-config.yml'),
+      'engines:\n  - builder-1:2375\n  - {endpoint: "tcp://b2", concurrency: 0}\n  - {host: "tcp://b3"}\n  - 42\n',
+    );
+    const text =
+      'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}';
+    assert.deepEqual(await problemsOf(loadBuildConfig(undefined, dir, {})), [
+      `build-config.yml:2: engines[0]: ${text}`,
+      'build-config.yml:3: engines[1].concurrency: must be a whole number of image builds at once, 1 or more',
+      'build-config.yml:4: engines[2].endpoint: required field is missing',
+      'build-config.yml:4: engines[2].host: unknown field (hint: known fields: endpoint, concurrency, certPath)',
+      `build-config.yml:5: engines[3]: ${text}`,
     ]);
   });
 });
