@@ -23,6 +23,8 @@ await build({
     'json-e',
     'kubernetes-models',
     'tar-fs',
+    'tar-stream',
+    'pako',
     '@balena/dockerignore',
     'log-update',
     'ajv',
