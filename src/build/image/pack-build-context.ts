@@ -24,7 +24,9 @@ export async function packBuildContext(dir: string, dockerfile: string): Promise
     const keep = new Set([posix.normalize(dockerfile), '.dockerignore']);
     entries = files.filter((f) => keep.has(f) || !ig.ignores(f));
   }
-  return pack(dir, { entries });
+  // tar-fs 2 packs with its own tar-stream 2, a Node Readable; its types name the top-level
+  // tar-stream, whose v3 types describe a streamx stream.
+  return pack(dir, { entries }) as unknown as Readable;
 }
 
 async function listFiles(root: string, rel: string): Promise<string[]> {

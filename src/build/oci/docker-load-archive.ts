@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { MEDIA_TYPES } from '../../spec/oci-types.js';
+import { addEntry } from './layer-writer.js';
 import { ANNOTATIONS, type LayoutImage, type OciLayout } from './oci-layout.js';
 
 /**
@@ -16,9 +16,7 @@ export function dockerLoadArchive(layout: OciLayout, image: LayoutImage): Readab
   const pack = tarStream.pack();
   const mtime = new Date(0);
   const file = (name: string, content: string | Buffer) =>
-    new Promise<void>((resolve, reject) =>
-      pack.entry({ name, mtime, mode: 0o644 }, content, (e) => (e ? reject(e) : resolve())),
-    );
+    addEntry(pack, { name, mtime, mode: 0o644 }, Buffer.from(content));
   const blobName = (digest: string) => `blobs/sha256/${digest.replace(/^sha256:/, '')}`;
   void (async () => {
     try {
@@ -47,13 +45,13 @@ export function dockerLoadArchive(layout: OciLayout, image: LayoutImage): Readab
       for (const layer of image.manifest.layers) {
         if (seen.has(layer.digest)) continue;
         seen.add(layer.digest);
-        const sink = pack.entry({ name: blobName(layer.digest), mtime, mode: 0o644, size: layer.size });
-        await pipeline(layout.openBlob(layer.digest), sink);
+        const header = { name: blobName(layer.digest), mtime, mode: 0o644, size: layer.size };
+        await addEntry(pack, header, layout.openBlob(layer.digest));
       }
       pack.finalize();
     } catch (e) {
       pack.destroy(e as Error);
     }
   })();
-  return pack;
+  return Readable.from(pack);
 }

@@ -1,5 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { buffer } from 'node:stream/consumers';
 import tarStream from 'tar-stream';
 import { UserError } from '../../core/user-error.js';
 import { MEDIA_TYPES, type BlobSource, type ImageSource, type OciImageConfig } from '../../spec/oci-types.js';
@@ -32,29 +32,19 @@ export async function importDockerArchive(
   const small = new Map<string, Buffer>();
   const streamed = new Map<string, StoredLayer>();
   const extract = tarStream.extract();
-  extract.on('entry', (header, stream, next) => {
-    const done = (e?: unknown) => (e ? extract.destroy(e as Error) : next());
-    if (header.type !== 'file') {
-      stream.resume();
-      stream.on('end', () => next());
-      return;
+  archive.on('error', (e) => extract.destroy(e));
+  archive.pipe(extract as unknown as Writable);
+  for await (const entry of extract) {
+    const { name, type, size } = entry.header;
+    if (type !== 'file') {
+      entry.resume();
+      continue;
     }
-    if ((header.size ?? 0) <= SMALL) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        small.set(header.name, Buffer.concat(chunks));
-        next();
-      });
-      stream.on('error', done);
-      return;
-    }
-    storeLayer(layout, stream).then((stored) => {
-      streamed.set(header.name, stored);
-      next();
-    }, done);
-  });
-  await pipeline(archive, extract as unknown as Writable);
+    // tar-stream 3 entries are streamx streams; Readable.from gives Node's.
+    const body = Readable.from(entry as AsyncIterable<Buffer>);
+    if ((size ?? 0) <= SMALL) small.set(name, await buffer(body));
+    else streamed.set(name, await storeLayer(layout, body));
+  }
 
   const manifestText = small.get('manifest.json')?.toString('utf8');
   const entry = (JSON.parse(manifestText ?? '[]') as Array<{ Config?: string; Layers?: string[] }>)[0];

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { MEDIA_TYPES, type OciDescriptor } from '../../spec/oci-types.js';
 import type { Digest } from '../../spec/types.js';
@@ -70,7 +70,8 @@ export async function writeLayer(
 
   const pack = tarStream.pack();
   const diff = new DigestTap();
-  const stored = layout.writeBlob(pipeThrough(pack, diff, deterministicGzip()));
+  // tar-stream 3 makes a streamx stream; Readable.from gives Node's, with backpressure.
+  const stored = layout.writeBlob(pipeThrough(Readable.from(pack), diff, deterministicGzip()));
   const mtime = new Date(epoch * 1000);
   const header = { uid: 0, gid: 0, uname: '', gname: '', mtime };
   try {
@@ -86,14 +87,11 @@ export async function writeLayer(
           e.content,
         );
       } else {
-        const sink = pack.entry({
-          ...header,
-          name: e.path,
-          type: 'file',
-          mode: e.executable ? 0o755 : 0o644,
-          size: e.size,
-        });
-        await pipeline(createReadStream(e.source), sink);
+        await addEntry(
+          pack,
+          { ...header, name: e.path, type: 'file', mode: e.executable ? 0o755 : 0o644, size: e.size },
+          createReadStream(e.source),
+        );
       }
     }
     pack.finalize();
@@ -109,11 +107,23 @@ export async function writeLayer(
   };
 }
 
-function addEntry(pack: tarStream.Pack, header: tarStream.Headers, content?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
+type EntryHeader = Parameters<tarStream.Pack['entry']>[0];
+
+/** Adds one entry, its content from a buffer or a stream, and waits until tar-stream took it. */
+export async function addEntry(
+  pack: tarStream.Pack,
+  header: EntryHeader,
+  content?: Buffer | Readable,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
     const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (content !== undefined) pack.entry(header, content, cb);
-    else pack.entry(header, cb);
+    if (content === undefined) pack.entry(header, cb);
+    else if (Buffer.isBuffer(content)) pack.entry(header, content, cb);
+    else {
+      const sink = pack.entry(header, cb);
+      content.on('error', (e) => sink.destroy(e));
+      content.pipe(sink as unknown as NodeJS.WritableStream);
+    }
   });
 }
 

@@ -10,7 +10,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import tarStream from 'tar-stream';
@@ -50,15 +49,14 @@ async function layer(dir: string, extra: LayerSource[] = [], epoch = EPOCH) {
   return { layout, written, bytes: readFileSync(layout.blobPath(written.descriptor.digest)) };
 }
 
-async function entries(gz: Buffer): Promise<tarStream.Headers[]> {
-  const out: tarStream.Headers[] = [];
+async function entries(gz: Buffer): Promise<tarStream.Header[]> {
+  const out: tarStream.Header[] = [];
   const extract = tarStream.extract();
-  extract.on('entry', (h, stream, next) => {
-    out.push(h);
-    stream.resume();
-    stream.on('end', next);
-  });
-  await pipeline(Readable.from([gunzipSync(gz)]), extract as unknown as Writable);
+  Readable.from([gunzipSync(gz)]).pipe(extract as unknown as Writable);
+  for await (const entry of extract) {
+    out.push(entry.header);
+    entry.resume();
+  }
   return out;
 }
 
@@ -85,7 +83,7 @@ describe('writeLayer', () => {
       [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
     );
     assert.ok(names.includes(`app/${LONG}`), 'a long path is kept whole');
-    const by = (n: string) => list.find((h) => h.name === n) as tarStream.Headers;
+    const by = (n: string) => list.find((h) => h.name === n) as tarStream.Header;
     for (const h of list) {
       assert.equal(h.uid, 0);
       assert.equal(h.gid, 0);
