@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic-fs.js';
 import { toolInfo } from '../core/tool-info.js';
-import type { BuildKey, ClusterSpec, ImageRef } from '../spec/types.js';
+import type { BuildKey, ClusterSpec, Digest, ImageRef } from '../spec/types.js';
 
 export interface BuiltImage {
   dockerImage: ImageRef;
   buildKey: BuildKey;
+  /** Whether the tool wrote the image itself, so the same inputs give this digest anywhere. */
+  reproducible: boolean;
+  /** The image's manifest digest, when known (always for reproducible images). */
+  imageDigest?: Digest;
 }
 
 /**
  * The release of contract §3.7: the input spec (credentials already stripped by the loader),
- * plus each repository's `exactSource` and each built service's `dockerImage` and `buildKey`,
- * plus the `release` block. The build config is never part of it.
+ * plus each repository's `exactSource` and each built service's `dockerImage`, `buildKey`,
+ * `reproducible` and (when known) `imageDigest`, plus the `release` block. The build config is never part of it.
  */
 export function composeRelease(
   spec: ClusterSpec,
@@ -33,6 +37,9 @@ export function composeRelease(
       const service = entry['service'] as Record<string, unknown>;
       service['dockerImage'] = image.dockerImage;
       service['buildKey'] = image.buildKey;
+      service['reproducible'] = image.reproducible;
+      if (image.imageDigest !== undefined) service['imageDigest'] = image.imageDigest;
+      else delete service['imageDigest'];
     }
   }
   return {
@@ -70,10 +77,15 @@ export async function carriedOverImages(
     const service = r['service'] as Record<string, unknown> | undefined;
     if (typeof name !== 'string' || skip.has(name) || typeof service !== 'object' || service === null)
       continue;
-    const { dockerImage, buildKey } = service;
+    const { dockerImage, buildKey, reproducible, imageDigest } = service;
     if (typeof dockerImage !== 'string' || typeof buildKey !== 'string') continue;
     if (r['exactSource'] !== exactSources.get(name)) continue;
-    carried.set(name, { dockerImage: dockerImage as ImageRef, buildKey: buildKey as BuildKey });
+    carried.set(name, {
+      dockerImage: dockerImage as ImageRef,
+      buildKey: buildKey as BuildKey,
+      reproducible: reproducible === true,
+      ...(typeof imageDigest === 'string' ? { imageDigest: imageDigest as Digest } : {}),
+    });
   }
   return carried;
 }

@@ -26,6 +26,13 @@ import { parseImageRef } from './registry/parse-image-ref.js';
 import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
 import { carriedOverImages, composeRelease, writeRelease, type BuiltImage } from './release.js';
 import { recordLastBuild, serviceSteps } from './service-steps.js';
+import { AppBaseSources, type AppBaseContext } from './app-base-images.js';
+import { appServiceSteps } from './app-image-steps.js';
+import { imageLayoutDir } from './build-layout.js';
+import { collectImageGarbage } from './collect-image-garbage.js';
+import { decideAppAction } from './decide-app-action.js';
+import { OciLayout } from './oci/oci-layout.js';
+import { hostPlatform } from './registry/select-platform.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import { DamagedCloneError, discardClone } from './source/read-file-at-commit.js';
 import { acquireBaseDirLock } from './stamp/base-dir-lock.js';
@@ -117,9 +124,23 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
   const engine = opts.engine ?? connectDockerEngine(opts.env);
   const authFor = registryAuthLookup(config, emit, opts.redactor);
   const head = (ref: ImageRef) => headOnce(ref, authFor, signal);
+  // Asked at most once, and only by what needs a daemon: a --push build of images the tool
+  // writes, on bases in a registry, never does.
+  let engineDown: Promise<string | undefined> | undefined;
+  const engineUnreachable = () => (engineDown ??= engine.unreachable());
 
   // Services sharing a base image look it up once; nothing changes images until every key is known.
   const lookupEngine = sharedImageLookups(engine);
+  const layout = new OciLayout(imageLayoutDir(opts.baseDir));
+  const appBases: AppBaseContext = {
+    baseDir: opts.baseDir,
+    layout,
+    engine: lookupEngine,
+    engineUnreachable,
+    authFor,
+    platform: hostPlatform(),
+    signal,
+  };
   const prepared = await Promise.all(
     selected.map((repo) =>
       prepareService(
@@ -135,12 +156,24 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
           authFor,
           dryRun: opts.dryRun,
           signal,
+          appBases,
         },
       ),
     ),
   );
   const decisions = await Promise.all(
-    prepared.map((p) => decideAction(p, { push: opts.push, noCache: opts.noCache, engine, head })),
+    prepared.map((p) =>
+      p.handler.kind === 'app'
+        ? decideAppAction(p, {
+            push: opts.push,
+            noCache: opts.noCache,
+            layout,
+            engine,
+            engineUnreachable,
+            head,
+          })
+        : decideAction(p, { push: opts.push, noCache: opts.noCache, engine, head }),
+    ),
   );
   const plan = prepared.map((p, i) => planEntry(p, decisions[i] as Decision));
   for (const entry of plan) {
@@ -154,20 +187,34 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
       ...(entry.changed.length > 0 ? { changed: entry.changed } : {}),
     });
   }
+  for (const d of decisions) if (d.warning !== undefined) emit({ kind: 'warning', message: d.warning });
   if (opts.dryRun) return { plan };
 
-  const pushedDigests = new Map<string, Digest>();
+  const digests = new Map<string, Digest>();
+  const stepOptions = {
+    baseDir: opts.baseDir,
+    images: config.images,
+    noCache: opts.noCache,
+    push: opts.push,
+    emit,
+    authFor,
+  };
+  const bases = new AppBaseSources(appBases);
   const steps = prepared.flatMap((p, i) =>
-    serviceSteps(p, decisions[i] as Decision, {
-      baseDir: opts.baseDir,
-      engine,
-      images: config.images,
-      noCache: opts.noCache,
-      push: opts.push,
-      emit,
-      authFor,
-      pushed: (service, digest) => pushedDigests.set(service, digest),
-    }),
+    p.handler.kind === 'app'
+      ? appServiceSteps(p, decisions[i] as Decision, {
+          ...stepOptions,
+          engine,
+          engineUnreachable,
+          layout,
+          bases,
+          imageDigest: (service, digest) => digests.set(service, digest),
+        })
+      : serviceSteps(p, decisions[i] as Decision, {
+          ...stepOptions,
+          engine,
+          pushed: (service, digest) => digests.set(service, digest),
+        }),
   );
   for (const [i, p] of prepared.entries()) {
     const d = decisions[i] as Decision;
@@ -184,17 +231,22 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
   if (steps.length > 0) {
     await runGraph(steps, { pools: { image: opts.concurrency, push: opts.concurrency }, signal, emit });
   }
+  if (prepared.some((p) => p.handler.kind === 'app')) await collectImageGarbage(opts.baseDir, layout);
 
   const images = new Map<string, BuiltImage>();
   for (const [i, p] of prepared.entries()) {
     const d = decisions[i] as Decision;
     const tag = p.tag as ImageRef;
-    const digest = d.digest ?? pushedDigests.get(p.repo.name);
+    const digest = d.digest ?? digests.get(p.repo.name);
     const repoName = tag.slice(0, tag.lastIndexOf(':'));
-    if (opts.push && digest === undefined) throw new Error(`no digest recorded for ${p.repo.name}`);
+    const reproducible = p.handler.kind === 'app';
+    if ((opts.push || reproducible) && digest === undefined)
+      throw new Error(`internal error: no digest recorded for ${p.repo.name}`);
     images.set(p.repo.name, {
       dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
       buildKey: p.key as NonNullable<PreparedService['key']>,
+      reproducible,
+      ...(digest !== undefined ? { imageDigest: digest } : {}),
     });
   }
   const exactSources = sources.exactSources();

@@ -4,19 +4,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
 import { nodeBuildType } from '../../src/build/image/node-build-type.js';
 import { formatProblem } from '../../src/core/problem.js';
 import { UserError } from '../../src/core/user-error.js';
 import type { NodeService } from '../../src/spec/types.js';
 import { ensureNodeImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
-import { imageBuildContext, serviceRepository } from '../helpers/image-build-context.js';
+import { buildAppService } from '../helpers/app-build.js';
+import { serviceRepository } from '../helpers/service-repository.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const base = await tempDir('tci-node-');
-const engine = connectDockerEngine();
-const tags: string[] = [];
+const prefix = `tci-test-node-${process.pid}/`;
 const containers: string[] = [];
 /** `npm pack`ed tarballs of a production and a dev dependency, committed into each app. */
 const vendor: Record<string, string> = {};
@@ -54,7 +53,13 @@ before(() => {
 });
 after(() => {
   if (containers.length > 0) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
-  if (tags.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...tags], { stdio: 'ignore' });
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
+  if (ids.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...ids], { stdio: 'ignore' });
 });
 
 /** An app repository with a package-lock.json made offline by npm from the vendored tarballs. */
@@ -79,18 +84,9 @@ const deps = {
   devDependencies: { 'dev-only': 'file:vendor/dev-only-1.0.0.tgz' },
 };
 
-async function build(name: string, repo: GitRepo, service: Omit<NodeService, 'buildType'> = { node: '20' }) {
-  const tag = `tci-test-node-${process.pid}-${name}:latest`;
-  tags.push(tag);
-  const ctx = imageBuildContext({
-    service: serviceRepository(name, repo, { buildType: 'node', ...service }),
-    repo,
-    baseDir: base,
-    tag,
-    engine,
-  });
-  await nodeBuildType.build(ctx);
-  return tag;
+async function build(name: string, repo: GitRepo, service = '{buildType: node, node: "20"}') {
+  const result = await buildAppService({ dir: join(base, 'builds', name), name, repo, service, prefix });
+  return result.image;
 }
 
 /** One GET with node:http (undici's fetch lets the event loop go idle while docker-proxy holds the connection). */
@@ -174,7 +170,7 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       },
       { Procfile: 'worker: cat built.txt\n' },
     );
-    const tag = await build('built', repo, { node: '20', buildScript: 'build' });
+    const tag = await build('built', repo, '{buildType: node, node: "20", buildScript: build}');
     assert.equal(docker('run', '--rm', tag, 'worker'), 'built with dev-only');
     assert.equal(docker('run', '--rm', tag, 'ls', 'node_modules'), 'greet-prod\n');
   });
@@ -190,6 +186,5 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
         `service "nolock": no lock file at the repository root at commit ${repo.head()} (hint: commit one of package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)`,
       ]);
     }
-    tags.pop();
   });
 });

@@ -51,7 +51,8 @@ export async function resolveBaseImageDigests(
   );
 }
 
-function digestOf(ref: string, info: ImageInfo): BaseImageDigest {
+/** The build-key digest of a local image: its registry digest when the daemon knows one, else its ID. */
+export function digestOf(ref: string, info: ImageInfo): BaseImageDigest {
   const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref);
   if (pinned) return { ref, digest: pinned[1] as string, source: 'registry' };
   // Only the digest from the reference's own repository counts: pushing the same image under

@@ -1,14 +1,5 @@
-import type { OciImageConfig } from '../../spec/oci-types.js';
+import type { ImageSettings, OciImageConfig } from '../../spec/oci-types.js';
 import type { Digest } from '../../spec/types.js';
-
-export interface ImageSettings {
-  /** Set or replaced in the base image's `Env`, in this order. */
-  env: Record<string, string>;
-  workingDir: string;
-  entrypoint: string[];
-  /** Undefined: no default command. */
-  cmd: string[] | undefined;
-}
 
 export interface AddedLayer {
   diffId: Digest;

@@ -3,23 +3,11 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { MEDIA_TYPES, type OciDescriptor } from '../../spec/oci-types.js';
+import { MEDIA_TYPES, type LayerSource, type OciDescriptor } from '../../spec/oci-types.js';
 import type { Digest } from '../../spec/types.js';
 import { DigestTap, pipeThrough } from './digest-tap.js';
 import { deterministicGzip } from './deterministic-gzip.js';
 import { cmp, type OciLayout } from './oci-layout.js';
-
-/** What goes into a layer: a directory tree placed at a path, or one generated file. */
-export type LayerSource =
-  | {
-      kind: 'dir';
-      /** Path in the image, without a leading slash, e.g. `app`. */
-      at: string;
-      dir: string;
-      /** Paths relative to `dir` (`node_modules`, `node_modules/x`) to take; default all. */
-      include?: (rel: string) => boolean;
-    }
-  | { kind: 'file'; at: string; content: Buffer | string; mode: 0o755 | 0o644 };
 
 export interface WrittenLayer {
   descriptor: OciDescriptor;

@@ -1,7 +1,8 @@
-import { MEDIA_TYPES, type ImageSource, type OciManifest } from '../../spec/oci-types.js';
+import { MEDIA_TYPES, type ImageSettings, type ImageSource, type LayerSource } from '../../spec/oci-types.js';
 import type { Digest } from '../../spec/types.js';
-import { composeImageConfig, type ImageSettings } from './image-config.js';
-import { writeLayer, type LayerSource } from './layer-writer.js';
+import { composeImageConfig } from './image-config.js';
+import { composeManifest } from './image-manifest.js';
+import { writeLayer } from './layer-writer.js';
 import { ANNOTATIONS, type LayoutImage, type OciLayout } from './oci-layout.js';
 
 export interface ImageLayerSpec {
@@ -43,20 +44,7 @@ export async function writeImage(layout: OciLayout, opts: WriteImageOptions): Pr
   }
   const config = composeImageConfig(opts.base.config, written, opts.settings, opts.epoch);
   const configBlob = await layout.writeJsonBlob(config);
-  const manifest: OciManifest = {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPES.ociManifest,
-    config: { mediaType: MEDIA_TYPES.ociConfig, digest: configBlob.digest, size: configBlob.size },
-    layers: [
-      ...opts.base.layers.map(({ mediaType, digest, size, annotations }) => ({
-        mediaType,
-        digest,
-        size,
-        ...(annotations !== undefined ? { annotations } : {}),
-      })),
-      ...written.map((w) => w.descriptor),
-    ],
-  };
+  const manifest = composeManifest(configBlob, [...opts.base.layers, ...written.map((w) => w.descriptor)]);
   const manifestBlob = await layout.writeJsonBlob(manifest);
   const annotations: Record<string, string> = {
     [ANNOTATIONS.service]: opts.service,

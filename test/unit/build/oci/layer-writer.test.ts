@@ -13,8 +13,9 @@ import { Readable, type Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import tarStream from 'tar-stream';
-import { writeLayer, type LayerSource } from '../../../../src/build/oci/layer-writer.js';
+import { writeLayer } from '../../../../src/build/oci/layer-writer.js';
 import { OciLayout } from '../../../../src/build/oci/oci-layout.js';
+import type { LayerSource } from '../../../../src/spec/oci-types.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 const EPOCH = 1_600_000_000;
