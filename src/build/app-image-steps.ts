@@ -173,6 +173,7 @@ async function pushFromLayout(
     ...(mountFrom !== undefined ? { mountFrom } : {}),
   });
   const ref = image.ref as ImageRef;
+  const service = image.annotations[ANNOTATIONS.service] ?? ref;
   const digest = await pushImage({
     ref,
     manifest: { mediaType: MEDIA_TYPES.ociManifest, bytes: image.manifestBytes },
@@ -183,6 +184,14 @@ async function pushFromLayout(
     auth: await opts.authFor(ref),
     signal,
     onLine,
+  }).catch((e: unknown) => {
+    if (!(e instanceof UserError)) throw e;
+    // The registry client names the registry; the user also needs the service and the image.
+    const problems = e.problems.map((p) => ({
+      ...p,
+      message: `service "${service}": pushing ${ref} failed: ${p.message}`,
+    }));
+    throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
   });
   if (digest !== image.descriptor.digest) {
     throw new Error(`internal error: pushed ${ref} as ${digest}, written as ${image.descriptor.digest}`);

@@ -67,10 +67,9 @@ test('imageInfo, tag and removeImage', async () => {
   assert.equal(await engine.imageInfo(`tci-test-${process.pid}/never:1`), undefined);
 });
 
-test('a container runs with env, user, working dir and binds; output goes to the log', async () => {
-  const dir = mkdtempSync(join(root, 'bind-'));
+test('a container runs with env, user, working dir and copied folders; output goes to the log', async () => {
+  const dir = mkdtempSync(join(root, 'data-'));
   await writeFile(join(dir, 'in.txt'), 'from the host\n');
-  execFileSync('chmod', ['777', dir]);
   const opts = runOpts(
     [
       'sh',
@@ -81,7 +80,8 @@ test('a container runs with env, user, working dir and binds; output goes to the
       env: { GREETING: 'hello' },
       user: '1234',
       workingDir: '/tmp',
-      binds: [`${dir}:/data`],
+      copyIn: [{ hostDir: dir, containerPath: '/data', uid: 1234, gid: 1234 }],
+      copyOut: [{ containerPath: '/data', hostDir: dir }],
     },
   );
   await engine.runContainer(opts);

@@ -43,8 +43,6 @@ export interface RunContainerOptions extends EngineOutput {
   /** `uid[:gid]` or a user name. */
   user?: string;
   workingDir?: string;
-  /** Bind mounts `hostPath:containerPath[:ro]`: only for an engine on this machine. */
-  binds?: string[];
   /** Host folders copied into the container before it starts (works with a remote engine too). */
   copyIn?: CopyIn[];
   /** Container folders copied back after a successful run, each replacing its host folder. */

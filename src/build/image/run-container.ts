@@ -27,7 +27,6 @@ export async function runContainer(
       Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
       ...(opts.user !== undefined ? { User: opts.user } : {}),
       ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
-      HostConfig: { Binds: opts.binds ?? [] },
     });
   } catch (e) {
     throw translate(opts.label, e);
