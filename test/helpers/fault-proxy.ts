@@ -1,5 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { after, before, beforeEach } from 'node:test';
+import { startRegistry, type RegistryOptions, type TestRegistry } from './registry.js';
 
 /** What the proxy does to one request. */
 export type Fault =
@@ -114,4 +116,32 @@ export class FaultProxy {
     });
     req.pipe(up);
   }
+}
+
+/**
+ * A real registry with a FaultProxy in front, for the tests of the file or suite that calls
+ * this: started before them and stopped after; the proxy's rules and request log are cleared
+ * (and refused connections accepted again) before each test. Read the fields inside tests;
+ * `opts` may be an async function that prepares what the registry needs (a token server):
+ * node:test does not promise that an earlier top-level `before` has finished by then.
+ */
+export function useProxiedRegistry(opts: RegistryOptions | (() => Promise<RegistryOptions>) = {}): {
+  registry: TestRegistry;
+  proxy: FaultProxy;
+} {
+  const rig = {} as { registry: TestRegistry; proxy: FaultProxy };
+  before(async () => {
+    rig.registry = await startRegistry(typeof opts === 'function' ? await opts() : opts);
+    rig.proxy = await FaultProxy.start(rig.registry.host);
+  });
+  after(async () => {
+    await rig.proxy.stop();
+    await rig.registry.stop();
+  });
+  beforeEach(async () => {
+    rig.proxy.clear();
+    rig.proxy.requests.length = 0;
+    await rig.proxy.accept();
+  });
+  return rig;
 }

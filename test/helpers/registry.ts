@@ -8,16 +8,29 @@ export interface TestRegistry {
   /** `127.0.0.1:<port>`: the daemon talks plain HTTP to loopback registries. */
   host: string;
   auth?: { username: string; password: string };
+  /** The filesystem store's root: blobs are at `docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data`. */
+  dataDir: string;
   stop(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  /** htpasswd (Basic) auth with this one user. */
+  auth?: { username: string; password: string };
+  /** Bearer token auth against a token service (test/helpers/token-server.ts). */
+  tokenAuth?: { realm: string; service: string; issuer: string; certPath: string };
+  /**
+   * Blob GETs answered with a redirect to `<baseUrl><storage path>` (the registry's `redirect`
+   * storage middleware, as with S3 or a CDN); serve `dataDir` there.
+   */
+  redirectBlobsTo?: string;
 }
 
 /**
  * Starts a real registry (Debian's `docker-registry`, i.e. distribution 2.8) on a free loopback
- * port, with a filesystem store in a temp dir and, when `auth` is given, htpasswd auth.
+ * port, with a filesystem store in a temp dir and, when `auth` is given, htpasswd auth (or, with
+ * `tokenAuth`, Bearer tokens).
  */
-export async function startRegistry(
-  opts: { auth?: { username: string; password: string } } = {},
-): Promise<TestRegistry> {
+export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'tci-registry-'));
   const port = await freePort();
   let authSection = '';
@@ -28,6 +41,21 @@ export async function startRegistry(
     writeFileSync(join(dir, 'htpasswd'), htpasswd);
     authSection = `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${join(dir, 'htpasswd')}\n`;
   }
+  if (opts.tokenAuth) {
+    const t = opts.tokenAuth;
+    authSection = [
+      'auth:',
+      '  token:',
+      `    realm: ${t.realm}`,
+      `    service: ${t.service}`,
+      `    issuer: ${t.issuer}`,
+      `    rootcertbundle: ${t.certPath}`,
+      '',
+    ].join('\n');
+  }
+  const middleware = opts.redirectBlobsTo
+    ? `middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: ${opts.redirectBlobsTo}\n`
+    : '';
   const config = [
     'version: 0.1',
     'log:',
@@ -40,6 +68,7 @@ export async function startRegistry(
     'http:',
     `  addr: 127.0.0.1:${port}`,
     authSection,
+    middleware,
   ].join('\n');
   writeFileSync(join(dir, 'config.yml'), config);
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
@@ -65,6 +94,7 @@ export async function startRegistry(
   return {
     host,
     ...(opts.auth ? { auth: opts.auth } : {}),
+    dataDir: join(dir, 'data'),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

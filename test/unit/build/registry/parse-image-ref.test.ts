@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseImageRef } from '../../../../src/build/registry/parse-image-ref.js';
-import { parseChallenge } from '../../../../src/build/registry/head-manifest.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
@@ -58,24 +57,4 @@ test('invalid references are UserErrors naming the reference', () => {
       bad,
     );
   }
-});
-
-test('WWW-Authenticate challenges', () => {
-  assert.deepEqual(
-    parseChallenge(
-      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/node:pull"',
-    ),
-    {
-      scheme: 'bearer',
-      params: {
-        realm: 'https://auth.docker.io/token',
-        service: 'registry.docker.io',
-        scope: 'repository:library/node:pull',
-      },
-    },
-  );
-  assert.deepEqual(parseChallenge('Basic realm="test-registry"'), {
-    scheme: 'basic',
-    params: { realm: 'test-registry' },
-  });
 });
