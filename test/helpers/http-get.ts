@@ -24,4 +24,3 @@ export async function httpGet(url: string): Promise<string> {
     }
   }
 }
-
