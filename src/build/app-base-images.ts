@@ -19,6 +19,8 @@ export interface AppBaseContext {
   authFor(ref: string): Promise<RegistryCredentials | undefined>;
   platform: OciPlatform;
   signal: AbortSignal;
+  /** Lookups of this build by reference: fifty services on one base ask once. */
+  lookups: Map<string, Promise<{ found?: BaseImageDigest; failure?: unknown }>>;
 }
 
 /**
@@ -35,8 +37,34 @@ export async function resolveAppBaseImage(
   ref: string,
   ctx: AppBaseContext,
 ): Promise<BaseImageDigest> {
+  let lookup = ctx.lookups.get(ref);
+  if (lookup === undefined) {
+    lookup = lookupAppBase(ref, ctx);
+    ctx.lookups.set(ref, lookup);
+  }
+  const { found, failure } = await lookup;
+  if (found !== undefined) return found;
+  const down = await ctx.engineUnreachable();
+  const reason = isUserError(failure) ? (failure.problems[0]?.message ?? failure.message) : undefined;
+  throw new UserError(
+    {
+      message:
+        `service "${service}": base image "${ref}" is not in its registry` +
+        (down === undefined ? ' nor in the Docker daemon' : `, and there is no Docker daemon (${down})`) +
+        (reason !== undefined ? `: ${reason}` : ''),
+      hint: 'push the base image to a registry (and map it with `images` in the build config), or build where a Docker daemon has it',
+    },
+    { cause: failure },
+  );
+}
+
+/** One lookup per reference and build, however many services use it. */
+async function lookupAppBase(
+  ref: string,
+  ctx: AppBaseContext,
+): Promise<{ found?: BaseImageDigest; failure?: unknown }> {
   const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
-  if (pinned !== undefined) return { ref, digest: pinned, source: 'registry' };
+  if (pinned !== undefined) return { found: { ref, digest: pinned, source: 'registry' } };
   const fromRegistry = async () => {
     const digest = await headManifest(ref, await ctx.authFor(ref), { signal: ctx.signal });
     return digest !== undefined ? { ref, digest, source: 'registry' as const } : undefined;
@@ -52,24 +80,13 @@ export async function resolveAppBaseImage(
   for (const lookup of order) {
     try {
       const found = await lookup();
-      if (found !== undefined) return found;
+      if (found !== undefined) return { found };
     } catch (e) {
       if (!isUserError(e)) throw e;
       failure ??= e;
     }
   }
-  const down = await ctx.engineUnreachable();
-  const reason = isUserError(failure) ? (failure.problems[0]?.message ?? failure.message) : undefined;
-  throw new UserError(
-    {
-      message:
-        `service "${service}": base image "${ref}" is not in its registry` +
-        (down === undefined ? ' nor in the Docker daemon' : `, and there is no Docker daemon (${down})`) +
-        (reason !== undefined ? `: ${reason}` : ''),
-      hint: 'push the base image to a registry (and map it with `images` in the build config), or build where a Docker daemon has it',
-    },
-    { cause: failure },
-  );
+  return { failure };
 }
 
 /** `<repository>@<digest>` of a registry base. */

@@ -24,15 +24,15 @@ export async function decideAppAction(p: PreparedService, opts: DecideAppOptions
   const { changed, early, why } = commonDecision(p, opts.noCache);
   if (early !== undefined || p.tag === undefined) return early ?? { action: 'build', reason: why, changed };
   const tag = p.tag;
-  const built = await opts.layout.findImage(tag);
   if (opts.push) {
     const digest = await opts.head(tag);
     if (digest !== undefined) return { action: 'skip', reason: 'already in the registry', changed, digest };
-    if (built !== undefined) {
+    if ((await opts.layout.findImage(tag)) !== undefined) {
       return { action: 'push', reason: 'built earlier (in the base dir), not yet in the registry', changed };
     }
     return { action: 'build', reason: why, changed };
   }
+  const built = await opts.layout.findImage(tag);
   if (built !== undefined) {
     const digest = built.descriptor.digest;
     const down = await opts.engineUnreachable();

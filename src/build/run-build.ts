@@ -140,6 +140,7 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
     authFor,
     platform: hostPlatform(),
     signal,
+    lookups: new Map(),
   };
   const prepared = await Promise.all(
     selected.map((repo) =>

@@ -72,7 +72,11 @@ after(() => {
   stack?.remove();
 });
 
-async function build(): Promise<{ events: Event[]; images: Record<string, string> }> {
+async function build(): Promise<{
+  events: Event[];
+  images: Record<string, string>;
+  digests: Record<string, string>;
+}> {
   const events: Event[] = [];
   const config: BuildConfig = {
     docker: { repositoryPrefix: prefix, registries: {} },
@@ -94,9 +98,16 @@ async function build(): Promise<{ events: Event[]; images: Record<string, string
     redactor: new Redactor(),
     env: process.env,
   });
-  const repos = (release as { build: { repositories: { name: string; service: { dockerImage: string } }[] } })
-    .build.repositories;
-  return { events, images: Object.fromEntries(repos.map((r) => [r.name, r.service.dockerImage])) };
+  const repos = (
+    release as {
+      build: { repositories: { name: string; service: { dockerImage: string; imageDigest: string } }[] };
+    }
+  ).build.repositories;
+  return {
+    events,
+    images: Object.fromEntries(repos.map((r) => [r.name, r.service.dockerImage])),
+    digests: Object.fromEntries(repos.map((r) => [r.name, r.service.imageDigest])),
+  };
 }
 
 function plan(events: Event[]): Record<string, string> {
@@ -139,5 +150,21 @@ describe('heroku-buildpack and node services in a whole build', () => {
       '2\n',
       'the cache persisted',
     );
+  });
+
+  it('loads an image the base dir holds into a daemon that lost it, with the same ID and digest', async () => {
+    const before = await build();
+    const greeter = before.images['greeter'] as string;
+    const id = execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', greeter], { encoding: 'utf8' });
+    execFileSync('docker', ['rmi', greeter], { stdio: 'ignore' });
+    const after = await build();
+    assert.deepEqual(plan(after.events), { greeter: 'load', web: 'skip' });
+    assert.deepEqual(after.images, before.images);
+    assert.deepEqual(after.digests, before.digests);
+    assert.equal(
+      execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', greeter], { encoding: 'utf8' }),
+      id,
+    );
+    assert.equal(run(greeter, 'worker'), 'worker sees Hello\n');
   });
 });
