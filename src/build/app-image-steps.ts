@@ -1,10 +1,10 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Emit } from '../core/events.js';
 import { UserError } from '../core/user-error.js';
 import { MEDIA_TYPES } from '../spec/oci-types.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../spec/types.js';
 import { pinnedRef, type AppBaseSources } from './app-base-images.js';
-import { runcStateDir, serviceCacheDir, serviceWorkDir, stepLogFile } from './build-layout.js';
+import { runcStateDir, stepLogFile } from './build-layout.js';
 import type { Decision } from './decide-action.js';
 import type { Step } from './graph/step.js';
 import type { AppBuildTypeHandler } from './image/build-type.js';
@@ -13,7 +13,7 @@ import type { BaseImageDigest } from './image/resolve-base-image-digests.js';
 import { runCodeStep, type CodeStepRuntime } from './image/run-code-step.js';
 import { ANNOTATIONS, type LayoutImage, type OciLayout } from './oci/oci-layout.js';
 import type { PreparedService } from './prepare-service.js';
-import { buildContextBase, recordLastBuild, type StepOptions } from './service-steps.js';
+import { buildContextBase, freshBuildDirs, recordLastBuild, type StepOptions } from './service-steps.js';
 import { commitTime } from './source/commit-time.js';
 
 export interface AppStepOptions extends Omit<StepOptions, 'engine' | 'pushed'> {
@@ -51,12 +51,7 @@ export function appServiceSteps(p: PreparedService, d: Decision, opts: AppStepOp
       pool: 'image',
       logFile,
       run: async ({ signal }) => {
-        await rm(logFile, { force: true });
-        const workDir = serviceWorkDir(opts.baseDir, name);
-        const cacheDir = serviceCacheDir(opts.baseDir, name);
-        await rm(workDir, { recursive: true, force: true });
-        await mkdir(workDir, { recursive: true });
-        await mkdir(cacheDir, { recursive: true });
+        const { workDir, cacheDir } = await freshBuildDirs(opts.baseDir, name, logFile);
         const onLine = lines('build');
         const runtime = codeStepRuntime(p, opts, signal);
         const app = await handler.assemble({

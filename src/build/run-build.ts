@@ -231,8 +231,9 @@ async function buildLocked(opts: RunBuildOptions, selected: ServiceRepository[])
   }
   if (steps.length > 0) {
     await runGraph(steps, { pools: { image: opts.concurrency, push: opts.concurrency }, signal, emit });
+    // Only after image work: a no-op build leaves the layout as it found it.
+    if (prepared.some((p) => p.handler.kind === 'app')) await collectImageGarbage(opts.baseDir, layout);
   }
-  if (prepared.some((p) => p.handler.kind === 'app')) await collectImageGarbage(opts.baseDir, layout);
 
   const images = new Map<string, BuiltImage>();
   for (const [i, p] of prepared.entries()) {

@@ -47,12 +47,7 @@ export function serviceSteps(p: PreparedService, d: Decision, opts: StepOptions)
       deps: [],
       logFile,
       run: async ({ signal }) => {
-        await rm(logFile, { force: true });
-        const workDir = serviceWorkDir(opts.baseDir, name);
-        const cacheDir = serviceCacheDir(opts.baseDir, name);
-        await rm(workDir, { recursive: true, force: true });
-        await mkdir(workDir, { recursive: true });
-        await mkdir(cacheDir, { recursive: true });
+        const { workDir, cacheDir } = await freshBuildDirs(opts.baseDir, name, logFile);
         if (p.handler.kind !== 'daemon')
           throw new Error(`internal error: ${name} is not built by the daemon`);
         await p.handler.build({
@@ -94,6 +89,21 @@ export function serviceSteps(p: PreparedService, d: Decision, opts: StepOptions)
     });
   }
   return steps;
+}
+
+/** A new log, an empty work dir and the service's cache dir, for a build step starting. */
+export async function freshBuildDirs(
+  baseDir: string,
+  service: string,
+  logFile: string,
+): Promise<{ workDir: string; cacheDir: string }> {
+  await rm(logFile, { force: true });
+  const workDir = serviceWorkDir(baseDir, service);
+  const cacheDir = serviceCacheDir(baseDir, service);
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
+  return { workDir, cacheDir };
 }
 
 /** What every build type gets: git access to the service's commit and its extra sources, folders. */

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitRepo } from './git-repo.js';
+import { RigLayout } from './rig-layout.js';
 import type { TestStack } from './stack-images.js';
 import { createTestBuildpack } from './test-buildpack.js';
 
@@ -8,14 +9,15 @@ import { createTestBuildpack } from './test-buildpack.js';
  * One heroku-buildpack service (the test buildpack, a `greeting` app) in a spec directory with
  * a build config, under `dir`: the smallest build of a type whose image the tool writes.
  */
-export class HerokuAppRig {
+export class HerokuAppRig extends RigLayout {
   readonly app: GitRepo;
 
   constructor(
-    readonly dir: string,
+    dir: string,
     stack: TestStack,
     opts: { prefix: string; registriesYaml?: string; greeting?: string },
   ) {
+    super(dir);
     const buildpack = createTestBuildpack(join(dir, 'buildpack'));
     this.app = GitRepo.create(join(dir, 'app'), {
       Procfile: 'web: bin/greet web\n',
@@ -38,34 +40,6 @@ export class HerokuAppRig {
       this.configPath,
       `docker:\n  repositoryPrefix: "${opts.prefix}"\n${opts.registriesYaml ?? ''}images: ${JSON.stringify(stack.images)}\n`,
     );
-  }
-
-  get specDir(): string {
-    return join(this.dir, 'spec');
-  }
-  get baseDir(): string {
-    return join(this.dir, 'base');
-  }
-  get releasePath(): string {
-    return join(this.dir, 'release.json');
-  }
-  get configPath(): string {
-    return join(this.dir, 'build-config.yml');
-  }
-
-  buildArgs(...extra: string[]): string[] {
-    return [
-      'build',
-      '--log-format',
-      'json',
-      '--base-dir',
-      this.baseDir,
-      '--build-config',
-      this.configPath,
-      ...extra,
-      this.specDir,
-      this.releasePath,
-    ];
   }
 
   /** `service` of the release's only repository. */

@@ -13,6 +13,7 @@ import { serviceRepository } from '../helpers/service-repository.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 const base = await tempDir('tci-heroku-');
 const prefix = `tci-test-heroku-${process.pid}/`;
@@ -24,13 +25,7 @@ before(() => {
   buildpack = createTestBuildpack(join(base, 'buildpack'));
 });
 after(() => {
-  const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '');
-  if (ids.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...ids], { stdio: 'ignore' });
+  removeImages(`${prefix}*`);
   stack?.remove();
 });
 

@@ -14,6 +14,7 @@ import { NodeApps } from '../helpers/node-app.js';
 import { buildAppService } from '../helpers/app-build.js';
 import { serviceRepository } from '../helpers/service-repository.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 const base = await tempDir('tci-node-');
 const prefix = `tci-test-node-${process.pid}/`;
@@ -42,13 +43,7 @@ before(() => {
 });
 after(() => {
   if (containers.length > 0) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
-  const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '');
-  if (ids.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...ids], { stdio: 'ignore' });
+  removeImages(`${prefix}*`);
 });
 
 function nodeApp(name: string, pkg: Record<string, unknown>, files: Record<string, string> = {}): GitRepo {

@@ -13,6 +13,7 @@ import { GitRepo } from '../helpers/git-repo.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 // Both build types through the whole build (runBuild): images are skipped when nothing changed,
 // and a new buildpack commit rebuilds the buildpack service only.
@@ -64,11 +65,7 @@ before(() => {
   writeFileSync(join(specDir, 'deploy.yml'), 'resources: []\n');
 });
 after(() => {
-  const images = execFileSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], {
-    encoding: 'utf8',
-  }).trim();
-  if (images !== '')
-    execFileSync('docker', ['image', 'rm', '-f', ...images.split('\n')], { stdio: 'ignore' });
+  removeImages(`${prefix}*`);
   stack?.remove();
 });
 

@@ -12,6 +12,7 @@ import { cliPath } from '../helpers/run-cli.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 /**
  * node and heroku-buildpack images are reproducible: the real CLI, run from two clones made at
@@ -190,10 +191,7 @@ require('node:http').createServer((req, res) => res.end(greet)).listen(process.e
 });
 
 after(async () => {
-  for (const prefix of localTags) {
-    const ids = docker('images', '-q', '--filter', `reference=${prefix}*`).split('\n').filter(Boolean);
-    if (ids.length > 0) execFileSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
-  }
+  for (const prefix of localTags) removeImages(`${prefix}*`);
   stack?.remove();
   await registry?.stop();
 });
