@@ -46,6 +46,8 @@ const commonServiceFields = {
   buildtype: {},
   dockerImage: { type: 'string' },
   buildKey: { type: 'string' },
+  reproducible: { type: 'boolean' },
+  imageDigest: { type: 'string' },
 };
 
 const serviceSchema = (

@@ -96,7 +96,14 @@ function toIssue(err: ErrorObject): SchemaIssue {
 }
 
 /** Fields that are accepted but not worth suggesting (old spellings, release-only fields). */
-const HIDDEN_FIELDS = new Set(['buildtype', 'buildType', 'dockerImage', 'buildKey']);
+const HIDDEN_FIELDS = new Set([
+  'buildtype',
+  'buildType',
+  'dockerImage',
+  'buildKey',
+  'reproducible',
+  'imageDigest',
+]);
 
 function pointerToPath(pointer: string): Array<string | number> {
   if (pointer === '') return [];

@@ -4,45 +4,38 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v2be7ae5dcfd3fdbc = validate10;
+export const v132246b2b7a0f501 = validate10;
 const schema11 = {
   type: 'object',
   required: [],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "docker"',
+  unknownFieldText: 'unknown field for build type "node"',
   properties: {
     buildType: {},
     buildtype: {},
     dockerImage: { type: 'string' },
     buildKey: { type: 'string' },
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: {
-      type: 'object',
-      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
-      additionalProperties: false,
-      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    node: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      pattern: '^[1-9][0-9]*$',
+      errorText: 'must be a Node.js major version, e.g. 20',
     },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   },
 };
-const func2 = require('ajv/dist/runtime/ucs2length').default;
-const pattern0 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = require('ajv/dist/runtime/ucs2length').default;
+const pattern0 = new RegExp('^[1-9][0-9]*$', 'u');
 function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'context' ||
-        key0 === 'dockerfile' ||
-        key0 === 'buildArgs' ||
-        key0 === 'target'
-      )) {
+      if (!func2.call(schema11.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -103,37 +96,39 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.context !== undefined) {
-      let data2 = data.context;
-      if (typeof data2 === 'string') {
-        if (func2(data2) < 1) {
-          const err3 = {
-            instancePath: instancePath + '/context',
-            schemaPath: '#/properties/context/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema11.properties.context,
-            data: data2,
-          };
-          if (vErrors === null) {
-            vErrors = [err3];
-          } else {
-            vErrors.push(err3);
-          }
-          errors++;
+    if (data.reproducible !== undefined) {
+      let data2 = data.reproducible;
+      if (typeof data2 !== 'boolean') {
+        const err3 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema11.properties.reproducible.type,
+          parentSchema: schema11.properties.reproducible,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
         }
-      } else {
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data3 = data.imageDigest;
+      if (typeof data3 !== 'string') {
         const err4 = {
-          instancePath: instancePath + '/context',
-          schemaPath: '#/properties/context/type',
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.context.type,
-          parentSchema: schema11.properties.context,
-          data: data2,
+          schema: schema11.properties.imageDigest.type,
+          parentSchema: schema11.properties.imageDigest,
+          data: data3,
         };
         if (vErrors === null) {
           vErrors = [err4];
@@ -143,103 +138,101 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.dockerfile !== undefined) {
-      let data3 = data.dockerfile;
-      if (typeof data3 === 'string') {
-        if (func2(data3) < 1) {
-          const err5 = {
-            instancePath: instancePath + '/dockerfile',
-            schemaPath: '#/properties/dockerfile/minLength',
+    if (data.node !== undefined) {
+      let data4 = data.node;
+      if (
+        !(typeof data4 == 'number' && !(data4 % 1) && !isNaN(data4) && isFinite(data4)) &&
+        typeof data4 !== 'string'
+      ) {
+        const err5 = {
+          instancePath: instancePath + '/node',
+          schemaPath: '#/properties/node/type',
+          keyword: 'type',
+          params: { type: schema11.properties.node.type },
+          message: 'must be integer,string',
+          schema: schema11.properties.node.type,
+          parentSchema: schema11.properties.node,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+      if (typeof data4 == 'number' && isFinite(data4)) {
+        if (data4 < 1 || isNaN(data4)) {
+          const err6 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 1 },
+            message: 'must be >= 1',
+            schema: 1,
+            parentSchema: schema11.properties.node,
+            data: data4,
+          };
+          if (vErrors === null) {
+            vErrors = [err6];
+          } else {
+            vErrors.push(err6);
+          }
+          errors++;
+        }
+      }
+      if (typeof data4 === 'string') {
+        if (!pattern0.test(data4)) {
+          const err7 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[1-9][0-9]*$' },
+            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
+            schema: '^[1-9][0-9]*$',
+            parentSchema: schema11.properties.node,
+            data: data4,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.baseImage !== undefined) {
+      let data5 = data.baseImage;
+      if (typeof data5 === 'string') {
+        if (func3(data5) < 1) {
+          const err8 = {
+            instancePath: instancePath + '/baseImage',
+            schemaPath: '#/properties/baseImage/minLength',
             keyword: 'minLength',
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema11.properties.dockerfile,
-            data: data3,
+            parentSchema: schema11.properties.baseImage,
+            data: data5,
           };
           if (vErrors === null) {
-            vErrors = [err5];
+            vErrors = [err8];
           } else {
-            vErrors.push(err5);
+            vErrors.push(err8);
           }
           errors++;
         }
       } else {
-        const err6 = {
-          instancePath: instancePath + '/dockerfile',
-          schemaPath: '#/properties/dockerfile/type',
+        const err9 = {
+          instancePath: instancePath + '/baseImage',
+          schemaPath: '#/properties/baseImage/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.dockerfile.type,
-          parentSchema: schema11.properties.dockerfile,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-    }
-    if (data.buildArgs !== undefined) {
-      let data4 = data.buildArgs;
-      if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
-        for (const key1 in data4) {
-          if (!pattern0.test(key1)) {
-            const err7 = {
-              instancePath: instancePath + '/buildArgs',
-              schemaPath: '#/properties/buildArgs/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key1 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema11.properties.buildArgs,
-              data: data4,
-            };
-            if (vErrors === null) {
-              vErrors = [err7];
-            } else {
-              vErrors.push(err7);
-            }
-            errors++;
-          }
-        }
-        for (const key2 in data4) {
-          if (pattern0.test(key2)) {
-            let data5 = data4[key2];
-            if (typeof data5 !== 'string') {
-              const err8 = {
-                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath:
-                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
-                keyword: 'type',
-                params: { type: 'string' },
-                message: 'must be string',
-                schema: schema11.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
-                parentSchema: schema11.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
-                data: data5,
-              };
-              if (vErrors === null) {
-                vErrors = [err8];
-              } else {
-                vErrors.push(err8);
-              }
-              errors++;
-            }
-          }
-        }
-      } else {
-        const err9 = {
-          instancePath: instancePath + '/buildArgs',
-          schemaPath: '#/properties/buildArgs/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema11.properties.buildArgs.type,
-          parentSchema: schema11.properties.buildArgs,
-          data: data4,
+          schema: schema11.properties.baseImage.type,
+          parentSchema: schema11.properties.baseImage,
+          data: data5,
         };
         if (vErrors === null) {
           vErrors = [err9];
@@ -249,18 +242,18 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.target !== undefined) {
-      let data6 = data.target;
+    if (data.buildScript !== undefined) {
+      let data6 = data.buildScript;
       if (typeof data6 === 'string') {
-        if (func2(data6) < 1) {
+        if (func3(data6) < 1) {
           const err10 = {
-            instancePath: instancePath + '/target',
-            schemaPath: '#/properties/target/minLength',
+            instancePath: instancePath + '/buildScript',
+            schemaPath: '#/properties/buildScript/minLength',
             keyword: 'minLength',
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema11.properties.target,
+            parentSchema: schema11.properties.buildScript,
             data: data6,
           };
           if (vErrors === null) {
@@ -272,13 +265,13 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         }
       } else {
         const err11 = {
-          instancePath: instancePath + '/target',
-          schemaPath: '#/properties/target/type',
+          instancePath: instancePath + '/buildScript',
+          schemaPath: '#/properties/buildScript/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.target.type,
-          parentSchema: schema11.properties.target,
+          schema: schema11.properties.buildScript.type,
+          parentSchema: schema11.properties.buildScript,
           data: data6,
         };
         if (vErrors === null) {
@@ -339,7 +332,7 @@ const schema12 = {
     },
   },
 };
-const pattern2 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
+const pattern1 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
 function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -473,7 +466,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
             if (data1.name !== undefined) {
               let data2 = data1.name;
               if (typeof data2 === 'string') {
-                if (!pattern2.test(data2)) {
+                if (!pattern1.test(data2)) {
                   const err6 = {
                     instancePath: instancePath + '/repositories/' + i0 + '/name',
                     schemaPath: '#/properties/repositories/items/properties/name/pattern',
@@ -653,76 +646,38 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const vb05540f3df39c8bb = validate12;
+export const va7e9e5a07279ff28 = validate12;
 const schema13 = {
   type: 'object',
-  required: ['buildpack', 'stack'],
+  required: [],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "heroku-buildpack"',
+  unknownFieldText: 'unknown field for build type "docker"',
   properties: {
     buildType: {},
     buildtype: {},
     dockerImage: { type: 'string' },
     buildKey: { type: 'string' },
-    buildpack: { type: 'string' },
-    stack: {
-      type: 'string',
-      pattern: '^heroku-[0-9]+$',
-      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildArgs: {
+      type: 'object',
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
     },
+    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   },
 };
-const pattern3 = new RegExp('^heroku-[0-9]+$', 'u');
+const pattern2 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
 function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
-    if (data.buildpack === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'buildpack' },
-        message: "must have required property '" + 'buildpack' + "'",
-        schema: schema13.required,
-        parentSchema: schema13,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (data.stack === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'stack' },
-        message: "must have required property '" + 'stack' + "'",
-        schema: schema13.required,
-        parentSchema: schema13,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
     for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'buildpack' ||
-        key0 === 'stack'
-      )) {
-        const err2 = {
+      if (!func2.call(schema13.properties, key0)) {
+        const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
           keyword: 'additionalProperties',
@@ -733,9 +688,9 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           data,
         };
         if (vErrors === null) {
-          vErrors = [err2];
+          vErrors = [err0];
         } else {
-          vErrors.push(err2);
+          vErrors.push(err0);
         }
         errors++;
       }
@@ -743,7 +698,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.dockerImage !== undefined) {
       let data0 = data.dockerImage;
       if (typeof data0 !== 'string') {
-        const err3 = {
+        const err1 = {
           instancePath: instancePath + '/dockerImage',
           schemaPath: '#/properties/dockerImage/type',
           keyword: 'type',
@@ -754,9 +709,9 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           data: data0,
         };
         if (vErrors === null) {
-          vErrors = [err3];
+          vErrors = [err1];
         } else {
-          vErrors.push(err3);
+          vErrors.push(err1);
         }
         errors++;
       }
@@ -764,7 +719,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.buildKey !== undefined) {
       let data1 = data.buildKey;
       if (typeof data1 !== 'string') {
-        const err4 = {
+        const err2 = {
           instancePath: instancePath + '/buildKey',
           schemaPath: '#/properties/buildKey/type',
           keyword: 'type',
@@ -775,6 +730,48 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           data: data1,
         };
         if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.reproducible !== undefined) {
+      let data2 = data.reproducible;
+      if (typeof data2 !== 'boolean') {
+        const err3 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema13.properties.reproducible.type,
+          parentSchema: schema13.properties.reproducible,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data3 = data.imageDigest;
+      if (typeof data3 !== 'string') {
+        const err4 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.imageDigest.type,
+          parentSchema: schema13.properties.imageDigest,
+          data: data3,
+        };
+        if (vErrors === null) {
           vErrors = [err4];
         } else {
           vErrors.push(err4);
@@ -782,69 +779,194 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.buildpack !== undefined) {
-      let data2 = data.buildpack;
-      if (typeof data2 !== 'string') {
-        const err5 = {
-          instancePath: instancePath + '/buildpack',
-          schemaPath: '#/properties/buildpack/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.buildpack.type,
-          parentSchema: schema13.properties.buildpack,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err5];
-        } else {
-          vErrors.push(err5);
-        }
-        errors++;
-      }
-    }
-    if (data.stack !== undefined) {
-      let data3 = data.stack;
-      if (typeof data3 === 'string') {
-        if (!pattern3.test(data3)) {
-          const err6 = {
-            instancePath: instancePath + '/stack',
-            schemaPath: '#/properties/stack/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^heroku-[0-9]+$' },
-            message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
-            schema: '^heroku-[0-9]+$',
-            parentSchema: schema13.properties.stack,
-            data: data3,
+    if (data.context !== undefined) {
+      let data4 = data.context;
+      if (typeof data4 === 'string') {
+        if (func3(data4) < 1) {
+          const err5 = {
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema13.properties.context,
+            data: data4,
           };
           if (vErrors === null) {
-            vErrors = [err6];
+            vErrors = [err5];
           } else {
-            vErrors.push(err6);
+            vErrors.push(err5);
           }
           errors++;
         }
       } else {
-        const err7 = {
-          instancePath: instancePath + '/stack',
-          schemaPath: '#/properties/stack/type',
+        const err6 = {
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema13.properties.stack.type,
-          parentSchema: schema13.properties.stack,
-          data: data3,
+          schema: schema13.properties.context.type,
+          parentSchema: schema13.properties.context,
+          data: data4,
         };
         if (vErrors === null) {
-          vErrors = [err7];
+          vErrors = [err6];
         } else {
-          vErrors.push(err7);
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerfile !== undefined) {
+      let data5 = data.dockerfile;
+      if (typeof data5 === 'string') {
+        if (func3(data5) < 1) {
+          const err7 = {
+            instancePath: instancePath + '/dockerfile',
+            schemaPath: '#/properties/dockerfile/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema13.properties.dockerfile,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      } else {
+        const err8 = {
+          instancePath: instancePath + '/dockerfile',
+          schemaPath: '#/properties/dockerfile/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.dockerfile.type,
+          parentSchema: schema13.properties.dockerfile,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.buildArgs !== undefined) {
+      let data6 = data.buildArgs;
+      if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
+        for (const key1 in data6) {
+          if (!pattern2.test(key1)) {
+            const err9 = {
+              instancePath: instancePath + '/buildArgs',
+              schemaPath: '#/properties/buildArgs/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema13.properties.buildArgs,
+              data: data6,
+            };
+            if (vErrors === null) {
+              vErrors = [err9];
+            } else {
+              vErrors.push(err9);
+            }
+            errors++;
+          }
+        }
+        for (const key2 in data6) {
+          if (pattern2.test(key2)) {
+            let data7 = data6[key2];
+            if (typeof data7 !== 'string') {
+              const err10 = {
+                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
+                keyword: 'type',
+                params: { type: 'string' },
+                message: 'must be string',
+                schema: schema13.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
+                parentSchema: schema13.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                data: data7,
+              };
+              if (vErrors === null) {
+                vErrors = [err10];
+              } else {
+                vErrors.push(err10);
+              }
+              errors++;
+            }
+          }
+        }
+      } else {
+        const err11 = {
+          instancePath: instancePath + '/buildArgs',
+          schemaPath: '#/properties/buildArgs/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema13.properties.buildArgs.type,
+          parentSchema: schema13.properties.buildArgs,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    if (data.target !== undefined) {
+      let data8 = data.target;
+      if (typeof data8 === 'string') {
+        if (func3(data8) < 1) {
+          const err12 = {
+            instancePath: instancePath + '/target',
+            schemaPath: '#/properties/target/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema13.properties.target,
+            data: data8,
+          };
+          if (vErrors === null) {
+            vErrors = [err12];
+          } else {
+            vErrors.push(err12);
+          }
+          errors++;
+        }
+      } else {
+        const err13 = {
+          instancePath: instancePath + '/target',
+          schemaPath: '#/properties/target/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.target.type,
+          parentSchema: schema13.properties.target,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
         }
         errors++;
       }
     }
   } else {
-    const err8 = {
+    const err14 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -855,9 +977,9 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err8];
+      vErrors = [err14];
     } else {
-      vErrors.push(err8);
+      vErrors.push(err14);
     }
     errors++;
   }
@@ -957,7 +1079,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         if (data0.repositoryPrefix !== undefined) {
           let data1 = data0.repositoryPrefix;
           if (typeof data1 === 'string') {
-            if (func2(data1) > 200) {
+            if (func3(data1) > 200) {
               const err2 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
@@ -1171,7 +1293,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         for (const key4 in data6) {
           let data7 = data6[key4];
           if (typeof data7 === 'string') {
-            if (func2(data7) > 255) {
+            if (func3(data7) > 255) {
               const err11 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/maxLength',
@@ -1189,7 +1311,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (func2(data7) < 1) {
+            if (func3(data7) < 1) {
               const err12 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/minLength',
@@ -1545,43 +1667,80 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
   validate14.errors = vErrors;
   return errors === 0;
 }
-export const vebd7f660d58b7bb4 = validate15;
+export const vefa018de2b827b28 = validate15;
 const schema16 = {
   type: 'object',
-  required: [],
+  required: ['buildpack', 'stack'],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "node"',
+  unknownFieldText: 'unknown field for build type "heroku-buildpack"',
   properties: {
     buildType: {},
     buildtype: {},
     dockerImage: { type: 'string' },
     buildKey: { type: 'string' },
-    node: {
-      type: ['integer', 'string'],
-      minimum: 1,
-      pattern: '^[1-9][0-9]*$',
-      errorText: 'must be a Node.js major version, e.g. 20',
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    buildpack: { type: 'string' },
+    stack: {
+      type: 'string',
+      pattern: '^heroku-[0-9]+$',
+      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
     },
-    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   },
 };
-const pattern7 = new RegExp('^[1-9][0-9]*$', 'u');
+const pattern7 = new RegExp('^heroku-[0-9]+$', 'u');
 function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.buildpack === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'buildpack' },
+        message: "must have required property '" + 'buildpack' + "'",
+        schema: schema16.required,
+        parentSchema: schema16,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.stack === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'stack' },
+        message: "must have required property '" + 'stack' + "'",
+        schema: schema16.required,
+        parentSchema: schema16,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
     for (const key0 in data) {
       if (!(
         key0 === 'buildType' ||
         key0 === 'buildtype' ||
         key0 === 'dockerImage' ||
         key0 === 'buildKey' ||
-        key0 === 'node' ||
-        key0 === 'baseImage' ||
-        key0 === 'buildScript'
+        key0 === 'reproducible' ||
+        key0 === 'imageDigest' ||
+        key0 === 'buildpack' ||
+        key0 === 'stack'
       )) {
-        const err0 = {
+        const err2 = {
           instancePath,
           schemaPath: '#/additionalProperties',
           keyword: 'additionalProperties',
@@ -1592,9 +1751,9 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           data,
         };
         if (vErrors === null) {
-          vErrors = [err0];
+          vErrors = [err2];
         } else {
-          vErrors.push(err0);
+          vErrors.push(err2);
         }
         errors++;
       }
@@ -1602,7 +1761,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.dockerImage !== undefined) {
       let data0 = data.dockerImage;
       if (typeof data0 !== 'string') {
-        const err1 = {
+        const err3 = {
           instancePath: instancePath + '/dockerImage',
           schemaPath: '#/properties/dockerImage/type',
           keyword: 'type',
@@ -1613,9 +1772,9 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           data: data0,
         };
         if (vErrors === null) {
-          vErrors = [err1];
+          vErrors = [err3];
         } else {
-          vErrors.push(err1);
+          vErrors.push(err3);
         }
         errors++;
       }
@@ -1623,7 +1782,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.buildKey !== undefined) {
       let data1 = data.buildKey;
       if (typeof data1 !== 'string') {
-        const err2 = {
+        const err4 = {
           instancePath: instancePath + '/buildKey',
           schemaPath: '#/properties/buildKey/type',
           keyword: 'type',
@@ -1634,108 +1793,67 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           data: data1,
         };
         if (vErrors === null) {
-          vErrors = [err2];
+          vErrors = [err4];
         } else {
-          vErrors.push(err2);
+          vErrors.push(err4);
         }
         errors++;
       }
     }
-    if (data.node !== undefined) {
-      let data2 = data.node;
-      if (
-        !(typeof data2 == 'number' && !(data2 % 1) && !isNaN(data2) && isFinite(data2)) &&
-        typeof data2 !== 'string'
-      ) {
-        const err3 = {
-          instancePath: instancePath + '/node',
-          schemaPath: '#/properties/node/type',
+    if (data.reproducible !== undefined) {
+      let data2 = data.reproducible;
+      if (typeof data2 !== 'boolean') {
+        const err5 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
           keyword: 'type',
-          params: { type: schema16.properties.node.type },
-          message: 'must be integer,string',
-          schema: schema16.properties.node.type,
-          parentSchema: schema16.properties.node,
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema16.properties.reproducible.type,
+          parentSchema: schema16.properties.reproducible,
           data: data2,
         };
         if (vErrors === null) {
-          vErrors = [err3];
+          vErrors = [err5];
         } else {
-          vErrors.push(err3);
+          vErrors.push(err5);
         }
         errors++;
       }
-      if (typeof data2 == 'number' && isFinite(data2)) {
-        if (data2 < 1 || isNaN(data2)) {
-          const err4 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: 1 },
-            message: 'must be >= 1',
-            schema: 1,
-            parentSchema: schema16.properties.node,
-            data: data2,
-          };
-          if (vErrors === null) {
-            vErrors = [err4];
-          } else {
-            vErrors.push(err4);
-          }
-          errors++;
-        }
-      }
-      if (typeof data2 === 'string') {
-        if (!pattern7.test(data2)) {
-          const err5 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^[1-9][0-9]*$' },
-            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
-            schema: '^[1-9][0-9]*$',
-            parentSchema: schema16.properties.node,
-            data: data2,
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
-        }
-      }
     }
-    if (data.baseImage !== undefined) {
-      let data3 = data.baseImage;
-      if (typeof data3 === 'string') {
-        if (func2(data3) < 1) {
-          const err6 = {
-            instancePath: instancePath + '/baseImage',
-            schemaPath: '#/properties/baseImage/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.baseImage,
-            data: data3,
-          };
-          if (vErrors === null) {
-            vErrors = [err6];
-          } else {
-            vErrors.push(err6);
-          }
-          errors++;
-        }
-      } else {
-        const err7 = {
-          instancePath: instancePath + '/baseImage',
-          schemaPath: '#/properties/baseImage/type',
+    if (data.imageDigest !== undefined) {
+      let data3 = data.imageDigest;
+      if (typeof data3 !== 'string') {
+        const err6 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.baseImage.type,
-          parentSchema: schema16.properties.baseImage,
+          schema: schema16.properties.imageDigest.type,
+          parentSchema: schema16.properties.imageDigest,
           data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
+    if (data.buildpack !== undefined) {
+      let data4 = data.buildpack;
+      if (typeof data4 !== 'string') {
+        const err7 = {
+          instancePath: instancePath + '/buildpack',
+          schemaPath: '#/properties/buildpack/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.buildpack.type,
+          parentSchema: schema16.properties.buildpack,
+          data: data4,
         };
         if (vErrors === null) {
           vErrors = [err7];
@@ -1745,19 +1863,19 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.buildScript !== undefined) {
-      let data4 = data.buildScript;
-      if (typeof data4 === 'string') {
-        if (func2(data4) < 1) {
+    if (data.stack !== undefined) {
+      let data5 = data.stack;
+      if (typeof data5 === 'string') {
+        if (!pattern7.test(data5)) {
           const err8 = {
-            instancePath: instancePath + '/buildScript',
-            schemaPath: '#/properties/buildScript/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.buildScript,
-            data: data4,
+            instancePath: instancePath + '/stack',
+            schemaPath: '#/properties/stack/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^heroku-[0-9]+$' },
+            message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
+            schema: '^heroku-[0-9]+$',
+            parentSchema: schema16.properties.stack,
+            data: data5,
           };
           if (vErrors === null) {
             vErrors = [err8];
@@ -1768,14 +1886,14 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         }
       } else {
         const err9 = {
-          instancePath: instancePath + '/buildScript',
-          schemaPath: '#/properties/buildScript/type',
+          instancePath: instancePath + '/stack',
+          schemaPath: '#/properties/stack/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.buildScript.type,
-          parentSchema: schema16.properties.buildScript,
-          data: data4,
+          schema: schema16.properties.stack.type,
+          parentSchema: schema16.properties.stack,
+          data: data5,
         };
         if (vErrors === null) {
           vErrors = [err9];
@@ -1807,10 +1925,10 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
-  '2be7ae5dcfd3fdbc': v2be7ae5dcfd3fdbc,
+  '132246b2b7a0f501': v132246b2b7a0f501,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
-  b05540f3df39c8bb: vb05540f3df39c8bb,
+  a7e9e5a07279ff28: va7e9e5a07279ff28,
   bc31f658a8ddd22c: vbc31f658a8ddd22c,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
-  ebd7f660d58b7bb4: vebd7f660d58b7bb4,
+  efa018de2b827b28: vefa018de2b827b28,
 };
