@@ -8,7 +8,7 @@ import { GitRepo } from '../helpers/git-repo.js';
 import { httpGet } from '../helpers/http-get.js';
 import { NodeApps } from '../helpers/node-app.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { cliPath } from '../helpers/run-cli.js';
+import { cliPath, runCli } from '../helpers/run-cli.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -213,6 +213,8 @@ describe('reproducible node and heroku-buildpack images', () => {
     assert.deepEqual(digests(pushedB), a);
     assert.equal(pushedA.release?.web['reproducible'], true);
     assert.equal(pushedA.release?.web['dockerImage'], `${settingA.prefix}web@${String(a.web)}`);
+    const validate = await runCli(['validate', join(settingA.dir, 'release.json')]);
+    assert.equal(validate.code, 0, `the release loads as a spec: ${validate.stderr}`);
 
     const localA = await build(setting({ umask: '002', tz: 'America/St_Johns', registryPrefix: false }));
     const localB = await build(setting({ umask: '077', tz: 'Asia/Kolkata', registryPrefix: false }));
