@@ -201,3 +201,20 @@ test('exportImage and loadImage; unreachable says where it looked', async () => 
   assert.equal(await engine.imageExists(tagged), false);
   assert.ok(id.startsWith('sha256:'));
 });
+
+test('a step that replaces a copied-out folder by a symbolic link fails; nothing of the host is read', async () => {
+  const app = join(root, 'hostile', 'app');
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, 'keep.txt'), 'kept');
+  const opts = runOpts(['sh', '-c', 'cd / && rm -rf /app && ln -s /etc /app'], {
+    copyIn: [{ hostDir: app, containerPath: '/app', uid: 0, gid: 0 }],
+    copyOut: [{ containerPath: '/app', hostDir: app }],
+  });
+  await assert.rejects(() => engine.runContainer(opts), {
+    name: 'UserError',
+    message:
+      /^service "api": compile: (cannot copy \/app out of the container: |\/app is no longer a folder)/,
+  });
+  assert.deepEqual(readdirSync(app), ['keep.txt']);
+  assert.deepEqual(readdirSync(join(root, 'hostile')), ['app']);
+});

@@ -1,8 +1,9 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
+import { UserError } from '../../core/user-error.js';
 
 /** A host folder copied into a container before it starts. */
 export interface CopyIn {
@@ -47,17 +48,31 @@ export async function packForContainer(c: CopyIn): Promise<Readable> {
  * top-level entry named after the folder) into `hostDir`, replacing it only once complete.
  * Modes come from the container, with owner read/write added so the tool can read them back.
  */
-export async function extractFromContainer(archive: Readable, c: CopyOut): Promise<void> {
+export async function extractFromContainer(archive: Readable, c: CopyOut, label: string): Promise<void> {
   const { extract } = await import('tar-fs');
   await mkdir(dirname(c.hostDir), { recursive: true });
   const tmp = tempSiblingPath(c.hostDir);
   try {
-    await pipeline(
-      archive,
-      extract(tmp, { ...{ umask: 0 }, dmode: 0o700, fmode: 0o600 }) as unknown as NodeJS.WritableStream,
-    );
+    try {
+      await pipeline(
+        archive,
+        extract(tmp, { ...{ umask: 0 }, dmode: 0o700, fmode: 0o600 }) as unknown as NodeJS.WritableStream,
+      );
+    } catch (e) {
+      // tar-fs refuses entries that would land outside the folder (links leading out of it).
+      throw new UserError(
+        { message: `${label}: cannot copy ${c.containerPath} out of the container: ${(e as Error).message}` },
+        { cause: e },
+      );
+    }
+    const extracted = join(tmp, basename(c.containerPath));
+    // A step that replaced the folder by a symbolic link (to `/etc`, say) must not make the
+    // tool read, and put into an image, whatever the link names on this machine.
+    if (!(await lstat(extracted).catch(() => undefined))?.isDirectory()) {
+      throw new UserError({ message: `${label}: ${c.containerPath} is no longer a folder after the step` });
+    }
     await rm(c.hostDir, { recursive: true, force: true });
-    await rename(join(tmp, basename(c.containerPath)), c.hostDir);
+    await rename(extracted, c.hostDir);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

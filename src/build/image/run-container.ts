@@ -64,7 +64,7 @@ export async function runContainer(
     }
     for (const c of opts.copyOut ?? []) {
       const archive = (await container.getArchive({ path: c.containerPath })) as unknown as Readable;
-      await extractFromContainer(archive, c);
+      await extractFromContainer(archive, c, opts.label);
     }
   } catch (e) {
     throw translate(opts.label, e);
