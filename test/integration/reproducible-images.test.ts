@@ -228,6 +228,21 @@ describe('reproducible node and heroku-buildpack images', () => {
     );
   });
 
+  test('without --push, an image only the registry has is pulled into the base dir and loaded, not built', async () => {
+    const s = { ...setting({ umask: '022', tz: 'UTC', registryPrefix: true }), prefix: settingA.prefix };
+    writeSpec(s, registryBases());
+    localTags.push(s.prefix);
+    const run = await build(s);
+    assert.deepEqual(run.actions, { web: 'pull', greeter: 'pull' });
+    assert.deepEqual(digests(run), digests(pushedA));
+    assert.equal(
+      docker('run', '--rm', String(run.release?.greeter['dockerImage'])),
+      'Hello from bin/greet web',
+    );
+    const again = await build(s);
+    assert.deepEqual(again.actions, { web: 'skip', greeter: 'skip' });
+  });
+
   test('the pushed images pull and run: web serves HTTP, the heroku web process sees .profile.d', async () => {
     const web = String(pushedA.release?.web['dockerImage']);
     const greeter = String(pushedA.release?.greeter['dockerImage']);
