@@ -58,6 +58,13 @@ describe('registry faults pushing a reproducible image', () => {
     assert.equal(existsSync(rig.releasePath), false);
 
     proxy.clear();
+    const dry = await runCliToEnd(rig.buildArgs('--push', '--dry-run'));
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(actions(dry), { greeter: 'push' });
+    assert.match(
+      String(dry.events.find((e) => e.kind === 'plan-decided')?.['reason']),
+      /^built earlier \(in the base dir\), not yet in the registry$/,
+    );
     const again = await runCliToEnd(rig.buildArgs('--push'));
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(actions(again), { greeter: 'push' }, 'built earlier: pushed, not built again');
