@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { appImageBenchmarks } from './app-images.bench.js';
 import { buildBenchmarks } from './build.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
 import { formatTable, type Figure } from './figure.js';
@@ -7,7 +8,7 @@ import { renderFigures } from './render-figures.js';
 /**
  * `npm run bench`: every figure of issue 6 in one table. Run counts can be lowered for a quick
  * look with BENCH_RUNS (no-op figures, default 7) and BENCH_SLOW_RUNS (cold builds and the
- * baseline, default 3); BENCH_ONLY=build, BENCH_ONLY=engines or BENCH_ONLY=render runs one part.
+ * baseline, default 3); BENCH_ONLY=build, engines, apps or render runs one part.
  */
 const runs = Number(process.env['BENCH_RUNS'] ?? 7);
 const slowRuns = Number(process.env['BENCH_SLOW_RUNS'] ?? 3);
@@ -24,6 +25,8 @@ const loadBefore = load();
 const figures: Figure[] = [];
 if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
 if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
+if (only === undefined || only === 'apps')
+  figures.push(...(await appImageBenchmarks({ runs, slowRuns, log })));
 if (only === undefined || only === 'render') {
   // A broken render benchmark must not cost the build figures measured minutes before.
   const render = await renderFigures(log).catch((e: unknown) => {

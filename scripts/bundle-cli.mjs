@@ -24,6 +24,7 @@ await build({
     'kubernetes-models',
     'tar-fs',
     'tar-stream',
+    'pako',
     '@balena/dockerignore',
     'log-update',
     'ajv',

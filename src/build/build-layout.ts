@@ -3,7 +3,8 @@ import { join } from 'node:path';
 /**
  * Where each kind of state lives in the base dir. One place, so `--no-cache`, the docs and the
  * tests agree: `git/` clones (owned by source/), `services/<name>/` per-service state,
- * `logs/<name>/<step>.log` the latest log of each step, `build.lock` the lock.
+ * `logs/<name>/<step>.log` the latest log of each step, `images/` the images the tool writes,
+ * `runc/` unpacked images and containers of steps run without a daemon, `build.lock` the lock.
  */
 export function serviceDir(baseDir: string, service: string): string {
   return join(baseDir, 'services', service);
@@ -28,4 +29,22 @@ export function stepLogFile(baseDir: string, service: string, step: string): str
 /** On several engines: which engine holds the service's last image. */
 export function serviceEngineFile(baseDir: string, service: string): string {
   return join(serviceDir(baseDir, service), 'engine.json');
+}
+
+/** The OCI image layout of the images the tool writes itself (node, heroku-buildpack). */
+export function imageLayoutDir(baseDir: string): string {
+  return join(baseDir, 'images', 'oci');
+}
+
+/** Records of base images exported from the daemon: their layers as stored in the layout. */
+export function localBasesDir(baseDir: string): string {
+  return join(baseDir, 'images', 'local-bases');
+}
+
+export function localBaseRecord(baseDir: string, imageId: string): string {
+  return join(localBasesDir(baseDir), `${imageId.replace(/^sha256:/, '')}.json`);
+}
+
+export function runcStateDir(baseDir: string): string {
+  return join(baseDir, 'runc');
 }

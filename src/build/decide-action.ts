@@ -11,8 +11,10 @@ export interface Decision {
   reason: string;
   /** Inputs that differ from the last build of this service. */
   changed: string[];
-  /** With `skip` under `--push`: the digest the registry already has. */
+  /** With `skip` under `--push`: the digest the registry already has; for images the tool writes, their digest. */
   digest?: Digest;
+  /** Something the user should know about this decision (e.g. an image not loaded into a daemon). */
+  warning?: string;
 }
 
 export interface DecideOptions {
@@ -29,11 +31,8 @@ export interface DecideOptions {
  * missing locally but present in the registry of `repositoryPrefix` is pulled, not rebuilt.
  */
 export async function decideAction(p: PreparedService, opts: DecideOptions): Promise<Decision> {
-  const changed = p.previous !== undefined ? diffBuildKeyInputs(p.previous.inputs, p.inputs) : [];
-  if (p.tag === undefined)
-    return { action: 'build', reason: p.unknownKeyReason ?? 'build key unknown', changed };
-  const why = buildReason(p, changed);
-  if (opts.noCache) return { action: 'build', reason: '--no-cache', changed };
+  const { changed, early, why } = commonDecision(p, opts.noCache);
+  if (early !== undefined || p.tag === undefined) return early ?? { action: 'build', reason: why, changed };
   if (opts.push) {
     const digest = await opts.head(p.tag);
     if (digest !== undefined) return { action: 'skip', reason: 'already in the registry', changed, digest };
@@ -52,6 +51,23 @@ export async function decideAction(p: PreparedService, opts: DecideOptions): Pro
   return { action: 'build', reason: why, changed };
 }
 
+/** What every build type decides alike: no key, `--no-cache`; and the reason a build would have. */
+export function commonDecision(
+  p: PreparedService,
+  noCache: boolean,
+): { changed: string[]; early?: Decision; why: string } {
+  const changed = p.previous !== undefined ? diffBuildKeyInputs(p.previous.inputs, p.inputs) : [];
+  if (p.tag === undefined) {
+    return {
+      changed,
+      why: '',
+      early: { action: 'build', reason: p.unknownKeyReason ?? 'build key unknown', changed },
+    };
+  }
+  const why = buildReason(p, changed);
+  return { changed, why, ...(noCache ? { early: { action: 'build', reason: '--no-cache', changed } } : {}) };
+}
+
 function buildReason(p: PreparedService, changed: string[]): string {
   if (p.previous === undefined) return 'no image for these inputs (first build in this base dir)';
   if (changed.length > 0) return `inputs changed: ${changed.join(', ')}`;
@@ -59,7 +75,7 @@ function buildReason(p: PreparedService, changed: string[]): string {
 }
 
 /** An unprefixed name (`hello:SVC-…`) means Docker Hub, which a local-only build never asks. */
-function hasRegistry(tag: ImageRef): boolean {
+export function hasRegistry(tag: ImageRef): boolean {
   const first = tag.split('/')[0] ?? '';
   return (
     tag.includes('/') &&

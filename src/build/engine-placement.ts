@@ -4,7 +4,7 @@ import type { Decision } from './decide-action.js';
 import type { Step } from './graph/step.js';
 import type { DockerEngine } from './image/docker-engine.js';
 import { unreachableEngineOf } from './image/engine-endpoint.js';
-import { leaseEngine, NeedsLocalEngineError } from './image/engine-lease.js';
+import { leaseEngine } from './image/engine-lease.js';
 import type { EngineNeeds, EnginePool, PoolEngine } from './image/engine-pool.js';
 import { forwardingEngine } from './image/forwarding-engine.js';
 import type { ImageLocator } from './image/image-locator.js';
@@ -25,6 +25,13 @@ export interface PlacementOptions {
 
 /** A service's steps as built for a decision, given the engine and emit they are to use. */
 export type StepsFor = (d: Decision, engine: DockerEngine, emit: Emit) => Step[];
+
+/**
+ * What a service needs engines for: `image`, an image an engine builds (or pulls) and pushes;
+ * `code-steps`, only the containers of its build step, for an image the tool writes itself
+ * (its push goes from the base dir to the registry, and loading goes to the first engine).
+ */
+export type EngineUse = 'image' | 'code-steps';
 
 interface Placed {
   name: string;
@@ -50,7 +57,7 @@ export class EnginePlacement {
 
   constructor(private readonly opts: PlacementOptions) {}
 
-  place(p: PreparedService, d: Decision, stepsFor: StepsFor): Step[] {
+  place(p: PreparedService, d: Decision, use: EngineUse, stepsFor: StepsFor): Step[] {
     if (p.tag === undefined || d.action === 'skip') return [];
     const name = p.repo.name;
     const last = this.opts.lastEngines.get(name);
@@ -60,7 +67,6 @@ export class EnginePlacement {
       needs: {
         service: name,
         baseImages: p.inputs.baseImages,
-        localOnly: false,
         ...(last ? { lastEngine: last } : {}),
       },
       current: undefined,
@@ -79,10 +85,13 @@ export class EnginePlacement {
           : e,
       );
     svc.rebuild = () => stepsFor({ ...d, action: 'build' }, engine, emit).find((s) => s.name === 'build');
-    return stepsFor(d, engine, emit).map((step) => ({
-      ...step,
-      run: (ctx) => (step.name === 'push' ? this.push(svc, step, ctx) : this.onSlot(svc, step, ctx)),
-    }));
+    return stepsFor(d, engine, emit).map((step) => {
+      if (use === 'code-steps' && step.name !== 'build') return step;
+      return {
+        ...step,
+        run: (ctx) => (step.name === 'push' ? this.push(svc, step, ctx) : this.onSlot(svc, step, ctx)),
+      };
+    });
   }
 
   /** The engine to name in the release for `service`, when images stay on several engines. */
@@ -98,8 +107,6 @@ export class EnginePlacement {
       const { engine } = lease;
       const cacheImage = this.opts.cacheImages.get(svc.name);
       svc.current = leaseEngine(engine.client, {
-        id: engine.id,
-        local: engine.endpoint.kind === 'unix',
         ...(cacheImage !== undefined && cacheImage !== svc.tag ? { cacheImage } : {}),
         authFor: this.opts.authFor,
       });
@@ -111,10 +118,6 @@ export class EnginePlacement {
         return outcome;
       } catch (e) {
         if (ctx.signal.aborted) throw e;
-        if (e instanceof NeedsLocalEngineError) {
-          svc.needs.localOnly = true;
-          continue;
-        }
         const lost = unreachableEngineOf(e);
         if (lost === undefined || !pool.remove(lost, e)) throw e;
       } finally {

@@ -2,7 +2,9 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { BuildKey, ImageRef, RegistryCredentials, ServiceRepository } from '../spec/types.js';
 import type { BuildTypeHandler } from './image/build-type.js';
 import type { DockerEngine } from './image/docker-engine.js';
-import { resolveBaseImageDigests } from './image/resolve-base-image-digests.js';
+import { resolveBaseImageDigests, type BaseImageDigest } from './image/resolve-base-image-digests.js';
+import { resolveAppBaseImage, type AppBaseContext } from './app-base-images.js';
+import { isUserError } from '../core/user-error.js';
 import { headManifest } from './registry/head-manifest.js';
 import { readFileAtCommit } from './source/read-file-at-commit.js';
 import type { ResolvedSource } from './source/source-request.js';
@@ -34,6 +36,8 @@ export interface PreparedService {
   previous: LastBuild | undefined;
   /** Why the key could not be computed (dry run only). */
   unknownKeyReason?: string;
+  /** For a build type whose image the tool writes: where each base image comes from. */
+  bases?: BaseImageDigest[];
 }
 
 export interface PrepareOptions {
@@ -45,6 +49,8 @@ export interface PrepareOptions {
   /** A dry run never pulls: it asks the registry for a missing base image's digest instead. */
   dryRun: boolean;
   signal: AbortSignal;
+  /** Base image lookups of the build types whose images the tool writes (no pulls, no daemon needed). */
+  appBases: AppBaseContext;
 }
 
 /**
@@ -66,6 +72,8 @@ export async function prepareService(
     commit: source.commit,
     serviceFields: serviceKeyFields(repo.service),
     extraCommits: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.commit])),
+    // The same base index gives another image on another architecture.
+    ...(handler.kind === 'app' ? { platform: platformName(opts.appBases.platform) } : {}),
   };
   const imagesMap = canonicalJson(opts.images);
   const reusable =
@@ -83,7 +91,19 @@ export async function prepareService(
 
   const baseImages: Record<string, string> = {};
   let unknownKeyReason: string | undefined;
-  if (opts.dryRun) {
+  let bases: BaseImageDigest[] | undefined;
+  if (handler.kind === 'app') {
+    bases = [];
+    for (const ref of baseImageRefs) {
+      try {
+        bases.push(await resolveAppBaseImage(repo.name, ref, opts.appBases));
+      } catch (e) {
+        if (!opts.dryRun || !isUserError(e)) throw e;
+        unknownKeyReason ??= e.problems[0]?.message ?? e.message;
+      }
+    }
+    for (const b of bases) baseImages[b.ref] = b.digest;
+  } else if (opts.dryRun) {
     for (const ref of baseImageRefs) {
       const digest = await dryRunDigest(ref, opts);
       if (digest === undefined) unknownKeyReason ??= `base image ${ref} is neither local nor in its registry`;
@@ -112,7 +132,12 @@ export async function prepareService(
     tag: key !== undefined ? (`${opts.repositoryPrefix}${repo.name}:SVC-${key}` as ImageRef) : undefined,
     previous,
     ...(unknownKeyReason !== undefined ? { unknownKeyReason } : {}),
+    ...(bases !== undefined ? { bases } : {}),
   };
+}
+
+function platformName(p: { os: string; architecture: string; variant?: string }): string {
+  return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/');
 }
 
 async function dryRunDigest(ref: string, opts: PrepareOptions): Promise<string | undefined> {

@@ -1,20 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic-fs.js';
 import { toolInfo } from '../core/tool-info.js';
-import type { BuildKey, ClusterSpec, ImageRef } from '../spec/types.js';
+import type { BuildKey, ClusterSpec, Digest, ImageRef } from '../spec/types.js';
 
 export interface BuiltImage {
   dockerImage: ImageRef;
   buildKey: BuildKey;
   /** Built on several engines without --push: the engine that holds the image. */
   engine?: string;
+  /** Whether the tool wrote the image itself, so the same inputs give this digest anywhere. */
+  reproducible: boolean;
+  /** The image's manifest digest, when known (always for reproducible images). */
+  imageDigest?: Digest;
 }
 
 /**
  * The release of contract §3.7: the input spec (credentials already stripped by the loader),
- * plus each repository's `exactSource` and each built service's `dockerImage` and `buildKey`
- * (and `engine`, for an image left on one of several engines), plus the `release` block. The
- * build config is never part of it.
+ * plus each repository's `exactSource` and each built service's `dockerImage`, `buildKey`,
+ * `reproducible` and (when known) `imageDigest` (and `engine`, for an image left on one of several
+ * engines), plus the `release` block. The build config is never part of it.
  */
 export function composeRelease(
   spec: ClusterSpec,
@@ -36,6 +40,9 @@ export function composeRelease(
       const service = entry['service'] as Record<string, unknown>;
       service['dockerImage'] = image.dockerImage;
       service['buildKey'] = image.buildKey;
+      service['reproducible'] = image.reproducible;
+      if (image.imageDigest !== undefined) service['imageDigest'] = image.imageDigest;
+      else delete service['imageDigest'];
       // A spec that is itself a release may name an engine; only this build's placement counts.
       if (image.engine !== undefined) service['engine'] = image.engine;
       else delete service['engine'];
@@ -65,11 +72,13 @@ export async function carriedOverImages(
   const carried = new Map<string, BuiltImage>();
   for (const r of await readReleasedServices(releasePath)) {
     if (skip.has(r.name) || r.exactSource !== exactSources.get(r.name)) continue;
-    const { dockerImage, buildKey, engine } = r.service;
+    const { dockerImage, buildKey, engine, reproducible, imageDigest } = r.service;
     if (typeof dockerImage !== 'string' || typeof buildKey !== 'string') continue;
     carried.set(r.name, {
       dockerImage: dockerImage as ImageRef,
       buildKey: buildKey as BuildKey,
+      reproducible: reproducible === true,
+      ...(typeof imageDigest === 'string' ? { imageDigest: imageDigest as Digest } : {}),
       ...(typeof engine === 'string' ? { engine } : {}),
     });
   }

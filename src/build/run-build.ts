@@ -36,6 +36,13 @@ import {
   type BuiltImage,
 } from './release.js';
 import { recordLastBuild, serviceSteps } from './service-steps.js';
+import { AppBaseSources, type AppBaseContext } from './app-base-images.js';
+import { appServiceSteps } from './app-image-steps.js';
+import { imageLayoutDir } from './build-layout.js';
+import { collectImageGarbage } from './collect-image-garbage.js';
+import { decideAppAction } from './decide-app-action.js';
+import { OciLayout } from './oci/oci-layout.js';
+import { hostPlatform } from './registry/select-platform.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import { DamagedCloneError, discardClone } from './source/read-file-at-commit.js';
 import { acquireBaseDirLock } from './stamp/base-dir-lock.js';
@@ -141,10 +148,25 @@ async function buildLocked(
   // The first engine answers the build-key questions; the others are contacted only for work.
   const pool = new EnginePool(engines, { emit, authFor, ...(opts.engine ? { keyClient: opts.engine } : {}) });
   const engine = pool.key.client;
+  // Asked at most once, and only by what needs a daemon: a --push build of images the tool
+  // writes, on bases in a registry, never does.
+  let engineDown: Promise<string | undefined> | undefined;
+  const engineUnreachable = () => (engineDown ??= engine.unreachable());
 
   // Services sharing a base image look it up once; nothing changes images until every key is known.
   const lookupEngine = sharedImageLookups(engine);
   pool.useKeyLookups(lookupEngine);
+  const layout = new OciLayout(imageLayoutDir(opts.baseDir));
+  const appBases: AppBaseContext = {
+    baseDir: opts.baseDir,
+    layout,
+    engine: lookupEngine,
+    engineUnreachable,
+    authFor,
+    platform: hostPlatform(),
+    signal,
+    lookups: new Map(),
+  };
   const prepared = await Promise.all(
     selected.map((repo) =>
       prepareService(
@@ -160,6 +182,7 @@ async function buildLocked(
           authFor,
           dryRun: opts.dryRun,
           signal,
+          appBases,
         },
       ),
     ),
@@ -174,7 +197,16 @@ async function buildLocked(
   const locator = new ImageLocator(pool, (tag) => recordedByImage.get(tag));
   const decisions = await Promise.all(
     prepared.map((p) =>
-      decideAction(p, { push: opts.push, noCache: opts.noCache, engine: locator.engine(), head }),
+      p.handler.kind === 'app'
+        ? decideAppAction(p, {
+            push: opts.push,
+            noCache: opts.noCache,
+            layout,
+            engine,
+            engineUnreachable,
+            head,
+          })
+        : decideAction(p, { push: opts.push, noCache: opts.noCache, engine: locator.engine(), head }),
     ),
   );
   const plan = prepared.map((p, i) => planEntry(p, decisions[i] as Decision));
@@ -189,9 +221,10 @@ async function buildLocked(
       ...(entry.changed.length > 0 ? { changed: entry.changed } : {}),
     });
   }
+  for (const d of decisions) if (d.warning !== undefined) emit({ kind: 'warning', message: d.warning });
   if (opts.dryRun) return { plan };
 
-  const pushedDigests = new Map<string, Digest>();
+  const digests = new Map<string, Digest>();
   const placement = new EnginePlacement({
     pool,
     locator,
@@ -201,19 +234,36 @@ async function buildLocked(
     lastEngines: new Map([...records].map(([service, r]) => [service, r.engine])),
     record: (service, image, engine) => writeEngineRecord(opts.baseDir, service, { image, engine }),
   });
+  const stepOptions = {
+    baseDir: opts.baseDir,
+    images: config.images,
+    noCache: opts.noCache,
+    push: opts.push,
+    authFor,
+  };
+  const bases = new AppBaseSources(appBases);
   const steps = prepared.flatMap((p, i) =>
-    placement.place(p, decisions[i] as Decision, (decision, engine, emit) =>
-      serviceSteps(p, decision, {
-        baseDir: opts.baseDir,
-        engine,
-        images: config.images,
-        noCache: opts.noCache,
-        push: opts.push,
-        emit,
-        authFor,
-        pushed: (service, digest) => pushedDigests.set(service, digest),
-      }),
-    ),
+    p.handler.kind === 'app'
+      ? placement.place(p, decisions[i] as Decision, 'code-steps', (decision, stepEngine, emit) =>
+          appServiceSteps(p, decision, {
+            ...stepOptions,
+            emit,
+            engine: stepEngine,
+            daemon: engine,
+            engineUnreachable,
+            layout,
+            bases,
+            imageDigest: (service, digest) => digests.set(service, digest),
+          }),
+        )
+      : placement.place(p, decisions[i] as Decision, 'image', (decision, stepEngine, emit) =>
+          serviceSteps(p, decision, {
+            ...stepOptions,
+            emit,
+            engine: stepEngine,
+            pushed: (service, digest) => digests.set(service, digest),
+          }),
+        ),
   );
   for (const [i, p] of prepared.entries()) {
     const d = decisions[i] as Decision;
@@ -232,23 +282,35 @@ async function buildLocked(
       emit({
         kind: 'warning',
         message:
-          'without --push, each image stays on the engine that built it; the release names that engine (service.engine)',
+          'without --push, each image stays on the engine that holds it; the release names that engine (service.engine)',
       });
     }
     await runGraph(steps, { pools: { image: pool.capacity, push: opts.concurrency }, signal, emit });
+    // Only after image work: a no-op build leaves the layout as it found it.
+    if (prepared.some((p) => p.handler.kind === 'app')) await collectImageGarbage(opts.baseDir, layout);
   }
 
   const images = new Map<string, BuiltImage>();
   for (const [i, p] of prepared.entries()) {
     const d = decisions[i] as Decision;
     const tag = p.tag as ImageRef;
-    const digest = d.digest ?? pushedDigests.get(p.repo.name);
+    const digest = d.digest ?? digests.get(p.repo.name);
     const repoName = tag.slice(0, tag.lastIndexOf(':'));
-    if (opts.push && digest === undefined) throw new Error(`no digest recorded for ${p.repo.name}`);
-    const holder = pool.several && !opts.push ? placement.holderOf(p.repo.name, tag) : undefined;
+    const reproducible = p.handler.kind === 'app';
+    if ((opts.push || reproducible) && digest === undefined)
+      throw new Error(`internal error: no digest recorded for ${p.repo.name}`);
+    // An image the tool writes is loaded into the first engine; others stay where they were built.
+    const holder =
+      pool.several && !opts.push
+        ? reproducible
+          ? pool.key
+          : placement.holderOf(p.repo.name, tag)
+        : undefined;
     images.set(p.repo.name, {
       dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
       buildKey: p.key as NonNullable<PreparedService['key']>,
+      reproducible,
+      ...(digest !== undefined ? { imageDigest: digest } : {}),
       ...(holder !== undefined ? { engine: holder.id } : {}),
     });
   }

@@ -4,6 +4,7 @@ import type { Digest, RegistryCredentials } from '../spec/types.js';
 import { serviceCacheDir, serviceInputsFile, serviceWorkDir, stepLogFile } from './build-layout.js';
 import type { Decision } from './decide-action.js';
 import type { Step } from './graph/step.js';
+import type { BuildContextBase } from './image/build-type.js';
 import type { DockerEngine } from './image/docker-engine.js';
 import type { LastBuild, PreparedService } from './prepare-service.js';
 import { exportTree } from './source/export-tree.js';
@@ -46,35 +47,13 @@ export function serviceSteps(p: PreparedService, d: Decision, opts: StepOptions)
       deps: [],
       logFile,
       run: async ({ signal }) => {
-        await rm(logFile, { force: true });
-        const workDir = serviceWorkDir(opts.baseDir, name);
-        const cacheDir = serviceCacheDir(opts.baseDir, name);
-        await rm(workDir, { recursive: true, force: true });
-        await mkdir(workDir, { recursive: true });
-        await mkdir(cacheDir, { recursive: true });
+        const { workDir, cacheDir } = await freshBuildDirs(opts.baseDir, name, logFile);
+        if (p.handler.kind !== 'daemon')
+          throw new Error(`internal error: ${name} is not built by the daemon`);
         await p.handler.build({
-          service: p.repo,
-          commit: p.source.commit,
-          readFile: (path) => readFileAtCommit(p.source.clonePath, p.source.commit, path),
-          exportTree: (subdir, dest) => exportTree(p.source.clonePath, p.source.commit, subdir, dest),
-          workDir,
-          cacheDir,
-          logFile,
+          ...buildContextBase(p, { workDir, cacheDir, logFile, signal, onLine: lines('build') }, opts),
           tag,
-          images: opts.images,
-          extraSources: Object.fromEntries(
-            Object.entries(p.extra).map(([k, s]) => [
-              k,
-              {
-                commit: s.commit,
-                exportTree: (subdir: string, dest: string) => exportTree(s.clonePath, s.commit, subdir, dest),
-              },
-            ]),
-          ),
           engine: opts.engine,
-          onLine: lines('build'),
-          signal,
-          noCache: opts.noCache,
         });
         await rm(workDir, { recursive: true, force: true });
         await recordLastBuild(p, opts);
@@ -110,6 +89,47 @@ export function serviceSteps(p: PreparedService, d: Decision, opts: StepOptions)
     });
   }
   return steps;
+}
+
+/** A new log, an empty work dir and the service's cache dir, for a build step starting. */
+export async function freshBuildDirs(
+  baseDir: string,
+  service: string,
+  logFile: string,
+): Promise<{ workDir: string; cacheDir: string }> {
+  await rm(logFile, { force: true });
+  const workDir = serviceWorkDir(baseDir, service);
+  const cacheDir = serviceCacheDir(baseDir, service);
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
+  return { workDir, cacheDir };
+}
+
+/** What every build type gets: git access to the service's commit and its extra sources, folders. */
+export function buildContextBase(
+  p: PreparedService,
+  where: Pick<BuildContextBase, 'workDir' | 'cacheDir' | 'logFile' | 'signal' | 'onLine'>,
+  opts: Pick<StepOptions, 'images' | 'noCache'>,
+): BuildContextBase {
+  return {
+    ...where,
+    service: p.repo,
+    commit: p.source.commit,
+    readFile: (path) => readFileAtCommit(p.source.clonePath, p.source.commit, path),
+    exportTree: (subdir, dest) => exportTree(p.source.clonePath, p.source.commit, subdir, dest),
+    images: opts.images,
+    extraSources: Object.fromEntries(
+      Object.entries(p.extra).map(([k, s]) => [
+        k,
+        {
+          commit: s.commit,
+          exportTree: (subdir: string, dest: string) => exportTree(s.clonePath, s.commit, subdir, dest),
+        },
+      ]),
+    ),
+    noCache: opts.noCache,
+  };
 }
 
 /** Remembers this build's inputs (for `--dry-run`'s "what changed" and the no-spawn fast path). */

@@ -2,7 +2,7 @@
  * Everything the core reports while it works. Reporters (tty, plain, json) consume these;
  * the json form is a public format: change it only with a CHANGELOG entry.
  */
-export type PlanAction = 'build' | 'pull' | 'skip' | 'push';
+export type PlanAction = 'build' | 'pull' | 'skip' | 'push' | 'load';
 
 /**
  * One difference inside a resource, at a path like `spec.template.spec.containers[name=web].image`.

@@ -48,6 +48,8 @@ const commonServiceFields = {
   buildKey: { type: 'string' },
   // written into a release built on several engines without --push: where the image is
   engine: { type: 'string' },
+  reproducible: { type: 'boolean' },
+  imageDigest: { type: 'string' },
 };
 
 const serviceSchema = (

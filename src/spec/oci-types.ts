@@ -87,3 +87,29 @@ export interface ImageSource {
   configBytes: Buffer;
   layers: BlobSource[];
 }
+
+/**
+ * What goes into an image layer the tool writes: a directory tree placed at a path of the
+ * image, or one generated file. Build types describe their layers with it; the image writer
+ * turns them into tar archives.
+ */
+export type LayerSource =
+  | {
+      kind: 'dir';
+      /** Path in the image, without a leading slash, e.g. `app`. */
+      at: string;
+      dir: string;
+      /** Paths relative to `dir` (`node_modules`, `node_modules/x`) to take; default all. */
+      include?: (rel: string) => boolean;
+    }
+  | { kind: 'file'; at: string; content: Buffer | string; mode: 0o755 | 0o644 };
+
+/** The container settings an image the tool writes gets on top of its base image's. */
+export interface ImageSettings {
+  /** Set or replaced in the base image's `Env`, in this order. */
+  env: Record<string, string>;
+  workingDir: string;
+  entrypoint: string[];
+  /** Undefined: no default command. */
+  cmd: string[] | undefined;
+}

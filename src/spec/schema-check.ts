@@ -96,7 +96,15 @@ function toIssue(err: ErrorObject): SchemaIssue {
 }
 
 /** Fields that are accepted but not worth suggesting (old spellings, release-only fields). */
-const HIDDEN_FIELDS = new Set(['buildtype', 'buildType', 'dockerImage', 'buildKey', 'engine']);
+const HIDDEN_FIELDS = new Set([
+  'buildtype',
+  'buildType',
+  'dockerImage',
+  'buildKey',
+  'engine',
+  'reproducible',
+  'imageDigest',
+]);
 
 function pointerToPath(pointer: string): Array<string | number> {
   if (pointer === '') return [];

@@ -4,8 +4,279 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v570ba8c338ccdd65 = validate10;
+export const v520b0f1fc95d0d93 = validate10;
 const schema11 = {
+  type: 'object',
+  required: ['buildpack', 'stack'],
+  additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "heroku-buildpack"',
+  properties: {
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    engine: { type: 'string' },
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    buildpack: { type: 'string' },
+    stack: {
+      type: 'string',
+      pattern: '^heroku-[0-9]+$',
+      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
+    },
+  },
+};
+const func2 = Object.prototype.hasOwnProperty;
+const pattern0 = new RegExp('^heroku-[0-9]+$', 'u');
+function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.buildpack === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'buildpack' },
+        message: "must have required property '" + 'buildpack' + "'",
+        schema: schema11.required,
+        parentSchema: schema11,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.stack === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'stack' },
+        message: "must have required property '" + 'stack' + "'",
+        schema: schema11.required,
+        parentSchema: schema11,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func2.call(schema11.properties, key0)) {
+        const err2 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema11,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err3 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.dockerImage.type,
+          parentSchema: schema11.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err4 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.buildKey.type,
+          parentSchema: schema11.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
+        const err5 = {
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.engine.type,
+          parentSchema: schema11.properties.engine,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.reproducible !== undefined) {
+      let data3 = data.reproducible;
+      if (typeof data3 !== 'boolean') {
+        const err6 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema11.properties.reproducible.type,
+          parentSchema: schema11.properties.reproducible,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data4 = data.imageDigest;
+      if (typeof data4 !== 'string') {
+        const err7 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.imageDigest.type,
+          parentSchema: schema11.properties.imageDigest,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
+      }
+    }
+    if (data.buildpack !== undefined) {
+      let data5 = data.buildpack;
+      if (typeof data5 !== 'string') {
+        const err8 = {
+          instancePath: instancePath + '/buildpack',
+          schemaPath: '#/properties/buildpack/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.buildpack.type,
+          parentSchema: schema11.properties.buildpack,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.stack !== undefined) {
+      let data6 = data.stack;
+      if (typeof data6 === 'string') {
+        if (!pattern0.test(data6)) {
+          const err9 = {
+            instancePath: instancePath + '/stack',
+            schemaPath: '#/properties/stack/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^heroku-[0-9]+$' },
+            message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
+            schema: '^heroku-[0-9]+$',
+            parentSchema: schema11.properties.stack,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/stack',
+          schemaPath: '#/properties/stack/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.stack.type,
+          parentSchema: schema11.properties.stack,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err11 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema11.type,
+      parentSchema: schema11,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err11];
+    } else {
+      vErrors.push(err11);
+    }
+    errors++;
+  }
+  validate10.errors = vErrors;
+  return errors === 0;
+}
+export const v570ba8c338ccdd65 = validate11;
+const schema12 = {
   type: 'object',
   required: ['repositories'],
   additionalProperties: false,
@@ -33,8 +304,8 @@ const schema11 = {
     },
   },
 };
-const pattern0 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
-function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern1 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
+function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -45,8 +316,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'repositories' },
         message: "must have required property '" + 'repositories' + "'",
-        schema: schema11.required,
-        parentSchema: schema11,
+        schema: schema12.required,
+        parentSchema: schema12,
         data,
       };
       if (vErrors === null) {
@@ -65,7 +336,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema11,
+          parentSchema: schema12,
           data,
         };
         if (vErrors === null) {
@@ -90,8 +361,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'name' },
                 message: "must have required property '" + 'name' + "'",
-                schema: schema11.properties.repositories.items.required,
-                parentSchema: schema11.properties.repositories.items,
+                schema: schema12.properties.repositories.items.required,
+                parentSchema: schema12.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -108,8 +379,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'kind' },
                 message: "must have required property '" + 'kind' + "'",
-                schema: schema11.properties.repositories.items.required,
-                parentSchema: schema11.properties.repositories.items,
+                schema: schema12.properties.repositories.items.required,
+                parentSchema: schema12.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -126,8 +397,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'source' },
                 message: "must have required property '" + 'source' + "'",
-                schema: schema11.properties.repositories.items.required,
-                parentSchema: schema11.properties.repositories.items,
+                schema: schema12.properties.repositories.items.required,
+                parentSchema: schema12.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -153,7 +424,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   params: { additionalProperty: key1 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema11.properties.repositories.items,
+                  parentSchema: schema12.properties.repositories.items,
                   data: data1,
                 };
                 if (vErrors === null) {
@@ -167,7 +438,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             if (data1.name !== undefined) {
               let data2 = data1.name;
               if (typeof data2 === 'string') {
-                if (!pattern0.test(data2)) {
+                if (!pattern1.test(data2)) {
                   const err6 = {
                     instancePath: instancePath + '/repositories/' + i0 + '/name',
                     schemaPath: '#/properties/repositories/items/properties/name/pattern',
@@ -175,7 +446,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
                     message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
                     schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-                    parentSchema: schema11.properties.repositories.items.properties.name,
+                    parentSchema: schema12.properties.repositories.items.properties.name,
                     data: data2,
                   };
                   if (vErrors === null) {
@@ -192,8 +463,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema11.properties.repositories.items.properties.name.type,
-                  parentSchema: schema11.properties.repositories.items.properties.name,
+                  schema: schema12.properties.repositories.items.properties.name.type,
+                  parentSchema: schema12.properties.repositories.items.properties.name,
                   data: data2,
                 };
                 if (vErrors === null) {
@@ -211,10 +482,10 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   instancePath: instancePath + '/repositories/' + i0 + '/kind',
                   schemaPath: '#/properties/repositories/items/properties/kind/enum',
                   keyword: 'enum',
-                  params: { allowedValues: schema11.properties.repositories.items.properties.kind.enum },
+                  params: { allowedValues: schema12.properties.repositories.items.properties.kind.enum },
                   message: 'must be equal to one of the allowed values',
-                  schema: schema11.properties.repositories.items.properties.kind.enum,
-                  parentSchema: schema11.properties.repositories.items.properties.kind,
+                  schema: schema12.properties.repositories.items.properties.kind.enum,
+                  parentSchema: schema12.properties.repositories.items.properties.kind,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -234,8 +505,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema11.properties.repositories.items.properties.source.type,
-                  parentSchema: schema11.properties.repositories.items.properties.source,
+                  schema: schema12.properties.repositories.items.properties.source.type,
+                  parentSchema: schema12.properties.repositories.items.properties.source,
                   data: data4,
                 };
                 if (vErrors === null) {
@@ -255,8 +526,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema11.properties.repositories.items.properties.service.type,
-                  parentSchema: schema11.properties.repositories.items.properties.service,
+                  schema: schema12.properties.repositories.items.properties.service.type,
+                  parentSchema: schema12.properties.repositories.items.properties.service,
                   data: data5,
                 };
                 if (vErrors === null) {
@@ -276,8 +547,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema11.properties.repositories.items.properties.exactSource.type,
-                  parentSchema: schema11.properties.repositories.items.properties.exactSource,
+                  schema: schema12.properties.repositories.items.properties.exactSource.type,
+                  parentSchema: schema12.properties.repositories.items.properties.exactSource,
                   data: data6,
                 };
                 if (vErrors === null) {
@@ -295,8 +566,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema11.properties.repositories.items.type,
-              parentSchema: schema11.properties.repositories.items,
+              schema: schema12.properties.repositories.items.type,
+              parentSchema: schema12.properties.repositories.items,
               data: data1,
             };
             if (vErrors === null) {
@@ -314,8 +585,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema11.properties.repositories.type,
-          parentSchema: schema11.properties.repositories,
+          schema: schema12.properties.repositories.type,
+          parentSchema: schema12.properties.repositories,
           data: data0,
         };
         if (vErrors === null) {
@@ -333,8 +604,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema11.type,
-      parentSchema: schema11,
+      schema: schema12.type,
+      parentSchema: schema12,
       data,
     };
     if (vErrors === null) {
@@ -344,530 +615,11 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate10.errors = vErrors;
-  return errors === 0;
-}
-export const v5be6f9e6866096eb = validate11;
-const schema12 = {
-  type: 'object',
-  required: [],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "node"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    engine: { type: 'string' },
-    node: {
-      type: ['integer', 'string'],
-      minimum: 1,
-      pattern: '^[1-9][0-9]*$',
-      errorText: 'must be a Node.js major version, e.g. 20',
-    },
-    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-  },
-};
-const pattern1 = new RegExp('^[1-9][0-9]*$', 'u');
-const func2 = require('ajv/dist/runtime/ucs2length').default;
-function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'engine' ||
-        key0 === 'node' ||
-        key0 === 'baseImage' ||
-        key0 === 'buildScript'
-      )) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema12,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err1 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema12.properties.dockerImage.type,
-          parentSchema: schema12.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err2 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema12.properties.buildKey.type,
-          parentSchema: schema12.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.engine !== undefined) {
-      let data2 = data.engine;
-      if (typeof data2 !== 'string') {
-        const err3 = {
-          instancePath: instancePath + '/engine',
-          schemaPath: '#/properties/engine/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema12.properties.engine.type,
-          parentSchema: schema12.properties.engine,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err3];
-        } else {
-          vErrors.push(err3);
-        }
-        errors++;
-      }
-    }
-    if (data.node !== undefined) {
-      let data3 = data.node;
-      if (
-        !(typeof data3 == 'number' && !(data3 % 1) && !isNaN(data3) && isFinite(data3)) &&
-        typeof data3 !== 'string'
-      ) {
-        const err4 = {
-          instancePath: instancePath + '/node',
-          schemaPath: '#/properties/node/type',
-          keyword: 'type',
-          params: { type: schema12.properties.node.type },
-          message: 'must be integer,string',
-          schema: schema12.properties.node.type,
-          parentSchema: schema12.properties.node,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-      if (typeof data3 == 'number' && isFinite(data3)) {
-        if (data3 < 1 || isNaN(data3)) {
-          const err5 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: 1 },
-            message: 'must be >= 1',
-            schema: 1,
-            parentSchema: schema12.properties.node,
-            data: data3,
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
-        }
-      }
-      if (typeof data3 === 'string') {
-        if (!pattern1.test(data3)) {
-          const err6 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^[1-9][0-9]*$' },
-            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
-            schema: '^[1-9][0-9]*$',
-            parentSchema: schema12.properties.node,
-            data: data3,
-          };
-          if (vErrors === null) {
-            vErrors = [err6];
-          } else {
-            vErrors.push(err6);
-          }
-          errors++;
-        }
-      }
-    }
-    if (data.baseImage !== undefined) {
-      let data4 = data.baseImage;
-      if (typeof data4 === 'string') {
-        if (func2(data4) < 1) {
-          const err7 = {
-            instancePath: instancePath + '/baseImage',
-            schemaPath: '#/properties/baseImage/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema12.properties.baseImage,
-            data: data4,
-          };
-          if (vErrors === null) {
-            vErrors = [err7];
-          } else {
-            vErrors.push(err7);
-          }
-          errors++;
-        }
-      } else {
-        const err8 = {
-          instancePath: instancePath + '/baseImage',
-          schemaPath: '#/properties/baseImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema12.properties.baseImage.type,
-          parentSchema: schema12.properties.baseImage,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err8];
-        } else {
-          vErrors.push(err8);
-        }
-        errors++;
-      }
-    }
-    if (data.buildScript !== undefined) {
-      let data5 = data.buildScript;
-      if (typeof data5 === 'string') {
-        if (func2(data5) < 1) {
-          const err9 = {
-            instancePath: instancePath + '/buildScript',
-            schemaPath: '#/properties/buildScript/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema12.properties.buildScript,
-            data: data5,
-          };
-          if (vErrors === null) {
-            vErrors = [err9];
-          } else {
-            vErrors.push(err9);
-          }
-          errors++;
-        }
-      } else {
-        const err10 = {
-          instancePath: instancePath + '/buildScript',
-          schemaPath: '#/properties/buildScript/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema12.properties.buildScript.type,
-          parentSchema: schema12.properties.buildScript,
-          data: data5,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err11 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema12.type,
-      parentSchema: schema12,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err11];
-    } else {
-      vErrors.push(err11);
-    }
-    errors++;
-  }
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const v6a4bd86899e23b90 = validate12;
+export const v9017d13c1496b16d = validate12;
 const schema13 = {
-  type: 'object',
-  required: ['buildpack', 'stack'],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "heroku-buildpack"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    engine: { type: 'string' },
-    buildpack: { type: 'string' },
-    stack: {
-      type: 'string',
-      pattern: '^heroku-[0-9]+$',
-      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
-    },
-  },
-};
-const pattern2 = new RegExp('^heroku-[0-9]+$', 'u');
-function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    if (data.buildpack === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'buildpack' },
-        message: "must have required property '" + 'buildpack' + "'",
-        schema: schema13.required,
-        parentSchema: schema13,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (data.stack === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'stack' },
-        message: "must have required property '" + 'stack' + "'",
-        schema: schema13.required,
-        parentSchema: schema13,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    for (const key0 in data) {
-      if (!(
-        key0 === 'buildType' ||
-        key0 === 'buildtype' ||
-        key0 === 'dockerImage' ||
-        key0 === 'buildKey' ||
-        key0 === 'engine' ||
-        key0 === 'buildpack' ||
-        key0 === 'stack'
-      )) {
-        const err2 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema13,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err3 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.dockerImage.type,
-          parentSchema: schema13.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err3];
-        } else {
-          vErrors.push(err3);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err4 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.buildKey.type,
-          parentSchema: schema13.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.engine !== undefined) {
-      let data2 = data.engine;
-      if (typeof data2 !== 'string') {
-        const err5 = {
-          instancePath: instancePath + '/engine',
-          schemaPath: '#/properties/engine/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.engine.type,
-          parentSchema: schema13.properties.engine,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err5];
-        } else {
-          vErrors.push(err5);
-        }
-        errors++;
-      }
-    }
-    if (data.buildpack !== undefined) {
-      let data3 = data.buildpack;
-      if (typeof data3 !== 'string') {
-        const err6 = {
-          instancePath: instancePath + '/buildpack',
-          schemaPath: '#/properties/buildpack/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.buildpack.type,
-          parentSchema: schema13.properties.buildpack,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-    }
-    if (data.stack !== undefined) {
-      let data4 = data.stack;
-      if (typeof data4 === 'string') {
-        if (!pattern2.test(data4)) {
-          const err7 = {
-            instancePath: instancePath + '/stack',
-            schemaPath: '#/properties/stack/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^heroku-[0-9]+$' },
-            message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
-            schema: '^heroku-[0-9]+$',
-            parentSchema: schema13.properties.stack,
-            data: data4,
-          };
-          if (vErrors === null) {
-            vErrors = [err7];
-          } else {
-            vErrors.push(err7);
-          }
-          errors++;
-        }
-      } else {
-        const err8 = {
-          instancePath: instancePath + '/stack',
-          schemaPath: '#/properties/stack/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.stack.type,
-          parentSchema: schema13.properties.stack,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err8];
-        } else {
-          vErrors.push(err8);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err9 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema13.type,
-      parentSchema: schema13,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err9];
-    } else {
-      vErrors.push(err9);
-    }
-    errors++;
-  }
-  validate12.errors = vErrors;
-  return errors === 0;
-}
-export const v9017d13c1496b16d = validate13;
-const schema14 = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -933,13 +685,14 @@ const schema14 = {
     },
   },
 };
-const pattern3 = new RegExp(
+const func3 = require('ajv/dist/runtime/ucs2length').default;
+const pattern2 = new RegExp(
   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
   'u',
 );
-const pattern4 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
-const pattern5 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
-function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern3 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern4 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -952,7 +705,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema14,
+          parentSchema: schema13,
           data,
         };
         if (vErrors === null) {
@@ -975,7 +728,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema14.properties.docker,
+              parentSchema: schema13.properties.docker,
               data: data0,
             };
             if (vErrors === null) {
@@ -989,7 +742,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         if (data0.repositoryPrefix !== undefined) {
           let data1 = data0.repositoryPrefix;
           if (typeof data1 === 'string') {
-            if (func2(data1) > 200) {
+            if (func3(data1) > 200) {
               const err2 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
@@ -997,7 +750,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 200 },
                 message: 'must NOT have more than 200 characters',
                 schema: 200,
-                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
+                parentSchema: schema13.properties.docker.properties.repositoryPrefix,
                 data: data1,
               };
               if (vErrors === null) {
@@ -1007,7 +760,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern3.test(data1)) {
+            if (!pattern2.test(data1)) {
               const err3 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
@@ -1022,7 +775,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                   '"',
                 schema:
                   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
+                parentSchema: schema13.properties.docker.properties.repositoryPrefix,
                 data: data1,
               };
               if (vErrors === null) {
@@ -1039,8 +792,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema14.properties.docker.properties.repositoryPrefix.type,
-              parentSchema: schema14.properties.docker.properties.repositoryPrefix,
+              schema: schema13.properties.docker.properties.repositoryPrefix.type,
+              parentSchema: schema13.properties.docker.properties.repositoryPrefix,
               data: data1,
             };
             if (vErrors === null) {
@@ -1068,7 +821,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { additionalProperty: key3 },
                       message: 'must NOT have additional properties',
                       schema: false,
-                      parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
+                      parentSchema: schema13.properties.docker.properties.registries.additionalProperties,
                       data: data3,
                     };
                     if (vErrors === null) {
@@ -1094,10 +847,10 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
+                        schema13.properties.docker.properties.registries.additionalProperties.properties
                           .username.type,
                       parentSchema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
+                        schema13.properties.docker.properties.registries.additionalProperties.properties
                           .username,
                       data: data4,
                     };
@@ -1124,10 +877,10 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
+                        schema13.properties.docker.properties.registries.additionalProperties.properties
                           .password.type,
                       parentSchema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
+                        schema13.properties.docker.properties.registries.additionalProperties.properties
                           .password,
                       data: data5,
                     };
@@ -1147,8 +900,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema14.properties.docker.properties.registries.additionalProperties.type,
-                  parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
+                  schema: schema13.properties.docker.properties.registries.additionalProperties.type,
+                  parentSchema: schema13.properties.docker.properties.registries.additionalProperties,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -1166,8 +919,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema14.properties.docker.properties.registries.type,
-              parentSchema: schema14.properties.docker.properties.registries,
+              schema: schema13.properties.docker.properties.registries.type,
+              parentSchema: schema13.properties.docker.properties.registries,
               data: data2,
             };
             if (vErrors === null) {
@@ -1185,8 +938,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema14.properties.docker.type,
-          parentSchema: schema14.properties.docker,
+          schema: schema13.properties.docker.type,
+          parentSchema: schema13.properties.docker,
           data: data0,
         };
         if (vErrors === null) {
@@ -1203,7 +956,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         for (const key4 in data6) {
           let data7 = data6[key4];
           if (typeof data7 === 'string') {
-            if (func2(data7) > 255) {
+            if (func3(data7) > 255) {
               const err11 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/maxLength',
@@ -1211,7 +964,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 255 },
                 message: 'must NOT have more than 255 characters',
                 schema: 255,
-                parentSchema: schema14.properties.images.additionalProperties,
+                parentSchema: schema13.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -1221,7 +974,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (func2(data7) < 1) {
+            if (func3(data7) < 1) {
               const err12 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/minLength',
@@ -1229,7 +982,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 1 },
                 message: 'must NOT have fewer than 1 characters',
                 schema: 1,
-                parentSchema: schema14.properties.images.additionalProperties,
+                parentSchema: schema13.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -1239,7 +992,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern4.test(data7)) {
+            if (!pattern3.test(data7)) {
               const err13 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/pattern',
@@ -1247,7 +1000,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
                 schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-                parentSchema: schema14.properties.images.additionalProperties,
+                parentSchema: schema13.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -1264,8 +1017,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema14.properties.images.additionalProperties.type,
-              parentSchema: schema14.properties.images.additionalProperties,
+              schema: schema13.properties.images.additionalProperties.type,
+              parentSchema: schema13.properties.images.additionalProperties,
               data: data7,
             };
             if (vErrors === null) {
@@ -1283,8 +1036,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema14.properties.images.type,
-          parentSchema: schema14.properties.images,
+          schema: schema13.properties.images.type,
+          parentSchema: schema13.properties.images,
           data: data6,
         };
         if (vErrors === null) {
@@ -1306,10 +1059,10 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               instancePath: instancePath + '/engines/' + i0,
               schemaPath: '#/properties/engines/items/type',
               keyword: 'type',
-              params: { type: schema14.properties.engines.items.type },
+              params: { type: schema13.properties.engines.items.type },
               message: 'must be string,object',
-              schema: schema14.properties.engines.items.type,
-              parentSchema: schema14.properties.engines.items,
+              schema: schema13.properties.engines.items.type,
+              parentSchema: schema13.properties.engines.items,
               data: data9,
             };
             if (vErrors === null) {
@@ -1320,7 +1073,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             errors++;
           }
           if (typeof data9 === 'string') {
-            if (!pattern5.test(data9)) {
+            if (!pattern4.test(data9)) {
               const err17 = {
                 instancePath: instancePath + '/engines/' + i0,
                 schemaPath: '#/properties/engines/items/pattern',
@@ -1328,7 +1081,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^(unix|tcp|ssh|http|https)://' },
                 message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
                 schema: '^(unix|tcp|ssh|http|https)://',
-                parentSchema: schema14.properties.engines.items,
+                parentSchema: schema13.properties.engines.items,
                 data: data9,
               };
               if (vErrors === null) {
@@ -1347,8 +1100,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'endpoint' },
                 message: "must have required property '" + 'endpoint' + "'",
-                schema: schema14.properties.engines.items.required,
-                parentSchema: schema14.properties.engines.items,
+                schema: schema13.properties.engines.items.required,
+                parentSchema: schema13.properties.engines.items,
                 data: data9,
               };
               if (vErrors === null) {
@@ -1367,7 +1120,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                   params: { additionalProperty: key5 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema14.properties.engines.items,
+                  parentSchema: schema13.properties.engines.items,
                   data: data9,
                 };
                 if (vErrors === null) {
@@ -1381,7 +1134,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             if (data9.endpoint !== undefined) {
               let data10 = data9.endpoint;
               if (typeof data10 === 'string') {
-                if (!pattern5.test(data10)) {
+                if (!pattern4.test(data10)) {
                   const err20 = {
                     instancePath: instancePath + '/engines/' + i0 + '/endpoint',
                     schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
@@ -1389,7 +1142,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { pattern: '^(unix|tcp|ssh|http|https)://' },
                     message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
                     schema: '^(unix|tcp|ssh|http|https)://',
-                    parentSchema: schema14.properties.engines.items.properties.endpoint,
+                    parentSchema: schema13.properties.engines.items.properties.endpoint,
                     data: data10,
                   };
                   if (vErrors === null) {
@@ -1406,8 +1159,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema14.properties.engines.items.properties.endpoint.type,
-                  parentSchema: schema14.properties.engines.items.properties.endpoint,
+                  schema: schema13.properties.engines.items.properties.endpoint.type,
+                  parentSchema: schema13.properties.engines.items.properties.endpoint,
                   data: data10,
                 };
                 if (vErrors === null) {
@@ -1427,8 +1180,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'integer' },
                   message: 'must be integer',
-                  schema: schema14.properties.engines.items.properties.concurrency.type,
-                  parentSchema: schema14.properties.engines.items.properties.concurrency,
+                  schema: schema13.properties.engines.items.properties.concurrency.type,
+                  parentSchema: schema13.properties.engines.items.properties.concurrency,
                   data: data11,
                 };
                 if (vErrors === null) {
@@ -1447,7 +1200,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { comparison: '>=', limit: 1 },
                     message: 'must be >= 1',
                     schema: 1,
-                    parentSchema: schema14.properties.engines.items.properties.concurrency,
+                    parentSchema: schema13.properties.engines.items.properties.concurrency,
                     data: data11,
                   };
                   if (vErrors === null) {
@@ -1462,7 +1215,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             if (data9.certPath !== undefined) {
               let data12 = data9.certPath;
               if (typeof data12 === 'string') {
-                if (func2(data12) < 1) {
+                if (func3(data12) < 1) {
                   const err24 = {
                     instancePath: instancePath + '/engines/' + i0 + '/certPath',
                     schemaPath: '#/properties/engines/items/properties/certPath/minLength',
@@ -1470,7 +1223,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema14.properties.engines.items.properties.certPath,
+                    parentSchema: schema13.properties.engines.items.properties.certPath,
                     data: data12,
                   };
                   if (vErrors === null) {
@@ -1487,8 +1240,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema14.properties.engines.items.properties.certPath.type,
-                  parentSchema: schema14.properties.engines.items.properties.certPath,
+                  schema: schema13.properties.engines.items.properties.certPath.type,
+                  parentSchema: schema13.properties.engines.items.properties.certPath,
                   data: data12,
                 };
                 if (vErrors === null) {
@@ -1508,8 +1261,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema14.properties.engines.type,
-          parentSchema: schema14.properties.engines,
+          schema: schema13.properties.engines.type,
+          parentSchema: schema13.properties.engines,
           data: data8,
         };
         if (vErrors === null) {
@@ -1527,14 +1280,333 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema14.type,
-      parentSchema: schema14,
+      schema: schema13.type,
+      parentSchema: schema13,
       data,
     };
     if (vErrors === null) {
       vErrors = [err27];
     } else {
       vErrors.push(err27);
+    }
+    errors++;
+  }
+  validate12.errors = vErrors;
+  return errors === 0;
+}
+export const v9d1de59bfa5f4e3e = validate13;
+const schema14 = {
+  type: 'object',
+  required: [],
+  additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "node"',
+  properties: {
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    engine: { type: 'string' },
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    node: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      pattern: '^[1-9][0-9]*$',
+      errorText: 'must be a Node.js major version, e.g. 20',
+    },
+    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  },
+};
+const pattern6 = new RegExp('^[1-9][0-9]*$', 'u');
+function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!func2.call(schema14.properties, key0)) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema14,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err1 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.dockerImage.type,
+          parentSchema: schema14.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err2 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.buildKey.type,
+          parentSchema: schema14.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
+        const err3 = {
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.engine.type,
+          parentSchema: schema14.properties.engine,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.reproducible !== undefined) {
+      let data3 = data.reproducible;
+      if (typeof data3 !== 'boolean') {
+        const err4 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema14.properties.reproducible.type,
+          parentSchema: schema14.properties.reproducible,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data4 = data.imageDigest;
+      if (typeof data4 !== 'string') {
+        const err5 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.imageDigest.type,
+          parentSchema: schema14.properties.imageDigest,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.node !== undefined) {
+      let data5 = data.node;
+      if (
+        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
+        typeof data5 !== 'string'
+      ) {
+        const err6 = {
+          instancePath: instancePath + '/node',
+          schemaPath: '#/properties/node/type',
+          keyword: 'type',
+          params: { type: schema14.properties.node.type },
+          message: 'must be integer,string',
+          schema: schema14.properties.node.type,
+          parentSchema: schema14.properties.node,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+      if (typeof data5 == 'number' && isFinite(data5)) {
+        if (data5 < 1 || isNaN(data5)) {
+          const err7 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 1 },
+            message: 'must be >= 1',
+            schema: 1,
+            parentSchema: schema14.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      }
+      if (typeof data5 === 'string') {
+        if (!pattern6.test(data5)) {
+          const err8 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[1-9][0-9]*$' },
+            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
+            schema: '^[1-9][0-9]*$',
+            parentSchema: schema14.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.baseImage !== undefined) {
+      let data6 = data.baseImage;
+      if (typeof data6 === 'string') {
+        if (func3(data6) < 1) {
+          const err9 = {
+            instancePath: instancePath + '/baseImage',
+            schemaPath: '#/properties/baseImage/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema14.properties.baseImage,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/baseImage',
+          schemaPath: '#/properties/baseImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.baseImage.type,
+          parentSchema: schema14.properties.baseImage,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.buildScript !== undefined) {
+      let data7 = data.buildScript;
+      if (typeof data7 === 'string') {
+        if (func3(data7) < 1) {
+          const err11 = {
+            instancePath: instancePath + '/buildScript',
+            schemaPath: '#/properties/buildScript/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema14.properties.buildScript,
+            data: data7,
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + '/buildScript',
+          schemaPath: '#/properties/buildScript/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.buildScript.type,
+          parentSchema: schema14.properties.buildScript,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err13 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema14.type,
+      parentSchema: schema14,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err13];
+    } else {
+      vErrors.push(err13);
     }
     errors++;
   }
@@ -1802,7 +1874,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
   validate14.errors = vErrors;
   return errors === 0;
 }
-export const vf2a53dc7ed28575d = validate15;
+export const vffd5e57d439abc48 = validate15;
 const schema16 = {
   type: 'object',
   required: [],
@@ -1814,6 +1886,8 @@ const schema16 = {
     dockerImage: { type: 'string' },
     buildKey: { type: 'string' },
     engine: { type: 'string' },
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
     context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     buildArgs: {
@@ -1825,14 +1899,13 @@ const schema16 = {
     target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   },
 };
-const func8 = Object.prototype.hasOwnProperty;
 const pattern8 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
 function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func8.call(schema16.properties, key0)) {
+      if (!func2.call(schema16.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1914,37 +1987,39 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.context !== undefined) {
-      let data3 = data.context;
-      if (typeof data3 === 'string') {
-        if (func2(data3) < 1) {
-          const err4 = {
-            instancePath: instancePath + '/context',
-            schemaPath: '#/properties/context/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.context,
-            data: data3,
-          };
-          if (vErrors === null) {
-            vErrors = [err4];
-          } else {
-            vErrors.push(err4);
-          }
-          errors++;
+    if (data.reproducible !== undefined) {
+      let data3 = data.reproducible;
+      if (typeof data3 !== 'boolean') {
+        const err4 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema16.properties.reproducible.type,
+          parentSchema: schema16.properties.reproducible,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
         }
-      } else {
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data4 = data.imageDigest;
+      if (typeof data4 !== 'string') {
         const err5 = {
-          instancePath: instancePath + '/context',
-          schemaPath: '#/properties/context/type',
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.context.type,
-          parentSchema: schema16.properties.context,
-          data: data3,
+          schema: schema16.properties.imageDigest.type,
+          parentSchema: schema16.properties.imageDigest,
+          data: data4,
         };
         if (vErrors === null) {
           vErrors = [err5];
@@ -1954,19 +2029,19 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.dockerfile !== undefined) {
-      let data4 = data.dockerfile;
-      if (typeof data4 === 'string') {
-        if (func2(data4) < 1) {
+    if (data.context !== undefined) {
+      let data5 = data.context;
+      if (typeof data5 === 'string') {
+        if (func3(data5) < 1) {
           const err6 = {
-            instancePath: instancePath + '/dockerfile',
-            schemaPath: '#/properties/dockerfile/minLength',
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
             keyword: 'minLength',
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema16.properties.dockerfile,
-            data: data4,
+            parentSchema: schema16.properties.context,
+            data: data5,
           };
           if (vErrors === null) {
             vErrors = [err6];
@@ -1977,14 +2052,14 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         }
       } else {
         const err7 = {
-          instancePath: instancePath + '/dockerfile',
-          schemaPath: '#/properties/dockerfile/type',
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.dockerfile.type,
-          parentSchema: schema16.properties.dockerfile,
-          data: data4,
+          schema: schema16.properties.context.type,
+          parentSchema: schema16.properties.context,
+          data: data5,
         };
         if (vErrors === null) {
           vErrors = [err7];
@@ -1994,12 +2069,52 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.dockerfile !== undefined) {
+      let data6 = data.dockerfile;
+      if (typeof data6 === 'string') {
+        if (func3(data6) < 1) {
+          const err8 = {
+            instancePath: instancePath + '/dockerfile',
+            schemaPath: '#/properties/dockerfile/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema16.properties.dockerfile,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      } else {
+        const err9 = {
+          instancePath: instancePath + '/dockerfile',
+          schemaPath: '#/properties/dockerfile/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.dockerfile.type,
+          parentSchema: schema16.properties.dockerfile,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
     if (data.buildArgs !== undefined) {
-      let data5 = data.buildArgs;
-      if (data5 && typeof data5 == 'object' && !Array.isArray(data5)) {
-        for (const key1 in data5) {
+      let data7 = data.buildArgs;
+      if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
+        for (const key1 in data7) {
           if (!pattern8.test(key1)) {
-            const err8 = {
+            const err10 = {
               instancePath: instancePath + '/buildArgs',
               schemaPath: '#/properties/buildArgs/additionalProperties',
               keyword: 'additionalProperties',
@@ -2007,21 +2122,21 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
               message: 'must NOT have additional properties',
               schema: false,
               parentSchema: schema16.properties.buildArgs,
-              data: data5,
+              data: data7,
             };
             if (vErrors === null) {
-              vErrors = [err8];
+              vErrors = [err10];
             } else {
-              vErrors.push(err8);
+              vErrors.push(err10);
             }
             errors++;
           }
         }
-        for (const key2 in data5) {
+        for (const key2 in data7) {
           if (pattern8.test(key2)) {
-            let data6 = data5[key2];
-            if (typeof data6 !== 'string') {
-              const err9 = {
+            let data8 = data7[key2];
+            if (typeof data8 !== 'string') {
+              const err11 = {
                 instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath:
                   '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
@@ -2030,19 +2145,19 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                 message: 'must be string',
                 schema: schema16.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
                 parentSchema: schema16.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
-                data: data6,
+                data: data8,
               };
               if (vErrors === null) {
-                vErrors = [err9];
+                vErrors = [err11];
               } else {
-                vErrors.push(err9);
+                vErrors.push(err11);
               }
               errors++;
             }
           }
         }
       } else {
-        const err10 = {
+        const err12 = {
           instancePath: instancePath + '/buildArgs',
           schemaPath: '#/properties/buildArgs/type',
           keyword: 'type',
@@ -2050,46 +2165,6 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           message: 'must be object',
           schema: schema16.properties.buildArgs.type,
           parentSchema: schema16.properties.buildArgs,
-          data: data5,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.target !== undefined) {
-      let data7 = data.target;
-      if (typeof data7 === 'string') {
-        if (func2(data7) < 1) {
-          const err11 = {
-            instancePath: instancePath + '/target',
-            schemaPath: '#/properties/target/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.target,
-            data: data7,
-          };
-          if (vErrors === null) {
-            vErrors = [err11];
-          } else {
-            vErrors.push(err11);
-          }
-          errors++;
-        }
-      } else {
-        const err12 = {
-          instancePath: instancePath + '/target',
-          schemaPath: '#/properties/target/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.target.type,
-          parentSchema: schema16.properties.target,
           data: data7,
         };
         if (vErrors === null) {
@@ -2100,8 +2175,48 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.target !== undefined) {
+      let data9 = data.target;
+      if (typeof data9 === 'string') {
+        if (func3(data9) < 1) {
+          const err13 = {
+            instancePath: instancePath + '/target',
+            schemaPath: '#/properties/target/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema16.properties.target,
+            data: data9,
+          };
+          if (vErrors === null) {
+            vErrors = [err13];
+          } else {
+            vErrors.push(err13);
+          }
+          errors++;
+        }
+      } else {
+        const err14 = {
+          instancePath: instancePath + '/target',
+          schemaPath: '#/properties/target/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.target.type,
+          parentSchema: schema16.properties.target,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err14];
+        } else {
+          vErrors.push(err14);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err13 = {
+    const err15 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -2112,9 +2227,9 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err13];
+      vErrors = [err15];
     } else {
-      vErrors.push(err13);
+      vErrors.push(err15);
     }
     errors++;
   }
@@ -2122,10 +2237,10 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
+  '520b0f1fc95d0d93': v520b0f1fc95d0d93,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
-  '5be6f9e6866096eb': v5be6f9e6866096eb,
-  '6a4bd86899e23b90': v6a4bd86899e23b90,
   '9017d13c1496b16d': v9017d13c1496b16d,
+  '9d1de59bfa5f4e3e': v9d1de59bfa5f4e3e,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
-  f2a53dc7ed28575d: vf2a53dc7ed28575d,
+  ffd5e57d439abc48: vffd5e57d439abc48,
 };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBusyboxImage } from './base-images.js';
 import { GitRepo } from './git-repo.js';
+import { RigLayout } from './rig-layout.js';
 
 export interface RigService {
   name: string;
@@ -20,26 +21,15 @@ let counter = 0;
  * busybox-based Dockerfile), a spec directory, a build config with a per-rig image prefix, a
  * base dir, and a release path. `cleanup()` removes the dir and every image under the prefix.
  */
-export class BuildRig {
+export class BuildRig extends RigLayout {
   readonly repos = new Map<string, GitRepo>();
 
   private constructor(
-    readonly dir: string,
+    dir: string,
     /** `tci-rel-<pid>-<n>/`, unique per rig, so parallel test files never share images. */
     readonly prefix: string,
-  ) {}
-
-  get specDir(): string {
-    return join(this.dir, 'spec');
-  }
-  get baseDir(): string {
-    return join(this.dir, 'base');
-  }
-  get releasePath(): string {
-    return join(this.dir, 'release.json');
-  }
-  get configPath(): string {
-    return join(this.dir, 'build-config.yml');
+  ) {
+    super(dir);
   }
 
   static create(services: RigService[], opts: { prefix?: string; buildConfig?: string } = {}): BuildRig {
@@ -66,22 +56,6 @@ export class BuildRig {
       opts.buildConfig ?? `docker:\n  repositoryPrefix: ${JSON.stringify(rig.prefix)}\n`,
     );
     return rig;
-  }
-
-  /** `build --log-format json --base-dir … --build-config … [extra] <spec> <release>`. */
-  buildArgs(...extra: string[]): string[] {
-    return [
-      'build',
-      '--log-format',
-      'json',
-      '--base-dir',
-      this.baseDir,
-      '--build-config',
-      this.configPath,
-      ...extra,
-      this.specDir,
-      this.releasePath,
-    ];
   }
 
   release(): Record<string, unknown> & { build: { repositories: Array<Record<string, unknown>> } } {

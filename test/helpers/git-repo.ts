@@ -24,11 +24,18 @@ export class GitRepo {
   }
 
   git(...args: string[]): string {
-    return execFileSync('git', args, { cwd: this.path, env: gitEnv, encoding: 'utf8' }).trim();
+    return this.gitWith({}, ...args);
   }
 
-  /** Writes files (a `null` content deletes one), commits all changes, returns the new commit. */
-  commit(files: Record<string, string | null>, message = 'change'): string {
+  gitWith(env: Record<string, string>, ...args: string[]): string {
+    return execFileSync('git', args, { cwd: this.path, env: { ...gitEnv, ...env }, encoding: 'utf8' }).trim();
+  }
+
+  /**
+   * Writes files (a `null` content deletes one), commits all changes, returns the new commit.
+   * `date` (e.g. `2020-02-02T02:02:02+01:00`) fixes the author and committer time.
+   */
+  commit(files: Record<string, string | null>, message = 'change', date?: string): string {
     for (const [name, content] of Object.entries(files)) {
       const p = join(this.path, name);
       if (content === null) rmSync(p, { force: true });
@@ -38,7 +45,9 @@ export class GitRepo {
       }
     }
     this.git('add', '-A');
-    this.git('commit', '-q', '--allow-empty', '-m', message);
+    const env: Record<string, string> =
+      date !== undefined ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {};
+    this.gitWith(env, 'commit', '-q', '--allow-empty', '-m', message);
     return this.head();
   }
 

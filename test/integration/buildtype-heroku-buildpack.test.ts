@@ -4,19 +4,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { herokuBuildpackBuildType } from '../../src/build/image/heroku-buildpack-build-type.js';
-import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
 import { formatProblem } from '../../src/core/problem.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
 import type { GitSource } from '../../src/spec/types.js';
 import { GitRepo } from '../helpers/git-repo.js';
-import { gitExtraSource, imageBuildContext, serviceRepository } from '../helpers/image-build-context.js';
+import { buildAppService } from '../helpers/app-build.js';
+import { serviceRepository } from '../helpers/service-repository.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 const base = await tempDir('tci-heroku-');
-const engine = connectDockerEngine();
-const tags: string[] = [];
+const prefix = `tci-test-heroku-${process.pid}/`;
 let stack: TestStack;
 let buildpack: GitRepo;
 
@@ -25,7 +25,7 @@ before(() => {
   buildpack = createTestBuildpack(join(base, 'buildpack'));
 });
 after(() => {
-  if (tags.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...tags], { stdio: 'ignore' });
+  removeImages(`${prefix}*`);
   stack?.remove();
 });
 
@@ -41,20 +41,16 @@ function service(name: string, repo: GitRepo) {
 }
 
 async function build(name: string, repo: GitRepo, opts: { signal?: AbortSignal; lines?: string[] } = {}) {
-  const tag = `tci-test-heroku-${process.pid}-${name}:${tags.length}`;
-  tags.push(tag);
-  const ctx = imageBuildContext({
-    service: service(name, repo),
+  const result = await buildAppService({
+    dir: join(base, 'builds', name),
+    name,
     repo,
-    baseDir: base,
-    tag,
-    engine,
+    service: `{buildType: heroku-buildpack, stack: ${stack.stack}, buildpack: "${buildpack.url('main')}"}`,
+    prefix,
     images: stack.images,
-    extraSources: { buildpack: gitExtraSource(buildpack) },
     ...opts,
   });
-  await herokuBuildpackBuildType.build(ctx);
-  return { tag, ctx };
+  return { tag: result.image, logFile: result.logFile, service: result.service };
 }
 
 function run(image: string, ...args: string[]): string {
@@ -94,7 +90,9 @@ describe('heroku-buildpack build type', () => {
     // Untracked files in the clone stay out of the image.
     writeFileSync(join(repo.path, 'untracked.txt'), 'not committed');
     const lines: string[] = [];
-    const { tag, ctx } = await build('greeter', repo, { lines });
+    const { tag, logFile, service: built } = await build('greeter', repo, { lines });
+    assert.equal(built['reproducible'], true);
+    assert.match(String(built['imageDigest']), /^sha256:[0-9a-f]{64}$/);
 
     assert.equal(run(tag, 'web'), 'Hello from bin/greet web\n');
     assert.equal(run(tag, 'worker'), 'worker sees Hello\n');
@@ -111,7 +109,7 @@ describe('heroku-buildpack build type', () => {
       run(tag, 'cat', '/app/build-info'),
       `STACK=heroku-16\nSOURCE_VERSION=${repo.head()}\nuid=1000\nbuildpack=1\nenv=\n`,
     );
-    const log = readFileSync(ctx.logFile, 'utf8');
+    const log = readFileSync(logFile, 'utf8');
     assert.match(log, /-----> \/buildpack\/bin\/detect \/app\nGreeting\n/);
     assert.match(log, /-----> compiling greeting\n/);
     assert.ok(lines.includes('-----> compiling greeting'), 'compile output reaches the live display');
@@ -121,6 +119,7 @@ describe('heroku-buildpack build type', () => {
   it('keeps the buildpack cache of a service between builds', async () => {
     const repo = app('cached', { Procfile: PROCFILE, greeting: 'Hi' });
     const first = await build('cached', repo);
+    repo.commit({ greeting: 'Hi again' });
     const second = await build('cached', repo);
     assert.equal(run(first.tag, 'cat', '/app/compile-count'), '1\n');
     assert.equal(run(second.tag, 'cat', '/app/compile-count'), '2\n');
@@ -129,9 +128,8 @@ describe('heroku-buildpack build type', () => {
   it('fails with the service, the step, the last log lines and the log file when detect fails', async () => {
     const repo = app('nodetect', { Procfile: PROCFILE });
     const err = await userErrorOf(build('nodetect', repo));
-    tags.pop();
     assert.deepEqual(err.problems, [
-      `service "nodetect": bin/detect failed: exit status 1 (hint: the buildpack does not recognise this app (its bin/detect exited non-zero); full log: ${join(base, 'logs', 'nodetect.log')})`,
+      `service "nodetect": bin/detect failed: exit status 1 (hint: the buildpack does not recognise this app (its bin/detect exited non-zero); full log: ${join(base, 'builds', 'nodetect', 'base', 'logs', 'nodetect', 'build.log')})`,
     ]);
     assert.deepEqual(err.details, ['no greeting file']);
     assert.equal(containersOf(stack.build), '');
@@ -140,9 +138,8 @@ describe('heroku-buildpack build type', () => {
   it('fails naming bin/compile when compile fails', async () => {
     const repo = app('nocompile', { Procfile: PROCFILE, greeting: 'x', 'fail-compile': '' });
     const err = await userErrorOf(build('nocompile', repo));
-    tags.pop();
     assert.deepEqual(err.problems, [
-      `service "nocompile": bin/compile failed: exit status 3 (hint: full log: ${join(base, 'logs', 'nocompile.log')})`,
+      `service "nocompile": bin/compile failed: exit status 3 (hint: full log: ${join(base, 'builds', 'nocompile', 'base', 'logs', 'nocompile', 'build.log')})`,
     ]);
     // stdout and stderr of a container arrive on separate streams: their relative order is not kept.
     assert.deepEqual([...err.details.slice(-2)].sort(), [
@@ -160,7 +157,6 @@ describe('heroku-buildpack build type', () => {
     assert.deepEqual((await userErrorOf(build('badprocfile', malformed))).problems, [
       'Procfile:2: service "badprocfile": process "web" is defined twice (first on line 1)',
     ]);
-    tags.splice(-2);
   });
 
   it('rejects a stack that is not heroku-<N>', async () => {
@@ -194,7 +190,6 @@ describe('heroku-buildpack build type', () => {
       await assert.rejects(build('aborted', repo, { signal: abort.signal, lines }), InterruptedError);
     } finally {
       clearInterval(watch);
-      tags.pop();
     }
     assert.equal(containersOf(stack.build), '');
   });

@@ -1,44 +1,33 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
 import { nodeBuildType } from '../../src/build/image/node-build-type.js';
 import { formatProblem } from '../../src/core/problem.js';
 import { UserError } from '../../src/core/user-error.js';
 import type { NodeService } from '../../src/spec/types.js';
 import { ensureNodeImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
-import { imageBuildContext, serviceRepository } from '../helpers/image-build-context.js';
+import { httpGet } from '../helpers/http-get.js';
+import { NodeApps } from '../helpers/node-app.js';
+import { buildAppService } from '../helpers/app-build.js';
+import { serviceRepository } from '../helpers/service-repository.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 const base = await tempDir('tci-node-');
-const engine = connectDockerEngine();
-const tags: string[] = [];
+const prefix = `tci-test-node-${process.pid}/`;
 const containers: string[] = [];
-/** `npm pack`ed tarballs of a production and a dev dependency, committed into each app. */
-const vendor: Record<string, string> = {};
+const apps = new NodeApps(base);
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' });
 }
 
-function pack(name: string, files: Record<string, string>): void {
-  const dir = join(base, 'packages', name);
-  mkdirSync(dir, { recursive: true });
-  for (const [f, content] of Object.entries(files)) writeFileSync(join(dir, f), content);
-  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', join(base, 'packages')], {
-    cwd: dir,
-    encoding: 'utf8',
-  }).trim();
-  vendor[`vendor/${file}`] = readFileSync(join(base, 'packages', file), 'latin1');
-}
-
 before(() => {
   ensureNodeImage();
-  pack('greet-prod', {
+  apps.pack('greet-prod', {
     'package.json': JSON.stringify({
       name: 'greet-prod',
       version: '1.0.0',
@@ -47,31 +36,18 @@ before(() => {
     }),
     'index.js': "module.exports = 'hello from greet-prod';\n",
   });
-  pack('dev-only', {
+  apps.pack('dev-only', {
     'package.json': JSON.stringify({ name: 'dev-only', version: '1.0.0' }),
     'index.js': "module.exports = 'built with dev-only';\n",
   });
 });
 after(() => {
   if (containers.length > 0) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
-  if (tags.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...tags], { stdio: 'ignore' });
+  removeImages(`${prefix}*`);
 });
 
-/** An app repository with a package-lock.json made offline by npm from the vendored tarballs. */
 function nodeApp(name: string, pkg: Record<string, unknown>, files: Record<string, string> = {}): GitRepo {
-  const dir = join(base, 'apps', name);
-  mkdirSync(join(dir, 'vendor'), { recursive: true });
-  for (const [f, content] of Object.entries(vendor)) writeFileSync(join(dir, f), content, 'latin1');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', ...pkg }, null, 2));
-  execFileSync(
-    'npm',
-    ['install', '--package-lock-only', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'],
-    {
-      cwd: dir,
-      stdio: 'ignore',
-    },
-  );
-  return GitRepo.create(dir, files);
+  return apps.app(name, pkg, files);
 }
 
 const deps = {
@@ -79,43 +55,9 @@ const deps = {
   devDependencies: { 'dev-only': 'file:vendor/dev-only-1.0.0.tgz' },
 };
 
-async function build(name: string, repo: GitRepo, service: Omit<NodeService, 'buildType'> = { node: '20' }) {
-  const tag = `tci-test-node-${process.pid}-${name}:latest`;
-  tags.push(tag);
-  const ctx = imageBuildContext({
-    service: serviceRepository(name, repo, { buildType: 'node', ...service }),
-    repo,
-    baseDir: base,
-    tag,
-    engine,
-  });
-  await nodeBuildType.build(ctx);
-  return tag;
-}
-
-/** One GET with node:http (undici's fetch lets the event loop go idle while docker-proxy holds the connection). */
-function getOnce(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 2000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(`${res.statusCode} ${body}`));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-async function httpGet(url: string): Promise<string> {
-  // The server needs a moment to listen; retry until it answers (the test runner's timeout bounds this).
-  for (;;) {
-    try {
-      return await getOnce(url);
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+async function build(name: string, repo: GitRepo, service = '{buildType: node, node: "20"}') {
+  const result = await buildAppService({ dir: join(base, 'builds', name), name, repo, service, prefix });
+  return result.image;
 }
 
 describe('node build type', () => {
@@ -174,7 +116,7 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       },
       { Procfile: 'worker: cat built.txt\n' },
     );
-    const tag = await build('built', repo, { node: '20', buildScript: 'build' });
+    const tag = await build('built', repo, '{buildType: node, node: "20", buildScript: build}');
     assert.equal(docker('run', '--rm', tag, 'worker'), 'built with dev-only');
     assert.equal(docker('run', '--rm', tag, 'ls', 'node_modules'), 'greet-prod\n');
   });
@@ -190,6 +132,5 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
         `service "nolock": no lock file at the repository root at commit ${repo.head()} (hint: commit one of package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)`,
       ]);
     }
-    tags.pop();
   });
 });

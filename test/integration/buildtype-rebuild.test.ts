@@ -13,6 +13,7 @@ import { GitRepo } from '../helpers/git-repo.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { removeImages } from '../helpers/remove-images.js';
 
 // Both build types through the whole build (runBuild): images are skipped when nothing changed,
 // and a new buildpack commit rebuilds the buildpack service only.
@@ -64,15 +65,15 @@ before(() => {
   writeFileSync(join(specDir, 'deploy.yml'), 'resources: []\n');
 });
 after(() => {
-  const images = execFileSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], {
-    encoding: 'utf8',
-  }).trim();
-  if (images !== '')
-    execFileSync('docker', ['image', 'rm', '-f', ...images.split('\n')], { stdio: 'ignore' });
+  removeImages(`${prefix}*`);
   stack?.remove();
 });
 
-async function build(): Promise<{ events: Event[]; images: Record<string, string> }> {
+async function build(): Promise<{
+  events: Event[];
+  images: Record<string, string>;
+  digests: Record<string, string>;
+}> {
   const events: Event[] = [];
   const config: BuildConfig = {
     docker: { repositoryPrefix: prefix, registries: {} },
@@ -95,9 +96,16 @@ async function build(): Promise<{ events: Event[]; images: Record<string, string
     redactor: new Redactor(),
     env: process.env,
   });
-  const repos = (release as { build: { repositories: { name: string; service: { dockerImage: string } }[] } })
-    .build.repositories;
-  return { events, images: Object.fromEntries(repos.map((r) => [r.name, r.service.dockerImage])) };
+  const repos = (
+    release as {
+      build: { repositories: { name: string; service: { dockerImage: string; imageDigest: string } }[] };
+    }
+  ).build.repositories;
+  return {
+    events,
+    images: Object.fromEntries(repos.map((r) => [r.name, r.service.dockerImage])),
+    digests: Object.fromEntries(repos.map((r) => [r.name, r.service.imageDigest])),
+  };
 }
 
 function plan(events: Event[]): Record<string, string> {
@@ -140,5 +148,21 @@ describe('heroku-buildpack and node services in a whole build', () => {
       '2\n',
       'the cache persisted',
     );
+  });
+
+  it('loads an image the base dir holds into a daemon that lost it, with the same ID and digest', async () => {
+    const before = await build();
+    const greeter = before.images['greeter'] as string;
+    const id = execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', greeter], { encoding: 'utf8' });
+    execFileSync('docker', ['rmi', greeter], { stdio: 'ignore' });
+    const after = await build();
+    assert.deepEqual(plan(after.events), { greeter: 'load', web: 'skip' });
+    assert.deepEqual(after.images, before.images);
+    assert.deepEqual(after.digests, before.digests);
+    assert.equal(
+      execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', greeter], { encoding: 'utf8' }),
+      id,
+    );
+    assert.equal(run(greeter, 'worker'), 'worker sees Hello\n');
   });
 });

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,10 +67,9 @@ test('imageInfo, tag and removeImage', async () => {
   assert.equal(await engine.imageInfo(`tci-test-${process.pid}/never:1`), undefined);
 });
 
-test('a container runs with env, user, working dir and binds; output goes to the log', async () => {
-  const dir = mkdtempSync(join(root, 'bind-'));
+test('a container runs with env, user, working dir and copied folders; output goes to the log', async () => {
+  const dir = mkdtempSync(join(root, 'data-'));
   await writeFile(join(dir, 'in.txt'), 'from the host\n');
-  execFileSync('chmod', ['777', dir]);
   const opts = runOpts(
     [
       'sh',
@@ -72,7 +80,8 @@ test('a container runs with env, user, working dir and binds; output goes to the
       env: { GREETING: 'hello' },
       user: '1234',
       workingDir: '/tmp',
-      binds: [`${dir}:/data`],
+      copyIn: [{ hostDir: dir, containerPath: '/data', uid: 1234, gid: 1234 }],
+      copyOut: [{ containerPath: '/data', hostDir: dir }],
     },
   );
   await engine.runContainer(opts);
@@ -119,4 +128,93 @@ test('a missing image is a UserError naming the work', async () => {
       message: new RegExp(`^service "api": compile failed: No such image: tci-test-${process.pid}/none:1`),
     },
   );
+});
+
+test('copyIn puts folders into the container with an owner; copyOut brings a folder back', async () => {
+  const app = join(root, 'copy', 'app');
+  const ro = join(root, 'copy', 'tool');
+  mkdirSync(app, { recursive: true });
+  mkdirSync(ro, { recursive: true });
+  writeFileSync(join(app, 'in.txt'), 'from the host\n');
+  writeFileSync(join(ro, 'run'), '#!/bin/sh\necho "tool ran as $(id -u)"\n');
+  // Modes as a restrictive umask leaves them: the container still sees 0644 and 0755.
+  chmodSync(join(app, 'in.txt'), 0o600);
+  chmodSync(join(ro, 'run'), 0o700);
+  chmodSync(ro, 0o700);
+  const opts = runOpts(
+    [
+      'sh',
+      '-c',
+      'stat -c "%a %u" in.txt /tool/run && /tool/run > out.txt && mkdir -p sub && ln -s ../out.txt sub/link',
+    ],
+    {
+      user: '1000:1000',
+      workingDir: '/app',
+      copyIn: [
+        { hostDir: app, containerPath: '/app', uid: 1000, gid: 1000 },
+        { hostDir: ro, containerPath: '/tool', uid: 0, gid: 0 },
+      ],
+      copyOut: [{ containerPath: '/app', hostDir: app }],
+    },
+  );
+  await engine.runContainer(opts);
+  assert.deepEqual(opts.lines, ['644 1000', '755 0']);
+  assert.equal(readFileSync(join(app, 'out.txt'), 'utf8'), 'tool ran as 1000\n');
+  assert.equal(readFileSync(join(app, 'in.txt'), 'utf8'), 'from the host\n');
+  assert.deepEqual(readdirSync(join(app, 'sub')), ['link']);
+  assert.ok(statSync(join(app, 'sub', 'link')).isFile(), 'the symlink points at out.txt');
+  assert.deepEqual(readdirSync(join(root, 'copy')).sort(), ['app', 'tool'], 'no temporary folder left');
+  assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
+});
+
+test('a failed run copies nothing back', async () => {
+  const app = join(root, 'failed', 'app');
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, 'keep.txt'), 'kept');
+  const opts = runOpts(['sh', '-c', 'rm keep.txt; exit 4'], {
+    workingDir: '/app',
+    copyIn: [{ hostDir: app, containerPath: '/app', uid: 0, gid: 0 }],
+    copyOut: [{ containerPath: '/app', hostDir: app }],
+  });
+  await assert.rejects(() => engine.runContainer(opts), /exit status 4/);
+  assert.deepEqual(readdirSync(app), ['keep.txt']);
+});
+
+test('exportImage and loadImage; unreachable says where it looked', async () => {
+  const exported = await engine.exportImage(BASE);
+  const tagged = `${BASE}-reloaded`;
+  const id = docker('image', 'inspect', '-f', '{{.Id}}', BASE);
+  const chunks: Buffer[] = [];
+  for await (const c of exported) chunks.push(c as Buffer);
+  assert.ok(Buffer.concat(chunks).includes(Buffer.from('manifest.json')));
+  assert.equal(await engine.unreachable(), undefined);
+  const dead = connectDockerEngine({ DOCKER_HOST: `unix://${join(root, 'no-daemon.sock')}` });
+  assert.match(
+    (await dead.unreachable()) ?? '',
+    new RegExp(`^cannot reach the Docker daemon at DOCKER_HOST=unix://.*no-daemon\\.sock \\(ENOENT\\)$`),
+  );
+  const { Readable } = await import('node:stream');
+  await assert.rejects(
+    () => engine.loadImage(Readable.from([Buffer.from('not a tar archive at all')]), 'loading junk'),
+    { name: 'UserError', message: /^loading junk failed: / },
+  );
+  assert.equal(await engine.imageExists(tagged), false);
+  assert.ok(id.startsWith('sha256:'));
+});
+
+test('a step that replaces a copied-out folder by a symbolic link fails; nothing of the host is read', async () => {
+  const app = join(root, 'hostile', 'app');
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, 'keep.txt'), 'kept');
+  const opts = runOpts(['sh', '-c', 'cd / && rm -rf /app && ln -s /etc /app'], {
+    copyIn: [{ hostDir: app, containerPath: '/app', uid: 0, gid: 0 }],
+    copyOut: [{ containerPath: '/app', hostDir: app }],
+  });
+  await assert.rejects(() => engine.runContainer(opts), {
+    name: 'UserError',
+    message:
+      /^service "api": compile: (cannot copy \/app out of the container: |\/app is no longer a folder)/,
+  });
+  assert.deepEqual(readdirSync(app), ['keep.txt']);
+  assert.deepEqual(readdirSync(join(root, 'hostile')), ['app']);
 });

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BuildRig, listFiles } from '../helpers/build-rig.js';
 import { runCliToEnd, type CliOutcome } from '../helpers/cli-process.js';
 import { GitHttpServer } from '../helpers/git-http-server.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { HerokuAppRig } from '../helpers/heroku-app-rig.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 
 /**
  * Planted secrets — a registry password and user name read with `!env`, and a token in an
@@ -151,5 +155,58 @@ describe('secrets never leave the tool', () => {
     const saved = execFileSync('docker', ['save', image], { maxBuffer: 256 * 1024 * 1024 });
     assert.ok(saved.includes(Buffer.from('built\n')), 'the layer search sees layer contents');
     leaks('docker save', saved);
+  });
+});
+
+describe('secrets never leave the tool: an image the tool writes (heroku-buildpack)', () => {
+  let registry: TestRegistry;
+  let stack: TestStack;
+  let rig: HerokuAppRig;
+  let env: NodeJS.ProcessEnv;
+  let home: string;
+  const root = mkdtempSync(join(tmpdir(), 'tci-secrets-app-'));
+
+  before(async () => {
+    registry = await startRegistry({ auth: { username: USER, password: PASSWORD } });
+    stack = makeTestStack(24, 'secrets');
+    rig = new HerokuAppRig(root, stack, {
+      prefix: `${registry.host}/secrets-app-${process.pid}/`,
+      registriesYaml: `  registries:\n    "${registry.host}": {username: !env TCI_SECRET_USER, password: !env TCI_SECRET_PW}\n`,
+    });
+    home = join(root, 'home');
+    env = { HOME: home, TCI_SECRET_USER: USER, TCI_SECRET_PW: PASSWORD };
+  });
+  after(async () => {
+    await registry?.stop();
+    stack?.remove();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('push, a refused credential, and every file of the base dir and layer of the image', async () => {
+    const wrong = await runCliToEnd(rig.buildArgs('--push'), {
+      env: { ...env, TCI_SECRET_PW: `${PASSWORD}-x` },
+    });
+    assert.equal(wrong.code, 1);
+    leaksIn('refused registry credentials', wrong);
+    assert.match(wrong.stderr, new RegExp(`registry ${registry.host} refused the credentials`));
+    assert.equal(wrong.events.filter((e) => e.kind === 'image-pushed').length, 0);
+    assert.equal(existsSync(rig.releasePath), false);
+
+    const o = await runCliToEnd(rig.buildArgs('--push'), { env });
+    assert.equal(o.code, 0, o.stderr);
+    leaksIn('build --push', o);
+    assert.equal(o.events.filter((e) => e.kind === 'image-pushed').length, 1);
+    leaks('release', readFileSync(rig.releasePath));
+    const files = listFiles(rig.baseDir);
+    assert.ok(
+      files.some((f) => f.startsWith('images/oci/blobs/')),
+      files.join('\n'),
+    );
+    for (const file of files) {
+      const data = readFileSync(join(rig.baseDir, file));
+      // Layer blobs are gzip: search what they hold.
+      leaks(`base dir file ${file}`, data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data);
+    }
+    assert.equal(existsSync(join(home, '.docker')), false, '~/.docker was created');
   });
 });

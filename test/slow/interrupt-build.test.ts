@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { BuildRig, containersWith } from '../helpers/build-rig.js';
+import { after, before, describe, test } from 'node:test';
+import { BuildRig, containersWith, listFiles } from '../helpers/build-rig.js';
 import { CliProcess, runCliToEnd, type CliOutcome, type JsonEvent } from '../helpers/cli-process.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { GitHttpServer } from '../helpers/git-http-server.js';
+import { HerokuAppRig } from '../helpers/heroku-app-rig.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 
 /**
  * A build killed (SIGKILL) or interrupted (SIGINT) while cloning, building, pushing and writing
@@ -223,4 +226,84 @@ describe('killed while writing the release', () => {
       .filter((f) => f.includes('.tmp-'));
     assert.deepEqual(leftovers, []);
   });
+});
+
+describe('interrupted while building or pushing an image the tool writes (heroku-buildpack)', () => {
+  let registry: TestRegistry;
+  let proxy: FaultProxy;
+  let stack: TestStack;
+  const root = mkdtempSync(join(tmpdir(), 'tci-int-app-'));
+  let n = 0;
+  before(async () => {
+    registry = await startRegistry();
+    proxy = await FaultProxy.start(registry.host);
+    stack = makeTestStack(26, 'interrupt');
+  });
+  after(async () => {
+    execFileSync('sh', ['-c', `docker ps -aq --filter ancestor=${stack.build} | xargs -r docker rm -f`]);
+    await proxy?.stop();
+    await registry?.stop();
+    stack?.remove();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const newRig = () =>
+    new HerokuAppRig(join(root, `rig-${++n}`), stack, {
+      prefix: `${proxy.host}/tci-int-app-${process.pid}-${n}/`,
+    });
+
+  test('SIGKILL during bin/compile: the next build uses the base dir correctly and leaves no temp files', async () => {
+    const rig = newRig();
+    rig.app.commit({ 'slow-compile': '' });
+    const cli = CliProcess.start(rig.buildArgs('--push'));
+    await cli.waitFor(
+      isEvent('log-line', 'greeter', (e) => e['line'] === 'sleeping'),
+      'compile sleeping',
+    );
+    cli.kill('SIGKILL');
+    await cli.done;
+    assert.equal(existsSync(rig.releasePath), false);
+
+    rig.app.commit({ 'slow-compile': null });
+    const again = await runCliToEnd(rig.buildArgs('--push'));
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(actions(again), { greeter: 'build' });
+    // Pulled from the registry itself, not through the proxy.
+    const image = String(rig.service()['dockerImage']).replace(proxy.host, registry.host);
+    assert.match(
+      execFileSync('docker', ['run', '--rm', image], { encoding: 'utf8' }),
+      / from bin\/greet web\n$/,
+    );
+    execFileSync('docker', ['rmi', image], { stdio: 'ignore' });
+    assert.deepEqual(
+      listFiles(rig.baseDir).filter((f) => f.includes('.tmp-')),
+      [],
+    );
+  });
+
+  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+    test(`${signal} during the push: nothing reported pushed; the rerun pushes from the base dir without building`, async () => {
+      const rig = newRig();
+      proxy.clear();
+      proxy.inject({ kind: 'delay', ms: 2000 }, { match: (q) => q.method !== 'GET' && q.method !== 'HEAD' });
+      const cli = CliProcess.start(rig.buildArgs('--push'));
+      await cli.waitFor(
+        isEvent('step-started', 'greeter', (e) => e['step'] === 'push'),
+        'push started',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      cli.kill(signal);
+      const o = await cli.done;
+      if (signal === 'SIGINT') assert.equal(o.code, 130, o.stderr);
+      assert.equal(o.events.filter(isEvent('image-pushed')).length, 0);
+      assert.equal(existsSync(rig.releasePath), false);
+
+      proxy.clear();
+      const again = await runCliToEnd(rig.buildArgs('--push'));
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(actions(again), { greeter: 'push' });
+      assert.ok(!again.events.some(isEvent('step-started', 'greeter', (e) => e['step'] === 'build')));
+      const pushed = again.events.find(isEvent('image-pushed'));
+      assert.equal(rig.service()['imageDigest'], pushed?.['digest']);
+    });
+  }
 });

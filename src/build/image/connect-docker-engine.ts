@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Agent } from 'node:http';
+import type { Readable } from 'node:stream';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../spec/types.js';
 import type { BuildImageOptions, DockerEngine, ImageInfo } from './docker-engine.js';
@@ -196,6 +197,32 @@ class EngineClient implements DockerEngine {
     const docker = await this.docker();
     const { runContainer } = await import('./run-container.js');
     await runContainer(docker, opts, (label, e) => this.translate(label, e));
+  }
+
+  async unreachable(): Promise<string | undefined> {
+    try {
+      await engineGet(this.endpoint, '/_ping');
+      return undefined;
+    } catch (e) {
+      if (e instanceof UserError) return e.problems[0]?.message ?? e.message;
+      throw e;
+    }
+  }
+
+  async exportImage(ref: string, signal?: AbortSignal): Promise<Readable> {
+    const docker = await this.docker();
+    const label = `exporting image ${ref} from the Docker daemon`;
+    const stream = (await this.call(label, () => docker.getImage(ref).get())) as unknown as Readable;
+    signal?.addEventListener('abort', () => stream.destroy(new InterruptedError('SIGINT')), { once: true });
+    return stream;
+  }
+
+  async loadImage(archive: Readable, label: string, signal?: AbortSignal): Promise<void> {
+    const docker = await this.docker();
+    const stream = await this.call(label, () =>
+      docker.loadImage(archive, { quiet: true, ...(signal ? { abortSignal: signal } : {}) }),
+    );
+    await followEngineStream(stream, { label, onLine: () => {}, ...signalOpt(signal) });
   }
 
   private docker(): Promise<Dockerode> {

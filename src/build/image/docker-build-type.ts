@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import { formatPath } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import type { DockerService, ServiceRepository } from '../../spec/types.js';
-import type { BaseImagesContext, BuildTypeHandler, ImageBuildContext } from './build-type.js';
+import type { BaseImagesContext, DaemonBuildTypeHandler, ImageBuildContext } from './build-type.js';
 import { dockerfileBaseImages } from './dockerfile-base-images.js';
 
 /**
@@ -12,7 +12,8 @@ import { dockerfileBaseImages } from './dockerfile-base-images.js';
  * out). A Dockerfile's `FROM` lines are the repository's business: the build config's `images`
  * map does not apply to them.
  */
-export const dockerBuildType: BuildTypeHandler = {
+export const dockerBuildType: DaemonBuildTypeHandler = {
+  kind: 'daemon',
   stepVersion: 'docker-1',
 
   async baseImages(ctx: BaseImagesContext): Promise<string[]> {

@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { Digest, ImageRef, RegistryCredentials } from '../../spec/types.js';
+import type { CopyIn, CopyOut } from './container-files.js';
 
 /** What the daemon knows of a local image. */
 export interface ImageInfo {
@@ -46,8 +48,10 @@ export interface RunContainerOptions extends EngineOutput {
   /** `uid[:gid]` or a user name. */
   user?: string;
   workingDir?: string;
-  /** Bind mounts `hostPath:containerPath[:ro]`. */
-  binds?: string[];
+  /** Host folders copied into the container before it starts (works with a remote engine too). */
+  copyIn?: CopyIn[];
+  /** Container folders copied back after a successful run, each replacing its host folder. */
+  copyOut?: CopyOut[];
 }
 
 /**
@@ -76,4 +80,10 @@ export interface DockerEngine {
   buildImage(opts: BuildImageOptions): Promise<void>;
   /** Runs a container to completion; it is removed afterwards, and killed on abort. */
   runContainer(opts: RunContainerOptions): Promise<void>;
+  /** Undefined when the daemon answers; else why not (`cannot reach the Docker daemon at …`). */
+  unreachable(): Promise<string | undefined>;
+  /** `docker save` of one image: the docker-archive tar. */
+  exportImage(ref: string, signal?: AbortSignal): Promise<Readable>;
+  /** `docker load` of a tar (docker-archive `manifest.json`, optionally beside an OCI layout). */
+  loadImage(archive: Readable, label: string, signal?: AbortSignal): Promise<void>;
 }

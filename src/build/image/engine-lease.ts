@@ -4,23 +4,7 @@ import type { DockerEngine } from './docker-engine.js';
 import { unreachableEngineOf } from './engine-endpoint.js';
 import { forwardingEngine } from './forwarding-engine.js';
 
-/**
- * Thrown when a build bind-mounts paths of this machine into a container on an engine
- * elsewhere, which cannot see them. Not a UserError: build types pass it on unchanged, and the
- * engine placement moves the service to an engine on this machine.
- */
-export class NeedsLocalEngineError extends Error {
-  constructor(readonly engine: string) {
-    super(`the build bind-mounts local paths, which engine ${engine} cannot see`);
-    this.name = 'NeedsLocalEngineError';
-  }
-}
-
 export interface LeaseOptions {
-  /** The engine's canonical endpoint. */
-  id: string;
-  /** Whether the engine runs on this machine (a unix socket) and so sees the base dir. */
-  local: boolean;
   /** The service's image of the previous release, for `--cache-from`. */
   cacheImage?: string;
   authFor(ref: string): Promise<RegistryCredentials | undefined>;
@@ -29,7 +13,7 @@ export interface LeaseOptions {
 /**
  * The engine as one service's step sees it: builds reuse the layers of the previous release's
  * image (pulled onto the engine first when it is not there: the legacy builder only uses
- * images it holds), and bind mounts are refused on engines that are not on this machine.
+ * images it holds).
  */
 export function leaseEngine(engine: DockerEngine, opts: LeaseOptions): DockerEngine {
   let cacheReady: Promise<boolean> | undefined;
@@ -41,10 +25,6 @@ export function leaseEngine(engine: DockerEngine, opts: LeaseOptions): DockerEng
       cacheReady ??= ensureCacheImage(engine, cacheImage, opts, build.signal, build.onLine);
       const ready = await cacheReady;
       return await engine.buildImage(ready ? { ...build, cacheFrom: [cacheImage] } : build);
-    },
-    async runContainer(run) {
-      if (!opts.local && (run.binds ?? []).length > 0) throw new NeedsLocalEngineError(opts.id);
-      return await engine.runContainer(run);
     },
   };
 }

@@ -27,8 +27,6 @@ export interface EngineNeeds {
   baseImages: Readonly<Record<string, string>>;
   /** The engine that built the service last time, whose layer cache likely holds most of it. */
   lastEngine?: string;
-  /** Only engines on this machine: the build bind-mounts paths of the base dir. */
-  localOnly: boolean;
 }
 
 export interface EngineLease {
@@ -125,10 +123,7 @@ export class EnginePool {
   async acquire(needs: EngineNeeds, signal: AbortSignal): Promise<EngineLease> {
     for (;;) {
       if (signal.aborted) throw new InterruptedError('SIGINT');
-      const candidates = this.engines.filter(
-        (e) => e.live && (!needs.localOnly || e.endpoint.kind === 'unix'),
-      );
-      if (candidates.length === 0) throw noLocalEngine(needs);
+      const candidates = this.engines.filter((e) => e.live);
       const ranked = this.several ? await this.rank(candidates, needs) : candidates.map(unranked);
       const usable = ranked.filter((r) => r.engine.live && r.unavailable === undefined);
       if (usable.length === 0) {
@@ -231,13 +226,6 @@ function reasonOf(r: Ranked, needs: EngineNeeds, several: boolean): string {
   if (needs.lastEngine === r.engine.id) return 'built this service last';
   if (r.affinity > 0) return 'holds its base images';
   return 'least loaded';
-}
-
-function noLocalEngine(needs: EngineNeeds): UserError {
-  return new UserError({
-    message: `service "${needs.service}": its build bind-mounts files of the base dir into containers, which only an engine on this machine can see, and no engine of this build is on this machine`,
-    hint: 'add the local engine, e.g. --engine unix:///var/run/docker.sock',
-  });
 }
 
 function unavailableEverywhere(needs: EngineNeeds, ranked: Ranked[]): UserError {

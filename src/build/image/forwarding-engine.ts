@@ -14,5 +14,8 @@ export function forwardingEngine(target: () => DockerEngine): DockerEngine {
     removeImage: (...args) => target().removeImage(...args),
     buildImage: (...args) => target().buildImage(...args),
     runContainer: (...args) => target().runContainer(...args),
+    unreachable: (...args) => target().unreachable(...args),
+    exportImage: (...args) => target().exportImage(...args),
+    loadImage: (...args) => target().loadImage(...args),
   };
 }

@@ -1,18 +1,19 @@
-import { appendFile, lchown, mkdir, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../core/user-error.js';
 import type { HerokuBuildpackService, ServiceRepository } from '../../spec/types.js';
-import type { BaseImagesContext, BuildTypeHandler, ImageBuildContext } from './build-type.js';
+import type {
+  AppBuildContext,
+  AppBuildTypeHandler,
+  AppImage,
+  BaseImagesContext,
+  StepFolder,
+} from './build-type.js';
 import { parseProcfile } from './procfile-entrypoint.js';
-import { buildProcfileImage } from './procfile-image-context.js';
+import { procfileSettings } from './procfile-image.js';
 
-/** The uid and gid that run the buildpack when the tool itself runs as root. */
+/** The uid and gid that run the buildpack: never root. */
 const BUILD_UID = 1000;
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  await lchown(dir, uid, uid);
-  for (const entry of await readdir(dir, { recursive: true })) await lchown(join(dir, entry), uid, uid);
-}
 
 interface StackImages {
   stack: string;
@@ -42,7 +43,7 @@ function stackImages(service: ServiceRepository, images: Record<string, string>)
   return { stack, build: map(`heroku/heroku:${n}-build`), run: map(`heroku/heroku:${n}`) };
 }
 
-async function readProcfile(ctx: ImageBuildContext): Promise<ReturnType<typeof parseProcfile>> {
+async function readProcfile(ctx: AppBuildContext): Promise<ReturnType<typeof parseProcfile>> {
   const text = await ctx.readFile('Procfile');
   if (text === undefined) {
     throw new UserError({
@@ -55,21 +56,22 @@ async function readProcfile(ctx: ImageBuildContext): Promise<ReturnType<typeof p
 }
 
 /**
- * The classic buildpack API: `bin/detect <app>` and `bin/compile <app> <cache> <env>` run in the
- * stack's build image, as a non-root user, on a copy of the committed tree bind-mounted at
+ * The classic buildpack API: `bin/detect <app>` and `bin/compile <app> <cache> <env>` run in
+ * the stack's build image, as uid/gid 1000 (never root), on a copy of the committed tree at
  * `/app` (so paths the buildpack writes are the paths the app runs at). The per-service cache
- * directory is mounted at `/cache` and so persists between builds. The image is the run image
- * plus the compiled `/app` and an entrypoint generated from the Procfile.
+ * directory is `/cache` and so persists between builds. The image is the run image plus one
+ * layer: the compiled `/app` and an entrypoint generated from the Procfile.
  */
-export const herokuBuildpackBuildType: BuildTypeHandler = {
-  stepVersion: 'heroku-buildpack-1',
+export const herokuBuildpackBuildType: AppBuildTypeHandler = {
+  kind: 'app',
+  stepVersion: 'heroku-buildpack-2',
 
   async baseImages(ctx: BaseImagesContext): Promise<string[]> {
     const { build, run } = stackImages(ctx.service, ctx.images);
     return [build, run];
   },
 
-  async build(ctx: ImageBuildContext): Promise<void> {
+  async assemble(ctx: AppBuildContext): Promise<AppImage> {
     const images = stackImages(ctx.service, ctx.images);
     const processes = await readProcfile(ctx);
     const buildpack = ctx.extraSources['buildpack'];
@@ -79,9 +81,8 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
     // Leftovers of an interrupted run must not leak into this build.
     const buildDir = join(ctx.workDir, 'heroku-buildpack');
     await rm(buildDir, { recursive: true, force: true });
-    const imageDir = join(buildDir, 'image');
     const dirs = {
-      app: join(imageDir, 'app'),
+      app: join(buildDir, 'app'),
       buildpack: join(buildDir, 'buildpack'),
       env: join(buildDir, 'env'),
     };
@@ -90,30 +91,18 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
     await mkdir(ctx.cacheDir, { recursive: true });
     await ctx.exportTree('', dirs.app);
     await buildpack.exportTree('', dirs.buildpack);
-
-    // The buildpack must not run as root. A root tool hands the app and cache to uid 1000;
-    // any other user runs the buildpack as itself, so bind-mounted files stay its own.
-    const uid = process.getuid?.() ?? 0;
-    let user = `${BUILD_UID}:${BUILD_UID}`;
-    if (uid === 0) {
-      await chownTree(dirs.app, BUILD_UID);
-      await chownTree(ctx.cacheDir, BUILD_UID);
-    } else user = `${uid}:${process.getgid?.() ?? uid}`;
     await mkdir(dirname(ctx.logFile), { recursive: true });
 
-    const run = async (step: string, cmd: string[], binds: string[], hint?: string) => {
+    const run = async (step: string, cmd: string[], folders: StepFolder[], hint?: string) => {
       await appendFile(ctx.logFile, `-----> ${cmd.join(' ')}\n`);
       try {
-        await ctx.engine.runContainer({
+        await ctx.runStep({
           image: images.build,
           cmd,
-          user,
+          user: `${BUILD_UID}:${BUILD_UID}`,
           workingDir: '/app',
           env: { STACK: images.stack, SOURCE_VERSION: ctx.commit, HOME: '/app' },
-          binds: [`${dirs.app}:/app`, `${dirs.buildpack}:/buildpack:ro`, ...binds],
-          logFile: ctx.logFile,
-          onLine: ctx.onLine,
-          signal: ctx.signal,
+          folders: [{ hostDir: dirs.buildpack, containerPath: '/buildpack', readOnly: true }, ...folders],
           label: `service "${ctx.service.name}": ${step}`,
         });
       } catch (e) {
@@ -125,28 +114,29 @@ export const herokuBuildpackBuildType: BuildTypeHandler = {
     await run(
       'bin/detect',
       ['/buildpack/bin/detect', '/app'],
-      [],
+      [{ hostDir: dirs.app, containerPath: '/app', readOnly: true }],
       'the buildpack does not recognise this app (its bin/detect exited non-zero)',
     );
     await run(
       'bin/compile',
       ['/buildpack/bin/compile', '/app', '/cache', '/env'],
-      [`${ctx.cacheDir}:/cache`, `${dirs.env}:/env:ro`],
+      [
+        { hostDir: dirs.app, containerPath: '/app' },
+        { hostDir: ctx.cacheDir, containerPath: '/cache' },
+        { hostDir: dirs.env, containerPath: '/env', readOnly: true },
+      ],
     );
-
-    await buildProcfileImage(
-      ctx,
-      imageDir,
-      {
-        from: images.run,
-        run: [],
-        // Heroku runs processes with HOME=/app; `.profile.d` scripts rely on it.
-        env: { HOME: '/app' },
-        processes,
-      },
-      `image from ${images.run}`,
-    );
-    // Kept after a failure for inspection; after success it is only a copy of what the image holds.
-    await rm(buildDir, { recursive: true, force: true });
+    // Heroku runs processes with HOME=/app; `.profile.d` scripts rely on it.
+    const { entrypoint, settings } = procfileSettings(processes, { HOME: '/app' });
+    return {
+      base: images.run,
+      layers: [
+        {
+          createdBy: `taskcluster-installer: /app at ${ctx.commit} compiled by buildpack ${buildpack.commit}, /entrypoint from the Procfile`,
+          sources: [{ kind: 'dir', at: 'app', dir: dirs.app }, entrypoint],
+        },
+      ],
+      settings,
+    };
   },
 };

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
 import { UserError } from '../../core/user-error.js';
 import type { NodeService, ServiceRepository } from '../../spec/types.js';
-import type { BaseImagesContext, BuildTypeHandler, ImageBuildContext } from './build-type.js';
+import type { AppBuildContext, AppBuildTypeHandler, AppImage, BaseImagesContext } from './build-type.js';
 import { LOCK_FILES, nodeInstallCommand, type PackageManager } from './node-install-command.js';
+import { procfileSettings } from './procfile-image.js';
 import { parseProcfile, withDefaultProcesses } from './procfile-entrypoint.js';
-import { buildProcfileImage } from './procfile-image-context.js';
 
 function nodeService(service: ServiceRepository): NodeService {
   if (service.service.buildType !== 'node') {
@@ -28,7 +28,7 @@ function baseImage(service: ServiceRepository, images: Record<string, string>): 
   return images[ref] ?? ref;
 }
 
-async function packageManager(ctx: ImageBuildContext, appDir: string): Promise<PackageManager> {
+async function packageManager(ctx: AppBuildContext, appDir: string): Promise<PackageManager> {
   for (const [file, manager] of LOCK_FILES) if (await exists(join(appDir, file))) return manager;
   throw new UserError({
     message: `service "${ctx.service.name}": no lock file at the repository root at commit ${ctx.commit}`,
@@ -36,19 +36,24 @@ async function packageManager(ctx: ImageBuildContext, appDir: string): Promise<P
   });
 }
 
+const isDependency = (rel: string) => rel === 'node_modules' || rel.startsWith('node_modules/');
+
 /**
  * A Node.js service without a Dockerfile: the committed tree at `/app` on the base image,
- * production dependencies installed inside the image build from the lock file present, and the
- * Procfile entrypoint, where `web` defaults to `npm start`.
+ * production dependencies installed from the lock file present by a step in a container of the
+ * base image, and the Procfile entrypoint, where `web` defaults to `npm start`. Two layers:
+ * `node_modules` first, then the rest of the app and the entrypoint, so a change to the app
+ * alone leaves the (usually much larger) dependency layer as it was and it is not uploaded again.
  */
-export const nodeBuildType: BuildTypeHandler = {
-  stepVersion: 'node-1',
+export const nodeBuildType: AppBuildTypeHandler = {
+  kind: 'app',
+  stepVersion: 'node-2',
 
   async baseImages(ctx: BaseImagesContext): Promise<string[]> {
     return [baseImage(ctx.service, ctx.images)];
   },
 
-  async build(ctx: ImageBuildContext): Promise<void> {
+  async assemble(ctx: AppBuildContext): Promise<AppImage> {
     const from = baseImage(ctx.service, ctx.images);
     const procfile = await ctx.readFile('Procfile');
     const processes = withDefaultProcesses(
@@ -56,23 +61,39 @@ export const nodeBuildType: BuildTypeHandler = {
       [{ name: 'web', command: 'npm start' }],
     );
 
-    const imageDir = join(ctx.workDir, 'node');
-    await rm(imageDir, { recursive: true, force: true });
-    await mkdir(join(imageDir, 'app'), { recursive: true });
-    await ctx.exportTree('', join(imageDir, 'app'));
-    const manager = await packageManager(ctx, join(imageDir, 'app'));
-
-    await buildProcfileImage(
-      ctx,
-      imageDir,
-      {
-        from,
-        run: [nodeInstallCommand(manager, nodeService(ctx.service).buildScript)],
-        // Set after installing, as on Heroku: frameworks read it at run time.
-        env: { NODE_ENV: 'production' },
-        processes,
-      },
-      `image from ${from} (${manager} install)`,
-    );
+    const appDir = join(ctx.workDir, 'node', 'app');
+    await rm(join(ctx.workDir, 'node'), { recursive: true, force: true });
+    await mkdir(appDir, { recursive: true });
+    await ctx.exportTree('', appDir);
+    const manager = await packageManager(ctx, appDir);
+    const install = nodeInstallCommand(manager, nodeService(ctx.service).buildScript);
+    await ctx.runStep({
+      image: from,
+      cmd: ['/bin/sh', '-c', install],
+      workingDir: '/app',
+      folders: [{ hostDir: appDir, containerPath: '/app' }],
+      label: `service "${ctx.service.name}": ${manager} install`,
+    });
+    const { entrypoint, settings } = procfileSettings(processes, {
+      // Set after installing, as on Heroku: frameworks read it at run time.
+      NODE_ENV: 'production',
+    });
+    return {
+      base: from,
+      layers: [
+        {
+          createdBy: `taskcluster-installer: /app/node_modules by ${install}`,
+          sources: [{ kind: 'dir', at: 'app', dir: appDir, include: isDependency }],
+        },
+        {
+          createdBy: `taskcluster-installer: /app at ${ctx.commit}, /entrypoint from the Procfile`,
+          sources: [
+            { kind: 'dir', at: 'app', dir: appDir, include: (rel) => !isDependency(rel) },
+            entrypoint,
+          ],
+        },
+      ],
+      settings,
+    };
   },
 };

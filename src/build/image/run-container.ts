@@ -1,14 +1,16 @@
 import type Dockerode from 'dockerode';
 import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { LineTail, openLog } from '../../core/exec.js';
 import { InterruptedError } from '../../core/user-error.js';
 import type { RunContainerOptions } from './docker-engine.js';
+import { extractFromContainer, packForContainer } from './container-files.js';
 import { streamFailure } from './follow-engine-stream.js';
 
 /**
  * Runs one container to completion with its output in the log file, and removes it whatever
- * happens: on abort it is killed and removed before this returns, so an interrupted build
+ * happens. `copyIn` folders are put into it before it starts, `copyOut` folders fetched after
+ * it exited 0. On abort it is killed and removed before this returns, so an interrupted build
  * leaves no container running.
  */
 export async function runContainer(
@@ -25,13 +27,14 @@ export async function runContainer(
       Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
       ...(opts.user !== undefined ? { User: opts.user } : {}),
       ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
-      HostConfig: { Binds: opts.binds ?? [] },
     });
   } catch (e) {
     throw translate(opts.label, e);
   }
   const onAbort = () => void container.kill().catch(() => {});
   try {
+    // Copied, not bind-mounted, so an engine on another machine works too.
+    for (const c of opts.copyIn ?? []) await container.putArchive(await packForContainer(c), { path: '/' });
     const log = await openLog(opts.logFile);
     const tail = new LineTail(20, opts.onLine);
     const raw = (await container.attach({
@@ -58,6 +61,10 @@ export async function runContainer(
     if (opts.signal.aborted) throw new InterruptedError('SIGINT');
     if (result.StatusCode !== 0) {
       throw streamFailure(opts, `exit status ${String(result.StatusCode)}`, tail.lines);
+    }
+    for (const c of opts.copyOut ?? []) {
+      const archive = (await container.getArchive({ path: c.containerPath })) as unknown as Readable;
+      await extractFromContainer(archive, c, opts.label);
     }
   } catch (e) {
     throw translate(opts.label, e);

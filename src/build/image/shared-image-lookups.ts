@@ -34,5 +34,8 @@ export function sharedImageLookups(engine: DockerEngine): DockerEngine {
     removeImage: (...args) => engine.removeImage(...args),
     buildImage: (...args) => engine.buildImage(...args),
     runContainer: (...args) => engine.runContainer(...args),
+    unreachable: () => engine.unreachable(),
+    exportImage: (...args) => engine.exportImage(...args),
+    loadImage: (...args) => engine.loadImage(...args),
   };
 }

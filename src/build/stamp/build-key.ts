@@ -18,6 +18,8 @@ export interface BuildKeyInputs {
   baseImages: Record<string, string>;
   /** Other pinned sources, e.g. `{buildpack: <sha>}`. */
   extraCommits: Record<string, string>;
+  /** `linux/amd64`: the platform an image the tool writes is made for (absent for `docker`). */
+  platform?: string;
 }
 
 /** 32 hex characters (128 bits) of sha256: collision-safe and short enough for a tag. */
@@ -29,6 +31,8 @@ export function computeBuildKey(inputs: BuildKeyInputs): BuildKey {
     serviceFields: inputs.serviceFields,
     baseImages: inputs.baseImages,
     extraCommits: inputs.extraCommits,
+    // Absent keys are left out of canonical JSON: docker keys stay as they were.
+    platform: inputs.platform,
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32) as BuildKey;
 }

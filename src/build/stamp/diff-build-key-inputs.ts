@@ -9,7 +9,7 @@ import type { BuildKeyInputs } from './build-key.js';
  */
 export function diffBuildKeyInputs(old: BuildKeyInputs, next: BuildKeyInputs): string[] {
   const changed: string[] = [];
-  for (const k of ['stepVersion', 'buildType', 'commit'] as const) {
+  for (const k of ['stepVersion', 'buildType', 'commit', 'platform'] as const) {
     if (old[k] !== next[k]) changed.push(k);
   }
   for (const k of ['serviceFields', 'baseImages', 'extraCommits'] as const) {

@@ -81,5 +81,7 @@ function formatPlan(plan: PlannedService[]): string {
 
 function summary(plan: PlannedService[], releasePath: string): string {
   const count = (a: PlannedService['action']) => plan.filter((p) => p.action === a).length;
-  return `built ${count('build')}, pushed ${count('push')}, pulled ${count('pull')}, skipped ${count('skip')}; wrote ${releasePath}`;
+  // `loaded` only when it happened: the line stays as it was for builds that load nothing.
+  const loaded = count('load') > 0 ? `, loaded ${count('load')}` : '';
+  return `built ${count('build')}, pushed ${count('push')}, pulled ${count('pull')}${loaded}, skipped ${count('skip')}; wrote ${releasePath}`;
 }

@@ -3,7 +3,7 @@ import { UnknownServiceError } from './json-e-errors.js';
 
 /**
  * The `builtService(name)` context function: the repository's `service` object as the release
- * holds it (with `dockerImage` and `buildKey`). With `placeholders`, missing build results are
+ * holds it (with `dockerImage`, `buildKey`, `reproducible`, `imageDigest`). With `placeholders`, missing build results are
  * filled with stand-ins, so a spec that was never built can still be rendered by `validate`.
  */
 export function builtServiceFunction(spec: ClusterSpec, placeholders: boolean): (name: unknown) => unknown {
@@ -19,6 +19,7 @@ export function builtServiceFunction(spec: ClusterSpec, placeholders: boolean): 
             ...service,
             dockerImage: service['dockerImage'] ?? `<image of ${repo.name}>`,
             buildKey: service['buildKey'] ?? `<build key of ${repo.name}>`,
+            imageDigest: service['imageDigest'] ?? `<image digest of ${repo.name}>`,
           }
         : service,
     );

@@ -65,7 +65,7 @@ export function describeRenderError(spec: ClusterSpec, err: unknown, values?: Re
   const expr = expressionAt(spec.deploy, path);
   const message = err.message + (expr !== undefined ? ` (evaluating ${JSON.stringify(expr)})` : '');
   const problem: Problem = { ...locateInTemplate(spec, path), message };
-  if (spec.release === undefined && /"(dockerImage|buildKey)"/.test(err.message)) {
+  if (spec.release === undefined && /"(dockerImage|buildKey|imageDigest)"/.test(err.message)) {
     problem.hint = 'this spec is not a release, so it has no images: build it first and deploy the release';
   }
   return problem;

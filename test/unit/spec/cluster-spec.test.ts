@@ -90,7 +90,7 @@ describe('loadClusterSpec', () => {
     assert.doesNotMatch(JSON.stringify(spec.rawBuild), /tok3n|pw12/);
   });
 
-  it('loads a release (JSON) with its release block, exactSource and dockerImage', async () => {
+  it('loads a release (JSON) with its release block, exactSource, dockerImage, reproducible and imageDigest', async () => {
     const dir = await tempDir();
     const file = join(dir, 'release.json');
     const release = {
@@ -101,7 +101,26 @@ describe('loadClusterSpec', () => {
             kind: 'service',
             source: 'https://h/web#main',
             exactSource: `https://h/web#${'c'.repeat(40)}`,
-            service: { buildType: 'docker', dockerImage: 'web:SVC-abc', buildKey: 'abc' },
+            service: {
+              buildType: 'docker',
+              dockerImage: 'web:SVC-abc',
+              buildKey: 'abc',
+              reproducible: false,
+            },
+          },
+          {
+            name: 'api',
+            kind: 'service',
+            source: 'https://h/api#main',
+            exactSource: `https://h/api#${'d'.repeat(40)}`,
+            service: {
+              buildType: 'node',
+              node: 20,
+              dockerImage: `r.example/api@sha256:${'e'.repeat(64)}`,
+              buildKey: 'def',
+              reproducible: true,
+              imageDigest: `sha256:${'e'.repeat(64)}`,
+            },
           },
         ],
       },

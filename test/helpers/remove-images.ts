@@ -1,0 +1,11 @@
+import { execFileSync } from 'node:child_process';
+
+/** Removes every local image whose reference matches `pattern` (e.g. `tci-test-node-42/*`). */
+export function removeImages(pattern: string): void {
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${pattern}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((l) => l !== '');
+  if (ids.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...new Set(ids)], { stdio: 'ignore' });
+}
