@@ -220,7 +220,7 @@ describe('a build with nothing to do on several engines', () => {
     assertSucceeded(first);
     assert.match(
       String(ofKind(first, 'warning')[0]?.['message']),
-      /without --push, each image stays on the engine that built it/,
+      /without --push, each image stays on the engine that holds it/,
     );
     const where = buildEngines(first);
     const release = services(releaseIn(r, 'b'));
