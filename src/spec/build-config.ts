@@ -1,3 +1,4 @@
+import type { SchemaObject } from 'ajv';
 import { formatPath, type Problem } from '../core/problem.js';
 import { UserError } from '../core/user-error.js';
 import { deepMerge, readConfigFiles, type ConfigFile } from './config-files.js';
@@ -14,7 +15,7 @@ const PREFIX_PATTERN = `^(?:${HOST})?(?:${COMPONENT}/)*(?:${COMPONENT}(?:[._]|__
 
 // Every field is optional in one file: a later file may supply what an earlier one lacks, so
 // completeness (a registry's username and password) is checked after merging.
-const checkFile = compileSchema({
+export const buildConfigFileSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -52,7 +53,8 @@ const checkFile = compileSchema({
       },
     },
   },
-});
+};
+const checkFile = compileSchema(buildConfigFileSchema);
 
 /**
  * Loads and merges the build config (contract §3). Reads the 2018 layout too, where the config
