@@ -8,6 +8,7 @@ import { generateJsonSchemas, schemasDir } from '../../../scripts/generate-json-
 import { UserError } from '../../../src/core/user-error.js';
 import { loadBuildConfig } from '../../../src/spec/build-config.js';
 import { loadClusterSpec } from '../../../src/spec/cluster-spec.js';
+import { starterSpecFiles } from '../../../src/cli/commands/starter-spec.js';
 import { fixturesDir, repoRoot } from '../../helpers/run-cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -112,6 +113,21 @@ describe('the shipped schemas and the loaders agree', () => {
       join(fixturesDir, 'taskcluster-spec-2018/build.yml'),
     ]) {
       assert.equal(schema(parse(await readFile(file, 'utf8'))), true, file);
+    }
+  });
+
+  it('the files init writes name the shipped schemas, which accept them', async () => {
+    const files = starterSpecFiles('1.2.3');
+    for (const [file, schemaName] of [
+      ['build.yml', 'build.schema.json'],
+      ['deploy-config.yml', 'deploy-config.schema.json'],
+    ] as const) {
+      const text = files[file] ?? '';
+      assert.match(
+        text,
+        new RegExp(`^# yaml-language-server: \\$schema=\\S+@1\\.2\\.3/schemas/${schemaName}\n`),
+      );
+      assert.equal((await validatorOf(schemaName))(parse(text)), true, file);
     }
   });
 
