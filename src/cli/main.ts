@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { toolInfo } from '../core/tool-info.js';
 import { ExitCode } from '../core/user-error.js';
 import { describeError } from './print-error.js';
@@ -90,6 +90,28 @@ program
   .action(async (spec: string, opts: Record<string, unknown>) => {
     const { validateCommand } = await import('./commands/validate.js');
     await validateCommand(processContext, spec, opts);
+  });
+
+program
+  .command('init')
+  .description(
+    'write a small working cluster spec into [dir]: one docker service, its Deployment, Service and Ingress',
+  )
+  .argument('[dir]', 'directory to write, made if missing (default: the current directory)', '.')
+  .action(async (dir: string) => {
+    const { initCommand } = await import('./commands/init.js');
+    await initCommand(processContext, dir);
+  });
+
+program
+  .command('completion')
+  .description(
+    'print a shell completion script; load it with: source <(taskcluster-installer completion bash)',
+  )
+  .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh']))
+  .action(async (shell: 'bash' | 'zsh') => {
+    const { completionCommand } = await import('./commands/completion.js');
+    completionCommand(program, shell);
   });
 
 async function main(): Promise<void> {
