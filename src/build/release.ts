@@ -9,7 +9,7 @@ export interface BuiltImage {
 }
 
 /**
- * The release of contract §3.7: the input spec (credentials already stripped by the loader),
+ * The release (docs/reference/release.md): the input spec (credentials already stripped by the loader),
  * plus each repository's `exactSource` and each built service's `dockerImage` and `buildKey`,
  * plus the `release` block. The build config is never part of it.
  */

@@ -5,7 +5,7 @@ import { describeError } from './print-error.js';
 import { processContext } from './process-context.js';
 
 /**
- * The command line of contract §1. Each action is loaded lazily so that `--help`, `validate`
+ * The command line (README.md). Each action is loaded lazily so that `--help`, `validate`
  * and a no-op build do not pay for modules they never use (dockerode, json-e, k8s schemas).
  */
 function collect(value: string, previous: string[] = []): string[] {

@@ -29,7 +29,7 @@ export interface DeployResult {
 }
 
 /**
- * Contract §4: render the release's deploy template (in a worker, under time and memory limits;
+ * `deploy` (docs/deploy.md): render the release's deploy template (in a worker, under time and memory limits;
  * the spec is read again there from `spec.files.spec`), check every resource, replace the output
  * directory atomically, then optionally apply and wait. Nothing is written unless every
  * resource passed its checks.

@@ -57,7 +57,7 @@ export const buildConfigFileSchema: SchemaObject = {
 const checkFile = compileSchema(buildConfigFileSchema);
 
 /**
- * Loads and merges the build config (contract §3). Reads the 2018 layout too, where the config
+ * Loads and merges the build config (docs/reference/build-config.md). Reads the 2018 layout too, where the config
  * sits under a top-level `defaults:` profile. Problems never quote values: a config holds passwords.
  */
 export async function loadBuildConfig(

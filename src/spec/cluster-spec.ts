@@ -36,7 +36,7 @@ export const releaseBlockSchema: SchemaObject = {
 const checkRelease = compileSchema(releaseBlockSchema);
 
 /**
- * Loads a cluster spec (contract §2): a directory with build.yml and deploy.yml, or a JSON file
+ * Loads a cluster spec (docs/reference/cluster-spec.md): a directory with build.yml and deploy.yml, or a JSON file
  * (a release is one). Every problem in either file is collected and thrown as one UserError.
  * Site build types are returned typed as SiteService; whether they are acceptable is the caller's call.
  */

@@ -17,7 +17,7 @@ interface DeployCliOptions {
   logFormat?: LogFormat;
 }
 
-/** `deploy <release.json | spec> <output-dir>`: contract §1 and §4. */
+/** `deploy <release.json | spec> <output-dir>`: README.md and docs/deploy.md. */
 export async function deployCommand(
   ctx: ProcessContext,
   releasePath: string,
