@@ -130,4 +130,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not `await`: the bundle is CommonJS (see start.ts), which has no top-level await.
+void main();
