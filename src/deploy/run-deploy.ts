@@ -10,6 +10,7 @@ import { renderIsolated } from './render/isolated-render.js';
 import { resourcesOf } from './render/render-template.js';
 import { locateInTemplate } from './render/template-location.js';
 import { checkResources, type ResourceFile, type ResourceOrigin } from './resources/check-resources.js';
+import { preloadSchemas } from './resources/preload-schemas.js';
 
 export interface DeployOptions {
   outDir: string;
@@ -35,7 +36,10 @@ export interface DeployResult {
  * resource passed its checks.
  */
 export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise<DeployResult> {
-  const rendered = await renderIsolated(spec, { cfg: opts.cfg, infra: opts.infra }, opts.signal);
+  const rendering = renderIsolated(spec, { cfg: opts.cfg, infra: opts.infra }, opts.signal);
+  // This thread would only wait for the worker: load the schemas the checks will need meanwhile.
+  if (opts.validate) preloadSchemas(spec.deploy);
+  const rendered = await rendering;
   const resources = resourcesOf(spec, rendered);
   await checkReplaceable(opts.outDir);
   const { files, warnings } = await checkResources(resources, {
