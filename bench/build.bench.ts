@@ -45,7 +45,16 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
     const spec = (name: string, rs: typeof repos, refs = rs.map((r) => r.head)) =>
       writeBenchSpec(join(tmp, name), rs, refs);
     const baseDir = join(tmp, 'base');
-    const build = (specDir: string, extra: string[] = [], dir = baseDir) =>
+    // The CLI's V8 code cache in a folder of the benchmark's own, so that other programs on the
+    // machine cannot replace it between runs (the first run of each command writes it).
+    const withCache = { XDG_CACHE_HOME: join(tmp, 'cache') };
+    const withoutCache = { ...withCache, TASKCLUSTER_INSTALLER_CODE_CACHE: 'off' };
+    const build = (
+      specDir: string,
+      extra: string[] = [],
+      dir = baseDir,
+      env: NodeJS.ProcessEnv = withCache,
+    ) =>
       runBuildCli({
         spec: specDir,
         release: join(tmp, 'release.json'),
@@ -53,6 +62,7 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
         buildConfig: config,
         cwd: tmp,
         extra,
+        env,
       });
     const timed = async (what: string, specDir: string, expected: Record<string, number>) => {
       const cpu: number[] = [];
@@ -78,6 +88,23 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
     collectImages();
 
     const noop10 = await timed('no-op 10', spec10, { skip: 10 });
+    // The same no-op without the code cache, runs interleaved with runs with it: what it saves.
+    const pair = { on: [] as BuildCliRun[], off: [] as BuildCliRun[] };
+    for (let i = 0; i <= opts.runs; i++) {
+      for (const [key, env] of [
+        ['on', withCache],
+        ['off', withoutCache],
+      ] as const) {
+        const run = await build(spec10, ['--push'], baseDir, env);
+        expectActions(run, { skip: 10 }, `no-op 10, code cache ${key}`);
+        if (i > 0) pair[key].push(run);
+      }
+    }
+    const cacheOn = { ms: median(pair.on.map((r) => r.ms)), cpuMs: median(pair.on.map((r) => r.cpuMs)) };
+    const cacheOff = { ms: median(pair.off.map((r) => r.ms)), cpuMs: median(pair.off.map((r) => r.cpuMs)) };
+    log(
+      `no-op 10, code cache on / off (interleaved): wall ${cacheOn.ms.toFixed(0)} / ${cacheOff.ms.toFixed(0)} ms, CPU ${cacheOn.cpuMs.toFixed(0)} / ${cacheOff.cpuMs.toFixed(0)} ms`,
+    );
     const noop50 = await timed('no-op 50', spec50, { skip: 50 });
     const branch10 = await timed(
       'branch refs 10',
@@ -176,6 +203,12 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
       },
       below('cost per extra service ((t50 - t10) / 40)', perService, 'ms', 5),
       { name: 'no-op 10 services: CPU time of the process', value: noop10.cpuMs, unit: 'ms' },
+      {
+        name: 'no-op 10: CPU, code cache on / off',
+        value: cacheOn.cpuMs,
+        unit: 'ms',
+        note: `without the code cache ${cacheOff.cpuMs.toFixed(0)} ms CPU; wall ${cacheOn.ms.toFixed(0)} / ${cacheOff.ms.toFixed(0)} ms (runs interleaved)`,
+      },
       { name: 'no-op 50 services: CPU time of the process', value: noop50.cpuMs, unit: 'ms' },
       {
         name: 'CPU time per extra service',
