@@ -66,11 +66,15 @@ export function runWithCodeCache(opts: CodeCacheOptions): void {
   );
 }
 
-/** The cache file of this bundle, command, Node and bundle build; `prefix` is shared by all builds. */
+/**
+ * The cache file of this bundle, command, Node and bundle build. `prefix` is shared by the
+ * builds of one installation (one path): a rebuilt bundle replaces its cache, while two
+ * installations (a global one and an npx one) keep theirs side by side.
+ */
 function cacheFileOf(opts: CodeCacheOptions & { cacheDir: string }): { file: string; prefix: string } {
   const { size, mtimeMs } = statSync(opts.bundle);
   const command = /^[a-z][a-z-]{0,30}$/.test(opts.command) ? opts.command : 'main';
-  const prefix = `${basename(opts.bundle, '.js')}.${command}.`;
+  const prefix = `${basename(opts.bundle, '.js')}.${command}.${fnv1a(opts.bundle)}.`;
   const build = `${process.version}-${process.arch}-${size}-${Math.round(mtimeMs)}`;
   return { file: join(opts.cacheDir, `${prefix}${build}.bin`), prefix };
 }
@@ -89,4 +93,11 @@ function writeCache(file: string, prefix: string, data: Buffer): void {
   } catch {
     // The cache only saves time.
   }
+}
+
+/** A short hash of a path: FNV-1a, because loading node:crypto would cost more than it saves. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -31,7 +31,7 @@ describe('the V8 code cache of the bundled CLI', () => {
     assert.equal(first.stdout, ok, first.stderr);
     const files = cacheFiles(home);
     assert.equal(files.length, 1);
-    assert.match(files[0] ?? '', /^main\.validate\.v20\.\d+\.\d+-\w+-\d+-\d+\.bin$/);
+    assert.match(files[0] ?? '', /^main\.validate\.[0-9a-f]{8}\.v20\.\d+\.\d+-\w+-\d+-\d+\.bin$/);
     const file = join(home, 'taskcluster-installer/code-cache', files[0] ?? '');
     const written = statSync(file);
     assert.ok(written.size > 10_000);
@@ -59,17 +59,18 @@ describe('the V8 code cache of the bundled CLI', () => {
     assert.notDeepEqual(readFileSync(file), Buffer.alloc(4096, 7));
   });
 
-  it('the cache of an older build of the bundle is replaced, not kept beside', async () => {
+  it('the cache of an older build of the bundle is replaced, that of another installation kept', async () => {
     const home = await tempDir();
     await validate(home);
     const dir = join(home, 'taskcluster-installer/code-cache');
-    const old = 'main.validate.v20.0.0-x64-1-1.bin';
-    writeFileSync(join(dir, old), 'old');
-    writeFileSync(join(dir, 'main.validate.v20.20.2-x64-1-2.bin'), 'another old one');
-    for (const f of cacheFiles(home).filter((f) => f !== old)) writeFileSync(join(dir, f), 'damaged');
+    const [current = ''] = cacheFiles(home);
+    const installation = current.split('.').slice(0, 3).join('.');
+    const olderBuilds = [`${installation}.v20.0.0-x64-1-1.bin`, `${installation}.v20.20.2-x64-1-2.bin`];
+    const otherInstallation = 'main.validate.0badcafe.v20.20.2-x64-1-2.bin';
+    for (const f of [...olderBuilds, otherInstallation]) writeFileSync(join(dir, f), 'old');
+    writeFileSync(join(dir, current), 'damaged');
     await validate(home);
-    assert.equal(cacheFiles(home).length, 1);
-    assert.ok(!cacheFiles(home).includes(old));
+    assert.deepEqual(cacheFiles(home), [otherInstallation, current].sort());
   });
 
   it('a failed command writes no cache', async () => {
