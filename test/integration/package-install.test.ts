@@ -55,6 +55,24 @@ function filesOf(dir: string): Record<string, string> {
   return out;
 }
 
+/**
+ * `build` of `spec` into `cwd`/release.json with the installed CLI; the release's images, in
+ * the order of its repositories (undefined for those not built), removed after the tests.
+ */
+function buildRelease(cwd: string, spec: string): Array<string | undefined> {
+  const args = ['build', '--base-dir', join(work, 'base'), '--log-format', 'plain', spec, 'release.json'];
+  const build = run(cli, args, cwd);
+  assert.equal(build.code, 0, build.stderr);
+  const release = JSON.parse(readFileSync(join(cwd, 'release.json'), 'utf8')) as {
+    build: { repositories: Array<{ service?: { dockerImage?: string } }> };
+    release: { tool: { version: string } };
+  };
+  assert.equal(release.release.tool.version, version);
+  const images = release.build.repositories.map((r) => r.service?.dockerImage);
+  madeImages.push(...images.filter((i): i is string => i !== undefined));
+  return images;
+}
+
 before(() => {
   const bundle = join(repoRoot, 'dist/bundle/main.js');
   assert.ok(existsSync(bundle), `${bundle} is missing: run \`npm run build\` first`);
@@ -121,21 +139,9 @@ describe('the npm package, installed from its tarball', () => {
     assert.equal(validate.code, 0, validate.stderr);
     assert.equal(validate.stdout, 'spec: 3 repositories (2 services), ok\n');
 
-    const build = run(
-      cli,
-      ['build', '--base-dir', join(work, 'base'), '--log-format', 'plain', 'spec', 'release.json'],
-      ex,
-    );
-    assert.equal(build.code, 0, build.stderr);
-    const release = JSON.parse(readFileSync(join(ex, 'release.json'), 'utf8')) as {
-      build: { repositories: Array<{ name: string; service?: { dockerImage?: string } }> };
-      release: { tool: { version: string } };
-    };
-    assert.equal(release.release.tool.version, version);
-    const images = release.build.repositories.map((r) => r.service?.dockerImage);
+    const images = buildRelease(ex, 'spec');
     assert.match(images[0] ?? '', /^hello-web:SVC-[0-9a-f]+$/);
     assert.match(images[1] ?? '', /^greeter:SVC-[0-9a-f]+$/);
-    madeImages.push(...(images.filter(Boolean) as string[]));
 
     const deploy = run(cli, ['deploy', ...inputs, 'release.json', 'out'], ex);
     assert.equal(deploy.code, 0, deploy.stderr);
@@ -158,20 +164,14 @@ describe('the npm package, installed from its tarball', () => {
     assert.equal(init.code, 0, init.stderr);
     ensureImage('busybox:1.36');
     const dir = join(work, 'cluster');
-    const build = run(
-      cli,
-      ['build', '--base-dir', join(work, 'base'), '--log-format', 'plain', '.', 'release.json'],
+    const [image = ''] = buildRelease(dir, '.');
+    assert.match(image, /^hello:SVC-[0-9a-f]+$/);
+    // The image serves the starter page.
+    const page = run(
+      'docker',
+      ['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, '/www/index.html'],
       dir,
     );
-    assert.equal(build.code, 0, build.stderr);
-    const release = JSON.parse(readFileSync(join(dir, 'release.json'), 'utf8')) as {
-      build: { repositories: Array<{ service: { dockerImage: string } }> };
-    };
-    const image = release.build.repositories[0]?.service.dockerImage ?? '';
-    assert.match(image, /^hello:SVC-[0-9a-f]+$/);
-    madeImages.push(image);
-    // The image serves the starter page.
-    const page = run('docker', ['run', '--rm', '--entrypoint', 'cat', image, '/www/index.html'], dir);
     assert.match(page.stdout, /Hello from a cluster built by taskcluster-installer/);
 
     const deploy = run(cli, ['deploy', 'release.json', 'out'], dir);
