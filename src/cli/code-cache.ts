@@ -29,11 +29,11 @@ export interface CodeCacheOptions {
 
 export function runWithCodeCache(opts: CodeCacheOptions): void {
   const source = readFileSync(opts.bundle, 'utf8');
-  const cache = opts.cacheDir !== undefined ? cacheFileOf({ ...opts, cacheDir: opts.cacheDir }) : undefined;
-  const cacheFile = cache?.file;
+  const cache =
+    opts.cacheDir !== undefined ? cacheFileOf(opts.bundle, opts.command, opts.cacheDir) : undefined;
   let cachedData: Buffer | undefined;
   try {
-    if (cacheFile !== undefined) cachedData = readFileSync(cacheFile);
+    if (cache !== undefined) cachedData = readFileSync(cache.file);
   } catch {
     // no cache yet
   }
@@ -41,10 +41,10 @@ export function runWithCodeCache(opts: CodeCacheOptions): void {
     filename: opts.bundle,
     ...(cachedData !== undefined ? { cachedData } : {}),
   });
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+  if (cache !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At exit the functions this run needed are compiled: the cache holds them all.
     process.once('exit', (code) => {
-      if (code === 0) writeCache(cacheFile, cache?.prefix ?? '', script.createCachedData());
+      if (code === 0) writeCache(cache.file, cache.prefix, script.createCachedData());
     });
   }
   const module = new Module(opts.bundle);
@@ -71,12 +71,12 @@ export function runWithCodeCache(opts: CodeCacheOptions): void {
  * builds of one installation (one path): a rebuilt bundle replaces its cache, while two
  * installations (a global one and an npx one) keep theirs side by side.
  */
-function cacheFileOf(opts: CodeCacheOptions & { cacheDir: string }): { file: string; prefix: string } {
-  const { size, mtimeMs } = statSync(opts.bundle);
-  const command = /^[a-z][a-z-]{0,30}$/.test(opts.command) ? opts.command : 'main';
-  const prefix = `${basename(opts.bundle, '.js')}.${command}.${fnv1a(opts.bundle)}.`;
+function cacheFileOf(bundle: string, word: string, cacheDir: string): { file: string; prefix: string } {
+  const { size, mtimeMs } = statSync(bundle);
+  const command = /^[a-z][a-z-]{0,30}$/.test(word) ? word : 'main';
+  const prefix = `${basename(bundle, '.js')}.${command}.${fnv1a(bundle)}.`;
   const build = `${process.version}-${process.arch}-${size}-${Math.round(mtimeMs)}`;
-  return { file: join(opts.cacheDir, `${prefix}${build}.bin`), prefix };
+  return { file: join(cacheDir, `${prefix}${build}.bin`), prefix };
 }
 
 /** Written beside and renamed into place, so a reader never sees part of a file; older caches of the same command go. */
