@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, idempotently: Docker Engine, the registry package,
-# busybox-static (for offline base images) and htpasswd (for registry auth tests).
+# busybox-static (for offline base images), htpasswd (for registry auth tests) and zsh (for the
+# shell completion test).
 set -euo pipefail
 
 need=()
@@ -8,6 +9,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget || need+=(busybox-static)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v zsh >/dev/null || need+=(zsh)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -11,6 +11,9 @@ import { expectActions, runBuildCli, type BuildCliRun } from './run-build-cli.js
 import { median, medianOf } from './time-command.js';
 import { writeBenchSpec, writeBuildConfig } from './write-bench-spec.js';
 
+/** Where the figures printed beside the new ones come from (bench/README.md, Latest numbers). */
+const EARLIER = 'was, on a quiet machine 2026-11-28';
+
 export interface BuildBenchOptions {
   /** Timed runs per no-op figure (after one warm-up). */
   runs: number;
@@ -45,7 +48,16 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
     const spec = (name: string, rs: typeof repos, refs = rs.map((r) => r.head)) =>
       writeBenchSpec(join(tmp, name), rs, refs);
     const baseDir = join(tmp, 'base');
-    const build = (specDir: string, extra: string[] = [], dir = baseDir) =>
+    // The CLI's V8 code cache in a folder of the benchmark's own, so that other programs on the
+    // machine cannot replace it between runs (the first run of each command writes it).
+    const withCache = { XDG_CACHE_HOME: join(tmp, 'cache') };
+    const withoutCache = { ...withCache, TASKCLUSTER_INSTALLER_CODE_CACHE: 'off' };
+    const build = (
+      specDir: string,
+      extra: string[] = [],
+      dir = baseDir,
+      env: NodeJS.ProcessEnv = withCache,
+    ) =>
       runBuildCli({
         spec: specDir,
         release: join(tmp, 'release.json'),
@@ -53,6 +65,7 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
         buildConfig: config,
         cwd: tmp,
         extra,
+        env,
       });
     const timed = async (what: string, specDir: string, expected: Record<string, number>) => {
       const cpu: number[] = [];
@@ -78,6 +91,23 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
     collectImages();
 
     const noop10 = await timed('no-op 10', spec10, { skip: 10 });
+    // The same no-op without the code cache, runs interleaved with runs with it: what it saves.
+    const pair = { on: [] as BuildCliRun[], off: [] as BuildCliRun[] };
+    for (let i = 0; i <= opts.runs; i++) {
+      for (const [key, env] of [
+        ['on', withCache],
+        ['off', withoutCache],
+      ] as const) {
+        const run = await build(spec10, ['--push'], baseDir, env);
+        expectActions(run, { skip: 10 }, `no-op 10, code cache ${key}`);
+        if (i > 0) pair[key].push(run);
+      }
+    }
+    const cacheOn = { ms: median(pair.on.map((r) => r.ms)), cpuMs: median(pair.on.map((r) => r.cpuMs)) };
+    const cacheOff = { ms: median(pair.off.map((r) => r.ms)), cpuMs: median(pair.off.map((r) => r.cpuMs)) };
+    log(
+      `no-op 10, code cache on / off (interleaved): wall ${cacheOn.ms.toFixed(0)} / ${cacheOff.ms.toFixed(0)} ms, CPU ${cacheOn.cpuMs.toFixed(0)} / ${cacheOff.cpuMs.toFixed(0)} ms`,
+    );
     const noop50 = await timed('no-op 50', spec50, { skip: 50 });
     const branch10 = await timed(
       'branch refs 10',
@@ -166,16 +196,26 @@ export async function buildBenchmarks(opts: BuildBenchOptions): Promise<Figure[]
         ...below('no-op build --push, 10 services', noop10.median, 'ms', 200),
         ratio: naiveTimes.median / noop10.median,
         samples: noop10.samples,
+        note: `${EARLIER}: 177 ms`,
       },
-      atLeast('no-op 10 services: speed-up vs baseline', naiveTimes.median / noop10.median, 'x', 20),
+      {
+        ...atLeast('no-op 10 services: speed-up vs baseline', naiveTimes.median / noop10.median, 'x', 20),
+        note: `${EARLIER}: 14.7x, against a baseline of 2,603 ms`,
+      },
       {
         ...below('no-op build --push, 50 services', noop50.median, 'ms', 400),
         ratio: (naivePerService * 50) / noop50.median,
-        note: 'baseline for 50: the measured 10-service loop x 5',
+        note: `baseline for 50: the measured 10-service loop x 5; ${EARLIER}: 275 ms`,
         samples: noop50.samples,
       },
       below('cost per extra service ((t50 - t10) / 40)', perService, 'ms', 5),
       { name: 'no-op 10 services: CPU time of the process', value: noop10.cpuMs, unit: 'ms' },
+      {
+        name: 'no-op 10: CPU, code cache on / off',
+        value: cacheOn.cpuMs,
+        unit: 'ms',
+        note: `without the code cache ${cacheOff.cpuMs.toFixed(0)} ms CPU; wall ${cacheOn.ms.toFixed(0)} / ${cacheOff.ms.toFixed(0)} ms (runs interleaved)`,
+      },
       { name: 'no-op 50 services: CPU time of the process', value: noop50.cpuMs, unit: 'ms' },
       {
         name: 'CPU time per extra service',

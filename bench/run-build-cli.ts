@@ -1,18 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
 import { cliPath } from '../test/helpers/run-cli.js';
-import { timeCommand } from './time-command.js';
-
-/**
- * Preloaded into the CLI's process: at exit, writes the CPU time (user + system) the process
- * used. Wall time on a shared machine depends on the load; CPU time much less so.
- */
-const USAGE_HOOK =
-  'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>{const c=process.cpuUsage();' +
-  'writeFileSync(process.env.TCI_BENCH_USAGE,JSON.stringify({cpuMs:(c.user+c.system)/1000}))})';
+import { runMeasured } from './child-usage.js';
 
 export interface BuildCliRun {
   ms: number;
-  /** CPU time of the CLI's process. */
+  /** CPU time of the CLI's process: wall time on a shared machine depends on the load, CPU time much less. */
   cpuMs: number;
   /** Services per plan action, from the json events. */
   actions: Record<string, string[]>;
@@ -29,6 +20,8 @@ export interface BuildCliOptions {
   buildConfig: string;
   cwd: string;
   extra?: string[];
+  /** Added to the environment, e.g. TASKCLUSTER_INSTALLER_CODE_CACHE=off. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -36,10 +29,7 @@ export interface BuildCliOptions {
  * start-up included), with json events so the benchmark can check what the build really did.
  */
 export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
-  const usageFile = `${opts.release}.usage.json`;
   const args = [
-    '--import',
-    USAGE_HOOK,
     cliPath,
     'build',
     '--base-dir',
@@ -52,12 +42,11 @@ export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
     opts.spec,
     opts.release,
   ];
-  const run = await timeCommand(process.execPath, args, {
+  const run = await runMeasured(process.execPath, args, {
     cwd: opts.cwd,
-    env: { ...process.env, DOCKER_BUILDKIT: '0', DEBUG: '', TCI_BENCH_USAGE: usageFile },
+    env: { ...process.env, DOCKER_BUILDKIT: '0', DEBUG: '', ...opts.env },
   });
-  const { cpuMs } = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuMs: number };
-  rmSync(usageFile);
+  const cpuMs = run.cpuMs;
   const actions: Record<string, string[]> = {};
   const stepMs = new Map<string, number>();
   const buildsPerEngine = new Map<string, number>();

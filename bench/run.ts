@@ -4,11 +4,15 @@ import { buildBenchmarks } from './build.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
 import { formatTable, type Figure } from './figure.js';
 import { renderFigures } from './render-figures.js';
+import { startupFigures } from './startup.bench.js';
 
 /**
- * `npm run bench`: every figure of issue 6 in one table. Run counts can be lowered for a quick
- * look with BENCH_RUNS (no-op figures, default 7) and BENCH_SLOW_RUNS (cold builds and the
- * baseline, default 3); BENCH_ONLY=build, engines, apps or render runs one part.
+ * `npm run bench`: every figure in one table. Run counts can be lowered for a quick look with
+ * BENCH_RUNS (no-op and start-up figures, default 7), BENCH_SLOW_RUNS (cold builds and the
+ * baseline, default 3) and BENCH_RENDER_RUNS (default 5); BENCH_ONLY=render, startup, build,
+ * engines or apps runs one part. Render runs first: the build parts delete thousands of files
+ * when they end, which slows creating files for a while on some file systems (see
+ * bench/README.md).
  */
 const runs = Number(process.env['BENCH_RUNS'] ?? 7);
 const slowRuns = Number(process.env['BENCH_SLOW_RUNS'] ?? 3);
@@ -23,12 +27,8 @@ const load = () =>
     .join(' ');
 const loadBefore = load();
 const figures: Figure[] = [];
-if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
-if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
-if (only === undefined || only === 'apps')
-  figures.push(...(await appImageBenchmarks({ runs, slowRuns, log })));
 if (only === undefined || only === 'render') {
-  // A broken render benchmark must not cost the build figures measured minutes before.
+  // A broken render benchmark must not cost the other figures.
   const render = await renderFigures(log).catch((e: unknown) => {
     log(`render benchmark failed, no render figures: ${e instanceof Error ? e.message : String(e)}`);
     return [];
@@ -36,6 +36,11 @@ if (only === undefined || only === 'render') {
   if (render === undefined) log('bench/render.bench.ts is not there: no render figures');
   else figures.push(...render);
 }
+if (only === undefined || only === 'startup') figures.push(...(await startupFigures(runs * 2, log)));
+if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
+if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
+if (only === undefined || only === 'apps')
+  figures.push(...(await appImageBenchmarks({ runs, slowRuns, log })));
 
 process.stdout.write(
   `${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, Node ${process.version}; ` +

@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// The bundle of the compiled CLI (npm run build); see scripts/bundle-cli.mjs for why.
-import '../dist/bundle/main.js';
+// The bundled CLI, run through its V8 code cache: see src/cli/start.ts and scripts/bundle-cli.mjs.
+// CommonJS (bin/package.json), so Node starts without its ES module loader.
+require('../dist/bundle/start.js');

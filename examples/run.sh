@@ -7,7 +7,7 @@ root=$(dirname "$here")
 work="$here/.work"
 
 bash "$root/.ci/setup-services.sh"
-if [ ! -f "$root/dist/cli/main.js" ] || [ ! -d "$root/node_modules" ]; then
+if [ ! -f "$root/dist/bundle/main.js" ] || [ ! -d "$root/node_modules" ]; then
   (cd "$root" && npm ci --no-audit --no-fund)
 fi
 

@@ -1,37 +1,40 @@
 // Bundles the compiled CLI (dist/) into dist/bundle/, the code bin/taskcluster-installer.js runs.
-// Why: Node 20's ESM loader resolves, reads and compiles each of our ~80 modules and the yaml
-// package's ~70 files one by one on every start; a bundle makes that a handful of files, which
-// is about a fifth of a no-op build's CPU time (see bench/README.md). Libraries loaded only when
-// a step needs them stay external and lazy; json-e must stay external because its error classes
-// are also loaded by path (src/deploy/render/json-e-errors.ts) and must be the same instances.
-import { rm } from 'node:fs/promises';
+// Why a bundle: Node 20's ESM loader resolves, reads and compiles each of our ~80 modules and
+// the yaml package's ~70 files one by one on every start; a bundle is a few files.
+// Why CommonJS: Node 20 can keep a V8 code cache only for scripts it compiles through
+// vm.Script, not for ES modules; start.js runs main.js that way (src/cli/code-cache.ts), which
+// saves compiling the bundle on each start (see bench/README.md, start-up). It also spares the
+// ESM loader. Lazy `import()`s become lazy `require()`s (a vm.Script cannot `import()` without
+// an experimental flag), so log-update, the one dependency that exists only as an ES module,
+// is bundled; the other libraries stay external and load when a step first needs them. json-e
+// must stay external: its error classes are also loaded by path
+// (src/deploy/render/json-e-errors.ts) and must be the same instances.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-// Chunk names change with their content: old ones would pile up.
+// Old outputs must not linger: a stale chunk would be shipped.
 await rm('dist/bundle', { recursive: true, force: true });
+await mkdir('dist/bundle', { recursive: true });
+// The files in dist/bundle are CommonJS although the package is "type": "module".
+await writeFile('dist/bundle/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 
 await build({
-  entryPoints: { main: 'dist/cli/main.js', 'render-worker': 'dist/deploy/render/render-worker.js' },
+  entryPoints: {
+    start: 'dist/cli/start.js',
+    main: 'dist/cli/main.js',
+    'render-worker': 'dist/deploy/render/render-worker.js',
+  },
   outdir: 'dist/bundle',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: [
-    'dockerode',
-    'json-e',
-    'kubernetes-models',
-    'tar-fs',
-    'tar-stream',
-    'pako',
-    '@balena/dockerignore',
-    'log-update',
-    'ajv',
-  ],
-  // yaml and commander are CommonJS: their require() of Node built-ins needs a real require.
-  banner: {
-    js: "import { createRequire as __tciRequire } from 'node:module'; const require = __tciRequire(import.meta.url);",
-  },
+  supported: { 'dynamic-import': false },
+  external: ['dockerode', 'json-e', 'kubernetes-models', 'tar-fs', 'tar-stream', 'pako', '@balena/dockerignore', 'ajv'],
+  // import.meta.url is the file's own URL, as in the ES modules it was compiled from.
+  define: { 'import.meta.url': '__tciImportMetaUrl' },
+  banner: { js: "var __tciImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // isolated-render.ts uses import.meta.resolve only when run from TypeScript sources (tsx).
+  logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

@@ -26,7 +26,7 @@ export interface DecideOptions {
 }
 
 /**
- * Contract §3.4: an image whose tag is in the local daemon is not rebuilt; with `--push`, an
+ * docs/caching.md: an image whose tag is in the local daemon is not rebuilt; with `--push`, an
  * image whose tag is in the registry is neither built nor pushed. Without `--push`, an image
  * missing locally but present in the registry of `repositoryPrefix` is pulled, not rebuilt.
  */

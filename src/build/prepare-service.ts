@@ -54,7 +54,7 @@ export interface PrepareOptions {
 }
 
 /**
- * Computes a service's build key and image tag (contract §3.3). On a repeated build the base
+ * Computes a service's build key and image tag (docs/caching.md#build-keys). On a repeated build the base
  * images named by the files at an unchanged commit come from the last-build record, so the
  * no-op path spawns no git process.
  */

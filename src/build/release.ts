@@ -15,10 +15,10 @@ export interface BuiltImage {
 }
 
 /**
- * The release of contract §3.7: the input spec (credentials already stripped by the loader),
- * plus each repository's `exactSource` and each built service's `dockerImage`, `buildKey`,
- * `reproducible` and (when known) `imageDigest` (and `engine`, for an image left on one of several
- * engines), plus the `release` block. The build config is never part of it.
+ * The release (docs/reference/release.md): the input spec (credentials already stripped by the
+ * loader), plus each repository's `exactSource` and each built service's `dockerImage`,
+ * `buildKey`, `reproducible` and (when known) `imageDigest` (and `engine`, for an image left on
+ * one of several engines), plus the `release` block. The build config is never part of it.
  */
 export function composeRelease(
   spec: ClusterSpec,

@@ -86,7 +86,7 @@ export interface BuildResult {
 const GIT_CONCURRENCY = 8;
 
 /**
- * Contract §3, composed: check, lock, resolve sources, compute keys, decide, build and push in
+ * `build`, composed: check, lock, resolve sources, compute keys, decide, build and push in
  * a graph, then write the release atomically. Nothing new starts after a failure, and no release
  * is written unless every service succeeded.
  */

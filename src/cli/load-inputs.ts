@@ -1,8 +1,8 @@
 import { isUserError, UserError } from '../core/user-error.js';
 
 /**
- * Loads several inputs at once and reports the problems of all of them together (contract
- * §3.1: every problem found, not just the first).
+ * Loads several inputs at once and reports the problems of all of them together (every
+ * problem found, not just the first: docs/spec-and-config.md).
  */
 export async function loadAll<T extends readonly unknown[]>(loaders: {
   [K in keyof T]: () => Promise<T[K]>;

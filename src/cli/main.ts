@@ -1,11 +1,11 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { toolInfo } from '../core/tool-info.js';
 import { ExitCode } from '../core/user-error.js';
 import { describeError } from './print-error.js';
 import { processContext } from './process-context.js';
 
 /**
- * The command line of contract §1. Each action is loaded lazily so that `--help`, `validate`
+ * The command line (README.md). Each action is loaded lazily so that `--help`, `validate`
  * and a no-op build do not pay for modules they never use (dockerode, json-e, k8s schemas).
  */
 function collect(value: string, previous: string[] = []): string[] {
@@ -134,6 +134,28 @@ program
     await validateCommand(processContext, spec, opts);
   });
 
+program
+  .command('init')
+  .description(
+    'write a small working cluster spec into [dir]: one docker service, its Deployment, Service and Ingress',
+  )
+  .argument('[dir]', 'directory to write, made if missing (default: the current directory)', '.')
+  .action(async (dir: string) => {
+    const { initCommand } = await import('./commands/init.js');
+    await initCommand(processContext, dir);
+  });
+
+program
+  .command('completion')
+  .description(
+    'print a shell completion script; load it with: source <(taskcluster-installer completion bash)',
+  )
+  .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh']))
+  .action(async (shell: 'bash' | 'zsh') => {
+    const { completionCommand } = await import('./commands/completion.js');
+    completionCommand(program, shell);
+  });
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
@@ -151,4 +173,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not `await`: the bundle is CommonJS (see start.ts), which has no top-level await.
+void main();

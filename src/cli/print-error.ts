@@ -2,7 +2,7 @@ import { formatProblem } from '../core/problem.js';
 import { ExitCode, InterruptedError, isUserError } from '../core/user-error.js';
 
 /**
- * Turns anything thrown into the one short paragraph the contract promises, and the exit code.
+ * Turns anything thrown into one short paragraph naming file and path (README.md), and the exit code.
  * Stack traces only with DEBUG set.
  */
 export function describeError(e: unknown, redact: (s: string) => string): { text: string; exitCode: number } {

@@ -5,9 +5,10 @@ import { renderIsolated } from './render/isolated-render.js';
 import { resourcesOf } from './render/render-template.js';
 import { locateInTemplate } from './render/template-location.js';
 import { checkResources, type CheckedResources, type ResourceOrigin } from './resources/check-resources.js';
+import { preloadSchemas } from './resources/preload-schemas.js';
 
 /**
- * Contract §4.2–4.3: renders the spec's deploy template (in a worker, under time and memory
+ * Renders the spec's deploy template (docs/deploy.md) (in a worker, under time and memory
  * limits; the spec is read again there from `spec.files.spec`) and checks every resource.
  * Writes nothing: `deploy` writes the result, `diff` compares it.
  */
@@ -15,7 +16,10 @@ export async function renderResources(
   spec: ClusterSpec,
   opts: { cfg: DeployConfig; infra: InfraInfo; validate: boolean; signal?: AbortSignal },
 ): Promise<CheckedResources> {
-  const rendered = await renderIsolated(spec, { cfg: opts.cfg, infra: opts.infra }, opts.signal);
+  const rendering = renderIsolated(spec, { cfg: opts.cfg, infra: opts.infra }, opts.signal);
+  // This thread would only wait for the worker: load the schemas the checks will need meanwhile.
+  if (opts.validate) preloadSchemas(spec.deploy);
+  const rendered = await rendering;
   const resources = resourcesOf(spec, rendered);
   return await checkResources(resources, {
     validate: opts.validate,

@@ -53,7 +53,7 @@ export interface DeployResult {
 }
 
 /**
- * Contract §4 and §5: render and check every resource, optionally diff against an earlier
+ * `deploy` (docs/deploy.md): render and check every resource, optionally diff against an earlier
  * output, replace the output directory atomically, then optionally apply (recording the
  * inventory), wait, and prune. Nothing is written unless every resource passed its checks.
  */

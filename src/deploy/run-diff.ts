@@ -19,7 +19,7 @@ export interface DiffOptions {
 const SIDE_HINT = 'each side is an output directory written by deploy, a release, or a spec';
 
 /**
- * `diff <old> <new>` (contract §5): each side is an output directory, or a release or spec
+ * `diff <old> <new>` (docs/deploy.md): each side is an output directory, or a release or spec
  * rendered in memory (never written) with the same `cfg` and `infra`. Emits one event per
  * changed resource and a summary; the problems of both sides are reported together.
  */

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import type { SchemaObject } from 'ajv';
 import { formatPath, type Problem } from '../core/problem.js';
 import { UserError } from '../core/user-error.js';
 import { deepMerge, readConfigFiles, type ConfigFile } from './config-files.js';
@@ -19,7 +20,7 @@ const ENDPOINT_TEXT =
 
 // Every field is optional in one file: a later file may supply what an earlier one lacks, so
 // completeness (a registry's username and password) is checked after merging.
-const checkFile = compileSchema({
+export const buildConfigFileSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -82,10 +83,11 @@ const checkFile = compileSchema({
       },
     },
   },
-});
+};
+const checkFile = compileSchema(buildConfigFileSchema);
 
 /**
- * Loads and merges the build config (contract §3). Reads the 2018 layout too, where the config
+ * Loads and merges the build config (docs/reference/build-config.md). Reads the 2018 layout too, where the config
  * sits under a top-level `defaults:` profile. Problems never quote values: a config holds passwords.
  */
 export async function loadBuildConfig(

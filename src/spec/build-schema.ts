@@ -2,7 +2,7 @@ import type { SchemaObject } from 'ajv';
 import type { BuildType } from './types.js';
 
 /**
- * JSON Schemas of the `build` section (contract §2). The shape of each repository entry is
+ * JSON Schemas of the `build` section (docs/reference/cluster-spec.md). The shape of each repository entry is
  * checked here; the service fields are checked by a second schema chosen by build type, so a
  * typo in a docker service reads "unknown field for build type docker" instead of a wall of
  * `oneOf` failures. Cross-field rules (unique names, sources, kind vs service) live in
@@ -25,8 +25,8 @@ export const buildSectionSchema: SchemaObject = {
         required: ['name', 'kind', 'source'],
         additionalProperties: false,
         properties: {
-          // Docker's rule for one component of a repository name, which the contract's rule
-          // ("letters, digits, . _ -, starting with a letter or digit") must satisfy to be usable.
+          // Docker's rule for one component of a repository name: the name becomes part of an
+          // image name, so anything looser would fail only when the image is tagged.
           name: { type: 'string', pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', errorText: NAME_TEXT },
           kind: { enum: ['service', 'other'] },
           source: { type: 'string' },

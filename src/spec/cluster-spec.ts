@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import type { SchemaObject } from 'ajv';
 import { dirname, join, resolve } from 'node:path';
 import type { Problem } from '../core/problem.js';
 import { UserError } from '../core/user-error.js';
@@ -13,7 +14,8 @@ import type { YamlValueCache } from './yaml-value-cache.js';
 const SPEC_HINT =
   'a spec is a directory holding build.yml and deploy.yml, or a JSON file {"build": …, "deploy": …}';
 
-const checkRelease = compileSchema({
+/** The `release` block that `build` adds to a spec (also shipped as part of schemas/release.schema.json). */
+export const releaseBlockSchema: SchemaObject = {
   type: 'object',
   required: ['tool', 'createdAt'],
   additionalProperties: false,
@@ -30,10 +32,11 @@ const checkRelease = compileSchema({
       errorText: 'must be an ISO 8601 UTC time, e.g. 2018-06-04T12:00:00.000Z',
     },
   },
-});
+};
+const checkRelease = compileSchema(releaseBlockSchema);
 
 /**
- * Loads a cluster spec (contract §2): a directory with build.yml and deploy.yml, or a JSON file
+ * Loads a cluster spec (docs/reference/cluster-spec.md): a directory with build.yml and deploy.yml, or a JSON file
  * (a release is one). Every problem in either file is collected and thrown as one UserError.
  * Site build types are returned typed as SiteService; whether they are acceptable is the caller's call.
  */

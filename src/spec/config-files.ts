@@ -15,7 +15,7 @@ export interface ConfigFile {
 }
 
 /**
- * Reads the config files of `--build-config` / `--deploy-config` (contract §1): the files given,
+ * Reads the config files of `--build-config` / `--deploy-config` (docs/spec-and-config.md): the files given,
  * each of which must exist, or else those of `defaultNames` that exist in `cwd`. Each file is a
  * YAML mapping (an empty file counts as an empty mapping) and may use `!env NAME`.
  */

@@ -8,7 +8,7 @@ import type { DeployConfig, InfraInfo } from './types.js';
 export const DEPLOY_CONFIG_DEFAULTS = ['deploy-config.yml', 'user-deploy-config.yml'] as const;
 
 /**
- * Loads and deep-merges the deploy config, which becomes `cfg` (contract §4). Its shape is the
+ * Loads and deep-merges the deploy config, which becomes `cfg` (docs/reference/deploy-config.md). Its shape is the
  * deploy template's business, so only YAML, `!env` and "a mapping at the top" are checked here.
  */
 export async function loadDeployConfig(

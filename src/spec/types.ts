@@ -1,5 +1,5 @@
 /**
- * The typed form of the contract's inputs. Loaders (cluster-spec, build-config, deploy-inputs)
+ * The typed form of the tool's inputs. Loaders (cluster-spec, build-config, deploy-inputs)
  * produce these or a list of Problems; build and deploy consume them. A release is a spec with
  * `exactSource`, `service.dockerImage`, `service.buildKey` and a `release` block, so its type lives here.
  */

@@ -10,7 +10,7 @@ export interface BaseImageDigest {
 }
 
 /**
- * What each base image of a service is, for the build key (contract §3.3): its registry digest
+ * What each base image of a service is, for the build key (docs/caching.md#build-keys): its registry digest
  * when the daemon knows one, else its local image ID. An image missing from the daemon is
  * pulled with the credentials `authFor` gives for it; one that cannot be had is a UserError
  * naming the service and the image.

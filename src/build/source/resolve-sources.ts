@@ -30,7 +30,7 @@ interface RemoteGroup {
 }
 
 /**
- * Resolves every source to an exact commit present in its cached clone (contract §3.2), keyed
+ * Resolves every source to an exact commit present in its cached clone (docs/caching.md#resolving-sources), keyed
  * by request id. Full-SHA refs already recorded in the commit index cost one file read and a
  * `stat` per clone: no network, no process. Other refs cost one `git ls-remote` per distinct
  * remote, in parallel, then a fetch only when the commit is not cached. Every failing entry is

@@ -3,7 +3,7 @@ import { canonicalJson } from '../../core/canonical-json.js';
 import type { BuildKey } from '../../spec/types.js';
 
 /**
- * Everything that can change a service's image (contract §3.3), and nothing else: no time,
+ * Everything that can change a service's image (docs/caching.md#build-keys), and nothing else: no time,
  * no base dir path, no credential. Also the record `--dry-run` compares with the last build.
  */
 export interface BuildKeyInputs {

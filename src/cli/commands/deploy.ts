@@ -30,7 +30,7 @@ export const DEFAULT_MAX_DELETIONS = 5;
 export const DEFAULT_INSTALLATION = 'default';
 export const DEFAULT_INVENTORY_NAMESPACE = 'default';
 
-/** `deploy <release.json | spec> <output-dir>`: contract §1, §4 and §5. */
+/** `deploy <release.json | spec> <output-dir>`: README.md and docs/deploy.md. */
 export async function deployCommand(
   ctx: ProcessContext,
   releasePath: string,

@@ -14,7 +14,7 @@ interface DiffCliOptions {
 }
 
 /**
- * `diff <old> <new>` (contract §5). The diff is the command's output: plain text on stdout
+ * `diff <old> <new>` (docs/deploy.md). The diff is the command's output: plain text on stdout
  * (warnings on stderr), or json events on stdout. Exit 0 when equal, 1 when they differ.
  */
 export async function diffCommand(

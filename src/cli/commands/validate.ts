@@ -18,7 +18,7 @@ interface ValidateOptions {
 }
 
 /**
- * `validate <spec>` (contract §1): loads the spec, the build config and, when there are any,
+ * `validate <spec>` (README.md): loads the spec, the build config and, when there are any,
  * the deploy config and infra info; every problem of every file is reported together.
  * Warnings go to stderr as `warning: file:line: path: message` (or as json events).
  */
@@ -77,11 +77,11 @@ export async function validateCommand(
   }
   const services = spec.repositories.filter((r) => r.kind === 'service').length;
   const summary = `${specPath}: ${spec.repositories.length} repositories (${services} services), ok\n`;
-  // With json events on stdout, human messages go to stderr (contract §1).
+  // With json events on stdout, human messages go to stderr.
   (json ? process.stderr : process.stdout).write(summary);
 }
 
-/** Site build types are recognised but not built: one warning each (contract §2). */
+/** Site build types are recognised but not built: one warning each. */
 function siteTypeWarnings(spec: ClusterSpec): Problem[] {
   const prefix = spec.files.form === 'json' ? ['build'] : [];
   const out: Problem[] = [];

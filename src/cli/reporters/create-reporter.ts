@@ -2,7 +2,7 @@ import { createJsonReporter } from './json-reporter.js';
 import { createPlainReporter } from './plain-reporter.js';
 import type { LogFormat, Reporter, ReporterStreams } from './reporter.js';
 
-/** `--log-format`, defaulting to tty on a terminal and plain otherwise (contract §1). */
+/** `--log-format`, defaulting to tty on a terminal and plain otherwise. */
 export async function createReporter(
   format: LogFormat | undefined,
   io: ReporterStreams,

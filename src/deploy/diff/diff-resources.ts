@@ -22,7 +22,7 @@ export interface ResourceDiff {
 const SECRET_FIELDS = ['data', 'stringData'] as const;
 
 /**
- * Compares two sets of resources (contract §5). A resource is the same on both sides when its
+ * Compares two sets of resources (docs/deploy.md). A resource is the same on both sides when its
  * API group, kind, namespace and name are: its version (`apps/v1beta2` → `apps/v1`) and its
  * file name may change. Changes come sorted by file name. Secret values never enter the result:
  * a Secret's `data` and `stringData` are compared key by key and reported without values.

@@ -14,19 +14,25 @@ import { renderWithPlaceholders } from './render-with-placeholders.js';
  */
 const job = workerData as RenderJob;
 const reply = (r: RenderReply) => parentPort?.postMessage(r);
-const spec = await loadClusterSpec(job.specPath);
-try {
-  if (job.kind === 'render') {
-    reply({ ok: true, value: renderTemplate(spec, { cfg: job.cfg, infra: job.infra }) });
-  } else {
-    const given: { cfg?: DeployConfig; infra?: InfraInfo } = {
-      ...(job.cfg !== undefined ? { cfg: job.cfg as DeployConfig } : {}),
-      ...(job.infra !== undefined ? { infra: job.infra as InfraInfo } : {}),
-    };
-    reply({ ok: true, value: renderWithPlaceholders(spec, given) });
+
+// A function, not top-level await: the bundled worker is CommonJS (scripts/bundle-cli.mjs).
+async function run(): Promise<void> {
+  const spec = await loadClusterSpec(job.specPath);
+  try {
+    if (job.kind === 'render') {
+      reply({ ok: true, value: renderTemplate(spec, { cfg: job.cfg, infra: job.infra }) });
+    } else {
+      const given: { cfg?: DeployConfig; infra?: InfraInfo } = {
+        ...(job.cfg !== undefined ? { cfg: job.cfg as DeployConfig } : {}),
+        ...(job.infra !== undefined ? { infra: job.infra as InfraInfo } : {}),
+      };
+      reply({ ok: true, value: renderWithPlaceholders(spec, given) });
+    }
+  } catch (e) {
+    const values = job.kind === 'render' ? { cfg: job.cfg, infra: job.infra } : undefined;
+    const problems: Problem[] = isUserError(e) ? [...e.problems] : [describeRenderError(spec, e, values)];
+    reply({ ok: false, problems });
   }
-} catch (e) {
-  const values = job.kind === 'render' ? { cfg: job.cfg, infra: job.infra } : undefined;
-  const problems: Problem[] = isUserError(e) ? [...e.problems] : [describeRenderError(spec, e, values)];
-  reply({ ok: false, problems });
 }
+
+void run();

@@ -23,7 +23,7 @@ export interface CheckedResources {
 }
 
 /**
- * Checks rendered resources (contract §4.3, §4.4): shape, file names, collisions (also by
+ * Checks rendered resources (docs/deploy.md#checks): shape, file names, collisions (also by
  * letter case, as macOS and Windows file systems fold it) and, unless `validate` is false,
  * the official schema of each built-in kind. Reports every problem at once.
  */

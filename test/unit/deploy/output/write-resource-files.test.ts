@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatProblem } from '../../../../src/core/problem.js';
@@ -52,4 +52,43 @@ test('refuses to replace a directory holding anything deploy did not write', asy
   await writeFile(join(outputLike, 'Service-a.json'), '{}');
   await checkReplaceable(outputLike);
   await checkReplaceable(join(dir, 'missing'));
+});
+
+test('a redeploy keeps the files whose content did not change (same file, same time) and rewrites the others', async () => {
+  const dir = join(await tempDir(), 'out');
+  const changed = (name: string) => ({ ...file(name), object: { ...file(name).object, data: { v: '2' } } });
+  await writeResourceFiles(dir, [file('same'), file('changes'), file('goes')], () => {});
+  const before = await stat(join(dir, 'ConfigMap-same.json'));
+  const beforeChanged = await stat(join(dir, 'ConfigMap-changes.json'));
+  await writeResourceFiles(dir, [file('same'), changed('changes'), file('new')], () => {});
+
+  assert.deepEqual((await readdir(dir)).sort(), [
+    'ConfigMap-changes.json',
+    'ConfigMap-new.json',
+    'ConfigMap-same.json',
+  ]);
+  const after = await stat(join(dir, 'ConfigMap-same.json'));
+  assert.equal(after.ino, before.ino);
+  assert.equal(after.mtimeMs, before.mtimeMs);
+  assert.equal(after.nlink, 1, 'the old directory, and with it the second name, is gone');
+  assert.notEqual((await stat(join(dir, 'ConfigMap-changes.json'))).ino, beforeChanged.ino);
+  assert.equal(
+    await readFile(join(dir, 'ConfigMap-changes.json'), 'utf8'),
+    '{\n  "kind": "ConfigMap",\n  "metadata": {\n    "name": "changes"\n  },\n  "data": {\n    "v": "2"\n  }\n}\n',
+  );
+  assert.equal(
+    await readFile(join(dir, 'ConfigMap-same.json'), 'utf8'),
+    '{\n  "kind": "ConfigMap",\n  "metadata": {\n    "name": "same"\n  }\n}\n',
+  );
+  assert.deepEqual(await readdir(join(dir, '..')), ['out']);
+});
+
+test('a failed redeploy leaves the previous files as they were, linked from nowhere else', async () => {
+  const dir = join(await tempDir(), 'out');
+  await writeResourceFiles(dir, [file('a'), file('x')], () => {});
+  await assert.rejects(writeResourceFiles(dir, [file('a'), file('x'), file('x')], () => {}));
+  assert.deepEqual((await readdir(dir)).sort(), ['ConfigMap-a.json', 'ConfigMap-x.json']);
+  for (const name of ['ConfigMap-a.json', 'ConfigMap-x.json'])
+    assert.equal((await stat(join(dir, name))).nlink, 1);
+  assert.deepEqual(await readdir(join(dir, '..')), ['out']);
 });
