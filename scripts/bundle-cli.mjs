@@ -30,7 +30,16 @@ await build({
   platform: 'node',
   target: 'node20',
   supported: { 'dynamic-import': false },
-  external: ['dockerode', 'json-e', 'kubernetes-models', 'tar-fs', 'tar-stream', 'pako', '@balena/dockerignore', 'ajv'],
+  external: [
+    'dockerode',
+    'json-e',
+    'kubernetes-models',
+    'tar-fs',
+    'tar-stream',
+    'pako',
+    '@balena/dockerignore',
+    'ajv',
+  ],
   // import.meta.url is the file's own URL, as in the ES modules it was compiled from.
   define: { 'import.meta.url': '__tciImportMetaUrl' },
   banner: { js: "var __tciImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
