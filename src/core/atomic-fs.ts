@@ -1,18 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ownedName, ownerAlive, ownerOf } from './owned-name.js';
+
+const tempPrefix = (target: string) => `.${basename(target)}.tmp`;
 
 /** A unique sibling name for `target`, so a rename onto `target` stays on one file system. */
 export function tempSiblingPath(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(target), ownedName(tempPrefix(target)));
+}
+
+/** Removes the temporary siblings of `file` left by processes that were killed while writing it. */
+async function removeDeadTemps(file: string): Promise<void> {
+  const prefix = tempPrefix(file);
+  for (const name of await readdir(dirname(file))) {
+    const pid = ownerOf(prefix, name);
+    if (pid !== undefined && !ownerAlive(pid)) await rm(join(dirname(file), name), { force: true });
+  }
 }
 
 /**
  * Writes `data` to `file` so that readers see either the old content or the new, never a part:
- * write a temporary sibling, fsync it, rename it over the target.
+ * write a temporary sibling, fsync it, rename it over the target. Siblings a killed writer left
+ * behind are removed first.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
+  await removeDeadTemps(file);
   const tmp = tempSiblingPath(file);
   try {
     const fh = await open(tmp, 'wx', 0o644);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { access, constants, mkdir, readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
+import { exists } from '../../core/atomic-fs.js';
 import { LineTail, openLog } from '../../core/exec.js';
 import { InterruptedError } from '../../core/user-error.js';
 import type { ImageSource } from '../../spec/oci-types.js';
@@ -144,11 +145,4 @@ async function findExecutable(name: string): Promise<string | undefined> {
     )
       return c;
   return undefined;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await access(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageSource } from '../../../spec/oci-types.js';
-import { ownedName, ownerAlive, ownerOf } from './owner-pid.js';
+import { ownedName, ownerAlive, ownerOf } from '../../../core/owned-name.js';
 import { privateFolder } from './private-folder.js';
 import { SetupError } from './setup-error.js';
 import { unpackLayer } from './unpack-layer.js';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { exec } from '../../../core/exec.js';
-import { ownedName, ownerAlive, ownerOf } from './owner-pid.js';
+import { ownedName, ownerAlive, ownerOf } from '../../../core/owned-name.js';
 import { privateFolder } from './private-folder.js';
 import { SetupError } from './setup-error.js';
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Names of things a run leaves on disk or in runc's state (temporary root filesystems,
- * containers) carry the pid of the process that made them: a later run removes those whose
- * process is gone (a killed build), and never those of a build still running beside it.
+ * Names of things a run leaves on disk or in runc's state (temporary files beside what is
+ * written atomically, temporary root filesystems, containers) carry the pid of the process that
+ * made them: a later run removes those whose process is gone (a killed build), and never those
+ * of a build still running beside it.
  */
 export function ownedName(prefix: string): string {
   return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
