@@ -1,23 +1,18 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
-import type { Problem } from '../core/problem.js';
 import type { Redactor } from '../core/redact.js';
-import { UserError } from '../core/user-error.js';
 import {
-  BUILD_TYPES,
   type BuildConfig,
   type BuildType,
   type ClusterSpec,
   type Digest,
   type ImageRef,
-  type RegistryCredentials,
   type ServiceRepository,
 } from '../spec/types.js';
 import { buildTypeHandlers } from './build-type-handlers.js';
 import { decideAction, type Decision } from './decide-action.js';
-import { EnginePlacement } from './engine-placement.js';
-import { readEngineRecords, writeEngineRecord } from './engine-records.js';
+import { readEngineRecords } from './engine-records.js';
 import { runGraph } from './graph/run-graph.js';
 import type { DockerEngine } from './image/docker-engine.js';
 import { EnginePool } from './image/engine-pool.js';
@@ -25,25 +20,18 @@ import { resolveEngineSpecs, type EngineSpec } from './image/engine-specs.js';
 import { ImageLocator } from './image/image-locator.js';
 import { sharedImageLookups } from './image/shared-image-lookups.js';
 import { prepareService, type PreparedService } from './prepare-service.js';
-import { headManifest } from './registry/head-manifest.js';
-import { parseImageRef } from './registry/parse-image-ref.js';
-import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
-import {
-  carriedOverImages,
-  composeRelease,
-  readReleasedServices,
-  writeRelease,
-  type BuiltImage,
-} from './release.js';
-import { recordLastBuild, serviceSteps } from './service-steps.js';
+import { carriedOverImages, composeRelease, writeRelease, type BuiltImage } from './release.js';
+import { recordLastBuild } from './service-steps.js';
 import { AppBaseSources, type AppBaseContext } from './app-base-images.js';
-import { appServiceSteps } from './app-image-steps.js';
 import { imageLayoutDir } from './build-layout.js';
 import { collectImageGarbage } from './collect-image-garbage.js';
 import { decideAppAction } from './decide-app-action.js';
 import { OciLayout } from './oci/oci-layout.js';
 import { hostPlatform } from './registry/select-platform.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
+import { composeSteps } from './compose-steps.js';
+import { headOnce, registryAuthLookup } from './registry-lookups.js';
+import { selectServices } from './select-services.js';
 import { DamagedCloneError, discardClone } from './source/read-file-at-commit.js';
 import { acquireBaseDirLock } from './stamp/base-dir-lock.js';
 
@@ -225,46 +213,24 @@ async function buildLocked(
   if (opts.dryRun) return { plan };
 
   const digests = new Map<string, Digest>();
-  const placement = new EnginePlacement({
+  const { steps, holderOf } = await composeSteps(prepared, decisions, {
+    opts: {
+      baseDir: opts.baseDir,
+      images: config.images,
+      noCache: opts.noCache,
+      push: opts.push,
+      releasePath: opts.releasePath,
+      emit,
+    },
     pool,
     locator,
-    emit,
+    records,
     authFor,
-    cacheImages: await cacheImages(opts, decisions),
-    lastEngines: new Map([...records].map(([service, r]) => [service, r.engine])),
-    record: (service, image, engine) => writeEngineRecord(opts.baseDir, service, { image, engine }),
+    engineUnreachable,
+    layout,
+    bases: new AppBaseSources(appBases),
+    digest: (service, digest) => digests.set(service, digest),
   });
-  const stepOptions = {
-    baseDir: opts.baseDir,
-    images: config.images,
-    noCache: opts.noCache,
-    push: opts.push,
-    authFor,
-  };
-  const bases = new AppBaseSources(appBases);
-  const steps = prepared.flatMap((p, i) =>
-    p.handler.kind === 'app'
-      ? placement.place(p, decisions[i] as Decision, 'code-steps', (decision, stepEngine, emit) =>
-          appServiceSteps(p, decision, {
-            ...stepOptions,
-            emit,
-            engine: stepEngine,
-            daemon: engine,
-            engineUnreachable,
-            layout,
-            bases,
-            imageDigest: (service, digest) => digests.set(service, digest),
-          }),
-        )
-      : placement.place(p, decisions[i] as Decision, 'image', (decision, stepEngine, emit) =>
-          serviceSteps(p, decision, {
-            ...stepOptions,
-            emit,
-            engine: stepEngine,
-            pushed: (service, digest) => digests.set(service, digest),
-          }),
-        ),
-  );
   for (const [i, p] of prepared.entries()) {
     const d = decisions[i] as Decision;
     if (d.action === 'skip') {
@@ -301,11 +267,7 @@ async function buildLocked(
       throw new Error(`internal error: no digest recorded for ${p.repo.name}`);
     // An image the tool writes is loaded into the first engine; others stay where they were built.
     const holder =
-      pool.several && !opts.push
-        ? reproducible
-          ? pool.key
-          : placement.holderOf(p.repo.name, tag)
-        : undefined;
+      pool.several && !opts.push ? (reproducible ? pool.key : holderOf(p.repo.name, tag)) : undefined;
     images.set(p.repo.name, {
       dockerImage: (opts.push ? `${repoName}@${digest}` : tag) as ImageRef,
       buildKey: p.key as NonNullable<PreparedService['key']>,
@@ -327,91 +289,14 @@ async function buildLocked(
   return { plan, release };
 }
 
-/**
- * The image the previous release at the output path gives each service that is to be built:
- * its layers are a cache a fresh engine can pull instead of rebuilding them.
- */
-async function cacheImages(opts: RunBuildOptions, decisions: Decision[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (opts.noCache || opts.releasePath === undefined || !decisions.some((d) => d.action === 'build'))
-    return out;
-  for (const r of await readReleasedServices(opts.releasePath)) {
-    const image = r.service['dockerImage'];
-    if (typeof image === 'string') out.set(r.name, image);
-  }
-  return out;
-}
-
 function damagedCloneOf(e: unknown): DamagedCloneError | undefined {
   if (e instanceof DamagedCloneError) return e;
   // Several failed steps are merged into one error whose cause is the first.
   return e instanceof Error && e.cause instanceof DamagedCloneError ? e.cause : undefined;
 }
 
-/** `--target-service` names must exist; site build types of 2018 stop the build before any work. */
-function selectServices(spec: ClusterSpec, targets: string[]): ServiceRepository[] {
-  const services = spec.repositories.filter((r): r is ServiceRepository => r.kind === 'service');
-  const problems: Problem[] = [];
-  for (const t of targets) {
-    if (!services.some((s) => s.name === t)) {
-      problems.push({
-        message: `--target-service ${t}: no service of that name`,
-        hint: `services in ${spec.files.build}: ${services.map((s) => s.name).join(', ') || '(none)'}`,
-      });
-    }
-  }
-  if (problems.length > 0) throw new UserError(problems, { exitCode: 2 });
-  const selected = targets.length === 0 ? services : services.filter((s) => targets.includes(s.name));
-  for (const s of selected) {
-    if (!(BUILD_TYPES as readonly string[]).includes(s.service.buildType)) {
-      problems.push({
-        file: spec.files.build,
-        path: `repositories[${s.index}].service.buildType`,
-        message: `service "${s.name}" has the site build type "${s.service.buildType}", which this tool does not build`,
-        hint: 'leave it out with --target-service, or give it a Dockerfile and buildType: docker',
-      });
-    }
-  }
-  if (problems.length > 0) throw new UserError(problems);
-  return selected;
-}
-
 function planEntry(p: PreparedService, d: Decision): PlannedService {
   return { service: p.repo.name, action: d.action, reason: d.reason, image: p.tag, changed: d.changed };
-}
-
-/**
- * One credential lookup per registry host per build. Passwords found in the Docker config are
- * registered for redaction like those of the build config.
- */
-function registryAuthLookup(
-  config: BuildConfig,
-  emit: Emit,
-  redactor: Redactor,
-): (ref: string) => Promise<RegistryCredentials | undefined> {
-  const byHost = new Map<string, Promise<RegistryCredentials | undefined>>();
-  return (ref) => {
-    const host = parseImageRef(ref).registry;
-    let found = byHost.get(host);
-    if (found === undefined) {
-      found = resolveRegistryAuth(host, config, {
-        warn: (message) => emit({ kind: 'warning', message }),
-      }).then((creds) => {
-        redactor.add(creds?.password);
-        return creds;
-      });
-      byHost.set(host, found);
-    }
-    return found;
-  };
-}
-
-async function headOnce(
-  ref: ImageRef,
-  authFor: (ref: string) => Promise<RegistryCredentials | undefined>,
-  signal: AbortSignal,
-): Promise<Digest | undefined> {
-  return await headManifest(ref, await authFor(ref), { signal });
 }
 
 /** `--no-cache`: everything but the lock goes. */
