@@ -1,8 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { stopServer } from './stop-server.js';
 
 export interface TestRegistry {
   /** `127.0.0.1:<port>`: the daemon talks plain HTTP to loopback registries. */
@@ -95,13 +96,6 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     host,
     ...(opts.auth ? { auth: opts.auth } : {}),
     dataDir: join(dir, 'data'),
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill();
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
 }

@@ -1,9 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { stopServer } from './stop-server.js';
 
 export interface TestSshServer {
   /** `ssh://root@127.0.0.1:<port>`: its `docker system dial-stdio` reaches the first engine. */
@@ -87,14 +88,7 @@ export async function startSshServer(): Promise<TestSshServer> {
     endpoint: `ssh://root@127.0.0.1:${port}`,
     env: wrapper('bin', hostKey),
     wrongHostKeyEnv: wrapper('bin-mitm', otherHostKey),
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill();
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
 }
 
