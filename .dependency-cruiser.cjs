@@ -9,23 +9,23 @@ module.exports = {
       to: { path: '^src/(?!core/)' },
     },
     {
-      name: 'spec-only-core',
+      name: 'inputs-only-core',
       severity: 'error',
-      from: { path: '^src/spec/' },
-      to: { path: '^src/(?!core/|spec/)' },
+      from: { path: '^src/inputs/' },
+      to: { path: '^src/(?!core/|inputs/)' },
     },
     {
       name: 'graph-stamp-only-core',
       severity: 'error',
-      from: { path: '^src/build/(graph|stamp)/' },
-      to: { path: '^src/(?!core/)', pathNot: '^src/build/$1/' },
+      from: { path: '^src/builder/(graph|stamp)/' },
+      to: { path: '^src/(?!core/)', pathNot: '^src/builder/$1/' },
     },
     {
       name: 'build-subfolders-not-siblings',
       comment: 'each build/* subfolder imports core and spec only; build/run-build.ts composes them',
       severity: 'error',
-      from: { path: '^src/build/([^/]+)/' },
-      to: { path: '^src/build/', pathNot: ['^src/build/$1/'] },
+      from: { path: '^src/builder/([^/]+)/' },
+      to: { path: '^src/builder/', pathNot: ['^src/builder/$1/'] },
     },
     {
       name: 'deploy-subfolders-not-siblings',
@@ -36,14 +36,14 @@ module.exports = {
     {
       name: 'build-not-deploy',
       severity: 'error',
-      from: { path: '^src/build/' },
+      from: { path: '^src/builder/' },
       to: { path: '^src/deploy/' },
     },
     {
       name: 'deploy-not-build',
       severity: 'error',
       from: { path: '^src/deploy/' },
-      to: { path: '^src/build/' },
+      to: { path: '^src/builder/' },
     },
     {
       name: 'nothing-imports-cli',

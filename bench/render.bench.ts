@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as EventsModule from '../src/core/events.js';
 import type * as RunDeployModule from '../src/deploy/run-deploy.js';
-import type * as ClusterSpecModule from '../src/spec/cluster-spec.js';
+import type * as ClusterSpecModule from '../src/inputs/cluster-spec.js';
 import type * as WriteFilesModule from '../src/deploy/output/write-resource-files.js';
 import type * as IsolatedRenderModule from '../src/deploy/render/isolated-render.js';
 import type * as RenderTemplateModule from '../src/deploy/render/render-template.js';
@@ -14,7 +14,7 @@ import type * as CheckResourcesModule from '../src/deploy/resources/check-resour
 const dist = (path: string) => import(new URL(`../dist/${path}`, import.meta.url).href);
 const { noEmit } = (await dist('core/events.js')) as typeof EventsModule;
 const { runDeploy } = (await dist('deploy/run-deploy.js')) as typeof RunDeployModule;
-const { loadClusterSpec } = (await dist('spec/cluster-spec.js')) as typeof ClusterSpecModule;
+const { loadClusterSpec } = (await dist('inputs/cluster-spec.js')) as typeof ClusterSpecModule;
 const { renderIsolated } = (await dist('deploy/render/isolated-render.js')) as typeof IsolatedRenderModule;
 const { resourcesOf } = (await dist('deploy/render/render-template.js')) as typeof RenderTemplateModule;
 const { checkResources } = (await dist('deploy/resources/check-resources.js')) as typeof CheckResourcesModule;

@@ -2,16 +2,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SchemaObject } from 'ajv';
 import { format, resolveConfig } from 'prettier';
-import { buildConfigFileSchema } from '../src/spec/build-config.js';
-import { buildSectionSchema, serviceSchemas } from '../src/spec/build-schema.js';
-import { releaseBlockSchema } from '../src/spec/cluster-spec.js';
-import { BUILD_TYPES, SITE_BUILD_TYPES } from '../src/spec/types.js';
+import { buildConfigFileSchema } from '../src/inputs/build-config.js';
+import { buildSectionSchema, serviceSchemas } from '../src/inputs/build-schema.js';
+import { releaseBlockSchema } from '../src/inputs/cluster-spec.js';
+import { BUILD_TYPES, SITE_BUILD_TYPES } from '../src/inputs/types.js';
 import { DESCRIPTIONS } from './json-schema-descriptions.js';
 
 /**
  * Writes the JSON Schemas shipped in the package (schemas/*.schema.json), for editors
  * (yaml-language-server, VS Code) and other tools. They are made from the very schemas the
- * loaders validate with (src/spec/build-schema.ts, build-config.ts, cluster-spec.ts), so they
+ * loaders validate with (src/inputs/build-schema.ts, build-config.ts, cluster-spec.ts), so they
  * cannot drift: `npm run generate:schemas` after changing one, and a unit test says when the
  * shipped files are stale. What the loaders check in code rather than by schema (a service for
  * `kind: service` only, one of `node`/`baseImage`) is added here as schema rules; what a schema

@@ -5,13 +5,13 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import { format, resolveConfig } from 'prettier';
 
 /**
- * Writes src/spec/schema-validators.generated.ts: ajv's standalone code for every schema the
+ * Writes src/inputs/schema-validators.generated.ts: ajv's standalone code for every schema the
  * spec modules compile, so the CLI validates without loading ajv or compiling at start-up.
  * Run `npm run generate:validators` after changing a schema (a unit test says when).
  */
-const specDir = fileURLToPath(new URL('../src/spec/', import.meta.url));
+const specDir = fileURLToPath(new URL('../src/inputs/', import.meta.url));
 export const generatedFile = fileURLToPath(
-  new URL('../src/spec/schema-validators.generated.ts', import.meta.url),
+  new URL('../src/inputs/schema-validators.generated.ts', import.meta.url),
 );
 
 export async function generateSchemaValidators(): Promise<string> {
@@ -21,7 +21,7 @@ export async function generateSchemaValidators(): Promise<string> {
       await import(pathToFileURL(specDir + name).href);
   }
   const { AJV_OPTIONS, SCHEMA_ANNOTATIONS, compiledSchemas, schemaKey } =
-    await import('../src/spec/schema-check.js');
+    await import('../src/inputs/schema-check.js');
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
   ajv.addVocabulary(SCHEMA_ANNOTATIONS);
   const keys = [...new Set(compiledSchemas.map((s) => schemaKey(s)))].sort();

@@ -1,6 +1,6 @@
 import type { Event } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
-import type { ClusterSpec, DeployConfig, InfraInfo } from '../spec/types.js';
+import type { ClusterSpec, DeployConfig, InfraInfo } from '../inputs/types.js';
 import { renderIsolated } from './render/isolated-render.js';
 import { resourcesOf } from './render/render-template.js';
 import { locateInTemplate } from './render/template-location.js';

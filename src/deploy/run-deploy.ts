@@ -1,6 +1,6 @@
 import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
-import type { ClusterSpec, DeployConfig, InfraInfo } from '../spec/types.js';
+import type { ClusterSpec, DeployConfig, InfraInfo } from '../inputs/types.js';
 import {
   planApply,
   pruneRemoved,

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/builder/run-build.js';
 import type { Event } from '../../src/core/events.js';
 import { Redactor } from '../../src/core/redact.js';
-import { loadClusterSpec } from '../../src/spec/cluster-spec.js';
+import { loadClusterSpec } from '../../src/inputs/cluster-spec.js';
 import type { GitRepo } from './git-repo.js';
 
 export interface AppBuildResult {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
-import type { BlobSource, ImageSource, OciContainerConfig } from '../../src/spec/oci-types.js';
-import { MEDIA_TYPES } from '../../src/spec/oci-types.js';
-import type { Digest } from '../../src/spec/types.js';
+import type { BlobSource, ImageSource, OciContainerConfig } from '../../src/inputs/oci-types.js';
+import { MEDIA_TYPES } from '../../src/inputs/oci-types.js';
+import type { Digest } from '../../src/inputs/types.js';
 import { tempDir } from './temp-dir.js';
 
 /** Images for the daemonless runners, made without a registry: from bytes or from `docker save`. */

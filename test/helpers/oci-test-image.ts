@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { pushImage, type PushImageOptions } from '../../src/build/registry/push-image.js';
-import { MEDIA_TYPES, type BlobSource, type OciDescriptor } from '../../src/spec/oci-types.js';
-import type { Digest, ImageRef } from '../../src/spec/types.js';
+import { pushImage, type PushImageOptions } from '../../src/builder/registry/push-image.js';
+import { MEDIA_TYPES, type BlobSource, type OciDescriptor } from '../../src/inputs/oci-types.js';
+import type { Digest, ImageRef } from '../../src/inputs/types.js';
 import { ensureBusyboxImage } from './base-images.js';
 import { tempDir } from './temp-dir.js';
 

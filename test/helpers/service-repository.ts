@@ -1,4 +1,4 @@
-import type { ServiceBuild, ServiceRepository } from '../../src/spec/types.js';
+import type { ServiceBuild, ServiceRepository } from '../../src/inputs/types.js';
 import type { GitRepo } from './git-repo.js';
 
 /** A service entry of a spec as the loader makes it, for calling one build-type handler directly. */

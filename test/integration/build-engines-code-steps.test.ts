@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/builder/run-build.js';
 import type { Event } from '../../src/core/events.js';
 import { Redactor } from '../../src/core/redact.js';
-import { loadClusterSpec } from '../../src/spec/cluster-spec.js';
+import { loadClusterSpec } from '../../src/inputs/cluster-spec.js';
 import { EngineProxy } from '../helpers/engine-proxy.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import {

@@ -5,11 +5,11 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
-import type { ImageBuildContext } from '../../src/build/image/build-type.js';
-import { dockerBuildType } from '../../src/build/image/docker-build-type.js';
+import { connectDockerEngine } from '../../src/builder/image/connect-docker-engine.js';
+import type { ImageBuildContext } from '../../src/builder/image/build-type.js';
+import { dockerBuildType } from '../../src/builder/image/docker-build-type.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
-import type { CommitSha, DockerService, ImageRef, ServiceRepository } from '../../src/spec/types.js';
+import type { CommitSha, DockerService, ImageRef, ServiceRepository } from '../../src/inputs/types.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
 

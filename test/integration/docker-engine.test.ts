@@ -14,10 +14,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { connectDockerEngine } from '../../src/build/image/connect-docker-engine.js';
-import type { RunContainerOptions } from '../../src/build/image/docker-engine.js';
+import { connectDockerEngine } from '../../src/builder/image/connect-docker-engine.js';
+import type { RunContainerOptions } from '../../src/builder/image/docker-engine.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
-import type { ImageRef } from '../../src/spec/types.js';
+import type { ImageRef } from '../../src/inputs/types.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
 
 const engine = connectDockerEngine();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
-import { fetchImage } from '../../src/build/registry/fetch-image.js';
-import type { RegistryCredentials } from '../../src/spec/types.js';
+import { fetchImage } from '../../src/builder/registry/fetch-image.js';
+import type { RegistryCredentials } from '../../src/inputs/types.js';
 import { BlobStorageServer } from '../helpers/blob-storage-server.js';
 import { useProxiedRegistry } from '../helpers/fault-proxy.js';
 import { makeTestImage, pushTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';

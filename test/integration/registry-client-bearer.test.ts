@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
-import { fetchImage } from '../../src/build/registry/fetch-image.js';
-import { headManifest } from '../../src/build/registry/head-manifest.js';
-import type { ImageRef, RegistryCredentials } from '../../src/spec/types.js';
+import { fetchImage } from '../../src/builder/registry/fetch-image.js';
+import { headManifest } from '../../src/builder/registry/head-manifest.js';
+import type { ImageRef, RegistryCredentials } from '../../src/inputs/types.js';
 import { useProxiedRegistry } from '../helpers/fault-proxy.js';
 import { makeTestImage, pushTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
 import { TokenServer } from '../helpers/token-server.js';

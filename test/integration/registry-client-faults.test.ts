@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
-import { fetchImage } from '../../src/build/registry/fetch-image.js';
-import { headManifest } from '../../src/build/registry/head-manifest.js';
-import type { ImageRef } from '../../src/spec/types.js';
+import { fetchImage } from '../../src/builder/registry/fetch-image.js';
+import { headManifest } from '../../src/builder/registry/head-manifest.js';
+import type { ImageRef } from '../../src/inputs/types.js';
 import { useProxiedRegistry } from '../helpers/fault-proxy.js';
 import { makeTestImage, pushTestImage, readAll, type TestImage } from '../helpers/oci-test-image.js';
 

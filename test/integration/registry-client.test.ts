@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { UserError } from '../../src/core/user-error.js';
-import { fetchImage } from '../../src/build/registry/fetch-image.js';
-import { headManifest } from '../../src/build/registry/head-manifest.js';
-import { pushImage, type PushImageOptions } from '../../src/build/registry/push-image.js';
-import { MEDIA_TYPES } from '../../src/spec/oci-types.js';
-import type { ImageRef } from '../../src/spec/types.js';
+import { fetchImage } from '../../src/builder/registry/fetch-image.js';
+import { headManifest } from '../../src/builder/registry/head-manifest.js';
+import { pushImage, type PushImageOptions } from '../../src/builder/registry/push-image.js';
+import { MEDIA_TYPES } from '../../src/inputs/oci-types.js';
+import type { ImageRef } from '../../src/inputs/types.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
 import { useProxiedRegistry } from '../helpers/fault-proxy.js';
 import {

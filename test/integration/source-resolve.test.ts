@@ -3,13 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exportTree } from '../../src/build/source/export-tree.js';
-import { readFileAtCommit } from '../../src/build/source/read-file-at-commit.js';
-import { resolveSources } from '../../src/build/source/resolve-sources.js';
-import type { SourceRequest } from '../../src/build/source/source-request.js';
+import { exportTree } from '../../src/builder/source/export-tree.js';
+import { readFileAtCommit } from '../../src/builder/source/read-file-at-commit.js';
+import { resolveSources } from '../../src/builder/source/resolve-sources.js';
+import type { SourceRequest } from '../../src/builder/source/source-request.js';
 import type { Event } from '../../src/core/events.js';
 import { UserError } from '../../src/core/user-error.js';
-import type { GitSource } from '../../src/spec/types.js';
+import type { GitSource } from '../../src/inputs/types.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

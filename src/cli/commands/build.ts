@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runBuild, type PlannedService } from '../../build/run-build.js';
-import { loadBuildConfig } from '../../spec/build-config.js';
-import { loadClusterSpec } from '../../spec/cluster-spec.js';
-import { YamlValueCache } from '../../spec/yaml-value-cache.js';
+import { runBuild, type PlannedService } from '../../builder/run-build.js';
+import { loadBuildConfig } from '../../inputs/build-config.js';
+import { loadClusterSpec } from '../../inputs/cluster-spec.js';
+import { YamlValueCache } from '../../inputs/yaml-value-cache.js';
 import { defaultBaseDir } from '../default-base-dir.js';
 import { loadAll } from '../load-inputs.js';
 import type { ProcessContext } from '../process-context.js';

@@ -1,8 +1,8 @@
 import { UserError, ExitCode } from '../../core/user-error.js';
 import { PROTECTED_KINDS } from '../../deploy/inventory/plan-prune.js';
 import { runDeploy, type ApplyOptions } from '../../deploy/run-deploy.js';
-import { loadClusterSpec } from '../../spec/cluster-spec.js';
-import { loadDeployConfig, loadInfraInfo } from '../../spec/deploy-inputs.js';
+import { loadClusterSpec } from '../../inputs/cluster-spec.js';
+import { loadDeployConfig, loadInfraInfo } from '../../inputs/deploy-inputs.js';
 import type { ProcessContext } from '../process-context.js';
 import { createReporter } from '../reporters/create-reporter.js';
 import type { LogFormat } from '../reporters/reporter.js';

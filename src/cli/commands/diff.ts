@@ -1,7 +1,7 @@
 import { ExitCode } from '../../core/user-error.js';
 import { runDiff } from '../../deploy/run-diff.js';
-import { loadDeployConfig, loadInfraInfo } from '../../spec/deploy-inputs.js';
-import type { DeployConfig, InfraInfo } from '../../spec/types.js';
+import { loadDeployConfig, loadInfraInfo } from '../../inputs/deploy-inputs.js';
+import type { DeployConfig, InfraInfo } from '../../inputs/types.js';
 import type { ProcessContext } from '../process-context.js';
 import { describeEvent } from '../reporters/describe-event.js';
 import { createJsonReporter } from '../reporters/json-reporter.js';

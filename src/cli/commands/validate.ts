@@ -2,11 +2,11 @@ import type { Problem } from '../../core/problem.js';
 import { formatPath, formatProblem } from '../../core/problem.js';
 import { isUserError, UserError } from '../../core/user-error.js';
 import { checkTemplateIsolated } from '../../deploy/render/isolated-render.js';
-import { loadBuildConfig } from '../../spec/build-config.js';
-import { loadClusterSpec } from '../../spec/cluster-spec.js';
-import { configFileNames } from '../../spec/config-files.js';
-import { DEPLOY_CONFIG_DEFAULTS, loadDeployConfig, loadInfraInfo } from '../../spec/deploy-inputs.js';
-import { SITE_BUILD_TYPES, type ClusterSpec, type DeployConfig, type InfraInfo } from '../../spec/types.js';
+import { loadBuildConfig } from '../../inputs/build-config.js';
+import { loadClusterSpec } from '../../inputs/cluster-spec.js';
+import { configFileNames } from '../../inputs/config-files.js';
+import { DEPLOY_CONFIG_DEFAULTS, loadDeployConfig, loadInfraInfo } from '../../inputs/deploy-inputs.js';
+import { SITE_BUILD_TYPES, type ClusterSpec, type DeployConfig, type InfraInfo } from '../../inputs/types.js';
 import type { ProcessContext } from '../process-context.js';
 import { createJsonReporter } from '../reporters/json-reporter.js';
 

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Emit, Event, FieldChange } from '../../core/events.js';
 import { UserError } from '../../core/user-error.js';
-import { isPlainObject } from '../../spec/is-plain-object.js';
+import { isPlainObject } from '../../inputs/is-plain-object.js';
 import { diffValues, joinKey } from './diff-values.js';
 
 /** A resource on one side of a diff: the file it is (or would be) written to, and its object. */

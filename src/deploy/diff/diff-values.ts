@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FieldChange } from '../../core/events.js';
 import { formatPath } from '../../core/problem.js';
-import { isPlainObject } from '../../spec/is-plain-object.js';
+import { isPlainObject } from '../../inputs/is-plain-object.js';
 
 /**
  * Structural diff of two JSON values.

@@ -2,8 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
-import { isPlainObject } from '../../spec/is-plain-object.js';
-import { readJsonFile } from '../../spec/json-file.js';
+import { isPlainObject } from '../../inputs/is-plain-object.js';
+import { readJsonFile } from '../../inputs/json-file.js';
 import type { DiffResource } from './diff-resources.js';
 
 const FILES_AT_ONCE = 64;

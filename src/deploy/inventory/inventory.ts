@@ -1,6 +1,6 @@
 import { formatPath, type Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
-import { isPlainObject } from '../../spec/is-plain-object.js';
+import { isPlainObject } from '../../inputs/is-plain-object.js';
 
 /** One resource deploy applied, as the server reported it after the apply. */
 export interface InventoryEntry {

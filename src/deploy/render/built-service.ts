@@ -1,4 +1,4 @@
-import type { ClusterSpec } from '../../spec/types.js';
+import type { ClusterSpec } from '../../inputs/types.js';
 import { UnknownServiceError } from './json-e-errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Problem } from '../../core/problem.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
-import type { ClusterSpec, DeployConfig, InfraInfo } from '../../spec/types.js';
+import type { ClusterSpec, DeployConfig, InfraInfo } from '../../inputs/types.js';
 import type { TemplateCheck } from './render-with-placeholders.js';
 
 /** 5,000 resources render in under a second: a template taking 15 s expands without bound. */

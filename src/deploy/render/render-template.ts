@@ -1,7 +1,7 @@
 import jsone from 'json-e';
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
-import type { ClusterSpec } from '../../spec/types.js';
+import type { ClusterSpec } from '../../inputs/types.js';
 import { builtServiceFunction } from './built-service.js';
 import { isJsonEError } from './json-e-errors.js';
 import { locatePlainError } from './locate-plain-error.js';

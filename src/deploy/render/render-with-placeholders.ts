@@ -1,6 +1,6 @@
 import type { Problem } from '../../core/problem.js';
 import { isUserError } from '../../core/user-error.js';
-import type { ClusterSpec, DeployConfig, InfraInfo } from '../../spec/types.js';
+import type { ClusterSpec, DeployConfig, InfraInfo } from '../../inputs/types.js';
 import { isValueError } from './json-e-errors.js';
 import { PlaceholderValues } from './placeholder-values.js';
 import { describeRenderError, renderTemplate, resourcesOf } from './render-template.js';

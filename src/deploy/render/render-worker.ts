@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Problem } from '../../core/problem.js';
 import { isUserError } from '../../core/user-error.js';
-import { loadClusterSpec } from '../../spec/cluster-spec.js';
-import type { DeployConfig, InfraInfo } from '../../spec/types.js';
+import { loadClusterSpec } from '../../inputs/cluster-spec.js';
+import type { DeployConfig, InfraInfo } from '../../inputs/types.js';
 import type { RenderJob, RenderReply } from './isolated-render.js';
 import { describeRenderError, renderTemplate } from './render-template.js';
 import { renderWithPlaceholders } from './render-with-placeholders.js';

@@ -1,5 +1,5 @@
 import { formatPath, type Problem } from '../../core/problem.js';
-import type { ClusterSpec } from '../../spec/types.js';
+import type { ClusterSpec } from '../../inputs/types.js';
 
 type Segment = string | number;
 

@@ -9,8 +9,8 @@ import {
   renderTemplate,
   resourcesOf,
 } from '../../../../src/deploy/render/render-template.js';
-import { loadClusterSpec } from '../../../../src/spec/cluster-spec.js';
-import type { ClusterSpec } from '../../../../src/spec/types.js';
+import { loadClusterSpec } from '../../../../src/inputs/cluster-spec.js';
+import type { ClusterSpec } from '../../../../src/inputs/types.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 const BUILD = `repositories:

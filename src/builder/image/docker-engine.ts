@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
+import type { CopyIn, CopyOut } from './container-files.js';
+
+/** What the daemon knows of a local image. */
+export interface ImageInfo {
+  /** `sha256:…` image ID (the config digest). */
+  id: string;
+  /** `repo@sha256:…` for every registry the image was pushed to or pulled from. */
+  repoDigests: string[];
+}
+
+/** Where a long-running engine operation sends its output, and how it is stopped. */
+export interface EngineOutput {
+  /** Full output is appended here (created with its folder). */
+  logFile: string;
+  /** Each output line, for the live display. */
+  onLine(line: string): void;
+  signal: AbortSignal;
+  /**
+   * Names the work in failure messages, e.g. `service "api": docker build`: a failure
+   * becomes the UserError `<label> failed: <reason>` with the log's last lines and path.
+   */
+  label: string;
+}
+
+export interface BuildImageOptions extends EngineOutput {
+  /** A directory holding the build context; its `.dockerignore` is honoured. */
+  contextDir: string;
+  /** Dockerfile path relative to `contextDir`. */
+  dockerfile: string;
+  tag: ImageRef;
+  buildArgs?: Record<string, string>;
+  target?: string;
+  /** No layer cache (and never pull base images: they are resolved and pulled beforehand). */
+  noCache: boolean;
+  /**
+   * Images on the engine whose layers the build may reuse (`--cache-from`). With the legacy
+   * builder they must be on the engine already, and only their layers count as cache then.
+   */
+  cacheFrom?: string[];
+}
+
+export interface RunContainerOptions extends EngineOutput {
+  image: string;
+  cmd: string[];
+  env?: Record<string, string>;
+  /** `uid[:gid]` or a user name. */
+  user?: string;
+  workingDir?: string;
+  /** Host folders copied into the container before it starts (works with a remote engine too). */
+  copyIn?: CopyIn[];
+  /** Container folders copied back after a successful run, each replacing its host folder. */
+  copyOut?: CopyOut[];
+}
+
+/**
+ * Docker Engine access for the build. Queries (`imageInfo`, `imageExists`) are a single cheap
+ * HTTP GET on the engine socket; everything else loads dockerode on first use. Every failure a
+ * user can act on (daemon unreachable, build or push failed, refused credentials) is a UserError.
+ */
+export interface DockerEngine {
+  /** The local image `ref`, or undefined when the daemon has no such image. */
+  imageInfo(ref: string): Promise<ImageInfo | undefined>;
+  imageExists(ref: string): Promise<boolean>;
+  /** Pulls `ref` with these registry credentials (sent in memory, never written to disk). */
+  pull(ref: string, auth: RegistryCredentials | undefined, signal?: AbortSignal): Promise<void>;
+  /** Adds the tag `target` to the local image `source`. */
+  tag(source: string, target: ImageRef): Promise<void>;
+  /** Pushes `ref` and returns the manifest digest the registry stored. */
+  push(
+    ref: ImageRef,
+    auth: RegistryCredentials | undefined,
+    onLine: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<Digest>;
+  /** Removes the tag (and the image when it was the last tag); a missing image is fine. */
+  removeImage(ref: string): Promise<void>;
+  /** Builds with the legacy builder and tags the result `opts.tag`. */
+  buildImage(opts: BuildImageOptions): Promise<void>;
+  /** Runs a container to completion; it is removed afterwards, and killed on abort. */
+  runContainer(opts: RunContainerOptions): Promise<void>;
+  /** Undefined when the daemon answers; else why not (`cannot reach the Docker daemon at …`). */
+  unreachable(): Promise<string | undefined>;
+  /** `docker save` of one image: the docker-archive tar. */
+  exportImage(ref: string, signal?: AbortSignal): Promise<Readable>;
+  /** `docker load` of a tar (docker-archive `manifest.json`, optionally beside an OCI layout). */
+  loadImage(archive: Readable, label: string, signal?: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import type { Emit } from '../core/events.js';
+import type { Redactor } from '../core/redact.js';
+import type { BuildConfig, Digest, ImageRef, RegistryCredentials } from '../inputs/types.js';
+import { headManifest } from './registry/head-manifest.js';
+import { parseImageRef } from './registry/parse-image-ref.js';
+import { resolveRegistryAuth } from './registry/resolve-registry-auth.js';
+
+/**
+ * One credential lookup per registry host per build. Passwords found in the Docker config are
+ * registered for redaction like those of the build config.
+ */
+export function registryAuthLookup(
+  config: BuildConfig,
+  emit: Emit,
+  redactor: Redactor,
+): (ref: string) => Promise<RegistryCredentials | undefined> {
+  const byHost = new Map<string, Promise<RegistryCredentials | undefined>>();
+  return (ref) => {
+    const host = parseImageRef(ref).registry;
+    let found = byHost.get(host);
+    if (found === undefined) {
+      found = resolveRegistryAuth(host, config, {
+        warn: (message) => emit({ kind: 'warning', message }),
+      }).then((creds) => {
+        redactor.add(creds?.password);
+        return creds;
+      });
+      byHost.set(host, found);
+    }
+    return found;
+  };
+}
+
+export async function headOnce(
+  ref: ImageRef,
+  authFor: (ref: string) => Promise<RegistryCredentials | undefined>,
+  signal: AbortSignal,
+): Promise<Digest | undefined> {
+  return await headManifest(ref, await authFor(ref), { signal });
+}
