@@ -1,17 +1,66 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { failure, type StatusFailure } from './kube-double/api-status.js';
+import { DEFAULT_TIMING, type Outcome, type StatusHost, type Timing } from './kube-double/controllers.js';
+import { ObjectStore } from './kube-double/object-store.js';
+import { objectRequest, type DoubleState } from './kube-double/object-requests.js';
+import {
+  BUILTIN_TYPES,
+  groupList,
+  openApiFor,
+  openApiRoot,
+  resourceList,
+  typesOfCrd,
+  type ResourceType,
+} from './kube-double/resource-types.js';
 
 /**
- * A test double of the Kubernetes API server, enough for the real `kubectl apply`, `get`,
- * `create`, `replace`, `delete` and `rollout status`: discovery, object GET (404 until
- * created), create (POST, 409 when it exists), replace (PUT, 409 on a stale
- * `resourceVersion`), patch, delete, list (with equality label selectors) and a watch that
- * never reports. No API server can be installed on these machines, so this is the one
- * stand-in in the test suite. It records every request for assertions, and `failNext` makes
- * chosen requests fail.
+ * A test double of the Kubernetes API server. No API server can be installed on these machines,
+ * so this is the one stand-in of the test suite; it is made to refuse what a real server
+ * refuses, so that what passes against it has a chance on a cluster. The real `kubectl` (apply
+ * client-side and server-side, get, create, replace, delete, rollout status, proxy) runs
+ * against it over TLS.
+ *
+ * Like a real server it:
+ * - serves discovery (legacy, per group version), the OpenAPI v3 index kubectl reads to validate
+ *   on the server, and objects over HTTPS (a self-signed certificate in the kubeconfig);
+ * - refuses a namespaced write into a Namespace that does not exist (404 `namespaces "x" not
+ *   found`) or is terminating (403), and a create over an object that exists or is still being
+ *   deleted (409);
+ * - serves a CustomResourceDefinition's kind (discovery and paths) only once the CRD is
+ *   Established, `timing.crdEstablishMs` after it was created;
+ * - refuses changes to immutable fields (a Job's `spec.template`, the `spec.selector` of
+ *   Deployments, ReplicaSets, DaemonSets and Jobs, a StatefulSet's spec beyond the fields it may
+ *   change, a claim's spec, an immutable ConfigMap's data) and annotations over 256 KiB with 422
+ *   and the real Status (message, reason, causes);
+ * - does server-side apply (PATCH `application/apply-patch+yaml`, `fieldManager`, `force`) with
+ *   `managedFields` kept for every write, field pruning and 409 conflicts naming the manager and
+ *   the field as a real server words them; strategic merge, JSON merge and JSON patches; a
+ *   `resourceVersion` in a replace or patch as a precondition; `dryRun=All`;
+ * - bumps `metadata.generation` on a change outside metadata and status, lets status catch up
+ *   over time (see kube-double/controllers.ts: observedGeneration lags, replicas become ready,
+ *   Jobs complete or fail as a test chooses, claims bind), deletes in the foreground or
+ *   terminates a Namespace (and what is in it) after a while;
+ * - streams watches (`?watch=1`, ADDED/MODIFIED/DELETED from a resourceVersion, field and label
+ *   selectors, `timeoutSeconds`);
+ * - answers 401 to requests without its bearer token (kubectl sends one only over TLS); the
+ *   kubeconfig holds the token, or with `execCredential` an exec credential plugin that hands it
+ *   to kubectl.
+ *
+ * Where it still differs from a real server: no schemas (no defaulting beyond a Job's selector,
+ * no field validation, no pruning of unknown fields; lists are associative or sets by field
+ * name only, see kube-double/field-set.ts, and maps are all treated as structs); no
+ * conversion between versions; no RBAC, admission, quotas or object size limits; no pods,
+ * ReplicaSets or garbage collection of dependents (a foreground deletion just takes
+ * `timing.deleteMs`); strategic merge patch covers what kubectl sends; no aggregated discovery,
+ * no HTTP/2, no bookmarks, and a watch never expires (410 Gone); status messages are the real
+ * ones, but values in `Invalid value: …` are elided.
  */
 
 export interface RecordedRequest {
@@ -21,128 +70,222 @@ export interface RecordedRequest {
   /** Which kubeconfig context kubectl used (each context's cluster URL has its own prefix). */
   context: 'double-a' | 'double-b';
   contentType: string | undefined;
+  /** Whether the request carried the bearer token (never the token itself). */
+  authenticated: boolean;
   body: unknown;
+}
+
+export interface KubeApiDoubleOptions {
+  /** Added before every answer (a remote cluster's round trip). */
+  latencyMs?: number;
+  timing?: Partial<Timing>;
+  /** Require a bearer token, handed to kubectl by an exec credential plugin in the kubeconfig. */
+  execCredential?: boolean;
 }
 
 export interface KubeApiDouble {
   url: string;
-  /**
-   * A kubeconfig with contexts `double-a` (current) and `double-b`, both served here from one
-   * store. (kubectl sends no bearer token over plain HTTP, so the contexts differ by URL path.)
-   */
+  /** A kubeconfig with contexts `double-a` (current) and `double-b`, both served from one store. */
   kubeconfig: string;
   /** kubectl's discovery cache, kept out of `~/.kube/cache`. */
   cacheDir: string;
   /** KUBECONFIG and KUBECACHEDIR for a kubectl run against this double. */
   env: Record<string, string>;
   requests: RecordedRequest[];
-  /** Created objects by API path, e.g. `/apis/apps/v1/namespaces/default/deployments/web`. */
+  /** Objects by API path, e.g. `/apis/apps/v1/namespaces/default/deployments/web`. */
   objects: Map<string, Record<string, unknown>>;
-  /** Whether workloads report their rollout complete (default true). */
-  rolloutReady: boolean;
+  timing: Timing;
+  latencyMs: number;
+  /** The outcome of workloads, Jobs and claims a test does not name (default `ready`). */
+  defaultOutcome: Outcome;
+  /** How a workload, Job or claim ends up: `Job apps/migrate` → `fail`. */
+  setOutcome(kind: string, namespace: string, name: string, outcome: Outcome): void;
+  /** Sets an object's status as its controller would (for custom resources). */
+  setStatus(path: string, status: Record<string, unknown>): void;
+  /** How many times the exec credential plugin ran. */
+  execCalls(): Promise<number>;
   /** The next `times` requests of `method` to exactly `path` fail with `code`. */
   failNext(method: string, path: string, code: number, times?: number): void;
   /** Runs `action` once, just before the double answers the next `method` request to `path`. */
   onNext(method: string, path: string, action: () => void): void;
+  /** Write requests (anything but GET), without dry runs: what changed or tried to change the cluster. */
+  writes(since?: number): RecordedRequest[];
   stop(): Promise<void>;
 }
 
 interface Fault {
   method: string;
   path: string;
-  /** An HTTP status to fail with, or an action to run before answering as usual. */
   effect: number | (() => void);
   times: number;
 }
 
-interface ResourceType {
-  group: string;
-  version: string;
-  kind: string;
-  name: string;
-  namespaced: boolean;
-}
-
-const TYPES: ResourceType[] = [
-  ...['Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'Pod', 'PersistentVolumeClaim'].map((kind) => ({
-    group: '',
-    version: 'v1',
-    kind,
-    name: kind.toLowerCase() + 's',
-    namespaced: true,
-  })),
-  { group: '', version: 'v1', kind: 'Namespace', name: 'namespaces', namespaced: false },
-  ...['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map((kind) => ({
-    group: 'apps',
-    version: 'v1',
-    kind,
-    name: kind.toLowerCase() + 's',
-    namespaced: true,
-  })),
-  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', name: 'ingresses', namespaced: true },
-  { group: 'batch', version: 'v1', kind: 'Job', name: 'jobs', namespaced: true },
-  {
-    group: 'apiextensions.k8s.io',
-    version: 'v1',
-    kind: 'CustomResourceDefinition',
-    name: 'customresourcedefinitions',
-    namespaced: false,
-  },
-];
-
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
-
-export async function startKubeApiDouble(): Promise<KubeApiDouble> {
+export async function startKubeApiDouble(opts: KubeApiDoubleOptions = {}): Promise<KubeApiDouble> {
   const dir = await mkdtemp(join(tmpdir(), `tci-kube-${process.pid}-`));
+  const tls = selfSignedCertificate(dir);
   const sockets = new Set<Socket>();
   const faults: Fault[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const token = `double-token-${process.pid}-${Date.now()}`;
+  const outcomes = new Map<string, Outcome>();
+  const store = new ObjectStore();
+  const state: DoubleState = {
+    store,
+    types: [...BUILTIN_TYPES],
+    host: undefined as unknown as StatusHost,
+    now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    uids: 0,
+    schedule: (ms, fn) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    },
+  };
   const double: KubeApiDouble = {
     url: '',
     kubeconfig: join(dir, 'kubeconfig'),
     cacheDir: join(dir, 'cache'),
     env: {},
     requests: [],
-    objects: new Map(),
-    rolloutReady: true,
-    failNext(method, path, code, times = 1) {
-      faults.push({ method, path, effect: code, times });
+    objects: store.objects,
+    timing: { ...DEFAULT_TIMING, ...opts.timing },
+    latencyMs: opts.latencyMs ?? 0,
+    defaultOutcome: 'ready',
+    setOutcome: (kind, namespace, name, outcome) => outcomes.set(`${kind} ${namespace}/${name}`, outcome),
+    setStatus(path, status) {
+      const o = store.objects.get(path);
+      if (o === undefined) throw new Error(`no object at ${path}`);
+      store.put(path, { ...o, status });
     },
-    onNext(method, path, action) {
-      faults.push({ method, path, effect: action, times: 1 });
-    },
+    execCalls: async () => (await readFile(join(dir, 'exec-calls'), 'utf8').catch(() => '')).length,
+    failNext: (method, path, code, times = 1) => faults.push({ method, path, effect: code, times }),
+    onNext: (method, path, action) => faults.push({ method, path, effect: action, times: 1 }),
+    writes: (since = 0) =>
+      double.requests.slice(since).filter((q) => q.method !== 'GET' && q.query.get('dryRun') !== 'All'),
     async stop() {
+      for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
       await rm(dir, { recursive: true, force: true });
     },
   };
-  const server = createServer((req, res) => {
+  state.host = statusHost(double, state, outcomes);
+  // What every cluster starts with.
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    store.put(`/api/v1/namespaces/${name}`, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: `uid-ns-${name}`, generation: 1, creationTimestamp: state.now() },
+      status: { phase: 'Active' },
+    });
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(double, faults, req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const answer = () =>
+        handle(double, state, faults, token, req, res, Buffer.concat(chunks).toString('utf8'));
+      if (double.latencyMs > 0) setTimeout(answer, double.latencyMs);
+      else answer();
+    });
   });
-  server.on('connection', (s) => {
+  server.on('secureConnection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
-  double.url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  await writeFile(double.kubeconfig, kubeconfigFor(double.url));
+  double.url = `https://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  const user = opts.execCredential === true ? { exec: await execPlugin(dir, token) } : { token };
+  await writeFile(double.kubeconfig, kubeconfigFor(double.url, tls.cert, user));
   double.env = { KUBECONFIG: double.kubeconfig, KUBECACHEDIR: double.cacheDir };
   return double;
 }
 
-function kubeconfigFor(url: string): string {
+function statusHost(double: KubeApiDouble, state: DoubleState, outcomes: Map<string, Outcome>): StatusHost {
+  return {
+    get timing() {
+      return double.timing;
+    },
+    outcomeOf: (kind, namespace, name) =>
+      outcomes.get(`${kind} ${namespace ?? ''}/${name}`) ?? double.defaultOutcome,
+    later(key, generation, ms, step) {
+      state.schedule(ms, () => {
+        const o = state.store.objects.get(key);
+        const meta = (o?.['metadata'] ?? {}) as Record<string, unknown>;
+        if (
+          o === undefined ||
+          Number(meta['generation'] ?? 1) !== generation ||
+          meta['deletionTimestamp'] !== undefined
+        )
+          return;
+        const status = step(o);
+        if (status !== undefined) state.store.put(key, { ...o, status });
+      });
+    },
+    established(crd) {
+      state.types.push(...typesOfCrd(crd));
+    },
+  };
+}
+
+/** A certificate for 127.0.0.1, made with openssl: kubectl sends credentials only over TLS. */
+function selfSignedCertificate(dir: string): { key: string; cert: string } {
+  const key = join(dir, 'tls.key');
+  const cert = join(dir, 'tls.crt');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=kube-api-double',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+/** An exec credential plugin (client.authentication.k8s.io/v1) that counts its runs. */
+async function execPlugin(dir: string, token: string): Promise<Record<string, unknown>> {
+  const path = join(dir, 'credential-plugin.sh');
+  const credential = JSON.stringify({
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    status: { token },
+  });
+  await writeFile(path, `#!/bin/sh\nprintf x >> '${join(dir, 'exec-calls')}'\necho '${credential}'\n`);
+  await chmod(path, 0o755);
+  return { apiVersion: 'client.authentication.k8s.io/v1', command: path, interactiveMode: 'Never' };
+}
+
+function kubeconfigFor(url: string, cert: string, user: Record<string, unknown>): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
     'current-context': 'double-a',
     clusters: ['a', 'b'].map((x) => ({
       name: `cluster-${x}`,
-      cluster: { server: x === 'a' ? url : `${url}/b` },
+      cluster: {
+        server: x === 'a' ? url : `${url}/b`,
+        'certificate-authority-data': Buffer.from(cert).toString('base64'),
+      },
     })),
-    users: [{ name: 'user', user: {} }],
+    users: [{ name: 'user', user }],
     contexts: ['a', 'b'].map((x) => ({
       name: `double-${x}`,
       context: { cluster: `cluster-${x}`, user: 'user' },
@@ -152,341 +295,71 @@ function kubeconfigFor(url: string): string {
 
 function handle(
   double: KubeApiDouble,
+  state: DoubleState,
   faults: Fault[],
+  token: string,
   req: IncomingMessage,
   res: ServerResponse,
   raw: string,
 ): void {
-  const url = new URL(req.url ?? '/', 'http://double');
+  const url = new URL(req.url ?? '/', 'https://double');
   const viaB = url.pathname === '/b' || url.pathname.startsWith('/b/');
   if (viaB) url.pathname = url.pathname.slice(2) || '/';
   const contentType = req.headers['content-type'];
   let body: unknown = raw;
-  if (raw !== '' && contentType?.includes('json')) body = JSON.parse(raw);
+  if (raw !== '' && contentType?.includes('json') === true) body = JSON.parse(raw);
+  const authenticated = req.headers.authorization === `Bearer ${token}`;
   double.requests.push({
     method: req.method ?? 'GET',
     path: url.pathname,
     query: url.searchParams,
     context: viaB ? 'double-b' : 'double-a',
     contentType,
+    authenticated,
     body,
   });
   const send = (code: number, doc: unknown) => {
     res.writeHead(code, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(doc));
   };
+  const fail = (f: StatusFailure) => send(f.code, f.body);
+  if (!authenticated) return fail(failure(401, 'Unauthorized', 'Unauthorized'));
   const p = url.pathname;
   const fault = faults.find((f) => f.method === req.method && f.path === p && f.times > 0);
   if (fault !== undefined) {
     fault.times -= 1;
     if (typeof fault.effect === 'function') fault.effect();
-    else
-      return send(
-        fault.effect,
-        status(fault.effect, 'InternalError', `injected failure of ${req.method} ${p}`),
-      );
+    else return fail(failure(fault.effect, 'InternalError', `injected failure of ${req.method} ${p}`));
   }
-  if (p === '/openapi/v3') return send(200, openApiRoot());
-  if (p.startsWith('/openapi/v3/')) {
-    const doc = openApiFor(p.slice('/openapi/v3'.length));
-    return doc !== undefined ? send(200, doc) : send(404, status(404, 'NotFound', `no OpenAPI for ${p}`));
+  if (p === '/openapi/v2') {
+    // kubectl reads it (as protobuf) for a kind the v3 index lacks; an empty document, like the
+    // v3 ones without schemas, makes it validate nothing on the client.
+    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
+    res.end();
+    return;
   }
-  if (p === '/version')
-    return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0', platform: 'linux/amd64' });
-  if (p === '/api')
-    return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
-  if (p === '/apis') return send(200, groupList());
-  const list = resourceList(p);
-  if (list !== undefined) return send(200, list);
-  const target = parseObjectPath(p);
-  if (target === undefined) return send(404, status(404, 'NotFound', `the server could not find ${p}`));
-  objectRequest(double, req.method ?? 'GET', url, target, body, send, res);
-}
-
-function groupVersionPaths(): string[] {
-  return [
-    ...new Set(TYPES.map((t) => (t.group === '' ? `/api/${t.version}` : `/apis/${t.group}/${t.version}`))),
-  ];
-}
-
-/**
- * kubectl apply validates on the server when the OpenAPI v3 document says PATCH of the kind
- * takes `fieldValidation`; the double says so (without schemas), so kubectl needs no client-side
- * schema and sends `fieldValidation=Strict`.
- */
-function openApiRoot(): unknown {
-  return {
-    paths: Object.fromEntries(
-      groupVersionPaths().map((gv) => [gv.slice(1), { serverRelativeURL: `/openapi/v3${gv}?hash=double` }]),
-    ),
-  };
-}
-
-function openApiFor(gvPath: string): unknown {
-  if (!groupVersionPaths().includes(gvPath)) return undefined;
-  const paths: Record<string, unknown> = {};
-  for (const t of TYPES.filter(
-    (x) => (x.group === '' ? `/api/${x.version}` : `/apis/${x.group}/${x.version}`) === gvPath,
-  )) {
-    const ns = t.namespaced ? '/namespaces/{namespace}' : '';
-    paths[`${gvPath}${ns}/${t.name}/{name}`] = {
-      patch: {
-        parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string' } }],
-        'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind },
-        responses: {},
-      },
-    };
+  const doc = discovery(state.types, p);
+  if (doc !== undefined) return send(200, doc);
+  if (
+    !objectRequest(
+      state,
+      req.method ?? 'GET',
+      url,
+      { contentType, userAgent: req.headers['user-agent'], body },
+      res,
+    )
+  ) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('404 page not found\n');
   }
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes test double', version: 'v1.32.0' },
-    paths,
-    components: { schemas: {} },
-  };
 }
 
-function groupList(): unknown {
-  const groups = [...new Set(TYPES.filter((t) => t.group !== '').map((t) => `${t.group}/${t.version}`))];
-  return {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: groups.map((gv) => {
-      const [name, version] = gv.split('/') as [string, string];
-      const v = { groupVersion: gv, version };
-      return { name, versions: [v], preferredVersion: v };
-    }),
-  };
-}
+function discovery(types: readonly ResourceType[], p: string): unknown {
+  if (p === '/version') return { major: '1', minor: '32', gitVersion: 'v1.32.0', platform: 'linux/amd64' };
+  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+  if (p === '/apis') return groupList(types);
+  if (p === '/openapi/v3') return openApiRoot(types);
 
-function resourceList(path: string): unknown {
-  const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
-  if (m === null) return undefined;
-  const group = m[1] !== undefined ? '' : (m[2] as string);
-  const version = m[1] ?? (m[3] as string);
-  const types = TYPES.filter((t) => t.group === group && t.version === version);
-  if (types.length === 0) return undefined;
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: group === '' ? version : `${group}/${version}`,
-    resources: types.map((t) => ({
-      name: t.name,
-      singularName: t.kind.toLowerCase(),
-      namespaced: t.namespaced,
-      kind: t.kind,
-      verbs: VERBS,
-    })),
-  };
-}
-
-interface ObjectTarget {
-  type: ResourceType;
-  namespace: string | undefined;
-  name: string | undefined;
-  collection: string;
-}
-
-function parseObjectPath(path: string): ObjectTarget | undefined {
-  const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(
-    path,
-  );
-  if (m === null) return undefined;
-  const group = m[1] ?? '';
-  const version = m[2] ?? 'v1';
-  const type = TYPES.find((t) => t.group === group && t.version === version && t.name === m[4]);
-  if (type === undefined) return undefined;
-  const collection = path.slice(0, m[5] !== undefined ? path.length - m[5].length - 1 : path.length);
-  return { type, namespace: m[3], name: m[5], collection };
-}
-
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
-function objectRequest(
-  double: KubeApiDouble,
-  method: string,
-  url: URL,
-  t: ObjectTarget,
-  body: unknown,
-  send: (code: number, doc: unknown) => void,
-  res: ServerResponse,
-): void {
-  if (method === 'GET' && t.name === undefined) {
-    if (url.searchParams.get('watch') === 'true') {
-      // A watch that never reports a change: kubectl waits until its own timeout.
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      res.flushHeaders();
-      return;
-    }
-    const wanted = /metadata\.name=([^,]+)/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1];
-    const selector = url.searchParams.get('labelSelector') ?? '';
-    const items = [...double.objects.entries()]
-      .filter(([k]) => isMember(k, t.collection) && (wanted === undefined || k.endsWith('/' + wanted)))
-      .filter(([, o]) => matchesLabels(o, selector))
-      .map(([, o]) => withStatus(double, t.type, o));
-    const apiVersion = t.type.group === '' ? 'v1' : `${t.type.group}/${t.type.version}`;
-    return send(200, { kind: `${t.type.kind}List`, apiVersion, metadata: { resourceVersion: '1' }, items });
-  }
-  const key = `${t.collection}/${t.name ?? ''}`;
-  const existing = double.objects.get(key);
-  const notFound = () => send(404, status(404, 'NotFound', `${t.type.name} "${t.name}" not found`, t));
-  if (method === 'GET') {
-    if (existing === undefined) return notFound();
-    return send(200, withStatus(double, t.type, existing));
-  }
-  if (method === 'POST' && t.name === undefined) {
-    const o = structuredClone(body) as Record<string, unknown>;
-    const meta = (o['metadata'] ?? {}) as Record<string, unknown>;
-    const objectKey = `${t.collection}/${String(meta['name'])}`;
-    if (double.objects.has(objectKey))
-      return send(
-        409,
-        status(409, 'AlreadyExists', `${t.type.name} "${String(meta['name'])}" already exists`),
-      );
-    Object.assign(meta, {
-      namespace: t.namespace,
-      uid: `uid-${++uids}`,
-      resourceVersion: String(++resourceVersion),
-      generation: 1,
-      creationTimestamp: '2024-01-01T00:00:00Z',
-    });
-    o['metadata'] = meta;
-    double.objects.set(objectKey, o);
-    return send(201, withStatus(double, t.type, o));
-  }
-  if (t.name === undefined || existing === undefined)
-    return t.name === undefined
-      ? send(405, status(405, 'MethodNotAllowed', `${method} on a collection`))
-      : notFound();
-  const meta = existing['metadata'] as Record<string, unknown>;
-  if (method === 'PUT') {
-    const o = structuredClone(body) as Record<string, unknown>;
-    const given = (o['metadata'] as Record<string, unknown> | undefined)?.['resourceVersion'];
-    if (given !== undefined && given !== meta['resourceVersion']) {
-      return send(
-        409,
-        status(
-          409,
-          'Conflict',
-          `Operation cannot be fulfilled on ${t.type.name} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
-        ),
-      );
-    }
-    return send(200, withStatus(double, t.type, store(double, key, o, meta)));
-  }
-  if (method === 'PATCH') {
-    // kubectl apply's patch carries the whole new configuration in the last-applied annotation;
-    // for an object only kubectl apply manages, the merge result is that configuration.
-    const annotations = (
-      (body as Record<string, unknown> | null)?.['metadata'] as Record<string, unknown> | undefined
-    )?.['annotations'] as Record<string, unknown> | undefined;
-    const applied = annotations?.[LAST_APPLIED];
-    if (typeof applied !== 'string') return send(200, withStatus(double, t.type, existing));
-    const o = JSON.parse(applied) as Record<string, unknown>;
-    const newMeta = (o['metadata'] ?? {}) as Record<string, unknown>;
-    newMeta['annotations'] = { ...(newMeta['annotations'] as object), [LAST_APPLIED]: applied };
-    o['metadata'] = newMeta;
-    return send(200, withStatus(double, t.type, store(double, key, o, meta)));
-  }
-  if (method === 'DELETE') {
-    double.objects.delete(key);
-    return send(200, {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Success',
-      details: { name: t.name, kind: t.type.name, uid: meta['uid'] },
-    });
-  }
-  send(405, status(405, 'MethodNotAllowed', `${method} is not supported by the test double`));
-}
-
-/** `/api/v1/namespaces/x` is in `/api/v1/namespaces`; `/api/v1/namespaces/x/secrets/y` is not. */
-function isMember(key: string, collection: string): boolean {
-  return key.startsWith(collection + '/') && !key.slice(collection.length + 1).includes('/');
-}
-
-let uids = 0;
-let resourceVersion = 1;
-
-/** Stores `o` at `key` keeping the server-set metadata of the object it replaces. */
-function store(
-  double: KubeApiDouble,
-  key: string,
-  o: Record<string, unknown>,
-  old: Record<string, unknown>,
-): Record<string, unknown> {
-  const meta = (o['metadata'] ?? {}) as Record<string, unknown>;
-  o['metadata'] = {
-    ...meta,
-    namespace: old['namespace'],
-    uid: old['uid'],
-    creationTimestamp: old['creationTimestamp'],
-    resourceVersion: String(++resourceVersion),
-    generation: Number(old['generation'] ?? 1) + 1,
-  };
-  double.objects.set(key, o);
-  return o;
-}
-
-/** Equality-based selectors (`a=b`, `a==b`, `a!=b`, `a`, `!a`), comma-separated, all must hold. */
-function matchesLabels(o: Record<string, unknown>, selector: string): boolean {
-  const labels = ((o['metadata'] as Record<string, unknown> | undefined)?.['labels'] ?? {}) as Record<
-    string,
-    string
-  >;
-  return selector
-    .split(',')
-    .filter((r) => r !== '')
-    .every((req) => {
-      const m = /^(!?)([^!=]+)(?:(!=|==|=)(.*))?$/.exec(req);
-      if (m === null) throw new Error(`label selector ${req} is not supported by the test double`);
-      const [, not, k = '', op, v] = m;
-      if (op === undefined) return k in labels !== (not === '!');
-      return op === '!=' ? labels[k] !== v : labels[k] === v;
-    });
-}
-
-/** Workloads report a finished rollout, or one stuck at zero updated replicas. */
-function withStatus(
-  double: KubeApiDouble,
-  type: ResourceType,
-  o: Record<string, unknown>,
-): Record<string, unknown> {
-  if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(type.kind)) return o;
-  const spec = (o['spec'] ?? {}) as Record<string, unknown>;
-  const n = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
-  const observedGeneration = (o['metadata'] as Record<string, unknown> | undefined)?.['generation'] ?? 1;
-  const done = double.rolloutReady ? n : 0;
-  const status =
-    type.kind === 'DaemonSet'
-      ? {
-          observedGeneration,
-          desiredNumberScheduled: n,
-          updatedNumberScheduled: done,
-          numberAvailable: done,
-        }
-      : {
-          observedGeneration,
-          replicas: n,
-          updatedReplicas: done,
-          readyReplicas: done,
-          availableReplicas: done,
-          currentReplicas: done,
-          currentRevision: 'r1',
-          updateRevision: 'r1',
-        };
-  return { ...o, status };
-}
-
-function status(code: number, reason: string, message: string, t?: ObjectTarget): unknown {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-    ...(t !== undefined ? { details: { name: t.name, kind: t.type.name } } : {}),
-  };
+  if (p.startsWith('/openapi/v3/')) return openApiFor(types, p.slice('/openapi/v3'.length));
+  return resourceList(types, p);
 }

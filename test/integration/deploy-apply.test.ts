@@ -130,7 +130,7 @@ test('a kubectl that cannot be started is named', async () => {
 
 test('--wait waits for each Deployment to roll out in its namespace', async () => {
   const i = await inputs('web5');
-  api.rolloutReady = true;
+  api.defaultOutcome = 'ready';
   api.requests.length = 0;
   const r = await runCli(['deploy', '--apply', '--wait=20', i.release, i.out], { cwd: i.dir, env: env() });
   assert.equal(r.code, 0, r.stderr);
@@ -146,14 +146,14 @@ test('--wait waits for each Deployment to roll out in its namespace', async () =
 
 test('--wait: at the deadline, exit 1 naming the workloads not ready', async () => {
   const i = await inputs('web6');
-  api.rolloutReady = false;
+  api.defaultOutcome = 'never-available';
   try {
     const r = await runCli(['deploy', '--apply', '--wait=2', i.release, i.out], { cwd: i.dir, env: env() });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /error: not ready after 2 s: Deployment apps\/web6 \(hint: /);
     assert.match(r.stderr, /Deployment apps\/web6: error: timed out waiting for the condition/);
   } finally {
-    api.rolloutReady = true;
+    api.defaultOutcome = 'ready';
   }
 });
 

@@ -226,10 +226,10 @@ test('a prune interrupted by a failed DELETE finishes when deploy runs again', a
 
 test('with --wait, nothing is pruned until the rollout is done; a timed-out wait leaves the prune to the rerun', async () => {
   assert.equal((await deploy(release1Resources())).code, 0);
-  api.rolloutReady = false;
+  api.defaultOutcome = 'never-available';
   const since = api.requests.length;
   const stuck = await deploy(release2Resources(), '--prune', '--wait=1');
-  api.rolloutReady = true;
+  api.defaultOutcome = 'ready';
   assert.equal(stuck.code, 1);
   assert.match(stuck.stderr, /^error: not ready after 1 s: Deployment apps\/web/m);
   assert.deepEqual(
