@@ -28,10 +28,24 @@ module.exports = {
       to: { path: '^src/builder/', pathNot: ['^src/builder/$1/'] },
     },
     {
-      name: 'deploy-subfolders-not-siblings',
+      name: 'deploy-subfolders-as-layers',
+      comment:
+        'deploy/resources (the one resource identity, checks) imports no other deploy folder; deploy/cluster (the API client) only resources; every other subfolder those two and itself; the top-level files compose',
       severity: 'error',
-      from: { path: '^src/deploy/([^/]+)/' },
-      to: { path: '^src/deploy/', pathNot: ['^src/deploy/$1/'] },
+      from: { path: '^src/deploy/([^/]+)/', pathNot: '^src/deploy/(resources|cluster)/' },
+      to: { path: '^src/deploy/', pathNot: ['^src/deploy/$1/', '^src/deploy/(resources|cluster)/'] },
+    },
+    {
+      name: 'deploy-cluster-only-resources',
+      severity: 'error',
+      from: { path: '^src/deploy/cluster/' },
+      to: { path: '^src/deploy/', pathNot: ['^src/deploy/(cluster|resources)/'] },
+    },
+    {
+      name: 'deploy-resources-no-other-deploy-folder',
+      severity: 'error',
+      from: { path: '^src/deploy/resources/' },
+      to: { path: '^src/deploy/', pathNot: ['^src/deploy/resources/'] },
     },
     {
       name: 'build-not-deploy',

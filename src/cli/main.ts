@@ -81,10 +81,15 @@ program
     'infrastructure information (JSON or `terraform output -json`), becomes infra',
   )
   .option('--no-validate', 'skip schema validation of the rendered resources')
-  .option('--apply', 'run kubectl apply -f <output-dir> after writing')
-  .option('--kubectl <path>', 'kubectl binary for --apply', 'kubectl')
+  .option('--apply', 'after writing, apply the resources to the cluster in order (server-side apply)')
+  .option('--kubectl <path>', 'kubectl binary that connects --apply to the cluster', 'kubectl')
   .option('--context <name>', 'kubeconfig context for --apply')
-  .option('--wait [seconds]', 'with --apply: wait for workloads to roll out (default 300 s)', waitSeconds)
+  .option(
+    '--wait [seconds]',
+    'with --apply: wait until the applied resources are ready (default 300 s)',
+    waitSeconds,
+  )
+  .option('--force-conflicts', 'with --apply: take over fields that another field manager set')
   .option('--diff-against <dir>', 'show what changes against an earlier output directory, before writing')
   .option('--prune', 'with --apply: delete what the last apply recorded and this render no longer has')
   .option('--max-deletions <n>', 'with --prune: refuse to delete more than n resources (default 5)', countArg)
@@ -101,7 +106,7 @@ program
     '--inventory-namespace <ns>',
     'with --apply: the namespace of the inventory ConfigMap (default "default")',
   )
-  .option('--dry-run', 'with --apply: list what would be applied and pruned; write and change nothing')
+  .option('--dry-run', 'with --apply: show what applying and pruning would do; write and change nothing')
   .addOption(new Option('--log-format <format>', 'progress display').choices(['tty', 'plain', 'json']))
   .action(async (release: string, outDir: string, opts: Record<string, unknown>) => {
     const { deployCommand } = await import('./commands/deploy.js');

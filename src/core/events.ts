@@ -27,6 +27,9 @@ export interface ResourceRef {
   name: string;
 }
 
+/** What applying a resource did: `replaced` is a Job deleted and created because its change was refused as immutable. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'replaced';
+
 export type Event =
   | { kind: 'warning'; message: string; file?: string; line?: number; path?: string }
   | { kind: 'info'; message: string }
@@ -89,7 +92,21 @@ export type Event =
   | { kind: 'apply-planned'; files: string[] }
   /** `deploy --apply --prune`: what is deleted next (or would be, with `dryRun`). */
   | { kind: 'prune-planned'; dryRun: boolean; resources: ResourceRef[] }
-  | { kind: 'inventory-written'; installation: string; namespace: string; name: string; resources: number };
+  | { kind: 'inventory-written'; installation: string; namespace: string; name: string; resources: number }
+  /** `deploy --apply`: the resources of a wave are applied next (and waited for before the next wave). */
+  | { kind: 'wave-started'; wave: number; resources: number }
+  /** One resource applied, or with `dryRun` what applying it would do. */
+  | ({ kind: 'resource-applied'; action: ApplyAction; dryRun: boolean } & ResourceRef)
+  /** A resource deploy waited for is ready. */
+  | ({ kind: 'resource-ready' } & ResourceRef)
+  | {
+      kind: 'apply-summary';
+      dryRun: boolean;
+      created: number;
+      configured: number;
+      unchanged: number;
+      replaced: number;
+    };
 
 export type Emit = (event: Event) => void;
 

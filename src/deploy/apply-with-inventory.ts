@@ -1,31 +1,31 @@
-import type { ResourceRef } from '../core/events.js';
+import { UserError } from '../core/user-error.js';
+import { deletionStages } from './apply/apply-order.js';
+import { statusOf } from './cluster/api-error.js';
+import type { ClusterSession } from './cluster/cluster-session.js';
+import { collectionPath } from './cluster/discovery.js';
 import {
   entryOf,
   inventoryConfigMap,
+  inventoryLabel,
   inventoryName,
   INSTALLATION_LABEL,
   MANAGED_BY,
   MANAGED_BY_LABEL,
   mergeEntries,
   parseInventory,
-  stubOf,
   type Inventory,
   type InventoryEntry,
   type InventoryLocation,
 } from './inventory/inventory.js';
 import {
   checkPruneGuard,
-  needsResolving,
   pruneCandidates,
   selectDeletions,
   type PruneGuard,
-  type RenderedRef,
 } from './inventory/plan-prune.js';
-import { deleteObjects } from './kubectl/delete-objects.js';
-import { getObjects, listObjects } from './kubectl/get-objects.js';
-import type { KubectlOptions } from './kubectl/run-kubectl.js';
-import { saveObject } from './kubectl/save-object.js';
-import type { ResourceFile } from './resources/check-resources.js';
+import { resourceRef, resourceText, type ResourceId } from './resources/resource-id.js';
+
+type Obj = Record<string, unknown>;
 
 export interface InventoryOptions {
   at: InventoryLocation;
@@ -41,29 +41,25 @@ export interface ApplyPlan {
 
 /**
  * Before applying: reads the installation's inventory and, with `prune`, decides what to delete
- * and checks the guard, so that a refused prune changes nothing in the cluster.
+ * and checks the guard, so that a refused prune changes nothing in the cluster. `rendered`: the
+ * ids of the rendered resources, namespaces resolved as they will be applied.
  */
 export async function planApply(
-  files: readonly ResourceFile[],
+  rendered: readonly ResourceId[],
   opts: InventoryOptions,
-  kubectl: KubectlOptions,
+  session: ClusterSession,
 ): Promise<ApplyPlan> {
-  const inventory = await readInventory(opts.at, kubectl);
+  const inventory = await readInventory(opts.at, rendered, session);
   if (opts.prune === undefined) return { inventory, deletions: [] };
-  const rendered = files.map((f) => renderedRef(f.object));
-  let candidates = pruneCandidates(inventory.entries, rendered);
-  const unresolved = needsResolving(candidates, rendered);
-  if (unresolved.length > 0) {
-    const resolved = await getObjects(unresolved.map(stubOf), kubectl);
-    candidates = pruneCandidates(inventory.entries, rendered, resolved.map(entryOf));
-  }
+  const candidates = pruneCandidates(inventory.entries, rendered);
   if (candidates.length === 0) return { inventory, deletions: [] };
   const [live, others] = await Promise.all([
-    getObjects(candidates.map(stubOf), kubectl),
-    otherInventories(opts.at, kubectl),
+    liveEntries(candidates, session),
+    otherInventories(opts.at, session),
   ]);
-  const { deletions, kept } = selectDeletions(candidates, live.map(entryOf), others);
-  for (const message of kept) kubectl.emit({ kind: 'warning', message });
+  const selected = selectDeletions(candidates, live, others);
+  for (const message of selected.kept) session.emit({ kind: 'warning', message });
+  const deletions = deletionStages(selected.deletions).flat();
   checkPruneGuard(deletions, opts.prune);
   return { inventory, deletions };
 }
@@ -71,88 +67,163 @@ export async function planApply(
 /**
  * After a successful apply: records the union of what the inventory held and what was just
  * applied (with the uids the server gave), before anything is deleted, so an interrupted prune
- * still knows what to finish. Returns the plan with the new inventory and the applied entries.
- * `outDir` undefined: nothing was applied (the render had no resources).
+ * still knows what to finish.
  */
 export async function recordApplied(
-  outDir: string | undefined,
+  applied: readonly InventoryEntry[],
   plan: ApplyPlan,
-  kubectl: KubectlOptions,
+  session: ClusterSession,
 ): Promise<ApplyPlan & { applied: InventoryEntry[] }> {
-  const applied = outDir !== undefined ? (await getObjects(outDir, kubectl)).map(entryOf) : [];
-  const inventory = await writeInventory(
-    { ...plan.inventory, entries: mergeEntries(plan.inventory.entries, applied) },
-    kubectl,
-  );
-  return { ...plan, inventory, applied };
+  const entries = [...applied];
+  const merged = mergeEntries(plan.inventory.entries, entries);
+  // A deploy that changed nothing writes nothing, the inventory included. Before deleting, the
+  // write also proves no other deploy of the installation changed the record meanwhile.
+  const text = (e: InventoryEntry[]) => JSON.stringify(inventoryConfigMap({ ...plan.inventory, entries: e }));
+  const unchanged = plan.inventory.resourceVersion !== undefined && text(merged) === text(plan.inventory.entries);
+  if (unchanged && plan.deletions.length === 0) return { ...plan, applied: entries };
+  const inventory = await writeInventory({ ...plan.inventory, entries: merged }, session);
+  return { ...plan, inventory, applied: entries };
 }
 
-/** Deletes the planned resources, then records only what was applied. */
+/**
+ * Deletes the planned resources in the reverse of the apply order (namespaced ones, other
+ * cluster-scoped ones, CRDs, Namespaces), each group at once, then records only what was applied.
+ * A failed deletion does not stop the others; the inventory keeps listing it until a rerun.
+ */
 export async function pruneRemoved(
   plan: ApplyPlan & { applied: InventoryEntry[] },
-  kubectl: KubectlOptions,
+  session: ClusterSession,
 ): Promise<void> {
-  kubectl.emit({ kind: 'prune-planned', dryRun: false, resources: plan.deletions.map(resourceRef) });
-  await deleteObjects(plan.deletions.map(stubOf), kubectl);
-  if (plan.inventory.entries.length !== plan.applied.length)
-    await writeInventory({ ...plan.inventory, entries: plan.applied }, kubectl);
-}
-
-export function resourceRef(e: InventoryEntry): ResourceRef {
-  return {
-    apiVersion: e.apiVersion,
-    resourceKind: e.kind,
-    ...(e.namespace !== undefined ? { namespace: e.namespace } : {}),
-    name: e.name,
-  };
-}
-
-async function readInventory(at: InventoryLocation, kubectl: KubectlOptions): Promise<Inventory> {
-  const [found] = await getObjects(
-    [
-      stubOf({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        namespace: at.namespace,
-        name: inventoryName(at.installation),
+  session.emit({ kind: 'prune-planned', dryRun: false, resources: plan.deletions.map(resourceRef) });
+  const failed: string[] = [];
+  for (const group of deletionStages(plan.deletions)) {
+    await Promise.all(
+      group.map(async (e) => {
+        const path = await pathOf(e, session);
+        if (path === undefined) return;
+        const res = await session.client.request('DELETE', path, {
+          body: {
+            apiVersion: 'v1',
+            kind: 'DeleteOptions',
+            propagationPolicy: 'Background',
+            ...(e.uid !== undefined ? { preconditions: { uid: e.uid } } : {}),
+          },
+        });
+        if (res.status === 200 || res.status === 202 || res.status === 404)
+          session.emit({ kind: 'info', message: `${resourceText(e)} deleted` });
+        else failed.push(`${resourceText(e)}: ${statusOf(res).message}`);
       }),
-    ],
-    kubectl,
-  );
-  return found === undefined ? { ...at, entries: [] } : parseInventory(found, at);
+    );
+  }
+  if (failed.length > 0)
+    throw new UserError(
+      {
+        message: `could not delete ${failed.length} of ${plan.deletions.length} resources`,
+        hint: 'the inventory still lists them; deploy again to finish the prune',
+      },
+      { details: failed },
+    );
+  if (plan.inventory.entries.length !== plan.applied.length)
+    await writeInventory({ ...plan.inventory, entries: plan.applied }, session);
 }
 
-async function writeInventory(inventory: Inventory, kubectl: KubectlOptions): Promise<Inventory> {
-  const stored = await saveObject(inventoryConfigMap(inventory), kubectl);
-  const rv = (stored['metadata'] as Record<string, unknown>)['resourceVersion'];
-  kubectl.emit({
+const inventoryPath = (at: InventoryLocation, name = true) =>
+  `/api/v1/namespaces/${at.namespace}/configmaps${name ? `/${inventoryName(at.installation)}` : ''}`;
+
+async function readInventory(
+  at: InventoryLocation,
+  rendered: readonly ResourceId[],
+  session: ClusterSession,
+): Promise<Inventory> {
+  const [found, namespace] = await Promise.all([
+    session.client.request('GET', inventoryPath(at)),
+    session.client.request('GET', `/api/v1/namespaces/${at.namespace}`),
+  ]);
+  const createdHere = rendered.some((r) => r.kind === 'Namespace' && r.name === at.namespace);
+  if (namespace.status === 404 && !createdHere)
+    throw new UserError({
+      file: inventoryLabel(at),
+      message: `namespace ${at.namespace} does not exist, so deploy cannot record what it applies there`,
+      hint: 'create it, add it to the release, or name another with --inventory-namespace',
+    });
+  if (found.status === 404) return { ...at, entries: [] };
+  if (found.status !== 200)
+    throw new UserError({
+      file: inventoryLabel(at),
+      message: `could not be read: ${statusOf(found).message}`,
+    });
+  return parseInventory(found.body, at);
+}
+
+async function writeInventory(inventory: Inventory, session: ClusterSession): Promise<Inventory> {
+  const create = inventory.resourceVersion === undefined;
+  const res = await session.client.request(create ? 'POST' : 'PUT', inventoryPath(inventory, !create), {
+    body: inventoryConfigMap(inventory),
+    query: { fieldManager: 'taskcluster-installer' },
+  });
+  if (res.status !== 200 && res.status !== 201) {
+    const s = statusOf(res);
+    throw new UserError({
+      message: `could not record the inventory in ${inventoryLabel(inventory)}: ${s.message}`,
+      ...(s.code === 409
+        ? { hint: 'another deploy of the same installation changed it meanwhile; run this deploy again' }
+        : {}),
+    });
+  }
+  session.emit({
     kind: 'inventory-written',
     installation: inventory.installation,
     namespace: inventory.namespace,
     name: inventoryName(inventory.installation),
     resources: inventory.entries.length,
   });
+  const rv = (res.body['metadata'] as Obj)['resourceVersion'];
   return { ...inventory, ...(typeof rv === 'string' ? { resourceVersion: rv } : {}) };
 }
 
 /** The inventories of the other installations beside this one: what they applied is theirs. */
-async function otherInventories(at: InventoryLocation, kubectl: KubectlOptions): Promise<Inventory[]> {
-  const found = await listObjects('configmaps', at.namespace, `${MANAGED_BY_LABEL}=${MANAGED_BY}`, kubectl);
-  return found.flatMap((cm) => {
-    const labels = ((cm['metadata'] as Record<string, unknown>)['labels'] ?? {}) as Record<string, unknown>;
+async function otherInventories(at: InventoryLocation, session: ClusterSession): Promise<Inventory[]> {
+  const res = await session.client.request('GET', inventoryPath(at, false), {
+    query: { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` },
+  });
+  if (res.status !== 200)
+    throw new UserError({
+      message: `could not list the inventories in namespace ${at.namespace}: ${statusOf(res).message}`,
+    });
+  return ((res.body['items'] ?? []) as Obj[]).flatMap((cm) => {
+    const labels = ((cm['metadata'] as Obj)['labels'] ?? {}) as Obj;
     const installation = labels[INSTALLATION_LABEL];
     if (typeof installation !== 'string' || installation === at.installation) return [];
     return [parseInventory(cm, { installation, namespace: at.namespace })];
   });
 }
 
-function renderedRef(o: Record<string, unknown>): RenderedRef {
-  const metadata = o['metadata'] as Record<string, unknown>;
-  const ns = metadata['namespace'];
-  return {
-    apiVersion: o['apiVersion'] as string,
-    kind: o['kind'] as string,
-    ...(typeof ns === 'string' && ns !== '' ? { namespace: ns } : {}),
-    name: metadata['name'] as string,
-  };
+/** The candidates that still exist, as the server has them now (with their uids). */
+async function liveEntries(
+  candidates: readonly InventoryEntry[],
+  session: ClusterSession,
+): Promise<InventoryEntry[]> {
+  const found = await Promise.all(
+    candidates.map(async (e) => {
+      const path = await pathOf(e, session);
+      if (path === undefined) return [];
+      const res = await session.client.request('GET', path);
+      if (res.status === 404) return [];
+      if (res.status !== 200)
+        throw new UserError({ message: `could not read ${resourceText(e)}: ${statusOf(res).message}` });
+      return [entryOf(res.body)];
+    }),
+  );
+  return found.flat();
+}
+
+/** The API path of a recorded resource; undefined (with a warning) when its version is no longer served. */
+async function pathOf(e: ResourceId, session: ClusterSession): Promise<string | undefined> {
+  const info = await session.discovery.kind(e.apiVersion, e.kind);
+  if (info !== undefined) return `${collectionPath(e.apiVersion, info, e.namespace)}/${e.name}`;
+  session.emit({
+    kind: 'warning',
+    message: `${resourceText(e)} is left alone: the cluster no longer serves ${e.kind} in ${e.apiVersion}`,
+  });
+  return undefined;
 }

@@ -1,24 +1,20 @@
 import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
 import type { ClusterSpec, DeployConfig, InfraInfo } from '../inputs/types.js';
-import {
-  planApply,
-  pruneRemoved,
-  recordApplied,
-  resourceRef,
-  type InventoryOptions,
-} from './apply-with-inventory.js';
+import { applyRelease } from './apply-release.js';
+import { planApply, pruneRemoved, recordApplied, type InventoryOptions } from './apply-with-inventory.js';
+import { openCluster, type ClusterSession } from './cluster/cluster-session.js';
+import type { KubectlOptions } from './cluster/run-kubectl.js';
 import { diffResources, emitDiff } from './diff/diff-resources.js';
 import { readOutputDir } from './diff/read-output-dir.js';
-import type { InventoryLocation } from './inventory/inventory.js';
+import type { InventoryEntry, InventoryLocation } from './inventory/inventory.js';
 import type { PruneGuard } from './inventory/plan-prune.js';
-import { applyResources } from './kubectl/apply-resources.js';
-import type { KubectlOptions } from './kubectl/run-kubectl.js';
-import { ROLLOUT_KINDS, waitForRollout, type Workload } from './kubectl/wait-for-rollout.js';
 import { checkReplaceable } from './output/check-replaceable.js';
 import { writeResourceFiles } from './output/write-resource-files.js';
 import { renderResources, warningEvent } from './render-resources.js';
 import type { ResourceFile } from './resources/check-resources.js';
+import { resourceRef } from './resources/resource-id.js';
+import { resolveTargets } from './resolve-targets.js';
 
 export interface ApplyOptions extends Omit<KubectlOptions, 'emit' | 'signal'> {
   /** `--wait`, in seconds. */
@@ -27,8 +23,10 @@ export interface ApplyOptions extends Omit<KubectlOptions, 'emit' | 'signal'> {
   inventory: InventoryLocation;
   /** `--prune`, with its guard. */
   prune?: PruneGuard;
-  /** `--dry-run`: list what would be applied (and deleted); write and change nothing. */
+  /** `--dry-run`: ask the server what applying would do (and what a prune would delete); write and change nothing. */
   dryRun?: boolean;
+  /** `--force-conflicts`: take over fields another field manager set. */
+  forceConflicts?: boolean;
 }
 
 export interface DeployOptions {
@@ -54,7 +52,7 @@ export interface DeployResult {
 
 /**
  * `deploy` (docs/deploy.md): render and check every resource, optionally diff against an earlier
- * output, replace the output directory atomically, then optionally apply (recording the
+ * output, replace the output directory atomically, then optionally apply in order (recording the
  * inventory), wait, and prune. Nothing is written unless every resource passed its checks.
  */
 export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise<DeployResult> {
@@ -72,51 +70,69 @@ export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise
     emitDiff(diffResources(before, after, { before: opts.diffAgainst, after: opts.outDir }), opts.emit);
   }
   const apply = opts.apply;
-  if (apply?.dryRun === true) {
-    opts.emit({ kind: 'apply-planned', files: files.map((f) => f.fileName) });
-    if (apply.prune !== undefined) {
-      const plan = await planApply(files, inventoryOptions(apply), kubectlOf(opts, apply));
-      opts.emit({ kind: 'prune-planned', dryRun: true, resources: plan.deletions.map(resourceRef) });
-    }
-    return { files, warnings, written: false };
-  }
-  await writeResourceFiles(opts.outDir, files, opts.emit);
-  if (apply !== undefined) {
-    const kubectl = kubectlOf(opts, apply);
-    const plan = await planApply(files, inventoryOptions(apply), kubectl);
-    // kubectl refuses a directory without files; a render of no resources applies nothing.
-    if (files.length > 0) await applyResources(opts.outDir, kubectl);
-    const recorded = await recordApplied(files.length > 0 ? opts.outDir : undefined, plan, kubectl);
-    if (apply.wait !== undefined) await waitForRollout(workloadsOf(files), apply.wait, kubectl);
-    if (apply.prune !== undefined) await pruneRemoved(recorded, kubectl);
-  }
-  return { files, warnings, written: true };
+  if (apply?.dryRun !== true) await writeResourceFiles(opts.outDir, files, opts.emit);
+  if (apply !== undefined) await withCluster(opts, apply, (session) => applyToCluster(session, files, apply));
+  return { files, warnings, written: apply?.dryRun !== true };
 }
 
-function kubectlOf(opts: DeployOptions, apply: ApplyOptions): KubectlOptions {
-  return {
+async function withCluster(
+  opts: DeployOptions,
+  apply: ApplyOptions,
+  work: (s: ClusterSession) => Promise<void>,
+): Promise<void> {
+  const session = await openCluster({
     kubectl: apply.kubectl,
     env: apply.env,
     ...(apply.context !== undefined ? { context: apply.context } : {}),
     emit: opts.emit,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+  });
+  try {
+    await work(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Plans the inventory and the prune (refusing before any change), applies, records what was
+ * applied (also when a wave failed after some of it was applied), then prunes. A dry run asks
+ * the server what each apply would do and changes nothing.
+ */
+async function applyToCluster(
+  session: ClusterSession,
+  files: readonly ResourceFile[],
+  apply: ApplyOptions,
+): Promise<void> {
+  const targets = await resolveTargets(files, session.discovery, session.defaultNamespace);
+  const inventory: InventoryOptions = {
+    at: apply.inventory,
+    ...(apply.prune !== undefined ? { prune: apply.prune } : {}),
   };
-}
-
-function inventoryOptions(apply: ApplyOptions): InventoryOptions {
-  return { at: apply.inventory, ...(apply.prune !== undefined ? { prune: apply.prune } : {}) };
-}
-
-function workloadsOf(files: readonly ResourceFile[]): Workload[] {
-  return files
-    .filter((f) => ROLLOUT_KINDS.has(f.kind))
-    .map((f) => {
-      const metadata = f.object['metadata'] as Record<string, unknown>;
-      const ns = metadata['namespace'];
-      return {
-        kind: f.kind,
-        name: metadata['name'] as string,
-        namespace: typeof ns === 'string' && ns !== '' ? ns : 'default',
-      };
-    });
+  const plan = await planApply(
+    targets.map((t) => t.id),
+    inventory,
+    session,
+  );
+  const options = {
+    forceConflicts: apply.forceConflicts === true,
+    dryRun: apply.dryRun === true,
+    ...(apply.wait !== undefined ? { wait: apply.wait } : {}),
+  };
+  if (apply.dryRun === true) {
+    session.emit({ kind: 'apply-planned', files: files.map((f) => f.fileName) });
+    await applyRelease(session, targets, options, []);
+    if (apply.prune !== undefined)
+      session.emit({ kind: 'prune-planned', dryRun: true, resources: plan.deletions.map(resourceRef) });
+    return;
+  }
+  const applied: InventoryEntry[] = [];
+  try {
+    await applyRelease(session, targets, options, applied);
+  } catch (e) {
+    if (applied.length > 0) await recordApplied(applied, plan, session);
+    throw e;
+  }
+  const recorded = await recordApplied(applied, plan, session);
+  if (apply.prune !== undefined) await pruneRemoved(recorded, session);
 }

@@ -72,6 +72,8 @@ export interface RecordedRequest {
   contentType: string | undefined;
   /** Whether the request carried the bearer token (never the token itself). */
   authenticated: boolean;
+  /** When it arrived (Date.now()). */
+  at: number;
   body: unknown;
 }
 
@@ -316,6 +318,7 @@ function handle(
     context: viaB ? 'double-b' : 'double-a',
     contentType,
     authenticated,
+    at: Date.now(),
     body,
   });
   const send = (code: number, doc: unknown) => {

@@ -1,122 +1,163 @@
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
+import {
+  configMap,
+  deployment,
+  deployTo,
+  eventsOf,
+  namespaceOf,
+  NS,
+  widget,
+  widgetCrd,
+} from '../helpers/cluster-release.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
-import { runCli } from '../helpers/run-cli.js';
+import { kubectl } from '../helpers/kubectl.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
+// Each test gets its own API double (docs/deploy.md, "Testing without a cluster"): the real
+// kubectl connects deploy to it, and it refuses what a real API server refuses.
 let api: KubeApiDouble;
-before(async () => {
+let dir: string;
+beforeEach(async () => {
   api = await startKubeApiDouble();
+  dir = await tempDir();
 });
-after(async () => {
+afterEach(async () => {
   await api.stop();
 });
 
-function release(apiVersion = 'apps/v1'): unknown {
-  const labels = { app: 'web' };
-  return {
-    build: { repositories: [] },
-    deploy: {
-      resources: [
-        {
-          apiVersion,
-          kind: 'Deployment',
-          metadata: { name: { $eval: 'cfg.name' }, namespace: 'apps' },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-          },
-        },
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'web' },
-          spec: { selector: labels, ports: [{ port: 80 }] },
-        },
-      ],
-    },
-    release: {
-      tool: { name: 'taskcluster-installer', version: '0.1.0' },
-      createdAt: '2020-01-01T00:00:00.000Z',
-    },
-  };
-}
+const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NS}/deployments`;
+const fullRelease = () => [
+  deployment('web'),
+  configMap('settings', { mode: 'a' }),
+  widget(),
+  widgetCrd,
+  namespaceOf(),
+];
 
-async function inputs(
-  name: string,
-  apiVersion?: string,
-): Promise<{ dir: string; release: string; config: string; out: string }> {
-  const dir = await tempDir();
-  await writeFile(join(dir, 'release.json'), JSON.stringify(release(apiVersion)));
-  await writeFile(join(dir, 'deploy-config.yml'), `name: ${name}\n`);
-  return {
-    dir,
-    release: join(dir, 'release.json'),
-    config: join(dir, 'deploy-config.yml'),
-    out: join(dir, 'out'),
-  };
-}
-
-const env = () => ({ ...api.env, HOME: join(api.cacheDir, 'home-must-stay-unused') });
-
-test('--apply runs kubectl apply -f <dir>: kubectl creates each resource, its output is streamed', async () => {
-  const i = await inputs('web1');
-  api.requests.length = 0;
-  const r = await runCli(['deploy', '--apply', i.release, i.out], { cwd: i.dir, env: env() });
+test('a release holding its Namespace, a CRD, a resource of that CRD and workloads installs in one run', async () => {
+  const r = await deployTo(api, dir, fullRelease(), '--log-format', 'json');
   assert.equal(r.code, 0, r.stderr);
-  const posts = api.requests.filter((q) => q.method === 'POST');
+  const writes = api.writes().filter((q) => q.method === 'PATCH');
   assert.deepEqual(
-    posts.map((q) => [q.path, q.context, (q.body as { metadata: { name: string } }).metadata.name]),
+    writes.map((q) => q.path).slice(0, 2),
     [
-      ['/apis/apps/v1/namespaces/apps/deployments', 'double-a', 'web1'],
-      ['/api/v1/namespaces/default/services', 'double-a', 'web'],
-      // then the record of what was applied (docs/deploy.md, "Inventory")
-      ['/api/v1/namespaces/default/configmaps', 'double-a', 'taskcluster-installer-default'],
+      `/api/v1/namespaces/${NS}`,
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com',
     ],
+    'the Namespace, then the CRD',
   );
-  assert.equal(posts[0]?.query.get('fieldManager'), 'kubectl-client-side-apply');
-  assert.match(r.stderr, /deployment\.apps\/web1 created/);
-  assert.match(r.stderr, /service\/web created/);
-  assert.deepEqual(await readdir(i.out), ['Deployment-web1.json', 'Service-web.json']);
+  assert.deepEqual(
+    writes
+      .slice(2)
+      .map((q) => q.path)
+      .sort(),
+    [
+      `/api/v1/namespaces/${NS}/configmaps/settings`,
+      `${DEPLOYMENTS}/web`,
+      `/apis/example.com/v1/namespaces/${NS}/widgets/w`,
+    ],
+    'then the namespaced ones, the Widget once its kind is served',
+  );
+  for (const q of writes) {
+    assert.equal(q.contentType, 'application/apply-patch+yaml');
+    assert.equal(q.query.get('fieldManager'), 'taskcluster-installer');
+  }
+  const widgetPatch = writes.find((q) => q.path.includes('/widgets/'));
+  const crd = api.objects.get(
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com',
+  ) as { metadata: { creationTimestamp: string } };
+  assert.ok(crd !== undefined && widgetPatch !== undefined);
+  assert.ok(
+    widgetPatch.at - (writes[1]?.at ?? 0) >= api.timing.crdEstablishMs,
+    'the Widget waited for its CRD to be Established',
+  );
+  assert.ok(api.objects.has(`/apis/example.com/v1/namespaces/${NS}/widgets/w`));
+  const applied = eventsOf(r).filter((e) => e['kind'] === 'resource-applied');
+  assert.deepEqual(new Set(applied.map((e) => e['action'])), new Set(['created']));
+  assert.equal(applied.length, 5);
+  assert.deepEqual((await readdir(join(dir, 'out'))).sort(), [
+    'ConfigMap-settings.json',
+    'CustomResourceDefinition-widgets.example.com.json',
+    'Deployment-web.json',
+    'Namespace-tc.json',
+    'Widget-w.json',
+  ]);
+});
+
+test('a re-apply of an unchanged release sends no writes', async () => {
+  assert.equal((await deployTo(api, dir, fullRelease())).code, 0);
+  const since = api.requests.length;
+  const again = await deployTo(api, dir, fullRelease());
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(
+    api.writes(since).map((q) => `${q.method} ${q.path}`),
+    [],
+  );
+  assert.match(again.stderr, /applied 5 resources: 0 created, 0 configured, 5 unchanged, 0 replaced/);
+});
+
+test('a changed release sends only the changed resource', async () => {
+  assert.equal((await deployTo(api, dir, fullRelease())).code, 0);
+  const since = api.requests.length;
+  const changed = fullRelease().map((o) =>
+    o['kind'] === 'ConfigMap' ? configMap('settings', { mode: 'b' }) : o,
+  );
+  const r = await deployTo(api, dir, changed);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    api.writes(since).map((q) => `${q.method} ${q.path}`),
+    [`PATCH /api/v1/namespaces/${NS}/configmaps/settings`],
+    'the inventory lists the same resources: not written',
+  );
+  assert.match(r.stderr, /ConfigMap tc\/settings configured/);
 });
 
 test('--context is handed to kubectl', async () => {
-  const i = await inputs('web2');
-  api.requests.length = 0;
-  const r = await runCli(['deploy', '--apply', '--context', 'double-b', i.release, i.out], {
-    cwd: i.dir,
-    env: env(),
-  });
+  const r = await deployTo(api, dir, [namespaceOf(), deployment('web')], '--context', 'double-b');
   assert.equal(r.code, 0, r.stderr);
   assert.ok(api.requests.length > 0);
   assert.deepEqual([...new Set(api.requests.map((q) => q.context))], ['double-b']);
 });
 
-test('kubectl failing is exit 1 with its status; the output directory stays written', async () => {
-  // The double, like today's clusters, does not serve apps/v1beta2.
-  const i = await inputs('web3', 'apps/v1beta2');
-  const r = await runCli(['deploy', '--apply', i.release, i.out], { cwd: i.dir, env: env() });
+test('a context that does not exist: exit 1 with what kubectl says; the output directory stays written', async () => {
+  const r = await deployTo(api, dir, [namespaceOf()], '--context', 'nope');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /context "nope" does not exist|context was not found for specified context: nope/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.deepEqual(await readdir(join(dir, 'out')), ['Namespace-tc.json']);
+});
+
+test('an exec credential plugin in the kubeconfig keeps working; its token never reaches the output', async () => {
+  const withPlugin = await startKubeApiDouble({ execCredential: true });
+  try {
+    const r = await deployTo(withPlugin, dir, [namespaceOf(), deployment('web')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((await withPlugin.execCalls()) > 0);
+    assert.ok(withPlugin.requests.every((q) => q.authenticated));
+    assert.doesNotMatch(r.stdout + r.stderr, /double-token-/);
+  } finally {
+    await withPlugin.stop();
+  }
+});
+
+test('a kind the cluster does not serve: exit 1 naming the file and field, nothing applied, files written', async () => {
+  const old = { ...deployment('web3'), apiVersion: 'apps/v1beta2' };
+  const r = await deployTo(api, dir, [namespaceOf(), old], '--no-validate');
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
-    new RegExp(
-      `error: kubectl apply failed with exit status 1 \\(hint: the resource files stay in ${i.out}\\)`,
-    ),
+    /^error: Deployment-web3\.json: apiVersion: the cluster does not serve Deployment in apps\/v1beta2 \(hint: /m,
   );
-  assert.match(r.stderr, /error validating "[^"]*Deployment-web3\.json"/, 'kubectl output is shown');
-  assert.deepEqual(await readdir(i.out), ['Deployment-web3.json', 'Service-web.json']);
+  assert.deepEqual(api.writes(), []);
+  assert.deepEqual((await readdir(join(dir, 'out'))).sort(), ['Deployment-web3.json', 'Namespace-tc.json']);
 });
 
 test('a kubectl that cannot be started is named', async () => {
-  const i = await inputs('web4');
-  const missing = join(i.dir, 'no-such-kubectl');
-  const r = await runCli(['deploy', '--apply', '--kubectl', missing, i.release, i.out], {
-    cwd: i.dir,
-    env: env(),
-  });
+  const missing = join(dir, 'no-such-kubectl');
+  const r = await deployTo(api, dir, [namespaceOf()], '--kubectl', missing);
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr
@@ -125,41 +166,141 @@ test('a kubectl that cannot be started is named', async () => {
       .join('\n'),
     `error: could not start kubectl at ${missing}: ENOENT (hint: install kubectl, or name it with --kubectl <path>)`,
   );
-  assert.deepEqual(await readdir(i.out), ['Deployment-web4.json', 'Service-web.json']);
+  assert.deepEqual(await readdir(join(dir, 'out')), ['Namespace-tc.json']);
 });
 
-test('--wait waits for each Deployment to roll out in its namespace', async () => {
-  const i = await inputs('web5');
-  api.defaultOutcome = 'ready';
-  api.requests.length = 0;
-  const r = await runCli(['deploy', '--apply', '--wait=20', i.release, i.out], { cwd: i.dir, env: env() });
+test('a 300 KiB ConfigMap applies (client-side apply would copy it into a 256 KiB annotation)', async () => {
+  const r = await deployTo(api, dir, [namespaceOf(), configMap('big', { blob: 'x'.repeat(300 * 1024) })]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /deployment "web5" successfully rolled out/);
-  assert.ok(
-    api.requests.some(
-      (q) =>
-        q.path === '/apis/apps/v1/namespaces/apps/deployments' &&
-        q.query.get('fieldSelector') === 'metadata.name=web5',
-    ),
+  const big = api.objects.get(`/api/v1/namespaces/${NS}/configmaps/big`) as { data: { blob: string } };
+  assert.equal(big.data.blob.length, 300 * 1024);
+});
+
+test('a field another manager set is reported with the manager and the field; --force-conflicts takes it', async () => {
+  assert.equal((await deployTo(api, dir, [namespaceOf(), configMap('settings', { mode: 'a' })])).code, 0);
+  const ops = await kubectl(
+    api,
+    ['apply', '--server-side', '--field-manager=ops', '-f', '-'],
+    JSON.stringify(configMap('settings', { mode: 'manual' })),
+  );
+  assert.equal(ops.code, 1, 'ops conflicts with deploy first');
+  assert.equal(
+    (
+      await kubectl(
+        api,
+        ['apply', '--server-side', '--field-manager=ops', '--force-conflicts', '-f', '-'],
+        JSON.stringify(configMap('settings', { mode: 'manual' })),
+      )
+    ).code,
+    0,
+  );
+  const since = api.requests.length;
+  const refused = await deployTo(api, dir, [namespaceOf(), configMap('settings', { mode: 'b' })]);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /^error: ConfigMap-settings\.json: ConfigMap tc\/settings was refused: Apply failed with 1 conflict: conflict with "ops": \.data\.mode \(hint: another field manager set these fields; run with --force-conflicts to take them over/m,
+  );
+  assert.equal(
+    (api.objects.get(`/api/v1/namespaces/${NS}/configmaps/settings`) as { data: { mode: string } }).data.mode,
+    'manual',
+  );
+  assert.deepEqual(
+    api.writes(since).filter((q) => q.path.includes('taskcluster-installer-')),
+    [],
+    'nothing recorded for a failed apply',
+  );
+  const forced = await deployTo(
+    api,
+    dir,
+    [namespaceOf(), configMap('settings', { mode: 'b' })],
+    '--force-conflicts',
+  );
+  assert.equal(forced.code, 0, forced.stderr);
+  const cm = api.objects.get(`/api/v1/namespaces/${NS}/configmaps/settings`) as {
+    data: { mode: string };
+    metadata: { managedFields: Array<{ manager: string }> };
+  };
+  assert.equal(cm.data.mode, 'b');
+  assert.deepEqual(
+    cm.metadata.managedFields.map((m) => m.manager),
+    ['taskcluster-installer'],
   );
 });
 
-test('--wait: at the deadline, exit 1 naming the workloads not ready', async () => {
-  const i = await inputs('web6');
-  api.defaultOutcome = 'never-available';
-  try {
-    const r = await runCli(['deploy', '--apply', '--wait=2', i.release, i.out], { cwd: i.dir, env: env() });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /error: not ready after 2 s: Deployment apps\/web6 \(hint: /);
-    assert.match(r.stderr, /Deployment apps\/web6: error: timed out waiting for the condition/);
-  } finally {
-    api.defaultOutcome = 'ready';
-  }
+test('an installation applied by the previous version (kubectl apply, client-side) is upgraded in place', async () => {
+  // What the previous version did: kubectl apply -f <dir>, client-side, after the Namespace existed.
+  const old = deployment('web', 'web:1', { extra: { minReadySeconds: 5 } });
+  (old['metadata'] as Record<string, unknown>)['labels'] = { tier: 'front', legacy: 'yes' };
+  const by = join(dir, 'previous');
+  await mkdir(by);
+  await writeFile(join(by, 'Deployment-web.json'), JSON.stringify(old));
+  assert.equal((await kubectl(api, ['apply', '-f', '-'], JSON.stringify(namespaceOf()))).code, 0);
+  const previous = await kubectl(api, ['apply', '-f', by]);
+  assert.equal(previous.code, 0, previous.stderr);
+
+  // The next release changes the image and drops minReadySeconds and the `legacy` label.
+  const next = deployment('web', 'web:2');
+  (next['metadata'] as Record<string, unknown>)['labels'] = { tier: 'front' };
+  const r = await deployTo(api, dir, [namespaceOf(), next]);
+  assert.equal(r.code, 0, r.stderr);
+  const web = api.objects.get(`${DEPLOYMENTS}/web`) as {
+    metadata: {
+      labels: Record<string, string>;
+      annotations?: Record<string, string>;
+      managedFields: Array<{ manager: string; operation: string }>;
+    };
+    spec: { minReadySeconds?: number; template: { spec: { containers: Array<{ image: string }> } } };
+  };
+  assert.equal(web.spec.template.spec.containers[0]?.image, 'web:2');
+  assert.equal(
+    web.spec.minReadySeconds,
+    undefined,
+    'a field the new release dropped is removed, as client-side apply would',
+  );
+  assert.deepEqual(web.metadata.labels, { tier: 'front' });
+  assert.equal(web.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined);
+  assert.deepEqual(
+    web.metadata.managedFields
+      .filter((m) => m.manager !== 'kube-controller-manager')
+      .map((m) => `${m.manager} ${m.operation}`),
+    ['taskcluster-installer Apply'],
+  );
+  const migration = api.writes().find((q) => q.contentType === 'application/json-patch+json');
+  assert.ok(migration !== undefined, 'the fields were handed over as kubectl apply --server-side does');
+});
+
+test('--dry-run asks the server, says what would be created, changed and replaced, and changes nothing', async () => {
+  const jobOf = (image: string) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'migrate', namespace: NS },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } } },
+  });
+  assert.equal((await deployTo(api, dir, [namespaceOf(), jobOf('m:1'), configMap('a', { x: '1' })])).code, 0);
+  const since = api.requests.length;
+  const r = await deployTo(
+    api,
+    dir,
+    [namespaceOf(), jobOf('m:2'), configMap('a', { x: '1' }), configMap('b', { x: '1' })],
+    '--dry-run',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(api.writes(since), []);
+  assert.match(
+    r.stderr,
+    /Job tc\/migrate replaced \(deleted and created: the change is to an immutable field\) \(dry run\)/,
+  );
+  assert.match(r.stderr, /ConfigMap tc\/b created \(dry run\)/);
+  assert.match(r.stderr, /ConfigMap tc\/a unchanged \(dry run\)/);
+  assert.match(r.stderr, /would apply 4 resources: 1 created, 0 configured, 2 unchanged, 1 replaced/);
 });
 
 test('--wait without --apply is a usage error', async () => {
-  const i = await inputs('web7');
-  const r = await runCli(['deploy', i.release, i.out, '--wait'], { cwd: i.dir });
+  const release = join(dir, 'r.json');
+  await writeFile(release, '{}');
+  const { runCli } = await import('../helpers/run-cli.js');
+  const r = await runCli(['deploy', release, join(dir, 'out'), '--wait'], { cwd: dir });
   assert.equal(r.code, 2);
   assert.equal(r.stderr, 'error: --wait needs --apply\n');
 });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { spawn } from 'node:child_process';
 import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { kubectl as runKubectl } from '../helpers/kubectl.js';
 import {
   b64,
   deployment,
@@ -52,11 +52,9 @@ function inventory(path = INVENTORY): string[] {
     .sort();
 }
 
+/** What changed the cluster (or tried to): writes, not reads and not server-side dry runs. */
 function changes(since: number): string[] {
-  return api.requests
-    .slice(since)
-    .filter((q) => q.method !== 'GET')
-    .map((q) => `${q.method} ${q.path}`);
+  return api.writes(since).map((q) => `${q.method} ${q.path}`);
 }
 
 const RELEASE1_INVENTORY = [
@@ -138,7 +136,13 @@ test('a release that would drop a Namespace is refused: exit 1, listed, nothing 
 
   const allowed = await deploy(withoutNamespace, '--prune', '--allow-delete', 'namespace');
   assert.equal(allowed.code, 0, allowed.stderr);
-  assert.ok(!api.objects.has(`/api/v1/namespaces/${NS}`));
+  // As on a real server, a deleted Namespace is Terminating until what is in it is gone.
+  const ns = api.objects.get(`/api/v1/namespaces/${NS}`) as
+    { metadata: { deletionTimestamp?: string } } | undefined;
+  assert.ok(
+    ns === undefined || ns.metadata.deletionTimestamp !== undefined,
+    'the Namespace is being deleted',
+  );
   assert.ok(!api.objects.has(`${DEPLOYMENTS}/worker`));
 });
 
@@ -205,9 +209,12 @@ test('a prune interrupted by a failed DELETE finishes when deploy runs again', a
   api.failNext('DELETE', `${DEPLOYMENTS}/cron`, 500);
   const failed = await deploy(release2Resources(), '--prune');
   assert.equal(failed.code, 1);
-  assert.match(failed.stderr, /^error: kubectl delete failed with exit status 1$/m);
+  assert.match(
+    failed.stderr,
+    /^error: could not delete 1 of 2 resources \(hint: the inventory still lists them; deploy again to finish the prune\)\n {2}Deployment apps\/cron: injected failure of DELETE /m,
+  );
   assert.ok(api.objects.has(`${DEPLOYMENTS}/cron`), 'the failed DELETE left cron');
-  assert.ok(!api.objects.has(`${DEPLOYMENTS}/worker`), 'kubectl went on with worker');
+  assert.ok(!api.objects.has(`${DEPLOYMENTS}/worker`), 'the other deletion went on');
   // The union of both releases stays recorded until the prune is done.
   assert.deepEqual(inventory(), [...RELEASE1_INVENTORY, 'Deployment apps/cron'].sort());
 
@@ -313,28 +320,36 @@ test('an inventory changed by another deploy meanwhile is not overwritten: exit 
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
-    /^error: kubectl replace of ConfigMap default\/taskcluster-installer-default failed with exit status 1 \(hint: another deploy of the same installation changed it meanwhile; run this deploy again\)$/m,
+    /^error: could not record the inventory in ConfigMap default\/taskcluster-installer-default: Operation cannot be fulfilled on configmaps "taskcluster-installer-default": the object has been modified; please apply your changes to the latest version and try again \(hint: another deploy of the same installation changed it meanwhile; run this deploy again\)$/m,
   );
   assert.ok(api.objects.has(`${DEPLOYMENTS}/worker`), 'nothing is pruned by a deploy that lost its record');
 });
 
-test('--inventory-namespace places the inventory there', async () => {
-  const r = await deploy(release1Resources(), '--inventory-namespace', 'ops', '--installation', 'prod');
+test('--inventory-namespace places the inventory there; one that does not exist stops deploy before it applies', async () => {
+  const missing = await deploy(release1Resources(), '--inventory-namespace', 'ops', '--installation', 'prod');
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /^error: ConfigMap ops\/taskcluster-installer-prod: namespace ops does not exist, so deploy cannot record what it applies there \(hint: /m,
+  );
+  assert.deepEqual(changes(0), []);
+  const ops = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } };
+  const r = await deploy(
+    [...release1Resources(), ops],
+    '--inventory-namespace',
+    'ops',
+    '--installation',
+    'prod',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     inventory('/api/v1/namespaces/ops/configmaps/taskcluster-installer-prod'),
-    RELEASE1_INVENTORY,
+    [...RELEASE1_INVENTORY, 'Namespace ops'].sort(),
   );
 });
 
 /** kubectl run directly against the double, as an operator at a terminal would. */
 async function kubectl(args: string[]): Promise<void> {
-  const child = spawn('kubectl', args, {
-    env: { ...process.env, ...api.env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await new Promise((r) => child.on('close', r));
-  assert.equal(code, 0, err);
+  const r = await runKubectl(api, args);
+  assert.equal(r.code, 0, r.stderr);
 }

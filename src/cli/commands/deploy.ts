@@ -22,6 +22,7 @@ interface DeployCliOptions {
   installation?: string;
   inventoryNamespace?: string;
   dryRun?: boolean;
+  forceConflicts?: boolean;
   logFormat?: LogFormat;
 }
 
@@ -91,6 +92,7 @@ function applyOptions(ctx: ProcessContext, opts: DeployCliOptions): ApplyOptions
         }
       : {}),
     ...(opts.dryRun === true ? { dryRun: true } : {}),
+    ...(opts.forceConflicts === true ? { forceConflicts: true } : {}),
   };
 }
 
@@ -103,6 +105,7 @@ function checkUsage(opts: DeployCliOptions): void {
   for (const [flag, given] of [
     ['--prune', opts.prune],
     ['--dry-run', opts.dryRun],
+    ['--force-conflicts', opts.forceConflicts],
     ['--installation', opts.installation],
     ['--inventory-namespace', opts.inventoryNamespace],
   ] as const) {

@@ -49,6 +49,10 @@ export function describeEvent(e: Event): string | undefined {
     case 'apply-planned':
     case 'prune-planned':
     case 'inventory-written':
+    case 'wave-started':
+    case 'resource-applied':
+    case 'resource-ready':
+    case 'apply-summary':
       return describeLifecycleEvent(e);
     default:
       return assertNever(e);

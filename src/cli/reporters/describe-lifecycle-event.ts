@@ -2,7 +2,18 @@ import type { Event, FieldChange, ResourceRef } from '../../core/events.js';
 
 type LifecycleEvent = Extract<
   Event,
-  { kind: 'diff-resource' | 'diff-summary' | 'apply-planned' | 'prune-planned' | 'inventory-written' }
+  {
+    kind:
+      | 'diff-resource'
+      | 'diff-summary'
+      | 'apply-planned'
+      | 'prune-planned'
+      | 'inventory-written'
+      | 'wave-started'
+      | 'resource-applied'
+      | 'resource-ready'
+      | 'apply-summary';
+  }
 >;
 
 const SIGN = { added: '+', removed: '-', changed: '~' } as const;
@@ -28,6 +39,16 @@ export function describeLifecycleEvent(e: LifecycleEvent): string {
       ].join('\n');
     case 'inventory-written':
       return `recorded ${plural(e.resources)} in ConfigMap ${e.namespace}/${e.name} (installation ${e.installation})`;
+    case 'wave-started':
+      return `wave ${e.wave}: ${plural(e.resources)}`;
+    case 'resource-applied':
+      return `${refText(e)} ${e.action === 'replaced' ? 'replaced (deleted and created: the change is to an immutable field)' : e.action}${e.dryRun ? ' (dry run)' : ''}`;
+    case 'resource-ready':
+      return `${refText(e)} ready`;
+    case 'apply-summary': {
+      const total = e.created + e.configured + e.unchanged + e.replaced;
+      return `${e.dryRun ? 'would apply' : 'applied'} ${plural(total)}: ${e.created} created, ${e.configured} configured, ${e.unchanged} unchanged, ${e.replaced} replaced`;
+    }
   }
 }
 

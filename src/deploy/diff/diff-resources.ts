@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Emit, Event, FieldChange } from '../../core/events.js';
 import { UserError } from '../../core/user-error.js';
 import { isPlainObject } from '../../inputs/is-plain-object.js';
+import { identityKey, resourceIdOf, resourceRef, resourceText } from '../resources/resource-id.js';
 import { diffValues, joinKey } from './diff-values.js';
 
 /** A resource on one side of a diff: the file it is (or would be) written to, and its object. */
@@ -101,44 +102,24 @@ function maskedChanges(a: unknown, b: unknown, field: string): FieldChange[] {
 function describe(
   o: Record<string, unknown>,
 ): Pick<ResourceChange, 'apiVersion' | 'resourceKind' | 'namespace' | 'name'> {
-  const { namespace, name } = metadataOf(o);
-  return {
-    apiVersion: o['apiVersion'] as string,
-    resourceKind: o['kind'] as string,
-    ...(namespace !== '' ? { namespace } : {}),
-    name,
-  };
-}
-
-function metadataOf(o: Record<string, unknown>): { namespace: string; name: string } {
-  const metadata = o['metadata'] as Record<string, unknown>;
-  const ns = metadata['namespace'];
-  return { namespace: typeof ns === 'string' ? ns : '', name: metadata['name'] as string };
-}
-
-/** `apps` for `apps/v1`, `` for the core group's `v1`. */
-export function apiGroupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
+  return resourceRef(resourceIdOf(o));
 }
 
 /** Two files of one side that are the same resource would be applied onto one object. */
 function byIdentity(side: readonly DiffResource[], label: string): Map<string, DiffResource> {
   const out = new Map<string, DiffResource>();
   for (const r of side) {
-    const { namespace, name } = metadataOf(r.object);
-    const id = [apiGroupOf(r.object['apiVersion'] as string), r.object['kind'], namespace, name].join(
-      '\u0000',
-    );
-    const other = out.get(id);
+    const id = resourceIdOf(r.object);
+    const key = identityKey(id);
+    const other = out.get(key);
     if (other !== undefined) {
       throw new UserError({
         file: label,
-        message: `${other.file} and ${r.file} are the same resource (${String(r.object['kind'])} ${namespace === '' ? '' : namespace + '/'}${name})`,
+        message: `${other.file} and ${r.file} are the same resource (${resourceText(id)})`,
         hint: 'each resource must appear once',
       });
     }
-    out.set(id, r);
+    out.set(key, r);
   }
   return out;
 }

@@ -4,6 +4,7 @@ import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import { isPlainObject } from '../../inputs/is-plain-object.js';
 import { readJsonFile } from '../../inputs/json-file.js';
+import { parseResourceId } from '../resources/resource-id.js';
 import type { DiffResource } from './diff-resources.js';
 
 const FILES_AT_ONCE = 64;
@@ -54,19 +55,8 @@ export async function readOutputDir(dir: string): Promise<DiffResource[]> {
 }
 
 function resourceProblems(value: unknown): Array<Pick<Problem, 'path' | 'message'>> {
+  const parsed = parseResourceId(value);
+  if (!('problems' in parsed)) return [];
   if (!isPlainObject(value)) return [{ message: 'must hold one Kubernetes resource (a JSON object)' }];
-  const metadata = value['metadata'];
-  const out: Array<Pick<Problem, 'path' | 'message'>> = [];
-  for (const [path, v] of [
-    ['apiVersion', value['apiVersion']],
-    ['kind', value['kind']],
-    ['metadata.name', isPlainObject(metadata) ? metadata['name'] : undefined],
-  ] as const) {
-    if (typeof v !== 'string' || v === '')
-      out.push({ path, message: v === undefined ? 'is missing' : 'must be a non-empty string' });
-  }
-  const ns = isPlainObject(metadata) ? metadata['namespace'] : undefined;
-  if (ns !== undefined && typeof ns !== 'string')
-    out.push({ path: 'metadata.namespace', message: 'must be a string' });
-  return out;
+  return parsed.problems;
 }

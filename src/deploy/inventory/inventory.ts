@@ -1,14 +1,10 @@
 import { formatPath, type Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import { isPlainObject } from '../../inputs/is-plain-object.js';
+import { identityKey, resourceIdOf, type ResourceId } from '../resources/resource-id.js';
 
 /** One resource deploy applied, as the server reported it after the apply. */
-export interface InventoryEntry {
-  apiVersion: string;
-  kind: string;
-  /** Absent for cluster-scoped resources. */
-  namespace?: string;
-  name: string;
+export interface InventoryEntry extends ResourceId {
   /** The server's uid: a resource deleted and made again by hand has another. */
   uid?: string;
 }
@@ -44,7 +40,7 @@ export function inventoryLabel(at: InventoryLocation): string {
 
 /** The ConfigMap that records `inventory`, sorted so the same resources give the same bytes. */
 export function inventoryConfigMap(inventory: Inventory): Record<string, unknown> {
-  const resources = [...inventory.entries].sort((a, b) => (entryKey(a) < entryKey(b) ? -1 : 1));
+  const resources = [...inventory.entries].sort((a, b) => (identityKey(a) < identityKey(b) ? -1 : 1));
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -56,9 +52,15 @@ export function inventoryConfigMap(inventory: Inventory): Record<string, unknown
     },
     // One resource a line: readable in `kubectl get configmap -o yaml`, and still plain JSON.
     data: {
-      [INVENTORY_KEY]: `{"version": ${FORMAT_VERSION}, "resources": [\n${resources.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`,
+      [INVENTORY_KEY]: `{"version": ${FORMAT_VERSION}, "resources": [\n${resources.map(entryLine).join(',\n')}\n]}\n`,
     },
   };
+}
+
+/** One entry as a line, its fields in one order, so the same entries always give the same text. */
+function entryLine(e: InventoryEntry): string {
+  const { apiVersion, kind, namespace, name, uid } = e;
+  return JSON.stringify({ apiVersion, kind, namespace, name, uid });
 }
 
 /**
@@ -128,31 +130,8 @@ function entriesOf(
 
 /** What the server returned for an applied resource, as an entry. */
 export function entryOf(live: Record<string, unknown>): InventoryEntry {
-  const metadata = live['metadata'] as Record<string, unknown>;
-  const { namespace, uid } = metadata;
-  return {
-    apiVersion: live['apiVersion'] as string,
-    kind: live['kind'] as string,
-    ...(typeof namespace === 'string' && namespace !== '' ? { namespace } : {}),
-    name: metadata['name'] as string,
-    ...(typeof uid === 'string' ? { uid } : {}),
-  };
-}
-
-/** Just enough of an object for kubectl to find it: `get -f -`, `delete -f -`. */
-export function stubOf(e: Omit<InventoryEntry, 'uid'>): Record<string, unknown> {
-  return {
-    apiVersion: e.apiVersion,
-    kind: e.kind,
-    metadata: { name: e.name, ...(e.namespace !== undefined ? { namespace: e.namespace } : {}) },
-  };
-}
-
-/** API group, kind, namespace and name: one resource, whatever its version. */
-export function entryKey(e: Omit<InventoryEntry, 'uid'>): string {
-  const slash = e.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : e.apiVersion.slice(0, slash);
-  return [group, e.kind, e.namespace ?? '', e.name].join('\u0000');
+  const uid = (live['metadata'] as Record<string, unknown>)['uid'];
+  return { ...resourceIdOf(live), ...(typeof uid === 'string' ? { uid } : {}) };
 }
 
 /** `later`'s entries, plus those of `earlier` that it does not name. */
@@ -160,11 +139,6 @@ export function mergeEntries(
   earlier: readonly InventoryEntry[],
   later: readonly InventoryEntry[],
 ): InventoryEntry[] {
-  const keys = new Set(later.map(entryKey));
-  return [...earlier.filter((e) => !keys.has(entryKey(e))), ...later];
-}
-
-/** `Deployment apps/web`, `Namespace tc`: how messages name a resource. */
-export function entryText(e: Omit<InventoryEntry, 'uid'>): string {
-  return `${e.kind} ${e.namespace !== undefined ? `${e.namespace}/` : ''}${e.name}`;
+  const keys = new Set(later.map(identityKey));
+  return [...earlier.filter((e) => !keys.has(identityKey(e))), ...later];
 }

@@ -1,9 +1,7 @@
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
-import { entryText, type InventoryEntry } from './inventory.js';
-
-/** A rendered resource; `namespace` absent when its metadata names none. */
-export type RenderedRef = Omit<InventoryEntry, 'uid'>;
+import { resourceText, type ResourceId } from '../resources/resource-id.js';
+import type { InventoryEntry } from './inventory.js';
 
 /** Kinds whose deletion takes more along: everything in a Namespace, a claim's data, every custom resource of a CRD. */
 export const PROTECTED_KINDS = ['Namespace', 'PersistentVolumeClaim', 'CustomResourceDefinition'] as const;
@@ -17,36 +15,15 @@ export interface PruneGuard {
 /**
  * The inventory entries the new render no longer has. The match ignores the API group, so a
  * move from `extensions/v1beta1` to `apps/v1` (the same object on the server) never deletes
- * what was just applied; a kind and name in two groups is kept rather than risked.
- *
- * A rendered resource that names no namespace lands in the namespace kubectl resolves for it;
- * `resolved` holds the live objects of those (see `needsResolving`). A cluster-scoped entry (no
- * namespace, as the server reported it) matches by kind and name alone.
+ * what was just applied; a kind and name in two groups is kept rather than risked. `rendered`
+ * carries the namespace each resource is applied in (the cluster's default filled in for those
+ * whose template names none); cluster-scoped ones have none.
  */
 export function pruneCandidates(
   entries: readonly InventoryEntry[],
-  rendered: readonly RenderedRef[],
-  resolved: readonly RenderedRef[] = [],
+  rendered: readonly ResourceId[],
 ): InventoryEntry[] {
-  return entries.filter(
-    (e) =>
-      !rendered.some(
-        (r) =>
-          sameKindAndName(r, e) &&
-          (e.namespace === undefined ||
-            r.namespace === e.namespace ||
-            (r.namespace === undefined &&
-              resolved.some((x) => sameKindAndName(x, e) && x.namespace === e.namespace))),
-      ),
-  );
-}
-
-/** Rendered resources without a namespace whose live namespace decides whether a candidate stays. */
-export function needsResolving(
-  candidates: readonly InventoryEntry[],
-  rendered: readonly RenderedRef[],
-): RenderedRef[] {
-  return rendered.filter((r) => r.namespace === undefined && candidates.some((c) => sameKindAndName(r, c)));
+  return entries.filter((e) => !rendered.some((r) => sameKindAndName(r, e) && r.namespace === e.namespace));
 }
 
 export interface Deletions {
@@ -70,7 +47,7 @@ export function selectDeletions(
     if (now === undefined) continue;
     if (c.uid !== undefined && now.uid !== c.uid) {
       out.kept.push(
-        `${entryText(c)} is not deleted: it was made again since deploy applied it (uid ${now.uid ?? '?'}, recorded ${c.uid})`,
+        `${resourceText(c)} is not deleted: it was made again since deploy applied it (uid ${now.uid ?? '?'}, recorded ${c.uid})`,
       );
       continue;
     }
@@ -78,15 +55,11 @@ export function selectDeletions(
       o.entries.some((e) => sameKindAndName(e, c) && e.namespace === c.namespace),
     );
     if (owner !== undefined) {
-      out.kept.push(`${entryText(c)} is not deleted: installation ${owner.installation} applied it too`);
+      out.kept.push(`${resourceText(c)} is not deleted: installation ${owner.installation} applied it too`);
       continue;
     }
     out.deletions.push(now);
   }
-  // What lives inside a Namespace or depends on a CRD goes first; kubectl deletes in list order.
-  const last = (e: InventoryEntry) =>
-    e.kind === 'Namespace' || e.kind === 'CustomResourceDefinition' ? 1 : 0;
-  out.deletions.sort((a, b) => last(a) - last(b));
   return out;
 }
 
@@ -106,7 +79,7 @@ export function checkPruneGuard(deletions: readonly InventoryEntry[], guard: Pru
     const hit = deletions.filter((d) => d.kind === kind);
     if (hit.length === 0 || guard.allowDelete.includes(kind)) continue;
     problems.push({
-      message: `refusing to prune: it would delete ${hit.map(entryText).join(', ')}, and deleting a ${kind} needs --allow-delete ${kind}`,
+      message: `refusing to prune: it would delete ${hit.map(resourceText).join(', ')}, and deleting a ${kind} needs --allow-delete ${kind}`,
       hint: 'deleting a Namespace deletes everything in it, a PersistentVolumeClaim its data, a CustomResourceDefinition every resource of its kind',
     });
   }
@@ -114,11 +87,11 @@ export function checkPruneGuard(deletions: readonly InventoryEntry[], guard: Pru
   throw new UserError(problems, {
     details: [
       'nothing was applied or deleted; the prune would delete:',
-      ...deletions.map((d) => `  ${entryText(d)}`),
+      ...deletions.map((d) => `  ${resourceText(d)}`),
     ],
   });
 }
 
-function sameKindAndName(a: RenderedRef, b: RenderedRef): boolean {
+function sameKindAndName(a: ResourceId, b: ResourceId): boolean {
   return a.kind === b.kind && a.name === b.name;
 }

@@ -1,8 +1,10 @@
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import { fileNamePartProblem, MAX_FILE_NAME_BYTES, resourceFileName } from './resource-file-name.js';
+import { parseResourceId, typeName, type ResourceId } from './resource-id.js';
 import { retiredApiVersion } from './retired-api-versions.js';
 import { schemaFor } from './resource-schemas.js';
+import { waveOf } from './wave.js';
 
 /** A checked resource and the file it goes to. */
 export interface ResourceFile {
@@ -12,6 +14,10 @@ export interface ResourceFile {
   name: string;
   /** The resource as written: without the top-level `name`, which only names the file. */
   object: Record<string, unknown>;
+  /** What names it in the cluster; `namespace` as the template gives it. */
+  id: ResourceId;
+  /** Its wave (`taskcluster-installer/wave`), 0 unless annotated. */
+  wave: number;
 }
 
 /** Where the resource at an index came from in the template: file, line and path. */
@@ -103,24 +109,15 @@ function fileOf(
     return undefined;
   }
   const { name: fileLabel, ...object } = resource as Record<string, unknown>;
-  const metadata = object['metadata'];
-  const metadataName =
-    typeof metadata === 'object' && metadata !== null
-      ? (metadata as Record<string, unknown>)['name']
-      : undefined;
   const before = problems.length;
-  for (const [field, value] of [
-    ['apiVersion', object['apiVersion']],
-    ['kind', object['kind']],
-    ['metadata.name', metadataName],
-  ] as const) {
-    if (typeof value !== 'string' || value === '') {
+  const parsed = parseResourceId(object);
+  if ('problems' in parsed) {
+    for (const p of parsed.problems)
       problems.push({
-        ...at(index, field),
-        message: value === undefined ? 'is missing' : `must be a non-empty string, not ${typeName(value)}`,
+        ...at(index, p.path),
+        message: p.message,
         hint: 'every resource needs apiVersion, kind and metadata.name',
       });
-    }
   }
   if (fileLabel !== undefined && typeof fileLabel !== 'string') {
     problems.push({
@@ -128,10 +125,12 @@ function fileOf(
       message: `must be a string (it names the file), not ${typeName(fileLabel)}`,
     });
   }
-  if (problems.length > before) return undefined;
+  const wave = waveOf(object);
+  if ('problem' in wave) problems.push({ ...at(index, wave.problem.path), message: wave.problem.message });
+  if (problems.length > before || 'problems' in parsed || 'problem' in wave) return undefined;
 
-  const kind = object['kind'] as string;
-  const name = (fileLabel as string | undefined) ?? (metadataName as string);
+  const { kind } = parsed.id;
+  const name = (fileLabel as string | undefined) ?? parsed.id.name;
   for (const [field, part] of [
     ['kind', kind],
     [fileLabel !== undefined ? 'name' : 'metadata.name', name],
@@ -154,11 +153,5 @@ function fileOf(
     });
     return undefined;
   }
-  return { fileName, kind, name, object };
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v} (${JSON.stringify(v)})`;
+  return { fileName, kind, name, object, id: parsed.id, wave: wave.wave };
 }

@@ -79,16 +79,27 @@ export function initialStatus(kind: string, o: Obj): Obj | undefined {
 export function progress(host: StatusHost, kind: string, key: string, o: Obj): void {
   const generation = Number(meta(o)['generation'] ?? 1);
   const t = host.timing;
-  const outcome = host.outcomeOf(kind, meta(o)['namespace'] as string | undefined, meta(o)['name'] as string);
+  // The outcome is read when the step is due, so a test can let a stuck workload recover.
+  const outcome = () =>
+    host.outcomeOf(kind, meta(o)['namespace'] as string | undefined, meta(o)['name'] as string);
+  const until = (ms: number, blocked: Outcome, step: (x: Obj) => Obj | undefined) => {
+    const attempt = (x: Obj): Obj | undefined => {
+      if (outcome() !== blocked) return step(x);
+      host.later(key, generation, ms, attempt);
+      return undefined;
+    };
+    host.later(key, generation, ms, attempt);
+  };
   switch (kind) {
     case 'Deployment':
     case 'StatefulSet':
     case 'DaemonSet':
       host.later(key, generation, t.statusMs, (x) => workloadStatus(kind, x, false));
-      if (outcome !== 'never-available')
-        host.later(key, generation, t.statusMs + t.readyMs, (x) => workloadStatus(kind, x, true));
-      else if (kind === 'Deployment')
-        host.later(key, generation, 1000 * Number(spec(o)['progressDeadlineSeconds'] ?? 600), timedOut);
+      until(t.statusMs + t.readyMs, 'never-available', (x) => workloadStatus(kind, x, true));
+      if (kind === 'Deployment')
+        host.later(key, generation, 1000 * Number(spec(o)['progressDeadlineSeconds'] ?? 600), (x) =>
+          outcome() === 'never-available' ? timedOut(x) : undefined,
+        );
       return;
     case 'Job':
       host.later(key, generation, t.statusMs, (x) => ({
@@ -97,15 +108,10 @@ export function progress(host: StatusHost, kind: string, key: string, o: Obj): v
         ready: 0,
         startTime: now(),
       }));
-      if (outcome !== 'run-forever')
-        host.later(key, generation, t.jobMs, (x) => jobEnd(x, outcome === 'fail'));
+      until(t.jobMs, 'run-forever', (x) => jobEnd(x, outcome() === 'fail'));
       return;
     case 'PersistentVolumeClaim':
-      if (outcome !== 'never-available')
-        host.later(key, generation, t.bindMs, () => ({
-          phase: 'Bound',
-          accessModes: spec(o)['accessModes'],
-        }));
+      until(t.bindMs, 'never-available', () => ({ phase: 'Bound', accessModes: spec(o)['accessModes'] }));
       return;
     case 'CustomResourceDefinition':
       host.later(key, generation, t.crdEstablishMs, (x) => {

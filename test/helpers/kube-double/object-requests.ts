@@ -14,7 +14,7 @@ import { pathText } from './field-set.js';
 import { managedAfterUpdate, serverSideApply } from './managed-fields.js';
 import type { ObjectStore } from './object-store.js';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from './patches.js';
-import { apiVersionOf, gvPath, type ResourceType } from './resource-types.js';
+import { apiVersionOf, BUILTIN_TYPES, gvPath, type ResourceType } from './resource-types.js';
 import { watchCollection } from './watch.js';
 import { objectErrors, updateErrors } from './write-rules.js';
 
@@ -144,9 +144,12 @@ export function inCollection(state: DoubleState, t: Target, key: string): boolea
 }
 
 function list(state: DoubleState, t: Target, q: URLSearchParams): Answer {
+  // As a real server lists built-in kinds: the items carry no apiVersion or kind (custom ones do).
+  const builtin = BUILTIN_TYPES.includes(t.type);
   const items = membersOf(state, t)
     .map(([, o]) => o)
-    .filter((o) => matchesSelectors(o, q));
+    .filter((o) => matchesSelectors(o, q))
+    .map(({ apiVersion, kind, ...rest }) => (builtin ? rest : { apiVersion, kind, ...rest }));
   return {
     code: 200,
     body: {

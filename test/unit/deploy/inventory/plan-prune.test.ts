@@ -5,7 +5,6 @@ import { isUserError } from '../../../../src/core/user-error.js';
 import type { InventoryEntry } from '../../../../src/deploy/inventory/inventory.js';
 import {
   checkPruneGuard,
-  needsResolving,
   pruneCandidates,
   selectDeletions,
 } from '../../../../src/deploy/inventory/plan-prune.js';
@@ -35,21 +34,14 @@ test('the API group is ignored: moving to apps/v1 never deletes the object just 
   );
 });
 
-test('a cluster-scoped entry matches by kind and name, even if the template gave a namespace', () => {
-  assert.deepEqual(
-    pruneCandidates([nsEntry], [{ apiVersion: 'v1', kind: 'Namespace', namespace: 'x', name: 'apps' }]),
-    [],
-  );
+test('a cluster-scoped entry matches by kind and name', () => {
+  assert.deepEqual(pruneCandidates([nsEntry], [{ apiVersion: 'v1', kind: 'Namespace', name: 'apps' }]), []);
 });
 
-test('a rendered resource without namespace keeps the entry in the namespace kubectl resolves', () => {
-  const rendered = [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }];
+test('an entry stays only for a rendered resource in its namespace (the default one filled in before)', () => {
+  const rendered = [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team-b', name: 'web' }];
   const entries = [dep('web', 'team-a'), dep('web', 'team-b')];
-  const first = pruneCandidates(entries, rendered);
-  assert.deepEqual(first, entries, 'undecided without the live namespace');
-  assert.deepEqual(needsResolving(first, rendered), rendered);
-  const live = [{ ...dep('web', 'team-b') }];
-  assert.deepEqual(pruneCandidates(entries, rendered, live), [dep('web', 'team-a')]);
+  assert.deepEqual(pruneCandidates(entries, rendered), [dep('web', 'team-a')]);
 });
 
 test('deletions: only live objects with the recorded uid, not in another installation', () => {

@@ -29,6 +29,10 @@ export interface KubectlIo {
    * values of Secrets, which must never reach an event or a log.
    */
   capture?: boolean;
+  /** Called for each line of standard output instead of streaming it (a long-running kubectl). */
+  onLine?: (line: string) => void;
+  /** Ends kubectl (SIGTERM) when aborted; the run then resolves with its exit status. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -50,11 +54,16 @@ export async function runKubectl(
     // kubectl may exit before reading its input (bad flags); the close event reports that.
     child.stdin?.on('error', () => {});
     child.stdin?.end(io.stdin);
+    io.stop?.addEventListener('abort', () => child.kill('SIGTERM'), { once: true });
     let stdout = '';
     const streams = io.capture === true ? (['stderr'] as const) : (['stdout', 'stderr'] as const);
     if (io.capture === true) child.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     const tails = streams.map((stream) => {
-      const tail = new LineTail(20, (line) => opts.emit({ kind: 'kubectl-output', stream, line }));
+      const tail = new LineTail(20, (line) =>
+        stream === 'stdout' && io.onLine !== undefined
+          ? io.onLine(line)
+          : opts.emit({ kind: 'kubectl-output', stream, line }),
+      );
       child[stream]?.setEncoding('utf8').on('data', (s: string) => tail.push(s));
       return tail;
     });
@@ -98,11 +107,4 @@ export async function runKubectlOrFail(
       { details: r.lastLines },
     );
   return r.stdout;
-}
-
-/** kubectl's `-o json` output: one object, or a `List` of them; nothing at all when none was found. */
-export function objectsOf(stdout: string): Array<Record<string, unknown>> {
-  if (stdout.trim() === '') return [];
-  const doc = JSON.parse(stdout) as Record<string, unknown>;
-  return doc['kind'] === 'List' ? (doc['items'] as Array<Record<string, unknown>>) : [doc];
 }
