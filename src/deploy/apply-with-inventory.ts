@@ -79,7 +79,8 @@ export async function recordApplied(
   // A deploy that changed nothing writes nothing, the inventory included. Before deleting, the
   // write also proves no other deploy of the installation changed the record meanwhile.
   const text = (e: InventoryEntry[]) => JSON.stringify(inventoryConfigMap({ ...plan.inventory, entries: e }));
-  const unchanged = plan.inventory.resourceVersion !== undefined && text(merged) === text(plan.inventory.entries);
+  const unchanged =
+    plan.inventory.resourceVersion !== undefined && text(merged) === text(plan.inventory.entries);
   if (unchanged && plan.deletions.length === 0) return { ...plan, applied: entries };
   const inventory = await writeInventory({ ...plan.inventory, entries: merged }, session);
   return { ...plan, inventory, applied: entries };

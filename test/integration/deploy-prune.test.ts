@@ -3,6 +3,14 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import {
+  deployment as clusterDeployment,
+  deployTo,
+  namespaceOf,
+  NS as CLUSTER_NS,
+  widget,
+  widgetCrd,
+} from '../helpers/cluster-release.js';
 import { kubectl as runKubectl } from '../helpers/kubectl.js';
 import {
   b64,
@@ -353,3 +361,47 @@ async function kubectl(args: string[]): Promise<void> {
   const r = await runKubectl(api, args);
   assert.equal(r.code, 0, r.stderr);
 }
+
+test('prune deletes in the reverse of the apply order: namespaced, cluster-wide, CRDs, then Namespaces', async () => {
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'reader' },
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+  };
+  const all = [namespaceOf(), widgetCrd, widget(), clusterDeployment('web'), role];
+  const first = await deployTo(api, dir, all);
+  assert.equal(first.code, 0, first.stderr);
+  const since = api.requests.length;
+  const r = await deployTo(
+    api,
+    dir,
+    [],
+    '--prune',
+    '--allow-delete',
+    'Namespace',
+    '--allow-delete',
+    'CustomResourceDefinition',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const deletes = changes(since).filter((c) => c.startsWith('DELETE'));
+  const rank = (c: string) =>
+    c.endsWith(`/namespaces/${CLUSTER_NS}`)
+      ? 3
+      : c.includes('customresourcedefinitions')
+        ? 2
+        : c.includes('clusterroles')
+          ? 1
+          : 0;
+  assert.equal(deletes.length, 5, deletes.join('\n'));
+  assert.deepEqual(
+    deletes.map(rank),
+    [...deletes.map(rank)].sort((a, b) => a - b),
+    `in order: ${deletes.join(', ')}`,
+  );
+  assert.deepEqual(deletes.slice(2), [
+    'DELETE /apis/rbac.authorization.k8s.io/v1/clusterroles/reader',
+    'DELETE /apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com',
+    `DELETE /api/v1/namespaces/${CLUSTER_NS}`,
+  ]);
+});

@@ -60,16 +60,18 @@ export function readinessOf(kind: string, o: Obj): Readiness {
     : { state: 'waiting', message: lastMessage(status, `Ready is ${String(ready['status'])}`) };
 }
 
-/** The last condition message an object's status holds: what to tell the user when it is not ready. */
+/**
+ * The condition message to tell the user when an object is not ready: the latest of those not
+ * True (Available=False says more than Progressing=True), else the latest of all.
+ */
 function lastMessage(status: Obj, otherwise: string): string {
   const withMessage = conditionsOf(status).filter(
     (c) => typeof c['message'] === 'string' && c['message'] !== '',
   );
-  const last = withMessage
-    .sort((a, b) =>
-      String(a['lastTransitionTime'] ?? '').localeCompare(String(b['lastTransitionTime'] ?? '')),
-    )
-    .at(-1);
+  const byTime = withMessage.sort((a, b) =>
+    String(a['lastTransitionTime'] ?? '').localeCompare(String(b['lastTransitionTime'] ?? '')),
+  );
+  const last = byTime.filter((c) => c['status'] !== 'True').at(-1) ?? byTime.at(-1);
   return last !== undefined ? `${String(last['type'])}: ${String(last['message'])}` : otherwise;
 }
 
