@@ -2,7 +2,7 @@
 export interface Figure {
   name: string;
   value: number;
-  unit: 'ms' | 'MB' | 'x';
+  unit: 'ms' | 'MB' | 'x' | 'requests';
   /** e.g. `< 200 ms`; absent for figures that are only reported */
   target?: string;
   /** Whether `value` meets `target`; absent when there is no target. */

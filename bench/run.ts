@@ -1,6 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { appImageBenchmarks } from './app-images.bench.js';
 import { buildBenchmarks } from './build.bench.js';
+import { deployFigures } from './deploy.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
 import { formatTable, type Figure } from './figure.js';
 import { renderFigures } from './render-figures.js';
@@ -10,7 +11,7 @@ import { startupFigures } from './startup.bench.js';
  * `npm run bench`: every figure in one table. Run counts can be lowered for a quick look with
  * BENCH_RUNS (no-op and start-up figures, default 7), BENCH_SLOW_RUNS (cold builds and the
  * baseline, default 3) and BENCH_RENDER_RUNS (default 5); BENCH_ONLY=render, startup, build,
- * engines or apps runs one part. Render runs first: the build parts delete thousands of files
+ * engines, apps or deploy runs one part. Render runs first: the build parts delete thousands of files
  * when they end, which slows creating files for a while on some file systems (see
  * bench/README.md).
  */
@@ -37,6 +38,7 @@ if (only === undefined || only === 'render') {
   else figures.push(...render);
 }
 if (only === undefined || only === 'startup') figures.push(...(await startupFigures(runs * 2, log)));
+if (only === undefined || only === 'deploy') figures.push(...(await deployFigures(log)));
 if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
 if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
 if (only === undefined || only === 'apps')

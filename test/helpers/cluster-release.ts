@@ -57,7 +57,10 @@ export function deployment(
       spec: {
         replicas: opts.replicas ?? 2,
         selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { containers: [{ name, image }] } },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name, image, ports: [{ containerPort: 8080 }] }] },
+        },
         ...opts.extra,
       },
     },

@@ -66,7 +66,11 @@ function coversList(d: unknown[], live: unknown, fields: Obj): boolean {
     if (child === undefined) return false;
     used.add(child);
     const key = JSON.parse(child.slice(2)) as Obj;
-    const liveItem = live.find((x) => isPlainObject(x) && keyMatches(key, x, true));
+    // The live item as the server keyed it (a key field it defaulted, such as a port's protocol,
+    // may be missing from the desired item, and from a live one a server did not default).
+    const liveItem =
+      live.find((x) => isPlainObject(x) && keyMatches(key, x, true)) ??
+      live.find((x) => isPlainObject(x) && keyMatches(key, x));
     return isPlainObject(fields[child]) && covers(item, liveItem, fields[child]);
   });
 }

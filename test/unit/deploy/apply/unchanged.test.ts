@@ -82,6 +82,16 @@ const cases: Array<[string, Record<string, unknown>, boolean]> = [
     live({ fieldsV1: { ...fields, 'f:spec': { ...fields['f:spec'], 'f:minReadySeconds': {} } } }),
     false,
   ],
+  [
+    'a list item whose defaulted key field the live object lacks',
+    live({
+      spec: {
+        ...desired.spec,
+        template: { spec: { containers: [{ name: 'web', image: 'web:1', ports: [{ containerPort: 80 }] }] } },
+      },
+    }),
+    true,
+  ],
   ['no managed fields recorded', { ...desired, metadata: { ...desired.metadata } }, false],
 ];
 
