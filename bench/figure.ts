@@ -20,6 +20,7 @@ export function below(name: string, value: number, unit: Figure['unit'], limit: 
 
 function fmt(value: number, unit: Figure['unit']): string {
   if (unit === 'x') return `${value.toFixed(1)}x`;
+  if (unit === 'requests') return `${Math.round(value)} requests`;
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 
