@@ -6,6 +6,7 @@ import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import { failure, type StatusFailure } from './kube-double/api-status.js';
 import { DEFAULT_TIMING, type Outcome, type StatusHost, type Timing } from './kube-double/controllers.js';
 import { ObjectStore } from './kube-double/object-store.js';
@@ -19,6 +20,7 @@ import {
   typesOfCrd,
   type ResourceType,
 } from './kube-double/resource-types.js';
+import { tempDir } from './temp-dir.js';
 
 /**
  * A test double of the Kubernetes API server. No API server can be installed on these machines,
@@ -127,12 +129,42 @@ export async function startKubeApiDouble(opts: KubeApiDoubleOptions = {}): Promi
   const tls = selfSignedCertificate(dir);
   const sockets = new Set<Socket>();
   const faults: Fault[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   const token = `double-token-${process.pid}-${Date.now()}`;
-  const outcomes = new Map<string, Outcome>();
-  const store = new ObjectStore();
+  const { state, timers } = emptyCluster();
+  const double = doubleOf(state, dir, opts, faults, async () => {
+    for (const t of timers) clearTimeout(t);
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = () =>
+        handle(double, state, faults, token, req, res, Buffer.concat(chunks).toString('utf8'));
+      if (double.latencyMs > 0) setTimeout(answer, double.latencyMs);
+      else answer();
+    });
+  });
+  server.on('secureConnection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  double.url = `https://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  const user = opts.execCredential === true ? { exec: await execPlugin(dir, token) } : { token };
+  await writeFile(double.kubeconfig, kubeconfigFor(double.url, tls.cert, user));
+  double.env = { KUBECONFIG: double.kubeconfig, KUBECACHEDIR: double.cacheDir };
+  return double;
+}
+
+/** A store with what every cluster starts with (its four Namespaces), and the double's timers. */
+function emptyCluster(): { state: DoubleState; timers: Set<NodeJS.Timeout> } {
+  const timers = new Set<NodeJS.Timeout>();
   const state: DoubleState = {
-    store,
+    store: new ObjectStore(),
     types: [...BUILTIN_TYPES],
     host: undefined as unknown as StatusHost,
     now: () => new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -145,6 +177,25 @@ export async function startKubeApiDouble(opts: KubeApiDoubleOptions = {}): Promi
       timers.add(t);
     },
   };
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    state.store.put(`/api/v1/namespaces/${name}`, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: `uid-ns-${name}`, generation: 1, creationTimestamp: state.now() },
+      status: { phase: 'Active' },
+    });
+  return { state, timers };
+}
+
+function doubleOf(
+  state: DoubleState,
+  dir: string,
+  opts: KubeApiDoubleOptions,
+  faults: Fault[],
+  stop: () => Promise<void>,
+): KubeApiDouble {
+  const outcomes = new Map<string, Outcome>();
+  const store = state.store;
   const double: KubeApiDouble = {
     url: '',
     kubeconfig: join(dir, 'kubeconfig'),
@@ -166,42 +217,9 @@ export async function startKubeApiDouble(opts: KubeApiDoubleOptions = {}): Promi
     onNext: (method, path, action) => faults.push({ method, path, effect: action, times: 1 }),
     writes: (since = 0) =>
       double.requests.slice(since).filter((q) => q.method !== 'GET' && q.query.get('dryRun') !== 'All'),
-    async stop() {
-      for (const t of timers) clearTimeout(t);
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
   };
   state.host = statusHost(double, state, outcomes);
-  // What every cluster starts with.
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
-    store.put(`/api/v1/namespaces/${name}`, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name, uid: `uid-ns-${name}`, generation: 1, creationTimestamp: state.now() },
-      status: { phase: 'Active' },
-    });
-  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const answer = () =>
-        handle(double, state, faults, token, req, res, Buffer.concat(chunks).toString('utf8'));
-      if (double.latencyMs > 0) setTimeout(answer, double.latencyMs);
-      else answer();
-    });
-  });
-  server.on('secureConnection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  double.url = `https://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  const user = opts.execCredential === true ? { exec: await execPlugin(dir, token) } : { token };
-  await writeFile(double.kubeconfig, kubeconfigFor(double.url, tls.cert, user));
-  double.env = { KUBECONFIG: double.kubeconfig, KUBECACHEDIR: double.cacheDir };
   return double;
 }
 
@@ -334,15 +352,7 @@ function handle(
     if (typeof fault.effect === 'function') fault.effect();
     else return fail(failure(fault.effect, 'InternalError', `injected failure of ${req.method} ${p}`));
   }
-  if (p === '/openapi/v2') {
-    // kubectl reads it (as protobuf) for a kind the v3 index lacks; an empty document, like the
-    // v3 ones without schemas, makes it validate nothing on the client.
-    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
-    res.end();
-    return;
-  }
-  const doc = discovery(state.types, p);
-  if (doc !== undefined) return send(200, doc);
+  if (answerDiscovery(state.types, p, res)) return;
   if (
     !objectRequest(
       state,
@@ -357,6 +367,21 @@ function handle(
   }
 }
 
+function answerDiscovery(types: readonly ResourceType[], p: string, res: ServerResponse): boolean {
+  if (p === '/openapi/v2') {
+    // kubectl reads it (as protobuf) for a kind the v3 index lacks; an empty document, like the
+    // v3 ones without schemas, makes it validate nothing on the client.
+    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
+    res.end();
+    return true;
+  }
+  const doc = discovery(types, p);
+  if (doc === undefined) return false;
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(doc));
+  return true;
+}
+
 function discovery(types: readonly ResourceType[], p: string): unknown {
   if (p === '/version') return { major: '1', minor: '32', gitVersion: 'v1.32.0', platform: 'linux/amd64' };
   if (p === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
@@ -365,4 +390,19 @@ function discovery(types: readonly ResourceType[], p: string): unknown {
 
   if (p.startsWith('/openapi/v3/')) return openApiFor(types, p.slice('/openapi/v3'.length));
   return resourceList(types, p);
+}
+
+/**
+ * A fresh double and temporary directory for each test of the file (what one test applies and
+ * records is no other test's), handed to `use` before each test and stopped after it.
+ */
+export function doublePerTest(use: (api: KubeApiDouble, dir: string) => void): void {
+  let api: KubeApiDouble | undefined;
+  beforeEach(async () => {
+    api = await startKubeApiDouble();
+    use(api, await tempDir());
+  });
+  afterEach(async () => {
+    await api?.stop();
+  });
 }

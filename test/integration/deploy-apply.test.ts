@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import {
   configMap,
   deployment,
@@ -12,20 +12,16 @@ import {
   widget,
   widgetCrd,
 } from '../helpers/cluster-release.js';
-import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { doublePerTest, startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
 import { kubectl } from '../helpers/kubectl.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 // Each test gets its own API double (docs/deploy.md, "Testing without a cluster"): the real
 // kubectl connects deploy to it, and it refuses what a real API server refuses.
 let api: KubeApiDouble;
 let dir: string;
-beforeEach(async () => {
-  api = await startKubeApiDouble();
-  dir = await tempDir();
-});
-afterEach(async () => {
-  await api.stop();
+doublePerTest((a, d) => {
+  api = a;
+  dir = d;
 });
 
 const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NS}/deployments`;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
-import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { test } from 'node:test';
+import { doublePerTest, type KubeApiDouble } from '../helpers/kube-api-double.js';
 import {
   deployment as clusterDeployment,
   deployTo,
@@ -23,17 +23,13 @@ import {
   writeRelease,
 } from '../helpers/lifecycle-release.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 // Each test gets its own API double: what one test applies and records is no other test's.
 let api: KubeApiDouble;
 let dir: string;
-beforeEach(async () => {
-  api = await startKubeApiDouble();
-  dir = await tempDir();
-});
-afterEach(async () => {
-  await api.stop();
+doublePerTest((a, d) => {
+  api = a;
+  dir = d;
 });
 
 const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NS}/deployments`;

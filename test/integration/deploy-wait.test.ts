@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import {
   deployment,
   deployTo,
@@ -10,19 +10,15 @@ import {
   widget,
   widgetCrd,
 } from '../helpers/cluster-release.js';
-import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { doublePerTest, type KubeApiDouble } from '../helpers/kube-api-double.js';
 
 // Waves and readiness (docs/deploy.md#waves, #readiness) against the API double, whose status
 // catches up with a change only after a while, as a cluster's controllers do.
 let api: KubeApiDouble;
 let dir: string;
-beforeEach(async () => {
-  api = await startKubeApiDouble();
-  dir = await tempDir();
-});
-afterEach(async () => {
-  await api.stop();
+doublePerTest((a, d) => {
+  api = a;
+  dir = d;
 });
 
 const JOBS = `/apis/batch/v1/namespaces/${NS}/jobs`;
@@ -120,55 +116,48 @@ test('a Deployment past its progress deadline fails the wait at once, naming why
   assert.ok(Date.now() - started < 30_000, 'long before the 60 s deadline');
 });
 
+/** A StatefulSet, a DaemonSet and a claim: each kind with a readiness rule of its own. */
+function workloadsOfEveryKind(): unknown[] {
+  const pod = (name: string) => ({
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: `${name}:1` }] } },
+  });
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: NS },
+      spec: { replicas: 2, serviceName: 'db', ...pod('db') },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: NS },
+      spec: pod('agent'),
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: NS },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    },
+  ];
+}
+
 test('--wait covers StatefulSets, DaemonSets, claims and objects with a Ready condition, one watch per kind and namespace', async () => {
-  const labels = { app: 'db' };
-  const sts = {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'db', namespace: NS },
-    spec: {
-      replicas: 2,
-      serviceName: 'db',
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'db', image: 'db:1' }] } },
-    },
-  };
-  const ds = {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name: 'agent', namespace: NS },
-    spec: {
-      selector: { matchLabels: { app: 'agent' } },
-      template: {
-        metadata: { labels: { app: 'agent' } },
-        spec: { containers: [{ name: 'a', image: 'a:1' }] },
-      },
-    },
-  };
-  const pvc = {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: 'data', namespace: NS },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-  };
-  const w = { ...widget(), status: undefined };
+  // A Widget whose controller reports Ready=False, then Ready=True a while after it changes.
   const widgetPath = `/apis/example.com/v1/namespaces/${NS}/widgets/w`;
-  // The Widget's controller: it reports Ready=False at first, then Ready=True a little later.
+  assert.equal((await deployTo(api, dir, [namespaceOf(), widgetCrd, widget()])).code, 0);
+  api.setStatus(widgetPath, { conditions: [{ type: 'Ready', status: 'False', message: 'provisioning' }] });
   api.onNext('PATCH', widgetPath, () =>
-    setTimeout(() => {
-      api.setStatus(widgetPath, {
-        conditions: [{ type: 'Ready', status: 'False', message: 'provisioning' }],
-      });
-      setTimeout(() => api.setStatus(widgetPath, { conditions: [{ type: 'Ready', status: 'True' }] }), 400);
-    }, 50),
+    setTimeout(() => api.setStatus(widgetPath, { conditions: [{ type: 'Ready', status: 'True' }] }), 400),
   );
+  const changedWidget = { ...widget(), spec: { size: 4 } };
   const resources = [
     namespaceOf(),
     widgetCrd,
-    w,
-    sts,
-    ds,
-    pvc,
+    changedWidget,
+    ...workloadsOfEveryKind(),
     deployment('a'),
     deployment('b'),
     deployment('c'),
@@ -180,13 +169,13 @@ test('--wait covers StatefulSets, DaemonSets, claims and objects with a Ready co
     .map((e) => `${String(e['resourceKind'])} ${String(e['name'])}`)
     .sort();
   assert.deepEqual(ready, [
-    'CustomResourceDefinition widgets.example.com',
     'DaemonSet agent',
     'Deployment a',
     'Deployment b',
     'Deployment c',
     'PersistentVolumeClaim data',
     'StatefulSet db',
+    'Widget w',
   ]);
   const watches = api.requests
     .filter((q) => ['1', 'true'].includes(q.query.get('watch') ?? ''))

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
-import { startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { test } from 'node:test';
+import { doublePerTest, startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { widgetCrd } from '../helpers/cluster-release.js';
 import { kubectl } from '../helpers/kubectl.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 // The double must refuse what a real API server refuses, or the deploy tests prove nothing:
 // each test here runs the real kubectl against it and expects what kubectl shows against a
@@ -14,12 +14,9 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 let api: KubeApiDouble;
 let dir: string;
-beforeEach(async () => {
-  api = await startKubeApiDouble();
-  dir = await tempDir();
-});
-afterEach(async () => {
-  await api.stop();
+doublePerTest((a, d) => {
+  api = a;
+  dir = d;
 });
 
 async function files(name: string, objects: Record<string, unknown>[]): Promise<string> {
@@ -45,24 +42,6 @@ const job = (image: string) => ({
   metadata: { name: 'migrate', namespace: 'default' },
   spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } } },
 });
-const crd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'widgets.example.com' },
-  spec: {
-    group: 'example.com',
-    scope: 'Namespaced',
-    names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
 
 test('kubectl apply -f <dir> sends files in name order, and a create into a missing Namespace is refused', async () => {
   const d = await files('ns', [namespace('tc'), configMap('a', 'tc', { x: '1' })]);
@@ -84,7 +63,7 @@ test("a CRD's kind is unknown until the CRD is Established", async () => {
     metadata: { name: 'w', namespace: 'default' },
     spec: { size: 1 },
   };
-  const d = await files('crd', [crd, widget]);
+  const d = await files('crd', [widgetCrd, widget]);
   const first = await kubectl(api, ['apply', '-f', d]);
   assert.equal(first.code, 1);
   assert.match(first.stderr, /no matches for kind "Widget" in version "example\.com\/v1"/);
