@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -13,6 +13,7 @@ import {
   widgetCrd,
 } from '../helpers/cluster-release.js';
 import { doublePerTest, startKubeApiDouble, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 // Each test gets its own API double (docs/deploy.md, "Testing without a cluster"): the real
@@ -137,6 +138,41 @@ test('an exec credential plugin in the kubeconfig keeps working; its token never
   } finally {
     await withPlugin.stop();
   }
+});
+
+test('a proxy the kubeconfig names (proxy-url) is used, as kubectl uses it', async () => {
+  const proxy = await startConnectProxy();
+  try {
+    const config = JSON.parse(await readFile(api.kubeconfig, 'utf8')) as {
+      clusters: Array<{ cluster: Record<string, string> }>;
+    };
+    for (const c of config.clusters) c.cluster['proxy-url'] = proxy.url;
+    await writeFile(api.kubeconfig, JSON.stringify(config));
+    const r = await deployTo(api, dir, [namespaceOf(), deployment('web')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([...new Set(proxy.targets)], [new URL(api.url).host]);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('a refused change to an immutable field of a kind other than Job fails, naming the field and the way out', async () => {
+  assert.equal((await deployTo(api, dir, [namespaceOf(), deployment('web')])).code, 0);
+  const moved = deployment('web', 'web:1', {
+    extra: { selector: { matchLabels: { app: 'web', tier: 'x' } } },
+  });
+  const since = api.requests.length;
+  const r = await deployTo(api, dir, [namespaceOf(), moved]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^error: Deployment-web\.json: spec\.selector: Deployment tc\/web: the cluster refuses this change: the field cannot change once the Deployment exists \(field is immutable\) \(hint: delete it \(kubectl delete deployment web -n tc\) and deploy again, or keep spec\.selector as it is; deploy replaces only Jobs by itself\)$/m,
+  );
+  assert.deepEqual(
+    api.writes(since).filter((q) => q.method === 'DELETE'),
+    [],
+    'only Jobs are replaced',
+  );
 });
 
 test('a kind the cluster does not serve: exit 1 naming the file and field, nothing applied, files written', async () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import {
   deployment,
@@ -10,7 +12,9 @@ import {
   widget,
   widgetCrd,
 } from '../helpers/cluster-release.js';
+import { CliProcess } from '../helpers/cli-process.js';
 import { doublePerTest, type KubeApiDouble } from '../helpers/kube-api-double.js';
+import { writeRelease } from '../helpers/lifecycle-release.js';
 
 // Waves and readiness (docs/deploy.md#waves, #readiness) against the API double, whose status
 // catches up with a change only after a while, as a cluster's controllers do.
@@ -187,3 +191,45 @@ test('--wait covers StatefulSets, DaemonSets, claims and objects with a Ready co
     `one watch per kind and namespace: ${watches.join(', ')}`,
   );
 });
+
+test('SIGTERM while waiting: exit 130, and the kubectl proxy and its socket are gone', async () => {
+  api.setOutcome('Deployment', NS, 'web', 'never-available');
+  const release = await writeRelease(dir, 'release', [namespaceOf(), deployment('web')]);
+  const cli = CliProcess.start(
+    ['deploy', '--apply', '--wait=60', '--log-format', 'json', release, join(dir, 'out')],
+    {
+      cwd: dir,
+      env: { ...api.env, HOME: join(api.cacheDir, 'home-must-stay-unused') },
+    },
+  );
+  await cli.waitFor((e) => e.kind === 'resource-applied' && e['name'] === 'web');
+  const proxy = childrenOf(cli.child.pid ?? 0).find((p) => p.cmdline.includes('proxy'));
+  assert.ok(proxy !== undefined, 'kubectl proxy runs under deploy');
+  const socket =
+    proxy.cmdline.find((a) => a.startsWith('--unix-socket='))?.slice('--unix-socket='.length) ?? '';
+  assert.ok(existsSync(socket));
+  cli.kill('SIGTERM');
+  const end = await cli.done;
+  assert.equal(end.code, 130, end.stderr);
+  assert.ok(
+    !existsSync(`/proc/${proxy.pid}`) || readFileSync(`/proc/${proxy.pid}/stat`, 'utf8').includes(') Z '),
+    'kubectl proxy ended',
+  );
+  assert.ok(!existsSync(dirname(socket)), 'its socket directory removed');
+});
+
+/** The processes whose parent is `pid`, with their command lines (from /proc). */
+function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] }> {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid !== pid) return [];
+        return [{ pid: Number(d), cmdline: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0') }];
+      } catch {
+        return [];
+      }
+    });
+}
