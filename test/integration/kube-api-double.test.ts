@@ -136,10 +136,15 @@ test('status lags a change and catches up; kubectl rollout status follows it thr
       },
     },
   };
+  // Held back until kubectl has surely seen it waiting, however slow the machine.
+  api.setOutcome('Deployment', 'default', 'web', 'never-available');
   assert.equal((await kubectl(api, ['apply', '-f', '-'], JSON.stringify(deployment))).code, 0);
   const stored = api.objects.get('/apis/apps/v1/namespaces/default/deployments/web') as { status?: unknown };
   assert.equal(stored.status, undefined, 'no status right after the write');
-  const rollout = await kubectl(api, ['rollout', 'status', 'deployment/web', '--timeout=10s']);
+  const rolling = kubectl(api, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
+  await new Promise((r) => setTimeout(r, 2000));
+  api.setOutcome('Deployment', 'default', 'web', 'ready');
+  const rollout = await rolling;
   assert.equal(rollout.code, 0, rollout.stderr);
   assert.match(
     rollout.stdout,

@@ -1,6 +1,6 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InterruptedError } from '../../core/user-error.js';
+import { InterruptedError, UserError } from '../../core/user-error.js';
 
 export interface ApiResponse {
   status: number;
@@ -49,7 +49,8 @@ export class ApiClient {
           const res = await this.once(method, path, req);
           if (!RETRIED.has(res.status) || attempt === TRIES) return res;
         } catch (e) {
-          if (e instanceof InterruptedError || attempt === TRIES) throw e;
+          if (e instanceof InterruptedError) throw e;
+          if (attempt === TRIES) throw lostConnection(e, method, path);
         }
         await sleep(100 * 2 ** attempt, undefined, { signal: this.signal }).catch(() => {
           throw new InterruptedError('SIGINT');
@@ -161,4 +162,16 @@ async function text(res: IncomingMessage): Promise<string> {
   let out = '';
   for await (const chunk of res) out += chunk as string;
   return out;
+}
+
+/** A request that never got an answer: kubectl proxy ended, or the cluster cannot be reached. */
+function lostConnection(e: unknown, method: string, path: string): UserError {
+  const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  return new UserError(
+    {
+      message: `no answer from the cluster through kubectl proxy for ${method} ${path} (${code})`,
+      hint: 'check that kubectl can reach the cluster (kubectl get --raw /version)',
+    },
+    { cause: e },
+  );
 }
