@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
+import { makeDirectory } from '../../core/make-directory.js';
+import { systemErrorText } from '../../core/system-error-text.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 
 export interface LockHolder {
@@ -45,7 +47,7 @@ export async function acquireBaseDirLock(
   baseDir: string,
   opts: BaseDirLockOptions,
 ): Promise<() => Promise<void>> {
-  await mkdir(baseDir, { recursive: true });
+  makeBaseDir(baseDir);
   const lockFile = join(baseDir, 'build.lock');
   const me: LockHolder = {
     pid: process.pid,
@@ -187,4 +189,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The base dir, made if missing; one that cannot be made (a file in the way, /proc) is named. */
+function makeBaseDir(baseDir: string): void {
+  try {
+    makeDirectory(baseDir);
+  } catch (e) {
+    const text = systemErrorText(e);
+    if (text === undefined) throw e;
+    throw new UserError({ file: baseDir, message: `cannot make the base dir: ${text}` }, { cause: e });
+  }
 }

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/** A base dir that cannot be made stops the build at once, naming it; before, /proc spun forever. */
+describe('build --base-dir that cannot be made', () => {
+  for (const [what, baseDir, message] of [
+    ['under a file', 'file/base', 'not a directory'],
+    ['under /proc', '/proc/tci-base-dir-test', 'no such file or directory'],
+    ['under /sys', '/sys/tci-base-dir-test', 'operation not permitted'],
+  ] as const) {
+    it(`${what}: exit 1 naming it, no release`, async () => {
+      const dir = await tempDir();
+      await mkdir(join(dir, 'spec'));
+      await writeFile(
+        join(dir, 'spec', 'build.yml'),
+        'repositories:\n  - name: api\n    kind: service\n    source: ./api#main\n    service: {buildType: docker}\n',
+      );
+      await writeFile(join(dir, 'spec', 'deploy.yml'), 'resources: []\n');
+      await writeFile(join(dir, 'file'), 'x');
+      const r = await runCli(['build', '--base-dir', baseDir, 'spec', 'release.json'], {
+        cwd: dir,
+        killAfterMs: 10_000,
+      });
+      assert.equal(r.signal, null, 'build had to be killed');
+      assert.equal(r.code, 1);
+      const shown = baseDir.startsWith('/') ? baseDir : join(dir, baseDir);
+      assert.equal(r.stderr, `error: ${shown}: cannot make the base dir: ${message}\n`);
+      assert.equal(existsSync(join(dir, 'release.json')), false);
+    });
+  }
+});
