@@ -176,6 +176,10 @@ async function main(): Promise<void> {
       process.exitCode = exitCode;
     }
   }
+  // An interrupted command has cleaned up after itself. What it started may have started
+  // processes of its own (a git hook) that still hold its output pipes: they must not keep
+  // the CLI alive.
+  if (processContext.abort.signal.aborted) process.exit();
 }
 
 // Not `await`: the bundle is CommonJS (see start.ts), which has no top-level await.

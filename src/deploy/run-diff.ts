@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
-import { isUserError, UserError } from '../core/user-error.js';
+import { InterruptedError, isUserError, UserError } from '../core/user-error.js';
 import { loadClusterSpec } from '../inputs/cluster-spec.js';
 import type { DeployConfig, InfraInfo } from '../inputs/types.js';
 import { diffResources, emitDiff, type DiffResource, type ResourceDiff } from './diff/diff-resources.js';
@@ -37,12 +37,14 @@ export async function runDiff(oldPath: string, newPath: string, opts: DiffOption
     DiffResource[],
   ];
   const diff = diffResources(before, after, { before: oldPath, after: newPath });
+  // Interrupted while comparing: print nothing rather than a diff the user stopped.
+  if (opts.signal?.aborted === true) throw new InterruptedError('SIGINT');
   emitDiff(diff, opts.emit);
   return diff;
 }
 
 async function resourcesAt(path: string, opts: DiffOptions): Promise<DiffResource[]> {
-  if ((await sideKind(path)) === 'output-dir') return await readOutputDir(path);
+  if ((await sideKind(path)) === 'output-dir') return await readOutputDir(path, opts.signal);
   const [spec, inputs] = await Promise.all([loadClusterSpec(path), opts.renderInputs()]);
   const { files, warnings } = await renderResources(spec, {
     ...inputs,
