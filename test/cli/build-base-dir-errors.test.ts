@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
+import { writeSpecDir } from '../helpers/spec-dir.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** A base dir that cannot be made stops the build at once, naming it; before, /proc spun forever. */
@@ -16,11 +17,7 @@ describe('build --base-dir that cannot be made', () => {
     it(`${what}: exit 1 naming it, no release`, async () => {
       const dir = await tempDir();
       await mkdir(join(dir, 'spec'));
-      await writeFile(
-        join(dir, 'spec', 'build.yml'),
-        'repositories:\n  - name: api\n    kind: service\n    source: ./api#main\n    service: {buildType: docker}\n',
-      );
-      await writeFile(join(dir, 'spec', 'deploy.yml'), 'resources: []\n');
+      await writeSpecDir(join(dir, 'spec'), 'resources: []\n', { name: 'api', source: './api#main' });
       await writeFile(join(dir, 'file'), 'x');
       const r = await runCli(['build', '--base-dir', baseDir, 'spec', 'release.json'], {
         cwd: dir,

@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CliProcess, type CliOutcome } from '../helpers/cli-process.js';
+import { configMapRelease } from '../helpers/deploy-release.js';
 import { GitHttpServer } from '../helpers/git-http-server.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -58,22 +59,8 @@ function openFiles(pid: number | undefined): string[] {
   }
 }
 
-/** A release whose template yields `n` ConfigMaps holding `value`. */
-function release(n: number, value: string): string {
-  return JSON.stringify({
-    build: { repositories: [] },
-    deploy: {
-      resources: {
-        $map: { $eval: `range(0, ${n})` },
-        'each(i)': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-${i}' }, data: { v: value } },
-      },
-    },
-    release: {
-      tool: { name: 'taskcluster-installer', version: '0.1.0' },
-      createdAt: '2020-01-01T00:00:00.000Z',
-    },
-  });
-}
+/** A release of `n` ConfigMaps holding `value`, as JSON text. */
+const release = (n: number, value: string) => JSON.stringify(configMapRelease(n, value));
 
 describe('SIGTERM ends a command that is waiting or working', () => {
   it('init, while the git commit waits for a slow post-commit hook of the user: 130, no directory left', async () => {
