@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
 import { makeDirectory } from '../../core/make-directory.js';
@@ -92,7 +92,9 @@ function defaultCommand(): string {
 
 async function createExclusive(file: string, holder: LockHolder): Promise<boolean> {
   const tmp = tempSiblingPath(file);
-  await writeFile(tmp, JSON.stringify(holder) + '\n', { flag: 'wx' });
+  await writeFile(tmp, JSON.stringify(holder) + '\n', { flag: 'wx' }).catch((e: unknown) => {
+    throw baseDirError(dirname(file), 'cannot write into the base dir', e);
+  });
   try {
     await link(tmp, file);
     return true;
@@ -196,8 +198,12 @@ function makeBaseDir(baseDir: string): void {
   try {
     makeDirectory(baseDir);
   } catch (e) {
-    const text = systemErrorText(e);
-    if (text === undefined) throw e;
-    throw new UserError({ file: baseDir, message: `cannot make the base dir: ${text}` }, { cause: e });
+    throw baseDirError(baseDir, 'cannot make the base dir', e);
   }
+}
+
+/** A failed system call on the base dir as an error naming it; anything else as it was. */
+function baseDirError(baseDir: string, what: string, e: unknown): unknown {
+  const text = systemErrorText(e);
+  return text === undefined ? e : new UserError({ file: baseDir, message: `${what}: ${text}` }, { cause: e });
 }
