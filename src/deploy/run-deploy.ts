@@ -65,12 +65,12 @@ export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise
   await checkReplaceable(opts.outDir);
   for (const w of warnings) opts.emit(warningEvent(w));
   if (opts.diffAgainst !== undefined) {
-    const before = await readOutputDir(opts.diffAgainst);
+    const before = await readOutputDir(opts.diffAgainst, opts.signal);
     const after = files.map((f) => ({ file: f.fileName, object: f.object }));
     emitDiff(diffResources(before, after, { before: opts.diffAgainst, after: opts.outDir }), opts.emit);
   }
   const apply = opts.apply;
-  if (apply?.dryRun !== true) await writeResourceFiles(opts.outDir, files, opts.emit);
+  if (apply?.dryRun !== true) await writeResourceFiles(opts.outDir, files, opts.emit, opts.signal);
   if (apply !== undefined) await withCluster(opts, apply, (session) => applyToCluster(session, files, apply));
   return { files, warnings, written: apply?.dryRun !== true };
 }

@@ -1,4 +1,5 @@
 import { noEmit, type Emit } from '../../core/events.js';
+import { formatProblem } from '../../core/problem.js';
 import { InterruptedError, UserError, isUserError } from '../../core/user-error.js';
 import { checkGraph } from './check-graph.js';
 import type { GraphResult, Step } from './step.js';
@@ -82,7 +83,7 @@ export async function runGraph(steps: readonly Step[], opts: RunGraphOptions): P
           kind: 'step-failed',
           ...base,
           elapsedMs,
-          message: error instanceof Error ? error.message : String(error),
+          message: failureMessage(error),
           lastLines: isUserError(error) ? [...error.details] : [],
         });
       } finally {
@@ -95,6 +96,16 @@ export async function runGraph(steps: readonly Step[], opts: RunGraphOptions): P
     signal.addEventListener('abort', schedule, { once: true });
     schedule();
   });
+}
+
+/**
+ * What failed, for the event: a UserError's problems without their hints. A hint says what to
+ * do, and is shown with the error that ends the build; the hint of a failed step names its log
+ * file, which the event carries as `logFile`, so the progress line named it twice.
+ */
+function failureMessage(error: unknown): string {
+  if (isUserError(error)) return error.problems.map(({ hint: _, ...p }) => formatProblem(p)).join('; ');
+  return error instanceof Error ? error.message : String(error);
 }
 
 function abortReason(signal: AbortSignal): string {

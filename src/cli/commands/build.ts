@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runBuild, type PlannedService } from '../../builder/run-build.js';
+import type { Emit } from '../../core/events.js';
 import { loadBuildConfig } from '../../inputs/build-config.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
 import { YamlValueCache } from '../../inputs/yaml-value-cache.js';
@@ -36,6 +37,12 @@ export async function buildCommand(
     ctx.isTty,
   );
   const dryRun = flags.dryRun === true;
+  // Counted from what happened: a service built with --push is planned as `build` and pushed too.
+  let pushed = 0;
+  const emit: Emit = (e) => {
+    if (e.kind === 'image-pushed') pushed += 1;
+    reporter.emit(e);
+  };
   let result;
   try {
     const baseDir = resolve(ctx.cwd, flags.baseDir ?? defaultBaseDir(ctx.env));
@@ -57,7 +64,7 @@ export async function buildCommand(
       concurrency: flags.concurrency ?? availableParallelism(),
       engines: flags.engine ?? [],
       dryRun,
-      emit: reporter.emit,
+      emit,
       signal: ctx.abort.signal,
       redactor: ctx.redactor,
       env: ctx.env,
@@ -67,7 +74,7 @@ export async function buildCommand(
     reporter.close();
   }
   if (dryRun && flags.logFormat !== 'json') process.stdout.write(redact(formatPlan(result.plan)));
-  if (!dryRun) process.stderr.write(redact(summary(result.plan, releasePath)) + '\n');
+  if (!dryRun) process.stderr.write(redact(summary(result.plan, pushed, releasePath)) + '\n');
 }
 
 function formatPlan(plan: PlannedService[]): string {
@@ -79,9 +86,9 @@ function formatPlan(plan: PlannedService[]): string {
   return ['service'.padEnd(width) + '  action reason', ...lines].join('\n') + '\n';
 }
 
-function summary(plan: PlannedService[], releasePath: string): string {
+function summary(plan: PlannedService[], pushed: number, releasePath: string): string {
   const count = (a: PlannedService['action']) => plan.filter((p) => p.action === a).length;
   // `loaded` only when it happened: the line stays as it was for builds that load nothing.
   const loaded = count('load') > 0 ? `, loaded ${count('load')}` : '';
-  return `built ${count('build')}, pushed ${count('push')}, pulled ${count('pull')}${loaded}, skipped ${count('skip')}; wrote ${releasePath}`;
+  return `built ${count('build')}, pushed ${pushed}, pulled ${count('pull')}${loaded}, skipped ${count('skip')}; wrote ${releasePath}`;
 }
