@@ -1,3 +1,4 @@
+import { OnceByKey } from '../core/once-by-key.js';
 import { localBaseRecord } from './build-layout.js';
 import { isUserError, UserError } from '../core/user-error.js';
 import type { ImageSource, OciDescriptor, OciPlatform } from '../inputs/oci-types.js';
@@ -20,7 +21,7 @@ export interface AppBaseContext {
   platform: OciPlatform;
   signal: AbortSignal;
   /** Lookups of this build by reference: fifty services on one base ask once. */
-  lookups: Map<string, Promise<{ found?: BaseImageDigest; failure?: unknown }>>;
+  lookups: OnceByKey<string, { found?: BaseImageDigest; failure?: unknown }>;
 }
 
 /**
@@ -37,12 +38,7 @@ export async function resolveAppBaseImage(
   ref: string,
   ctx: AppBaseContext,
 ): Promise<BaseImageDigest> {
-  let lookup = ctx.lookups.get(ref);
-  if (lookup === undefined) {
-    lookup = lookupAppBase(ref, ctx);
-    ctx.lookups.set(ref, lookup);
-  }
-  const { found, failure } = await lookup;
+  const { found, failure } = await ctx.lookups.get(ref, () => lookupAppBase(ref, ctx));
   if (found !== undefined) return found;
   const down = await ctx.engineUnreachable();
   const reason = isUserError(failure) ? (failure.problems[0]?.message ?? failure.message) : undefined;
@@ -105,19 +101,17 @@ interface LocalBaseRecord {
  * (concurrent calls for one base share the work): the layers an image written on it references.
  */
 export class AppBaseSources {
-  private readonly pending = new Map<string, Promise<ImageSource>>();
+  private readonly pending = new OnceByKey<string, ImageSource>();
 
   constructor(private readonly ctx: AppBaseContext) {}
 
   inLayout(base: BaseImageDigest): Promise<ImageSource> {
-    let found = this.pending.get(base.digest);
-    if (found === undefined) {
-      found = (base.source === 'registry' ? this.fetch(base) : this.export(base)).finally(() =>
-        this.pending.delete(base.digest),
-      );
-      this.pending.set(base.digest, found);
-    }
-    return found;
+    // Shared while it runs; afterwards the layout answers.
+    return this.pending.get(base.digest, () =>
+      (base.source === 'registry' ? this.fetch(base) : this.export(base)).finally(() =>
+        this.pending.forget(base.digest),
+      ),
+    );
   }
 
   /** The image straight from its registry (layers streamed on demand), e.g. for runc. */

@@ -1,4 +1,5 @@
 import type { Emit } from '../core/events.js';
+import { OnceByKey } from '../core/once-by-key.js';
 import type { Redactor } from '../core/redact.js';
 import type { BuildConfig, Digest, ImageRef, RegistryCredentials } from '../inputs/types.js';
 import { headManifest } from './registry/head-manifest.js';
@@ -14,21 +15,15 @@ export function registryAuthLookup(
   emit: Emit,
   redactor: Redactor,
 ): (ref: string) => Promise<RegistryCredentials | undefined> {
-  const byHost = new Map<string, Promise<RegistryCredentials | undefined>>();
-  return (ref) => {
-    const host = parseImageRef(ref).registry;
-    let found = byHost.get(host);
-    if (found === undefined) {
-      found = resolveRegistryAuth(host, config, {
+  const byHost = new OnceByKey<string, RegistryCredentials | undefined>();
+  return (ref) =>
+    byHost.get(parseImageRef(ref).registry, async (host) => {
+      const creds = await resolveRegistryAuth(host, config, {
         warn: (message) => emit({ kind: 'warning', message }),
-      }).then((creds) => {
-        redactor.add(creds?.password);
-        return creds;
       });
-      byHost.set(host, found);
-    }
-    return found;
-  };
+      redactor.add(creds?.password);
+      return creds;
+    });
 }
 
 export async function headOnce(

@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
+import { OnceByKey } from '../core/once-by-key.js';
 import type { Redactor } from '../core/redact.js';
 import {
   type BuildConfig,
@@ -153,7 +154,7 @@ async function buildLocked(
     authFor,
     platform: hostPlatform(),
     signal,
-    lookups: new Map(),
+    lookups: new OnceByKey(),
   };
   const prepared = await Promise.all(
     selected.map((repo) =>

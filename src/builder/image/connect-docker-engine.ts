@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { Agent } from 'node:http';
 import type { Readable } from 'node:stream';
+import { OnceByKey } from '../../core/once-by-key.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { BuildImageOptions, DockerEngine, ImageInfo } from './docker-engine.js';
@@ -45,7 +46,7 @@ export function connectEngine(endpoint: EngineEndpoint): DockerEngine {
 class EngineClient implements DockerEngine {
   private dockerode: Promise<Dockerode> | undefined;
   /** Concurrent pulls of one image (several services on one base image) share one pull. */
-  private readonly pulls = new Map<string, Promise<void>>();
+  private readonly pulls = new OnceByKey<string, void>();
 
   constructor(private readonly endpoint: EngineEndpoint) {}
 
@@ -68,12 +69,8 @@ class EngineClient implements DockerEngine {
   }
 
   pull(ref: string, auth: RegistryCredentials | undefined, signal?: AbortSignal): Promise<void> {
-    let pending = this.pulls.get(ref);
-    if (!pending) {
-      pending = this.doPull(ref, auth, signal).finally(() => this.pulls.delete(ref));
-      this.pulls.set(ref, pending);
-    }
-    return pending;
+    // Shared only while it runs: an image removed later is pulled again.
+    return this.pulls.get(ref, () => this.doPull(ref, auth, signal).finally(() => this.pulls.forget(ref)));
   }
 
   private async doPull(

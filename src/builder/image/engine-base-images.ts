@@ -1,3 +1,4 @@
+import { OnceByKey } from '../../core/once-by-key.js';
 import { isUserError } from '../../core/user-error.js';
 import type { ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { DockerEngine } from './docker-engine.js';
@@ -25,8 +26,8 @@ export interface EngineRef {
  * and one pull, whatever the number of services sharing it.
  */
 export class EngineBaseImages {
-  private readonly states = new Map<string, Promise<BaseImageState>>();
-  private readonly pulls = new Map<string, Promise<void>>();
+  private readonly states = new OnceByKey<string, BaseImageState>();
+  private readonly pulls = new OnceByKey<string, void>();
 
   constructor(
     /** The key engine, answering from the lookups of the build-key phase. */
@@ -37,15 +38,8 @@ export class EngineBaseImages {
   /** `ref`'s state on `engine`; `expected` is the digest or image ID in the build key. */
   state(engine: EngineRef, ref: string, expected: string): Promise<BaseImageState> {
     if (engine.id === this.key.id) return Promise.resolve({ kind: 'same' });
-    const k = `${engine.id}\u0000${ref}`;
-    let found = this.states.get(k);
-    if (found === undefined) {
-      found = this.look(engine, ref, expected);
-      // A failed lookup (an engine not answering) is not remembered as an answer.
-      found.catch(() => this.states.delete(k));
-      this.states.set(k, found);
-    }
-    return found;
+    // A failed lookup (an engine not answering) is not remembered as an answer.
+    return this.states.get(`${engine.id}\u0000${ref}`, () => this.look(engine, ref, expected));
   }
 
   /**
@@ -55,26 +49,29 @@ export class EngineBaseImages {
   ensure(engine: EngineRef, ref: string, state: BaseImageState, signal: AbortSignal): Promise<void> {
     if (state.kind !== 'pull') return Promise.resolve();
     const k = `${engine.id}\u0000${ref}`;
-    let pulling = this.pulls.get(k);
-    if (pulling === undefined) {
-      pulling = (async () => {
-        try {
-          await engine.client.pull(state.from, await this.authFor(ref), signal);
-          if (!ref.includes('@')) await engine.client.tag(state.from, ref as ImageRef);
-          this.states.set(k, Promise.resolve({ kind: 'same' }));
-        } catch (e) {
-          if (isUserError(e) && unreachableEngineOf(e) === undefined) {
-            const why = `could not be pulled there: ${e.problems[0]?.message ?? e.message}`;
-            this.states.set(k, Promise.resolve({ kind: 'unavailable', why }));
-          }
-          throw e;
-        } finally {
-          this.pulls.delete(k);
+    // Shared while it runs; afterwards the state it leaves answers.
+    return this.pulls.get(k, async () => {
+      try {
+        await engine.client.pull(state.from, await this.authFor(ref), signal);
+        if (!ref.includes('@')) await engine.client.tag(state.from, ref as ImageRef);
+        this.settle(k, { kind: 'same' });
+      } catch (e) {
+        if (isUserError(e) && unreachableEngineOf(e) === undefined) {
+          this.settle(k, {
+            kind: 'unavailable',
+            why: `could not be pulled there: ${e.problems[0]?.message ?? e.message}`,
+          });
         }
-      })();
-      this.pulls.set(k, pulling);
-    }
-    return pulling;
+        throw e;
+      } finally {
+        this.pulls.forget(k);
+      }
+    });
+  }
+
+  private settle(k: string, state: BaseImageState): void {
+    this.states.forget(k);
+    void this.states.get(k, async () => state);
   }
 
   private async look(engine: EngineRef, ref: string, expected: string): Promise<BaseImageState> {

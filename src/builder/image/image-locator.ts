@@ -1,3 +1,4 @@
+import { OnceByKey } from '../../core/once-by-key.js';
 import type { DockerEngine, ImageInfo } from './docker-engine.js';
 import { unreachableEngineOf } from './engine-endpoint.js';
 import type { EnginePool, PoolEngine } from './engine-pool.js';
@@ -10,7 +11,7 @@ import { forwardingEngine } from './forwarding-engine.js';
  * one engine, and an engine holding none of the images is not contacted.
  */
 export class ImageLocator {
-  private readonly found = new Map<string, Promise<PoolEngine | undefined>>();
+  private readonly found = new OnceByKey<string, PoolEngine | undefined>();
   private readonly holders = new Map<string, PoolEngine>();
 
   constructor(
@@ -40,12 +41,7 @@ export class ImageLocator {
   }
 
   private locate(tag: string): Promise<PoolEngine | undefined> {
-    let found = this.found.get(tag);
-    if (found === undefined) {
-      found = this.ask(tag);
-      this.found.set(tag, found);
-    }
-    return found;
+    return this.found.get(tag, () => this.ask(tag));
   }
 
   private async ask(tag: string): Promise<PoolEngine | undefined> {

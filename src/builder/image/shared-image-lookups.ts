@@ -1,3 +1,4 @@
+import { OnceByKey } from '../../core/once-by-key.js';
 import type { DockerEngine, ImageInfo } from './docker-engine.js';
 
 /**
@@ -7,24 +8,13 @@ import type { DockerEngine, ImageInfo } from './docker-engine.js';
  * only while nothing removes or retags images: the keys-and-decisions phase of a build.
  */
 export function sharedImageLookups(engine: DockerEngine): DockerEngine {
-  const lookups = new Map<string, Promise<ImageInfo | undefined>>();
-  const imageInfo = (ref: string): Promise<ImageInfo | undefined> => {
-    let found = lookups.get(ref);
-    if (found === undefined) {
-      found = engine.imageInfo(ref).then(
-        (info) => {
-          if (info === undefined) lookups.delete(ref);
-          return info;
-        },
-        (e: unknown) => {
-          lookups.delete(ref);
-          throw e;
-        },
-      );
-      lookups.set(ref, found);
-    }
-    return found;
-  };
+  const lookups = new OnceByKey<string, ImageInfo | undefined>();
+  const imageInfo = (ref: string): Promise<ImageInfo | undefined> =>
+    lookups.get(ref, async () => {
+      const info = await engine.imageInfo(ref);
+      if (info === undefined) lookups.forget(ref);
+      return info;
+    });
   return {
     imageInfo,
     imageExists: async (ref) => (await imageInfo(ref)) !== undefined,

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
 import { Duplex, PassThrough } from 'node:stream';
+import { startProcess, type RunningProcess } from '../../core/exec.js';
 
 export interface SshTarget {
   host: string;
@@ -45,34 +45,42 @@ function dialOverSsh(target: SshTarget): Duplex {
     'system',
     'dial-stdio',
   ];
-  const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
   // Both directions go through streams of our own, and the answer ends only once ssh has
   // exited: an ssh failure (a refused host key, no route) then reaches the client as itself,
   // not as a connection closed without an answer.
   const answer = new PassThrough();
-  child.stdout.pipe(answer, { end: false });
   const request = new PassThrough();
-  request.pipe(child.stdin);
-  child.stdin.on('error', () => {}); // a write after ssh exited: its exit status tells why
   const socket = Duplex.from({ readable: answer, writable: request });
-  const fail = (why: string) => {
-    const last = stderr.trim().split('\n').at(-1) ?? '';
+  const fail = (why: string, lastLines: readonly string[] = []) => {
+    const last = lastLines.filter((l) => l.trim() !== '').at(-1) ?? '';
     const err = Object.assign(new Error(`${why}${last ? `: ${last}` : ''}`), { code: 'ERR_SSH_DIAL' });
     if (!socket.destroyed) socket.destroy(err);
   };
-  child.on('error', (e: NodeJS.ErrnoException) =>
-    fail(e.code === 'ENOENT' ? 'no ssh client on PATH' : `ssh failed: ${e.message}`),
-  );
-  child.on('close', (code, signal) => {
-    if (code === 0) answer.end();
-    else fail(`ssh ended with ${code ?? signal}`);
-  });
+  let child: RunningProcess | undefined;
   socket.on('close', () => {
-    if (child.exitCode === null) child.kill();
+    if (child !== undefined && !child.exited) child.kill();
   });
-  // What node:http calls on a net.Socket; a pipe to a process has no such options.
+  void startProcess('ssh', args, { stdin: 'pipe', stdout: 'pipe' })
+    .then((started) => {
+      child = started;
+      started.stdout?.pipe(answer, { end: false });
+      if (started.stdin !== undefined) request.pipe(started.stdin);
+      if (socket.destroyed) started.kill();
+      return started.result;
+    })
+    .then(
+      (r) => {
+        if (r.code === 0) answer.end();
+        else fail(`ssh ended with ${r.signal ?? r.code}`, r.lastLines);
+      },
+      (e: NodeJS.ErrnoException) =>
+        fail(e.code === 'ENOENT' ? 'no ssh client on PATH' : `ssh failed: ${e.message}`),
+    );
+  return withSocketMethods(socket);
+}
+
+/** What node:http calls on a net.Socket; a pipe to a process has no such options. */
+function withSocketMethods(socket: Duplex): Duplex {
   let timer: NodeJS.Timeout | undefined;
   Object.assign(socket, {
     setNoDelay: () => socket,

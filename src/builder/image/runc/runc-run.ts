@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { constants } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { startProcess } from '../../../core/exec.js';
 import { deleteContainer, runcRoot } from './runc-bundle.js';
 
 /** Where the step's output goes: the log file and the live line tail. */
@@ -27,17 +24,20 @@ export async function runcRun(
   output: StepOutput,
   signal: AbortSignal,
 ): Promise<number> {
-  const child = spawn(
+  // runc copies the container's stdout and stderr separately, so their relative order is only
+  // approximately kept, as with Docker's attach.
+  const child = await startProcess(
     runc,
     ['--root', runcRoot(stateDir), 'run', '--bundle', join(stateDir, 'runs', id), id],
     {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      onAbort: 'leave',
+      signal,
+      onLine: (line) => output.push(`${line}\n`),
+      onOutput: (chunk) => output.write(chunk),
     },
   );
-  let exited = false;
-  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   const stop = async () => {
-    for (let i = 0; !exited; i++) {
+    for (let i = 0; !child.exited; i++) {
       await deleteContainer(stateDir, runc, id);
       if (i === 20) child.kill('SIGKILL');
       await sleep(100);
@@ -50,25 +50,9 @@ export async function runcRun(
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   try {
-    // Both read to their end (the container's last process holding them has exited). runc
-    // copies the container's stdout and stderr separately, so their relative order is only
-    // approximately kept, as with Docker's attach.
-    await Promise.all([copy(child.stdout, output), copy(child.stderr, output)]);
-    const [code, sig] = await closed;
-    return code ?? 128 + (sig !== null ? constants.signals[sig] : 0);
+    return (await child.result).code;
   } finally {
-    exited = true;
     signal.removeEventListener('abort', onAbort);
     await stopping;
   }
-}
-
-async function copy(stream: NodeJS.ReadableStream, output: StepOutput): Promise<void> {
-  const decoder = new StringDecoder('utf8');
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    output.push(decoder.write(buf));
-    await output.write(buf);
-  }
-  output.push(decoder.end());
 }
