@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Emit } from '../core/events.js';
-import { UserError } from '../core/user-error.js';
+import { UserError, InternalError } from '../core/user-error.js';
 import { MEDIA_TYPES } from '../inputs/oci-types.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../inputs/types.js';
 import { pinnedRef, type AppBaseSources } from './app-base-images.js';
@@ -117,7 +117,7 @@ export function appServiceSteps(p: PreparedService, d: Decision, opts: AppStepOp
 
 function baseOf(p: PreparedService, ref: string): BaseImageDigest {
   const base = p.bases?.find((b) => b.ref === ref);
-  if (base === undefined) throw new Error(`internal error: ${p.repo.name} has no resolved base image ${ref}`);
+  if (base === undefined) throw new InternalError(`${p.repo.name} has no resolved base image ${ref}`);
   return base;
 }
 
@@ -193,7 +193,7 @@ async function pushFromLayout(
     throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
   });
   if (digest !== image.descriptor.digest) {
-    throw new Error(`internal error: pushed ${ref} as ${digest}, written as ${image.descriptor.digest}`);
+    throw new InternalError(`pushed ${ref} as ${digest}, written as ${image.descriptor.digest}`);
   }
   return digest;
 }

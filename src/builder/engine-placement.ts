@@ -1,3 +1,4 @@
+import { InternalError } from '../core/user-error.js';
 import type { Emit } from '../core/events.js';
 import type { RegistryCredentials } from '../inputs/types.js';
 import type { Decision } from './decide-action.js';
@@ -75,7 +76,7 @@ export class EnginePlacement {
     };
     this.placed.set(name, svc);
     const engine = forwardingEngine(() => {
-      if (svc.current === undefined) throw new Error(`internal error: no engine chosen for ${name}`);
+      if (svc.current === undefined) throw new InternalError(`no engine chosen for ${name}`);
       return svc.current;
     });
     const emit: Emit = (e) =>
@@ -132,7 +133,7 @@ export class EnginePlacement {
       if (holder === undefined || !holder.live) {
         // The image was on an engine that is gone: build it again elsewhere, then push that.
         const build = svc.rebuild();
-        if (build === undefined) throw new Error(`internal error: no build step for ${svc.name}`);
+        if (build === undefined) throw new InternalError(`no build step for ${svc.name}`);
         await this.onSlot(svc, build, ctx);
         continue;
       }

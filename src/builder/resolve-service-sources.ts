@@ -1,3 +1,4 @@
+import { InternalError } from '../core/user-error.js';
 import type { Emit } from '../core/events.js';
 import type { ClusterSpec, ServiceRepository } from '../inputs/types.js';
 import { resolveSources } from './source/resolve-sources.js';
@@ -37,7 +38,7 @@ export async function resolveServiceSources(
   const resolved = await resolveSources(requests, opts);
   const get = (id: string): ResolvedSource => {
     const r = resolved.get(id);
-    if (r === undefined) throw new Error(`internal error: source ${id} was not resolved`);
+    if (r === undefined) throw new InternalError(`source ${id} was not resolved`);
     return r;
   };
   return {

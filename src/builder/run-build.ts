@@ -1,3 +1,4 @@
+import { InternalError } from '../core/user-error.js';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
@@ -265,7 +266,7 @@ async function buildLocked(
     const repoName = tag.slice(0, tag.lastIndexOf(':'));
     const reproducible = p.handler.kind === 'app';
     if ((opts.push || reproducible) && digest === undefined)
-      throw new Error(`internal error: no digest recorded for ${p.repo.name}`);
+      throw new InternalError(`no digest recorded for ${p.repo.name}`);
     // An image the tool writes is loaded into the first engine; others stay where they were built.
     const holder =
       pool.several && !opts.push ? (reproducible ? pool.key : holderOf(p.repo.name, tag)) : undefined;

@@ -1,3 +1,4 @@
+import { InternalError } from '../core/user-error.js';
 import { mkdir, rm } from 'node:fs/promises';
 import type { Emit } from '../core/events.js';
 import type { Digest, RegistryCredentials } from '../inputs/types.js';
@@ -48,8 +49,7 @@ export function serviceSteps(p: PreparedService, d: Decision, opts: StepOptions)
       logFile,
       run: async ({ signal }) => {
         const { workDir, cacheDir } = await freshBuildDirs(opts.baseDir, name, logFile);
-        if (p.handler.kind !== 'daemon')
-          throw new Error(`internal error: ${name} is not built by the daemon`);
+        if (p.handler.kind !== 'daemon') throw new InternalError(`${name} is not built by the daemon`);
         await p.handler.build({
           ...buildContextBase(p, { workDir, cacheDir, logFile, signal, onLine: lines('build') }, opts),
           tag,

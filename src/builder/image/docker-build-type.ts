@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { formatPath } from '../../core/problem.js';
-import { UserError } from '../../core/user-error.js';
+import { UserError, InternalError } from '../../core/user-error.js';
 import type { DockerService, ServiceRepository } from '../../inputs/types.js';
 import type { BaseImagesContext, DaemonBuildTypeHandler, ImageBuildContext } from './build-type.js';
 import { dockerfileBaseImages } from './dockerfile-base-images.js';
@@ -77,7 +77,7 @@ export const dockerBuildType: DaemonBuildTypeHandler = {
 /** The service's docker fields with defaults applied; paths that leave the repository are refused. */
 function fields(service: ServiceRepository): { svc: DockerService; context: string; dockerfile: string } {
   const svc = service.service;
-  if (svc.buildType !== 'docker') throw new Error(`internal error: ${service.name} is not a docker service`);
+  if (svc.buildType !== 'docker') throw new InternalError(`${service.name} is not a docker service`);
   const context = inside(service, 'context', svc.context ?? '');
   const dockerfile = inside(service, 'dockerfile', svc.dockerfile ?? 'Dockerfile');
   if (dockerfile === '') {

@@ -1,5 +1,5 @@
 import type { Emit } from '../../core/events.js';
-import { InterruptedError, isUserError, UserError } from '../../core/user-error.js';
+import { InterruptedError, isUserError, UserError, InternalError } from '../../core/user-error.js';
 import type { RegistryCredentials } from '../../inputs/types.js';
 import { connectEngine } from './connect-docker-engine.js';
 import type { DockerEngine } from './docker-engine.js';
@@ -67,7 +67,7 @@ export class EnginePool {
     specs: readonly EngineSpec[],
     private readonly opts: EnginePoolOptions,
   ) {
-    if (specs.length === 0) throw new Error('internal error: an engine pool needs an engine');
+    if (specs.length === 0) throw new InternalError('an engine pool needs an engine');
     this.engines = specs.map((s, i) => ({
       id: s.endpoint.id,
       endpoint: s.endpoint,

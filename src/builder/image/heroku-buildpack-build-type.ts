@@ -1,6 +1,6 @@
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { UserError } from '../../core/user-error.js';
+import { UserError, InternalError } from '../../core/user-error.js';
 import type { HerokuBuildpackService, ServiceRepository } from '../../inputs/types.js';
 import type {
   AppBuildContext,
@@ -23,7 +23,7 @@ interface StackImages {
 
 function herokuService(service: ServiceRepository): HerokuBuildpackService {
   if (service.service.buildType !== 'heroku-buildpack') {
-    throw new Error(`internal error: ${service.name} is not a heroku-buildpack service`);
+    throw new InternalError(`${service.name} is not a heroku-buildpack service`);
   }
   return service.service;
 }
@@ -75,8 +75,7 @@ export const herokuBuildpackBuildType: AppBuildTypeHandler = {
     const images = stackImages(ctx.service, ctx.images);
     const processes = await readProcfile(ctx);
     const buildpack = ctx.extraSources['buildpack'];
-    if (buildpack === undefined)
-      throw new Error(`internal error: no buildpack source for ${ctx.service.name}`);
+    if (buildpack === undefined) throw new InternalError(`no buildpack source for ${ctx.service.name}`);
 
     // Leftovers of an interrupted run must not leak into this build.
     const buildDir = join(ctx.workDir, 'heroku-buildpack');

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
-import { UserError } from '../../core/user-error.js';
+import { UserError, InternalError } from '../../core/user-error.js';
 import type { NodeService, ServiceRepository } from '../../inputs/types.js';
 import type { AppBuildContext, AppBuildTypeHandler, AppImage, BaseImagesContext } from './build-type.js';
 import { LOCK_FILES, nodeInstallCommand, type PackageManager } from './node-install-command.js';
@@ -10,7 +10,7 @@ import { parseProcfile, withDefaultProcesses } from './procfile-entrypoint.js';
 
 function nodeService(service: ServiceRepository): NodeService {
   if (service.service.buildType !== 'node') {
-    throw new Error(`internal error: ${service.name} is not a node service`);
+    throw new InternalError(`${service.name} is not a node service`);
   }
   return service.service;
 }
