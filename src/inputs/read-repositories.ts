@@ -1,18 +1,19 @@
 import { formatPath, type Problem } from '../core/problem.js';
 import { isUserError } from '../core/user-error.js';
 import { isPlainObject } from './is-plain-object.js';
-import { buildSectionSchema, serviceSchemas } from './build-schema.js';
+import { buildSectionSchema } from './build-schema.js';
 import { parseSource, stripCredentials } from './parse-source.js';
 import { compileSchema } from './schema-check.js';
-import { BUILD_TYPES, SITE_BUILD_TYPES } from './types.js';
+import type { ServiceType } from './service-types.js';
+import { SITE_BUILD_TYPES } from './types.js';
 import type {
-  BuildType,
-  DockerService,
+  BuildSection as WrittenBuildSection,
   GitSource,
-  NodeService,
   Repository,
-  ServiceBuild,
+  RepositoryEntry,
+  ServiceSpec,
   SiteBuildType,
+  SiteService,
 } from './types.js';
 import type { LineOf } from './yaml-file.js';
 
@@ -20,7 +21,9 @@ const MAX_NAME_LENGTH = 128;
 
 type Path = Array<string | number>;
 
-export interface BuildSectionInput {
+export interface BuildSectionInput<S extends ServiceSpec> {
+  /** The build types services may have (src/build-types/build-types.ts). */
+  serviceTypes: ReadonlyArray<ServiceType<S>>;
   /** the file shown in problems (build.yml or the JSON spec) */
   file: string;
   /** where relative local sources are resolved */
@@ -30,20 +33,20 @@ export interface BuildSectionInput {
   lineOf?: LineOf;
 }
 
-export interface BuildSection {
-  repositories: Repository[];
-  rawBuild: Record<string, unknown>;
+export interface BuildSection<S extends ServiceSpec> {
+  repositories: Array<Repository<S>>;
+  rawBuild: WrittenBuildSection;
   problems: Problem[];
 }
 
 const checkBuildSection = compileSchema(buildSectionSchema);
-const checkService = Object.fromEntries(
-  BUILD_TYPES.map((t) => [t, compileSchema(serviceSchemas[t])]),
-) as Record<BuildType, ReturnType<typeof compileSchema>>;
-const KNOWN_TYPES = `one of: ${BUILD_TYPES.join(', ')}`;
 
 /** Checks the `build` section and types it; every problem is collected, none thrown. */
-export function readRepositories(build: unknown, input: BuildSectionInput): BuildSection {
+export function readRepositories<S extends ServiceSpec>(
+  build: unknown,
+  input: BuildSectionInput<S>,
+): BuildSection<S> {
+  const KNOWN_TYPES = `one of: ${input.serviceTypes.map((t) => t.name).join(', ')}`;
   const problems: Problem[] = [];
   const at = (path: Path, message: string, hint?: string): void => {
     const line = input.lineOf?.(path);
@@ -59,7 +62,7 @@ export function readRepositories(build: unknown, input: BuildSectionInput): Buil
 
   const entries = isPlainObject(build) && Array.isArray(build['repositories']) ? build['repositories'] : [];
   const seen = new Map<string, number>();
-  const repositories: Repository[] = [];
+  const repositories: Array<Repository<S>> = [];
   const raws: unknown[] = [];
   entries.forEach((entry: unknown, index) => {
     raws.push(isPlainObject(entry) ? stripEntry(entry) : entry);
@@ -98,12 +101,12 @@ export function readRepositories(build: unknown, input: BuildSectionInput): Buil
         ? readService(entry['service'], [...base, 'service'])
         : undefined;
     if (problems.length > before || typeof name !== 'string' || source === undefined) return;
-    const common = { name, index, source, raw: raws[index] as Record<string, unknown> };
+    const common = { name, index, source, raw: raws[index] as RepositoryEntry };
     if (kind === 'other') repositories.push({ ...common, kind: 'other' });
     else if (kind === 'service' && service !== undefined)
       repositories.push({ ...common, kind: 'service', service });
   });
-  const rawBuild = isPlainObject(build) ? { ...build, repositories: raws } : {};
+  const rawBuild = { ...(isPlainObject(build) ? build : {}), repositories: raws as RepositoryEntry[] };
   return { repositories, rawBuild, problems };
 
   function readSource(value: unknown, path: Path): GitSource | undefined {
@@ -120,7 +123,7 @@ export function readRepositories(build: unknown, input: BuildSectionInput): Buil
     }
   }
 
-  function readService(service: Record<string, unknown>, path: Path): ServiceBuild | undefined {
+  function readService(service: Record<string, unknown>, path: Path): S | SiteService | undefined {
     const written = service['buildType'] !== undefined ? 'buildType' : 'buildtype';
     const buildType = service[written];
     if (service['buildType'] !== undefined && service['buildtype'] !== undefined) {
@@ -142,49 +145,23 @@ export function readRepositories(build: unknown, input: BuildSectionInput): Buil
     };
     if (buildType === undefined) return report('required field is missing', KNOWN_TYPES);
     if (isSiteType(buildType)) return { buildType };
-    if (!isBuildType(buildType))
-      return report(`unknown build type ${JSON.stringify(buildType)} (${KNOWN_TYPES})`);
+    const type = input.serviceTypes.find((t) => t.name === buildType);
+    if (type === undefined) return report(`unknown build type ${JSON.stringify(buildType)} (${KNOWN_TYPES})`);
     const before = problems.length;
-    for (const issue of checkService[buildType](service))
-      at([...path, ...issue.path], issue.message, issue.hint);
+    for (const issue of type.check(service)) at([...path, ...issue.path], issue.message, issue.hint);
     if (problems.length > before) return undefined;
-    switch (buildType) {
-      case 'docker': {
-        for (const field of ['context', 'dockerfile'] as const) {
-          const value = service[field];
-          if (typeof value === 'string' && !isInsidePath(value)) {
-            at([...path, field], 'must be a relative path inside the repository (no leading "/", no "..")');
-          }
-        }
-        if (problems.length > before) return undefined;
-        return {
-          buildType,
-          ...pick(service, ['context', 'dockerfile', 'buildArgs', 'target']),
-        } as DockerService;
-      }
-      case 'heroku-buildpack': {
-        const buildpack = readSource(service['buildpack'], [...path, 'buildpack']);
-        if (buildpack === undefined) return undefined;
-        return { buildType, buildpack, stack: service['stack'] as string };
-      }
-      case 'node': {
-        const { node, baseImage } = service;
-        if ((node === undefined) === (baseImage === undefined)) {
-          at(path, 'a node service needs exactly one of "node" (a major version) or "baseImage"');
-          return undefined;
-        }
-        return {
-          buildType,
-          ...(node !== undefined && { node: String(node) }),
-          ...pick(service, ['baseImage', 'buildScript']),
-        } as NodeService;
-      }
-    }
+    const [, index] = path as ['repositories', number];
+    const read = type.read(service, {
+      name: String((entries[index] as Record<string, unknown>)['name']),
+      index,
+      report: (p, message, hint) => at([...path, ...p], message, hint),
+      readSource: (value, p) => {
+        stripSourceAt(raws[index], ['service', ...p]);
+        return readSource(value, [...path, ...p]);
+      },
+    });
+    return problems.length > before ? undefined : read;
   }
-}
-
-function isInsidePath(p: string): boolean {
-  return !p.startsWith('/') && !p.split(/[/\\]/).includes('..');
 }
 
 /** The entry as written, with credentials removed from every URL in it. */
@@ -193,22 +170,17 @@ function stripEntry(entry: Record<string, unknown>): Record<string, unknown> {
   for (const key of ['source', 'exactSource']) {
     if (typeof out[key] === 'string') out[key] = stripCredentials(out[key]);
   }
-  const service = out['service'];
-  if (isPlainObject(service) && typeof service['buildpack'] === 'string') {
-    out['service'] = { ...service, buildpack: stripCredentials(service['buildpack']) };
-  }
+  if (isPlainObject(out['service'])) out['service'] = { ...out['service'] };
   return out;
 }
 
-/** The fields present in `obj`, already checked by the build type's schema. */
-function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
-  return out;
-}
-
-function isBuildType(v: unknown): v is BuildType {
-  return (BUILD_TYPES as readonly unknown[]).includes(v);
+/** A source a build type read from its service fields leaves the raw entry without credentials too. */
+function stripSourceAt(raw: unknown, path: Path): void {
+  let node: unknown = raw;
+  for (const key of path.slice(0, -1)) node = isPlainObject(node) ? node[key] : undefined;
+  const last = path[path.length - 1];
+  if (isPlainObject(node) && last !== undefined && typeof node[last] === 'string')
+    node[last] = stripCredentials(node[last]);
 }
 
 function isSiteType(v: unknown): v is SiteBuildType {

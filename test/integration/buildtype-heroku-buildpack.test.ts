@@ -3,13 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { herokuBuildpackBuildType } from '../../src/builder/image/heroku-buildpack-build-type.js';
 import { formatProblem } from '../../src/core/problem.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
-import type { GitSource } from '../../src/inputs/types.js';
+import type { CommitSha } from '../../src/inputs/types.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { buildAppService } from '../helpers/app-build.js';
-import { serviceRepository } from '../helpers/service-repository.js';
+import { readService } from '../helpers/read-service.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -35,9 +34,22 @@ function app(name: string, files: Record<string, string>): GitRepo {
   return GitRepo.create(join(base, 'apps', name), files);
 }
 
-function service(name: string, repo: GitRepo) {
-  const bp: GitSource = { url: buildpack.url() };
-  return serviceRepository(name, repo, { buildType: 'heroku-buildpack', stack: stack.stack, buildpack: bp });
+/** The stack images the build type names for these fields, with the build config's `images`. */
+function stackImagesOf(
+  name: string,
+  repo: GitRepo,
+  fields: Record<string, unknown>,
+  images: Record<string, string>,
+) {
+  const service = readService(
+    { buildType: 'heroku-buildpack', buildpack: buildpack.url(), ...fields },
+    name,
+    0,
+    {
+      schema: false,
+    },
+  );
+  return service.baseImages({ commit: repo.head() as CommitSha, readFile: async () => undefined, images });
 }
 
 async function build(name: string, repo: GitRepo, opts: { signal?: AbortSignal; lines?: string[] } = {}) {
@@ -74,15 +86,12 @@ function containersOf(image: string): string {
 describe('heroku-buildpack build type', () => {
   it('names the stack images, mapped through the build config', async () => {
     const repo = app('names', { Procfile: PROCFILE });
-    const ctx = { service: service('names', repo), commit: repo.head(), readFile: async () => undefined };
-    assert.deepEqual(await herokuBuildpackBuildType.baseImages({ ...ctx, images: {} } as never), [
+    const fields = { stack: stack.stack };
+    assert.deepEqual(await stackImagesOf('names', repo, fields, {}), [
       'heroku/heroku:16-build',
       'heroku/heroku:16',
     ]);
-    assert.deepEqual(await herokuBuildpackBuildType.baseImages({ ...ctx, images: stack.images } as never), [
-      stack.build,
-      stack.run,
-    ]);
+    assert.deepEqual(await stackImagesOf('names', repo, fields, stack.images), [stack.build, stack.run]);
   });
 
   it('builds an image whose Procfile processes see what .profile.d exported', async () => {
@@ -161,19 +170,7 @@ describe('heroku-buildpack build type', () => {
 
   it('rejects a stack that is not heroku-<N>', async () => {
     const repo = app('oddstack', { Procfile: PROCFILE });
-    const svc = serviceRepository('oddstack', repo, {
-      buildType: 'heroku-buildpack',
-      stack: 'cedar',
-      buildpack: { url: buildpack.url() },
-    });
-    const err = await userErrorOf(
-      herokuBuildpackBuildType.baseImages({
-        service: svc,
-        commit: repo.head(),
-        readFile: async () => undefined,
-        images: {},
-      } as never),
-    );
+    const err = await userErrorOf(stackImagesOf('oddstack', repo, { stack: 'cedar' }, {}));
     assert.deepEqual(err.problems, [
       'repositories[0].service.stack: service "oddstack": stack "cedar" is not of the form heroku-<N> (hint: e.g. heroku-16; the build config can map its images (heroku/heroku:16-build, heroku/heroku:16) through `images`)',
     ]);

@@ -3,16 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { nodeBuildType } from '../../src/builder/image/node-build-type.js';
 import { formatProblem } from '../../src/core/problem.js';
 import { UserError } from '../../src/core/user-error.js';
-import type { NodeService } from '../../src/inputs/types.js';
+import type { CommitSha } from '../../src/inputs/types.js';
 import { ensureNodeImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { httpGet } from '../helpers/http-get.js';
 import { NodeApps } from '../helpers/node-app.js';
 import { buildAppService } from '../helpers/app-build.js';
-import { serviceRepository } from '../helpers/service-repository.js';
+import { readService } from '../helpers/read-service.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { removeImages } from '../helpers/remove-images.js';
 
@@ -63,19 +62,15 @@ async function build(name: string, repo: GitRepo, service = '{buildType: node, n
 describe('node build type', () => {
   it('uses node:<node> or baseImage, mapped through the build config', async () => {
     const repo = GitRepo.create(join(base, 'apps', 'names'), { 'x.txt': '' });
-    const baseCtx = (service: Omit<NodeService, 'buildType'>, images: Record<string, string>) =>
-      ({
-        service: serviceRepository('names', repo, { buildType: 'node', ...service }),
-        commit: repo.head(),
+    const baseImages = (service: Record<string, unknown>, images: Record<string, string>) =>
+      readService({ buildType: 'node', ...service }, 'names').baseImages({
+        commit: repo.head() as CommitSha,
         readFile: async () => undefined,
         images,
-      }) as never;
-    assert.deepEqual(await nodeBuildType.baseImages(baseCtx({ node: '20' }, {})), ['node:20']);
-    assert.deepEqual(
-      await nodeBuildType.baseImages(baseCtx({ node: '20' }, { 'node:20': 'mirror/node:20' })),
-      ['mirror/node:20'],
-    );
-    assert.deepEqual(await nodeBuildType.baseImages(baseCtx({ baseImage: 'my/node:x' }, {})), ['my/node:x']);
+      });
+    assert.deepEqual(await baseImages({ node: '20' }, {}), ['node:20']);
+    assert.deepEqual(await baseImages({ node: '20' }, { 'node:20': 'mirror/node:20' }), ['mirror/node:20']);
+    assert.deepEqual(await baseImages({ baseImage: 'my/node:x' }, {}), ['my/node:x']);
   });
 
   it('installs production dependencies only, from the lock file, and serves HTTP as web', async () => {

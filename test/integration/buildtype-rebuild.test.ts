@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { runBuild } from '../../src/builder/run-build.js';
 import type { Event } from '../../src/core/events.js';
 import { Redactor } from '../../src/core/redact.js';
+import { buildTypes } from '../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../src/inputs/cluster-spec.js';
 import type { BuildConfig } from '../../src/inputs/types.js';
 import { ensureNodeImage } from '../helpers/base-images.js';
@@ -82,7 +83,7 @@ async function build(): Promise<{
     secrets: [],
   };
   const { release } = await runBuild({
-    spec: await loadClusterSpec(specDir),
+    spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),
     config,
     releasePath: join(base, 'release.json'),
     baseDir: join(base, 'base-dir'),

@@ -5,13 +5,17 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connectDockerEngine } from '../../src/builder/image/connect-docker-engine.js';
-import type { ImageBuildContext } from '../../src/builder/image/build-type.js';
-import { dockerBuildType } from '../../src/builder/image/docker-build-type.js';
+import type {
+  EngineBuildContext,
+  EngineImageRecipe,
+  ServiceBuild,
+} from '../../src/build-types/build-type.js';
+import { connectDockerEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
-import type { CommitSha, DockerService, ImageRef, ServiceRepository } from '../../src/inputs/types.js';
+import type { CommitSha, ImageRef } from '../../src/inputs/types.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { readService } from '../helpers/read-service.js';
 
 const engine = connectDockerEngine();
 const pid = process.pid;
@@ -26,27 +30,20 @@ function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
 }
 
+/** The `docker` build type's reading of `fields` (as repositories[2]), and a build of it. */
+type DockerBuild = EngineBuildContext & { service: ServiceBuild; tag: ImageRef; lines: string[] };
+
+const baseImages = (ctx: DockerBuild) => ctx.service.baseImages(ctx);
+const build = (ctx: DockerBuild) => (ctx.service.image as EngineImageRecipe).build(ctx);
+
 /** A build context over a real git repository, filled with `git archive` as the clone cache would. */
-async function context(
-  repo: GitRepo,
-  service: Partial<DockerService>,
-  name = 'svc',
-): Promise<ImageBuildContext & { lines: string[] }> {
+async function context(repo: GitRepo, fields: Record<string, unknown>, name = 'svc'): Promise<DockerBuild> {
   const commit = repo.head() as CommitSha;
   const dir = await tempDir();
   const tag = `tci-test-${pid}/${name}:SVC-${images.length}` as ImageRef;
   images.push(tag);
-  const lines: string[] = [];
-  const repository: ServiceRepository = {
-    name,
-    index: 2,
-    kind: 'service',
-    source: { url: repo.url() },
-    raw: {},
-    service: { buildType: 'docker', ...service },
-  };
-  return {
-    service: repository,
+  const ctx: DockerBuild = {
+    service: readService({ buildType: 'docker', ...fields }, name, 2),
     commit,
     async readFile(path) {
       try {
@@ -66,12 +63,23 @@ async function context(
     tag,
     images: {},
     extraSources: {},
-    engine,
-    onLine: (l) => lines.push(l),
+    // As the executor gives it: the service's tag, its log and its name in failures.
+    buildImage: (b) =>
+      engine.buildImage({
+        ...b,
+        tag,
+        noCache: false,
+        logFile: ctx.logFile,
+        onLine: (l) => ctx.onLine(l),
+        signal: ctx.signal,
+        label: `service "${name}": docker build`,
+      }),
+    onLine: (l) => ctx.lines.push(l),
     signal: new AbortController().signal,
     noCache: false,
-    lines,
+    lines: [],
   };
+  return ctx;
 }
 
 before(() => {
@@ -119,12 +127,12 @@ describe('the docker build type', () => {
 
   test('base images: FROM lines up to the target, ARG defaults substituted, stages excluded', async () => {
     const ctx = await context(repo, fields);
-    assert.deepEqual(await dockerBuildType.baseImages(ctx), [BASE]);
+    assert.deepEqual(await baseImages(ctx), [BASE]);
   });
 
   test('a two-stage build with build args and a target runs, from the committed context only', async () => {
     const ctx = await context(repo, fields);
-    await dockerBuildType.build(ctx);
+    await build(ctx);
     assert.equal(docker('run', '--rm', ctx.tag, 'cat', '/greeting'), 'bonjour from the build stage');
     const files = docker('run', '--rm', ctx.tag, 'find', '/src', '-type', 'f').split('\n').sort();
     assert.deepEqual(files, ['/src/app.txt', '/src/deep/er/file.txt', '/src/logs/keep.txt']);
@@ -137,14 +145,14 @@ describe('the docker build type', () => {
     const ctx = await context(repo, fields);
     await mkdir(ctx.workDir, { recursive: true });
     await writeFile(join(ctx.workDir, 'keep-me'), 'x');
-    await dockerBuildType.build(ctx);
+    await build(ctx);
     assert.deepEqual(docker('run', '--rm', ctx.tag, 'cat', '/greeting'), 'bonjour from the build stage');
     assert.deepEqual(execFileSync('ls', ['-A', ctx.workDir], { encoding: 'utf8' }).trim(), 'keep-me');
   });
 
   test('a target the Dockerfile lacks names the service field', async () => {
     const ctx = await context(repo, { ...fields, target: 'nope' });
-    await assert.rejects(() => dockerBuildType.baseImages(ctx), {
+    await assert.rejects(() => baseImages(ctx), {
       message:
         'repositories[2].service.target: service "svc": svc/build/Dockerfile has no build stage "nope" (hint: its stages: build, final, unused)',
     });
@@ -152,15 +160,16 @@ describe('the docker build type', () => {
 
   test('a missing Dockerfile names the path and commit', async () => {
     const ctx = await context(repo, { context: 'svc' });
-    await assert.rejects(() => dockerBuildType.baseImages(ctx), {
+    await assert.rejects(() => baseImages(ctx), {
       message: `repositories[2].service.context: service "svc": no Dockerfile at svc/Dockerfile in commit ${ctx.commit}`,
     });
   });
 
-  test('a context outside the repository is refused', async () => {
-    const ctx = await context(repo, { context: '../elsewhere' });
-    await assert.rejects(() => dockerBuildType.baseImages(ctx), {
-      message: 'repositories[2].service.context: "../elsewhere" leaves the repository',
+  test('a context outside the repository is refused', () => {
+    // Refused when the spec is read, before any build: the path names the field.
+    assert.throws(() => readService({ buildType: 'docker', context: '../elsewhere' }, 'svc', 2), {
+      message:
+        'repositories[2].service.context: must be a relative path inside the repository (no leading "/", no "..")',
     });
   });
 });
@@ -172,7 +181,7 @@ describe('a failing build', () => {
     });
     const ctx = await context(repo, {}, 'broken');
     await assert.rejects(
-      () => dockerBuildType.build(ctx),
+      () => build(ctx),
       (e: unknown) => {
         assert.ok(e instanceof UserError);
         assert.equal(
@@ -199,7 +208,7 @@ describe('a failing build', () => {
     ctx.onLine = (l) => {
       if (l === 'started') controller.abort();
     };
-    await assert.rejects(() => dockerBuildType.build(ctx), InterruptedError);
+    await assert.rejects(() => build(ctx), InterruptedError);
     assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
     assert.equal(await engine.imageExists(ctx.tag), false);
   });

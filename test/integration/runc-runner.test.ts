@@ -3,7 +3,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chown, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { runcUnavailable, runWithRunc, type RuncRunOptions } from '../../src/builder/image/runc-runner.js';
+import {
+  runcUnavailable,
+  runWithRunc,
+  type RuncRunOptions,
+} from '../../src/builder/containers/runc-runner.js';
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
 import type { ImageSource } from '../../src/inputs/oci-types.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
@@ -208,7 +212,7 @@ test('runcUnavailable says why runc cannot be used', async () => {
   assert.equal(await runcUnavailable({ runc: 'no-such-runc' }), 'no-such-runc not found on PATH');
   assert.equal(await runcUnavailable({ runc: '/nonexistent/runc' }), 'runc not found at /nonexistent/runc');
   // As another user: the same check from a process that is not root.
-  const script = `import('${join(process.cwd(), 'src/builder/image/runc-runner.ts')}').then(async (m) => console.log(await m.runcUnavailable({})))`;
+  const script = `import('${join(process.cwd(), 'src/builder/containers/runc-runner.ts')}').then(async (m) => console.log(await m.runcUnavailable({})))`;
   const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
     uid: 1000,
     gid: 1000,
