@@ -151,36 +151,7 @@ async function loadJsonSpec<S extends ServiceSpec>(
       hint: SPEC_HINT,
     });
   }
-  const problems: Problem[] = [];
-  for (const key of Object.keys(doc)) {
-    if (!['build', 'deploy', 'release'].includes(key)) {
-      problems.push({
-        file,
-        path: key,
-        message: 'unknown field',
-        hint: 'known fields: build, deploy, release',
-      });
-    }
-  }
-  for (const key of ['build', 'deploy']) {
-    if (doc[key] === undefined)
-      problems.push({ file, path: key, message: 'required field is missing', hint: SPEC_HINT });
-  }
-  if (doc['deploy'] !== undefined && !isPlainObject(doc['deploy'])) {
-    problems.push({
-      file,
-      path: 'deploy',
-      message: 'must be a mapping (a JSON-e template with a resources list)',
-    });
-  }
-  let release: ReleaseInfo | undefined;
-  if (doc['release'] !== undefined) {
-    const issues = checkRelease(doc['release']);
-    for (const issue of issues) {
-      problems.push({ file, path: ['release', ...issue.path].join('.'), message: issue.message });
-    }
-    if (issues.length === 0) release = doc['release'] as ReleaseInfo;
-  }
+  const { problems, release } = jsonSpecProblems(file, doc);
   const section =
     doc['build'] !== undefined
       ? readRepositories(doc['build'], {
@@ -199,6 +170,38 @@ async function loadJsonSpec<S extends ServiceSpec>(
     deploy: doc['deploy'],
     ...(release !== undefined && { release }),
   };
+}
+
+/** What is wrong with a JSON spec's top level and its `release` block; the block when it is right. */
+function jsonSpecProblems(
+  file: string,
+  doc: Record<string, unknown>,
+): { problems: Problem[]; release: ReleaseInfo | undefined } {
+  const problems: Problem[] = [];
+  for (const key of Object.keys(doc)) {
+    if (!['build', 'deploy', 'release'].includes(key))
+      problems.push({
+        file,
+        path: key,
+        message: 'unknown field',
+        hint: 'known fields: build, deploy, release',
+      });
+  }
+  for (const key of ['build', 'deploy']) {
+    if (doc[key] === undefined)
+      problems.push({ file, path: key, message: 'required field is missing', hint: SPEC_HINT });
+  }
+  if (doc['deploy'] !== undefined && !isPlainObject(doc['deploy']))
+    problems.push({
+      file,
+      path: 'deploy',
+      message: 'must be a mapping (a JSON-e template with a resources list)',
+    });
+  if (doc['release'] === undefined) return { problems, release: undefined };
+  const issues = checkRelease(doc['release']);
+  for (const issue of issues)
+    problems.push({ file, path: ['release', ...issue.path].join('.'), message: issue.message });
+  return { problems, release: issues.length === 0 ? (doc['release'] as ReleaseInfo) : undefined };
 }
 
 /** build.yml before deploy.yml, each top to bottom: the order a reader fixes them in. */

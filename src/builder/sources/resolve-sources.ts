@@ -41,74 +41,87 @@ export async function resolveSources(
   opts: ResolveSourcesOptions,
 ): Promise<Map<string, ResolvedSource>> {
   const index = await CommitIndex.load(gitCacheDir(opts.baseDir));
-  const groups = groupByRemote(requests, opts.baseDir);
-  const results = new Map<string, ResolvedSource>();
-  const problems: Problem[] = [];
-  let fatal: unknown;
+  return await new SourceResolution(index, opts).resolve(groupByRemote(requests, opts.baseDir));
+}
 
-  const cached = await Promise.all(groups.map((g) => isFullyCached(g, index)));
-  const slow: RemoteGroup[] = [];
-  groups.forEach((g, i) => {
-    if (cached[i] === true) {
-      for (const req of g.requests) record(req, g, req.source.ref as string, false);
-    } else slow.push(g);
-  });
+/** One resolution of a batch: the results and problems of every group, kept together. */
+class SourceResolution {
+  private readonly results = new Map<string, ResolvedSource>();
+  private readonly problems: Problem[] = [];
+  private fatal: unknown;
 
-  await runLimited(slow, Math.max(1, opts.gitConcurrency), async (g) => {
-    if (fatal !== undefined) return;
-    try {
-      await resolveGroup(g);
-    } catch (e) {
-      if (e instanceof GitRemoteError) problems.push(...g.requests.map((r) => sourceProblem(r, e)));
-      else fatal ??= e;
-    }
-  });
-  // Keep what was fetched, even when another remote failed: the next run starts from there.
-  await index.save();
-  if (fatal !== undefined) throw fatal;
-  if (problems.length > 0) throw new UserError(problems);
-  return results;
+  constructor(
+    private readonly index: CommitIndex,
+    private readonly opts: ResolveSourcesOptions,
+  ) {}
 
-  async function resolveGroup(g: RemoteGroup): Promise<void> {
-    const target = {
-      clonePath: g.clonePath,
-      remote: g.remote,
-      credentials: g.credentials,
-      signal: opts.signal,
-      onRecover: (detail: string) =>
-        opts.emit({
-          kind: 'warning',
-          message: `the cached clone of ${g.requests[0]?.source.url ?? g.remote} was damaged (git: ${detail}); cloning it again`,
-        }),
-    };
+  async resolve(groups: RemoteGroup[]): Promise<Map<string, ResolvedSource>> {
+    const cached = await Promise.all(groups.map((g) => isFullyCached(g, this.index)));
+    const slow: RemoteGroup[] = [];
+    groups.forEach((g, i) => {
+      if (cached[i] === true) {
+        for (const req of g.requests) this.record(req, g, req.source.ref as string, false);
+      } else slow.push(g);
+    });
+    await runLimited(slow, Math.max(1, this.opts.gitConcurrency), async (g) => {
+      if (this.fatal !== undefined) return;
+      try {
+        await this.resolveGroup(g);
+      } catch (e) {
+        if (e instanceof GitRemoteError) this.problems.push(...g.requests.map((r) => sourceProblem(r, e)));
+        else this.fatal ??= e;
+      }
+    });
+    // Keep what was fetched, even when another remote failed: the next run starts from there.
+    await this.index.save();
+    if (this.fatal !== undefined) throw this.fatal;
+    if (this.problems.length > 0) throw new UserError(this.problems);
+    return this.results;
+  }
+
+  private async resolveGroup(g: RemoteGroup): Promise<void> {
     const patterns = lsRemotePatterns(g.requests.map((r) => r.source.ref));
-    const refs = patterns.length > 0 ? await lsRemote(g, patterns) : new Map<string, string>();
+    const refs = patterns.length > 0 ? await this.lsRemote(g, patterns) : new Map<string, string>();
     const wanted = new Map<SourceRequest, string>();
     for (const req of g.requests) {
       const ref = req.source.ref;
       const sha = ref !== undefined && isFullSha(ref) ? ref : pickRef(refs, ref);
       if (sha === undefined)
-        problems.push(sourceProblem(req, new GitRemoteError('unknown-ref', '', ref ?? 'HEAD')));
+        this.problems.push(sourceProblem(req, new GitRemoteError('unknown-ref', '', ref ?? 'HEAD')));
       else wanted.set(req, sha);
     }
     if (wanted.size === 0) return;
     const commits = [...new Set(wanted.values())];
     const known =
-      commits.every((c) => index.has(g.clonePath, c)) && (await exists(join(g.clonePath, 'HEAD')));
+      commits.every((c) => this.index.has(g.clonePath, c)) && (await exists(join(g.clonePath, 'HEAD')));
     const { network, missing } = known
       ? { network: false, missing: [] }
-      : await ensureCommits(target, commits, index);
+      : await ensureCommits(this.cloneTarget(g), commits, this.index);
     for (const [req, sha] of wanted) {
       if (missing.includes(sha))
-        problems.push(sourceProblem(req, new GitRemoteError('missing-commit', '', sha)));
-      else record(req, g, sha, network || patterns.length > 0);
+        this.problems.push(sourceProblem(req, new GitRemoteError('missing-commit', '', sha)));
+      else this.record(req, g, sha, network || patterns.length > 0);
     }
   }
 
-  async function lsRemote(g: RemoteGroup, patterns: string[]): Promise<Map<string, string>> {
+  private cloneTarget(g: RemoteGroup) {
+    return {
+      clonePath: g.clonePath,
+      remote: g.remote,
+      credentials: g.credentials,
+      signal: this.opts.signal,
+      onRecover: (detail: string) =>
+        this.opts.emit({
+          kind: 'warning',
+          message: `the cached clone of ${g.requests[0]?.source.url ?? g.remote} was damaged (git: ${detail}); cloning it again`,
+        }),
+    };
+  }
+
+  private async lsRemote(g: RemoteGroup, patterns: string[]): Promise<Map<string, string>> {
     const res = await runGit(['ls-remote', g.remote, ...patterns], {
       credentials: g.credentials,
-      signal: opts.signal,
+      signal: this.opts.signal,
     });
     if (res.code !== 0) {
       const kind = classifyGitFailure(res.stderr);
@@ -118,13 +131,13 @@ export async function resolveSources(
     return parseLsRemote(res.stdout);
   }
 
-  function record(req: SourceRequest, g: RemoteGroup, sha: string, network: boolean): void {
-    results.set(req.id, {
+  private record(req: SourceRequest, g: RemoteGroup, sha: string, network: boolean): void {
+    this.results.set(req.id, {
       commit: sha as CommitSha,
       clonePath: g.clonePath,
       exactSource: `${req.source.url}#${sha}`,
     });
-    opts.emit({
+    this.opts.emit({
       kind: 'source-resolved',
       repository: req.id,
       url: req.source.url,

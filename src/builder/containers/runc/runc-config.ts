@@ -37,6 +37,61 @@ const CAPABILITIES = [
   'CAP_AUDIT_WRITE',
 ];
 
+/** /proc, /dev and its parts, /sys and its cgroups read-only: what every container has. */
+const SYSTEM_MOUNTS = [
+  { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+  {
+    destination: '/dev',
+    type: 'tmpfs',
+    source: 'tmpfs',
+    options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+  },
+  {
+    destination: '/dev/pts',
+    type: 'devpts',
+    source: 'devpts',
+    options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+  },
+  {
+    destination: '/dev/shm',
+    type: 'tmpfs',
+    source: 'shm',
+    options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+  },
+  {
+    destination: '/dev/mqueue',
+    type: 'mqueue',
+    source: 'mqueue',
+    options: ['nosuid', 'noexec', 'nodev'],
+  },
+  { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  {
+    destination: '/sys/fs/cgroup',
+    type: 'cgroup',
+    source: 'cgroup',
+    options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+  },
+];
+
+/** Namespaces (deliberately no network), devices, and Docker's masked and read-only /proc paths. */
+const LINUX = {
+  namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+  resources: { devices: [{ allow: false, access: 'rwm' }] },
+  maskedPaths: [
+    '/proc/asound',
+    '/proc/acpi',
+    '/proc/kcore',
+    '/proc/keys',
+    '/proc/latency_stats',
+    '/proc/timer_list',
+    '/proc/timer_stats',
+    '/proc/sched_debug',
+    '/proc/scsi',
+    '/sys/firmware',
+  ],
+  readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+};
+
 /**
  * The OCI runtime config (config.json) of a build step, written here rather than adapted from
  * `runc spec` so every field is deliberate:
@@ -67,38 +122,7 @@ export function runcConfig(proc: RuncProcess, binds: readonly Bind[], hostFiles:
     root: { path: 'rootfs', readonly: false },
     hostname: HOSTNAME,
     mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-      {
-        destination: '/dev',
-        type: 'tmpfs',
-        source: 'tmpfs',
-        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-      },
-      {
-        destination: '/dev/pts',
-        type: 'devpts',
-        source: 'devpts',
-        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-      },
-      {
-        destination: '/dev/shm',
-        type: 'tmpfs',
-        source: 'shm',
-        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
-      },
-      {
-        destination: '/dev/mqueue',
-        type: 'mqueue',
-        source: 'mqueue',
-        options: ['nosuid', 'noexec', 'nodev'],
-      },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      {
-        destination: '/sys/fs/cgroup',
-        type: 'cgroup',
-        source: 'cgroup',
-        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
-      },
+      ...SYSTEM_MOUNTS,
       ...hostFiles.map((f) => ({ destination: f, type: 'bind', source: f, options: ['rbind', 'ro'] })),
       ...binds.map((b) => ({
         destination: b.destination,
@@ -107,23 +131,7 @@ export function runcConfig(proc: RuncProcess, binds: readonly Bind[], hostFiles:
         options: ['rbind', 'rprivate', ...(b.readOnly ? ['ro'] : [])],
       })),
     ],
-    linux: {
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
-      maskedPaths: [
-        '/proc/asound',
-        '/proc/acpi',
-        '/proc/kcore',
-        '/proc/keys',
-        '/proc/latency_stats',
-        '/proc/timer_list',
-        '/proc/timer_stats',
-        '/proc/sched_debug',
-        '/proc/scsi',
-        '/sys/firmware',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-    },
+    linux: LINUX,
   };
 }
 
