@@ -1,31 +1,20 @@
 import type { ServiceBuild } from '../../build-types/build-type.js';
 import type { Emit } from '../../core/events.js';
 import { OnceByKey } from '../../core/once-by-key.js';
-import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { DockerEngine } from '../engines/docker-engine.js';
 import { OciLayout } from '../oci/oci-layout.js';
 import { hostPlatform } from '../registry/select-platform.js';
 import { imageLayoutDir } from '../state/build-layout.js';
 import { AppBaseSources, type AppBaseContext } from './app-base-images.js';
 import { collectImageGarbage } from './collect-image-garbage.js';
+import type { EngineProducerDeps } from './engine-image-producer.js';
 import type { ImageProducer } from './image-producer.js';
 import { producerFor } from './producer-for.js';
 
-export interface ProducerOptions {
-  baseDir: string;
-  images: Readonly<Record<string, string>>;
-  push: boolean;
-  noCache: boolean;
-  signal: AbortSignal;
+export interface ProducerOptions extends EngineProducerDeps {
   emit: Emit;
   /** The first engine's client: what images are loaded into. */
   daemon: DockerEngine;
-  /** The first engine with its lookups shared by every service. */
-  keyEngine: DockerEngine;
-  /** Answers "is this image here?" for every engine of the build. */
-  imageEngine: DockerEngine;
-  authFor(ref: string): Promise<RegistryCredentials | undefined>;
-  head(ref: ImageRef): Promise<Digest | undefined>;
 }
 
 /**
