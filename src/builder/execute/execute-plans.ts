@@ -82,25 +82,20 @@ function stepsOf(
 ): Step[] {
   if (p.tag === undefined || p.action === 'skip') return [];
   const tag = p.tag;
-  const job = { name: p.name, tag, baseImages: p.inputs.baseImages, action: p.action };
+  const job = { ...p, tag, baseImages: p.inputs.baseImages };
   return placement.place(job, p.producer.engineUse, (action, engine, emit) =>
-    p.producer
-      .steps(
-        { name: p.name, build: p.build, source: p.source, extra: p.extra, tag, bases: p.bases, action },
-        { engine, emit, outcome },
-      )
-      .map((step) =>
-        step.name === 'push'
-          ? step
-          : {
-              ...step,
-              run: async (ctx) => {
-                const done = await step.run(ctx);
-                await remember(p, opts);
-                return done;
-              },
+    p.producer.steps({ ...job, action }, { engine, emit, outcome }).map((step) =>
+      step.name === 'push'
+        ? step
+        : {
+            ...step,
+            run: async (ctx) => {
+              const done = await step.run(ctx);
+              await remember(p, opts);
+              return done;
             },
-      ),
+          },
+    ),
   );
 }
 
