@@ -1,9 +1,13 @@
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ServiceBuild } from '../build-types/build-type.js';
 import type { Emit } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { composeRelease, readRelease, writeRelease, type Release } from '../inputs/release.js';
+import {
+  carriedOverImages,
+  composeRelease,
+  readRelease,
+  writeRelease,
+  type Release,
+} from '../inputs/release.js';
 import type { BuildConfig, BuiltImage, ClusterSpec, ImageRef } from '../inputs/types.js';
 import type { DockerEngine } from './engines/docker-engine.js';
 import { EnginePool } from './engines/engine-pool.js';
@@ -16,8 +20,9 @@ import type { BuildableService, ServicePlan } from './plan/service-plan.js';
 import { selectServices } from './plan/select-services.js';
 import { buildProducers } from './producers/build-producers.js';
 import { headOnce, registryAuthLookup } from './registry/registry-lookups.js';
-import { DamagedCloneError, discardClone } from './sources/read-file-at-commit.js';
+import { withClonesRepaired } from './sources/with-clones-repaired.js';
 import { acquireBaseDirLock } from './state/base-dir-lock.js';
+import { clearBaseDir } from './state/clear-base-dir.js';
 import { readEngineRecords } from './state/engine-records.js';
 
 export interface RunBuildOptions {
@@ -145,7 +150,8 @@ async function writeBuildRelease(
   images: Map<string, BuiltImage>,
 ): Promise<Release> {
   if (opts.targetServices.length > 0 && opts.releasePath !== undefined) {
-    for (const [name, image] of await carriedOverImages(opts.releasePath, exactSources)) {
+    const previous = await readRelease(opts.releasePath);
+    for (const [name, image] of previous !== undefined ? carriedOverImages(previous, exactSources) : []) {
       if (!images.has(name)) images.set(name, image);
     }
   }
@@ -155,58 +161,4 @@ async function writeBuildRelease(
     opts.emit({ kind: 'release-written', file: opts.releasePath });
   }
   return release;
-}
-
-/**
- * With `--target-service`, the services left out keep what the previous release at the same
- * path recorded for them, when their source is still at the same commit: building one service
- * must not strip the others' images from the release. Anything unreadable is ignored.
- */
-async function carriedOverImages(
-  releasePath: string,
-  exactSources: ReadonlyMap<string, string>,
-): Promise<Map<string, BuiltImage>> {
-  const carried = new Map<string, BuiltImage>();
-  for (const r of (await readRelease(releasePath))?.build.repositories ?? []) {
-    const s = r.service;
-    if (s === undefined || r.exactSource !== exactSources.get(r.name)) continue;
-    if (typeof s.dockerImage !== 'string' || typeof s.buildKey !== 'string') continue;
-    carried.set(r.name, {
-      dockerImage: s.dockerImage,
-      buildKey: s.buildKey,
-      reproducible: s.reproducible === true,
-      ...(typeof s.imageDigest === 'string' ? { imageDigest: s.imageDigest } : {}),
-      ...(typeof s.engine === 'string' ? { engine: s.engine } : {}),
-    });
-  }
-  return carried;
-}
-
-/** A cached clone git cannot read (damaged on disk) is thrown away and cloned again, once each. */
-async function withClonesRepaired<T>(emit: Emit, build: () => Promise<T>): Promise<T> {
-  const discarded = new Set<string>();
-  for (;;) {
-    try {
-      return await build();
-    } catch (e) {
-      const damaged = damagedCloneOf(e);
-      if (damaged === undefined || discarded.has(damaged.clonePath)) throw e;
-      discarded.add(damaged.clonePath);
-      emit({ kind: 'warning', message: `${damaged.message}; cloning it again` });
-      await discardClone(damaged.clonePath);
-    }
-  }
-}
-
-function damagedCloneOf(e: unknown): DamagedCloneError | undefined {
-  if (e instanceof DamagedCloneError) return e;
-  // Several failed steps are merged into one error whose cause is the first.
-  return e instanceof Error && e.cause instanceof DamagedCloneError ? e.cause : undefined;
-}
-
-/** `--no-cache`: everything but the lock goes. */
-async function clearBaseDir(baseDir: string): Promise<void> {
-  for (const entry of await readdir(baseDir)) {
-    if (entry !== 'build.lock') await rm(join(baseDir, entry), { recursive: true, force: true });
-  }
 }

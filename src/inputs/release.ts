@@ -95,3 +95,28 @@ export async function readRelease(file: string): Promise<Release | undefined> {
     release: doc['release'] as ReleaseInfo,
   };
 }
+
+/**
+ * With `--target-service`, the services left out keep what the previous release recorded for
+ * them, when their source is still at the same commit: building one service must not strip
+ * the others' images from the release.
+ */
+export function carriedOverImages(
+  previous: Release,
+  exactSources: ReadonlyMap<string, string>,
+): Map<string, BuiltImage> {
+  const carried = new Map<string, BuiltImage>();
+  for (const r of previous.build.repositories) {
+    const s = r.service;
+    if (s === undefined || r.exactSource !== exactSources.get(r.name)) continue;
+    if (typeof s.dockerImage !== 'string' || typeof s.buildKey !== 'string') continue;
+    carried.set(r.name, {
+      dockerImage: s.dockerImage,
+      buildKey: s.buildKey,
+      reproducible: s.reproducible === true,
+      ...(typeof s.imageDigest === 'string' ? { imageDigest: s.imageDigest } : {}),
+      ...(typeof s.engine === 'string' ? { engine: s.engine } : {}),
+    });
+  }
+  return carried;
+}
