@@ -121,13 +121,14 @@ function figures(runs: Record<'now' | 'baseline', BuildCliRun[]>, opts: Baseline
       unit: 'ms',
       samples: runs.baseline.map((r) => r.cpuMs),
     },
+    // CPU is what a change to the code moves; wall time on a shared machine moves with its load.
+    { name: 'no-op 10: this checkout / baseline, wall', value: wall.now / wall.baseline, unit: 'x' },
     {
-      name: 'no-op 10: this checkout / baseline, wall',
-      value: wall.now / wall.baseline,
+      name: 'no-op 10: this checkout / baseline, CPU',
+      value: cpu.now / cpu.baseline,
       unit: 'x',
       target: '<= 1.05x',
-      pass: wall.now <= wall.baseline * 1.05,
+      pass: cpu.now <= cpu.baseline * 1.05,
     },
-    { name: 'no-op 10: this checkout / baseline, CPU', value: cpu.now / cpu.baseline, unit: 'x' },
   ];
 }
