@@ -22,6 +22,12 @@ export interface ExecOptions {
   onOutput?: (chunk: Buffer, stream: OutputStream) => void | Promise<void>;
   /** How many trailing lines `lastLines` keeps (default 20). */
   tail?: number;
+  /**
+   * Streams whose output is data, not messages (`kubectl get -o json`, which may hold Secret
+   * values): kept in `stdout`/`stderr` even with a log file, never logged, never given to
+   * `onLine`/`onOutput`, never among `lastLines`.
+   */
+  dataOnly?: readonly OutputStream[];
   signal?: AbortSignal;
   /**
    * What an abort does: `kill` the process (default; the result rejects with InterruptedError),
@@ -164,6 +170,11 @@ async function collect(
   const read = async (stream: Readable | null, name: OutputStream): Promise<void> => {
     if (stream === null) return;
     const decoder = new StringDecoder('utf8');
+    if (opts.dataOnly?.includes(name) === true) {
+      for await (const chunk of stream) text[name] += decoder.write(chunk as Buffer);
+      text[name] += decoder.end();
+      return;
+    }
     const lines = new LineTail(0, (line) => opts.onLine?.(line, name));
     for await (const chunk of stream) {
       const buf = chunk as Buffer;

@@ -65,3 +65,18 @@ test("one process's output piped into another", async () => {
   assert.equal(a.code, 0);
   assert.equal(b.stdout.trim(), '2');
 });
+
+test('output that is data is captured, but never logged, streamed or among the last lines', async () => {
+  const dir = await tempDir();
+  const logFile = join(dir, 'kubectl.log');
+  const lines: string[] = [];
+  const r = await exec('sh', sh('echo \'{"data": "s3cr3t"}\'; echo applied >&2; exit 1'), {
+    logFile,
+    dataOnly: ['stdout'],
+    onLine: (line) => lines.push(line),
+  });
+  assert.equal(r.stdout, '{"data": "s3cr3t"}\n');
+  assert.deepEqual(lines, ['applied']);
+  assert.deepEqual(r.lastLines, ['applied']);
+  assert.doesNotMatch(await readFile(logFile, 'utf8'), /s3cr3t/);
+});
