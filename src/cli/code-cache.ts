@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { makeDirectory } from '../core/make-directory.js';
 
 /**
  * Runs a CommonJS bundle with a V8 code cache, so that a start does not parse and compile the
@@ -83,7 +84,7 @@ function cacheFileOf(bundle: string, word: string, cacheDir: string): { file: st
 function writeCache(file: string, prefix: string, data: Buffer): void {
   try {
     const dir = dirname(file);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectory(dir, 0o700);
     for (const old of readdirSync(dir)) {
       if (old.startsWith(prefix) && old !== basename(file)) rmSync(join(dir, old), { force: true });
     }

@@ -3,6 +3,7 @@ import { toolInfo } from '../core/tool-info.js';
 import { ExitCode } from '../core/user-error.js';
 import { describeError } from './print-error.js';
 import { processContext } from './process-context.js';
+import { watchStandardOutput } from './standard-output.js';
 
 /**
  * The command line (README.md). Each action is loaded lazily so that `--help`, `validate`
@@ -157,6 +158,7 @@ program
   });
 
 async function main(): Promise<void> {
+  watchStandardOutput();
   try {
     await program.parseAsync(process.argv);
     // A command may set its own status (diff: 1 when the sides differ).
@@ -165,12 +167,19 @@ async function main(): Promise<void> {
     if (e instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; every other commander error is usage.
       process.exitCode = e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-      return;
+    } else {
+      const { text, exitCode } = describeError(
+        e,
+        processContext.redactor.redact.bind(processContext.redactor),
+      );
+      process.stderr.write(text + '\n');
+      process.exitCode = exitCode;
     }
-    const { text, exitCode } = describeError(e, processContext.redactor.redact.bind(processContext.redactor));
-    process.stderr.write(text + '\n');
-    process.exitCode = exitCode;
   }
+  // An interrupted command has cleaned up after itself. What it started may have started
+  // processes of its own (a git hook) that still hold its output pipes: they must not keep
+  // the CLI alive.
+  if (processContext.abort.signal.aborted) process.exit();
 }
 
 // Not `await`: the bundle is CommonJS (see start.ts), which has no top-level await.

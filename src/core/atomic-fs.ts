@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { makeDirectory } from './make-directory.js';
 import { ownedName, ownerAlive, ownerOf } from './owned-name.js';
 
 const tempPrefix = (target: string) => `.${basename(target)}.tmp`;
@@ -24,7 +25,7 @@ async function removeDeadTemps(file: string): Promise<void> {
  * behind are removed first.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  makeDirectory(dirname(file));
   await removeDeadTemps(file);
   const tmp = tempSiblingPath(file);
   try {
@@ -49,7 +50,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * `.old` name, from which `recoverDir` restores it on the next run.
  */
 export async function replaceDirAtomic(target: string, fill: (dir: string) => Promise<void>): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  makeDirectory(dirname(target));
   await recoverDir(target);
   const tmp = tempSiblingPath(target);
   await mkdir(tmp);

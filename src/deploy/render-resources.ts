@@ -23,7 +23,7 @@ export async function renderResources(
   const resources = resourcesOf(spec, rendered);
   return await checkResources(resources, {
     validate: opts.validate,
-    origin: originOf(spec, resources.length),
+    origin: resourceOrigin(spec, resources.length),
   });
 }
 
@@ -41,7 +41,7 @@ export function warningEvent(w: Problem): Event {
  * Resource `i` of the result is entry `i` of the template's `resources` only when that is a
  * plain list of the same length; otherwise (`$map`, `$flatten`, …) point at the list itself.
  */
-function originOf(spec: ClusterSpec, count: number): ResourceOrigin {
+export function resourceOrigin(spec: ClusterSpec, count: number): ResourceOrigin {
   const template = spec.deploy as Record<string, unknown> | null;
   const list = typeof template === 'object' && template !== null ? template['resources'] : undefined;
   const literal = Array.isArray(list) && list.length === count;

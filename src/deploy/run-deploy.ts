@@ -67,7 +67,7 @@ export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise
   await checkReplaceable(opts.outDir);
   for (const w of warnings) opts.emit(warningEvent(w));
   if (opts.diffAgainst !== undefined) {
-    const before = await readOutputDir(opts.diffAgainst);
+    const before = await readOutputDir(opts.diffAgainst, opts.signal);
     const after = files.map((f) => ({ file: f.fileName, object: f.object }));
     emitDiff(diffResources(before, after, { before: opts.diffAgainst, after: opts.outDir }), opts.emit);
   }
@@ -80,7 +80,7 @@ export async function runDeploy(spec: ClusterSpec, opts: DeployOptions): Promise
     }
     return { files, warnings, written: false };
   }
-  await writeResourceFiles(opts.outDir, files, opts.emit);
+  await writeResourceFiles(opts.outDir, files, opts.emit, opts.signal);
   if (apply !== undefined) {
     const kubectl = kubectlOf(opts, apply);
     const plan = await planApply(files, inventoryOptions(apply), kubectl);

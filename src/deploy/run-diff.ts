@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
-import { isUserError, UserError } from '../core/user-error.js';
+import { systemErrorText } from '../core/system-error-text.js';
+import { InterruptedError, isUserError, UserError } from '../core/user-error.js';
 import { buildTypes } from '../build-types/build-types.js';
 import { loadClusterSpec } from '../inputs/cluster-spec.js';
 import type { DeployConfig, InfraInfo } from '../inputs/types.js';
@@ -38,12 +39,14 @@ export async function runDiff(oldPath: string, newPath: string, opts: DiffOption
     DiffResource[],
   ];
   const diff = diffResources(before, after, { before: oldPath, after: newPath });
+  // Interrupted while comparing: print nothing rather than a diff the user stopped.
+  if (opts.signal?.aborted === true) throw new InterruptedError('SIGINT');
   emitDiff(diff, opts.emit);
   return diff;
 }
 
 async function resourcesAt(path: string, opts: DiffOptions): Promise<DiffResource[]> {
-  if ((await sideKind(path)) === 'output-dir') return await readOutputDir(path);
+  if ((await sideKind(path)) === 'output-dir') return await readOutputDir(path, opts.signal);
   const [spec, inputs] = await Promise.all([
     loadClusterSpec(path, { serviceTypes: buildTypes }),
     opts.renderInputs(),
@@ -59,11 +62,14 @@ async function resourcesAt(path: string, opts: DiffOptions): Promise<DiffResourc
 
 /** A directory holding build.yml or deploy.yml is a spec; any other directory an output. */
 async function sideKind(path: string): Promise<'output-dir' | 'spec'> {
-  const isDir = async (p: string) => (await stat(p).catch(() => undefined))?.isDirectory();
   const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() === true;
-  const dir = await isDir(path);
-  if (dir === undefined) throw new UserError({ file: path, message: 'not found', hint: SIDE_HINT });
-  if (!dir) return 'spec';
+  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    // Not there, or a file where a folder of the path should be: not found, as ls says.
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw new UserError({ file: path, message: `cannot read: ${systemErrorText(e) ?? e.message}` });
+  });
+  if (info === undefined) throw new UserError({ file: path, message: 'not found', hint: SIDE_HINT });
+  if (!info.isDirectory()) return 'spec';
   const [build, deploy] = await Promise.all([
     isFile(join(path, 'build.yml')),
     isFile(join(path, 'deploy.yml')),

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.js';
+import { writeSpecDir } from '../helpers/spec-dir.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -13,11 +14,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 async function project(buildConfig?: string): Promise<string> {
   const dir = await tempDir();
   await mkdir(join(dir, 'spec'));
-  await writeFile(
-    join(dir, 'spec', 'build.yml'),
-    'repositories:\n  - name: api\n    kind: service\n    source: ./api#main\n    service: {buildType: docker}\n',
-  );
-  await writeFile(join(dir, 'spec', 'deploy.yml'), 'resources: []\n');
+  await writeSpecDir(join(dir, 'spec'), 'resources: []\n', { name: 'api', source: './api#main' });
   if (buildConfig !== undefined) await writeFile(join(dir, 'build-config.yml'), buildConfig);
   return dir;
 }

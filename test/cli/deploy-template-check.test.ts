@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { spec2018Dir } from '../helpers/deploy-release.js';
 import { runCli } from '../helpers/run-cli.js';
+import { deploymentYml, writeSpecDir } from '../helpers/spec-dir.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 test('validate renders the 2018 deploy template: missing cfg/infra values are one warning, exit 0', async () => {
@@ -18,12 +19,8 @@ test('validate renders the 2018 deploy template: missing cfg/infra values are on
 
 test('validate reports an unknown service in builtService as an error, before any build', async () => {
   const dir = await tempDir();
-  await writeFile(
-    join(dir, 'build.yml'),
-    'repositories:\n  - name: web\n    kind: service\n    source: https://git.example.com/web.git\n    service: {buildType: docker}\n',
-  );
-  await writeFile(
-    join(dir, 'deploy.yml'),
+  await writeSpecDir(
+    dir,
     'resources:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec:\n      containers:\n        - name: c\n          image: {$eval: "builtService(\'wbe\').dockerImage"}\n',
   );
   const r = await runCli(['validate', dir], { cwd: dir });
@@ -36,12 +33,8 @@ test('validate reports an unknown service in builtService as an error, before an
 
 test('deploy reports a template error with file, line and path, and writes nothing', async () => {
   const dir = await tempDir();
-  await writeFile(
-    join(dir, 'build.yml'),
-    'repositories:\n  - name: web\n    kind: service\n    source: https://git.example.com/web.git\n    service: {buildType: docker}\n',
-  );
-  await writeFile(
-    join(dir, 'deploy.yml'),
+  await writeSpecDir(
+    dir,
     'resources:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: {$eval: cfg.name}\n',
   );
   const r = await runCli(['deploy', dir, join(dir, 'out')], { cwd: dir });
@@ -50,4 +43,44 @@ test('deploy reports a template error with file, line and path, and writes nothi
     r.stderr,
     `error: ${dir}/deploy.yml:5: resources[0].metadata.name: object has no property "name" (evaluating "cfg.name")\n`,
   );
+});
+
+/** The trial's template: a shell variable in a command, replicas "one", an object for image. */
+async function trialSpec(script: string): Promise<string> {
+  const dir = await tempDir();
+  const command = JSON.stringify(['sh', '-c', script]);
+  await writeSpecDir(
+    dir,
+    deploymentYml({
+      namespace: '{$eval: cfg.namespace}',
+      replicas: '"one"',
+      container: `{name: web, image: {name: "web:1"}, command: ${command}}`,
+    }),
+  );
+  await writeFile(join(dir, 'deploy-config.yml'), 'namespace: apps\n');
+  return dir;
+}
+
+test('validate fails where deploy fails: a shell ${…} gets the $${ hint, then the schemas are checked', async () => {
+  const dir = await trialSpec('echo ${HOME}');
+  const hint =
+    '(hint: write $${HOME} for a literal ${HOME}: JSON-e reads every ${…} in a string as an expression, and $${ stands for a literal ${)';
+  const expected = `error: ${dir}/deploy.yml:12: resources[0].spec.template.spec.containers[0].command[2]: unknown context value HOME (evaluating "echo \${HOME}") ${hint}\n`;
+  // Without cfg (run from elsewhere) this was a warning, exit 0.
+  for (const cwd of [await tempDir(), dir]) {
+    const r = await runCli(['validate', dir], { cwd });
+    assert.deepEqual([r.code, r.stderr, r.stdout], [1, expected, '']);
+  }
+  const deployed = await runCli(['deploy', dir, join(dir, 'out')], { cwd: dir });
+  assert.deepEqual([deployed.code, deployed.stderr], [1, expected]);
+
+  const escaped = await trialSpec('echo $${HOME}');
+  const schemaErrors =
+    'error: Deployment-web.json: spec.replicas: must be integer\nerror: Deployment-web.json: spec.template.spec.containers[0].image: must be string\n';
+  for (const cwd of [await tempDir(), escaped]) {
+    const r = await runCli(['validate', escaped], { cwd });
+    assert.deepEqual([r.code, r.stderr, r.stdout], [1, schemaErrors, '']);
+  }
+  const deployedEscaped = await runCli(['deploy', escaped, join(escaped, 'out')], { cwd: escaped });
+  assert.deepEqual([deployedEscaped.code, deployedEscaped.stderr], [1, schemaErrors]);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import {
@@ -145,7 +145,12 @@ test('bad input is exit 1, naming the file and the field, with no stack trace', 
   const foreign = join(dir, 'foreign');
   await mkdir(foreign);
   await writeFile(join(foreign, 'notes.txt'), 'hello');
+  await symlink('loop', join(dir, 'loop'));
   const cases: Array<[string[], string]> = [
+    [
+      ['diff', join(dir, 'loop'), out1],
+      `error: ${join(dir, 'loop')}: cannot read: too many symbolic links encountered\n`,
+    ],
     [
       ['diff', join(dir, 'missing'), out1],
       `error: ${join(dir, 'missing')}: not found (hint: each side is an output directory written by deploy, a release, or a spec)\n`,

@@ -117,6 +117,32 @@ describe('init', () => {
     assert.deepEqual(await snapshot(dir), before);
   });
 
+  // Each would otherwise print "internal error: ENOTDIR/EPERM …", or (/proc) spin forever.
+  for (const [what, path, message] of [
+    ['under a file', 'spec/cluster', 'cannot make this directory: not a directory'],
+    ['under /sys', '/sys/tci-init-test', 'cannot make this directory: operation not permitted'],
+    ['under /proc', '/proc/tci-init-test', 'cannot make this directory: no such file or directory'],
+    [
+      'two levels under /proc',
+      '/proc/tci-init-test/cluster',
+      'cannot make this directory: no such file or directory (/proc/tci-init-test)',
+    ],
+    ['that is /sys', '/sys', 'cannot write into this directory: operation not permitted'],
+    ['that is /proc', '/proc', 'cannot write into this directory: no such file or directory'],
+  ] as const) {
+    it(`a directory ${what} is an error naming it: exit 1 at once, nothing written`, async () => {
+      const cwd = await tempDir();
+      await writeFile(join(cwd, 'spec'), 'x');
+      const before = await snapshot(cwd);
+      const r = await runCli(['init', path], { cwd, killAfterMs: 10_000 });
+      assert.equal(r.signal, null, 'init had to be killed');
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `error: ${path}: ${message}\n`);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(await snapshot(cwd), before);
+    });
+  }
+
   it('without git on PATH: exit 1 naming git, and no directory left behind', async () => {
     const parent = await tempDir();
     const r = await runCli(['init', 'cluster'], { cwd: parent, env: { PATH: '/nonexistent' } });

@@ -57,3 +57,20 @@ export async function write2018Inputs(
   await writeFile(files.infra, JSON.stringify(INFRA_2018));
   return files;
 }
+
+/** A release whose template yields `n` ConfigMaps `cm-<i>` holding `value`: a deploy as large as wanted. */
+export function configMapRelease(n: number, value: string): Record<string, unknown> {
+  return {
+    build: { repositories: [] },
+    deploy: {
+      resources: {
+        $map: { $eval: `range(0, ${n})` },
+        'each(i)': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-${i}' }, data: { v: value } },
+      },
+    },
+    release: {
+      tool: { name: 'taskcluster-installer', version: '0.1.0' },
+      createdAt: '2020-01-01T00:00:00.000Z',
+    },
+  };
+}

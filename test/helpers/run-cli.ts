@@ -12,16 +12,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real, compiled CLI (`npm run build` first) as a user would. */
+/**
+ * Runs the real, compiled CLI (`npm run build` first) as a user would. `killAfterMs`: a CLI
+ * still running then is killed (SIGKILL, since one that hangs may not answer anything else),
+ * so a hang fails the test instead of stalling the run.
+ */
 export async function runCli(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; killAfterMs?: number } = {},
 ): Promise<CliResult> {
   return await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: { ...process.env, DEBUG: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.killAfterMs !== undefined
+        ? { timeout: opts.killAfterMs, killSignal: 'SIGKILL' as const }
+        : {}),
     });
     let stdout = '';
     let stderr = '';

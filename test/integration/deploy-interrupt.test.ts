@@ -3,26 +3,12 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { configMapRelease } from '../helpers/deploy-release.js';
 import { cliPath } from '../helpers/run-cli.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-/** A release whose template yields `n` ConfigMaps, so writing takes long enough to be killed. */
-function release(n: number, value: string): unknown {
-  return {
-    build: { repositories: [] },
-    deploy: {
-      resources: {
-        $map: { $eval: `range(0, ${n})` },
-        'each(i)': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-${i}' }, data: { v: value } },
-      },
-    },
-    release: {
-      tool: { name: 'taskcluster-installer', version: '0.1.0' },
-      createdAt: '2020-01-01T00:00:00.000Z',
-    },
-  };
-}
+const release = configMapRelease;
 
 test('a deploy killed with SIGKILL while writing leaves the previous output directory as it was', async () => {
   const dir = await tempDir();

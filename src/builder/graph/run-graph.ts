@@ -1,4 +1,5 @@
 import { noEmit, type Emit } from '../../core/events.js';
+import { formatProblem } from '../../core/problem.js';
 import { InternalError, InterruptedError, UserError, isUserError } from '../../core/user-error.js';
 import { checkGraph } from './check-graph.js';
 import type { GraphResult, Step } from './step.js';
@@ -98,14 +99,23 @@ class GraphRun {
       this.outcome.elapsedMs[step.id] = elapsedMs;
       this.failures.push({ step, error });
       const lastLines = isUserError(error) ? [...error.details] : [];
-      const message = error instanceof Error ? error.message : String(error);
-      this.emit({ kind: 'step-failed', ...base, elapsedMs, message, lastLines });
+      this.emit({ kind: 'step-failed', ...base, elapsedMs, message: failureMessage(error), lastLines });
     } finally {
       this.active -= 1;
       this.inPool.set(step.pool, (this.inPool.get(step.pool) ?? 1) - 1);
       this.schedule();
     }
   }
+}
+
+/**
+ * What failed, for the event: a UserError's problems without their hints. A hint says what to
+ * do, and is shown with the error that ends the build; the hint of a failed step names its log
+ * file, which the event carries as `logFile`, so the progress line named it twice.
+ */
+function failureMessage(error: unknown): string {
+  if (isUserError(error)) return error.problems.map(({ hint: _, ...p }) => formatProblem(p)).join('; ');
+  return error instanceof Error ? error.message : String(error);
 }
 
 function abortReason(signal: AbortSignal): string {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
+import { makeDirectory } from '../../core/make-directory.js';
+import { systemErrorText } from '../../core/system-error-text.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 
 export interface LockHolder {
@@ -45,7 +47,7 @@ export async function acquireBaseDirLock(
   baseDir: string,
   opts: BaseDirLockOptions,
 ): Promise<() => Promise<void>> {
-  await mkdir(baseDir, { recursive: true });
+  makeBaseDir(baseDir);
   const lockFile = join(baseDir, 'build.lock');
   const me: LockHolder = {
     pid: process.pid,
@@ -90,7 +92,9 @@ function defaultCommand(): string {
 
 async function createExclusive(file: string, holder: LockHolder): Promise<boolean> {
   const tmp = tempSiblingPath(file);
-  await writeFile(tmp, JSON.stringify(holder) + '\n', { flag: 'wx' });
+  await writeFile(tmp, JSON.stringify(holder) + '\n', { flag: 'wx' }).catch((e: unknown) => {
+    throw baseDirError(dirname(file), 'cannot write into the base dir', e);
+  });
   try {
     await link(tmp, file);
     return true;
@@ -187,4 +191,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The base dir, made if missing; one that cannot be made (a file in the way, /proc) is named. */
+function makeBaseDir(baseDir: string): void {
+  try {
+    makeDirectory(baseDir);
+  } catch (e) {
+    throw baseDirError(baseDir, 'cannot make the base dir', e);
+  }
+}
+
+/** A failed system call on the base dir as an error naming it; anything else as it was. */
+function baseDirError(baseDir: string, what: string, e: unknown): unknown {
+  const text = systemErrorText(e);
+  return text === undefined ? e : new UserError({ file: baseDir, message: `${what}: ${text}` }, { cause: e });
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { runBuild } from '../../builder/run-build.js';
 import type { ServicePlan } from '../../builder/plan/service-plan.js';
 import { buildTypes } from '../../build-types/build-types.js';
+import type { Emit } from '../../core/events.js';
 import { loadBuildConfig } from '../../inputs/build-config.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
 import { YamlValueCache } from '../../inputs/yaml-value-cache.js';
@@ -38,6 +39,12 @@ export async function buildCommand(
     ctx.isTty,
   );
   const dryRun = flags.dryRun === true;
+  // Counted from what happened: a service built with --push is planned as `build` and pushed too.
+  let pushed = 0;
+  const emit: Emit = (e) => {
+    if (e.kind === 'image-pushed') pushed += 1;
+    reporter.emit(e);
+  };
   let result;
   try {
     const baseDir = resolve(ctx.cwd, flags.baseDir ?? defaultBaseDir(ctx.env));
@@ -59,7 +66,7 @@ export async function buildCommand(
       concurrency: flags.concurrency ?? availableParallelism(),
       engines: flags.engine ?? [],
       dryRun,
-      emit: reporter.emit,
+      emit,
       signal: ctx.abort.signal,
       redactor: ctx.redactor,
       env: ctx.env,
@@ -69,7 +76,7 @@ export async function buildCommand(
     reporter.close();
   }
   if (dryRun && flags.logFormat !== 'json') process.stdout.write(redact(formatPlan(result.plans)));
-  if (!dryRun) process.stderr.write(redact(summary(result.plans, releasePath)) + '\n');
+  if (!dryRun) process.stderr.write(redact(summary(result.plans, pushed, releasePath)) + '\n');
 }
 
 function formatPlan(plans: ServicePlan[]): string {
@@ -81,9 +88,9 @@ function formatPlan(plans: ServicePlan[]): string {
   return ['service'.padEnd(width) + '  action reason', ...lines].join('\n') + '\n';
 }
 
-function summary(plans: ServicePlan[], releasePath: string): string {
+function summary(plans: ServicePlan[], pushed: number, releasePath: string): string {
   const count = (a: ServicePlan['action']) => plans.filter((p) => p.action === a).length;
   // `loaded` only when it happened: the line stays as it was for builds that load nothing.
   const loaded = count('load') > 0 ? `, loaded ${count('load')}` : '';
-  return `built ${count('build')}, pushed ${count('push')}, pulled ${count('pull')}${loaded}, skipped ${count('skip')}; wrote ${releasePath}`;
+  return `built ${count('build')}, pushed ${pushed}, pulled ${count('pull')}${loaded}, skipped ${count('skip')}; wrote ${releasePath}`;
 }

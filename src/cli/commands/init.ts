@@ -1,7 +1,9 @@
-import { link, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
 import { exec } from '../../core/exec.js';
+import { makeDirectory } from '../../core/make-directory.js';
+import { systemErrorText } from '../../core/system-error-text.js';
 import { toolInfo } from '../../core/tool-info.js';
 import { UserError } from '../../core/user-error.js';
 import type { ProcessContext } from '../process-context.js';
@@ -12,31 +14,24 @@ import { STARTER_APP_DIR, STARTER_BRANCH, STARTER_ENTRIES, starterSpecFiles } fr
  * makes its `app/` folder a git repository with one commit. Refuses, changing nothing, when
  * `dir` already holds any entry it would write. Everything is made in a hidden folder inside
  * `dir` first and moved into place only when complete; on any failure what was placed is removed.
+ * A directory that cannot be made or written (a file in the way, /proc, /sys, no permission)
+ * is an error naming it, in the system's words.
  */
 export async function initCommand(ctx: ProcessContext, dirArg: string): Promise<void> {
   const dir = resolve(ctx.cwd, dirArg);
   await refuseExisting(dir, dirArg);
-  const madeDir = await mkdir(dir, { recursive: true });
-  const placed: string[] = [];
-  const staging = await mkdtemp(join(dir, '.taskcluster-installer-init-'));
+  let madeDir: string | undefined;
   try {
-    for (const [path, content] of Object.entries(starterSpecFiles(toolInfo.version))) {
-      await mkdir(dirname(join(staging, path)), { recursive: true });
-      await writeFile(join(staging, path), content);
-    }
-    await commitApp(join(staging, STARTER_APP_DIR), ctx.abort.signal);
-    for (const entry of STARTER_ENTRIES) {
-      // link() fails rather than replace a file that appeared meanwhile; a directory is renamed.
-      if (entry === STARTER_APP_DIR) await rename(join(staging, entry), join(dir, entry));
-      else await link(join(staging, entry), join(dir, entry));
-      placed.push(join(dir, entry));
-    }
+    madeDir = makeDirectory(dir);
   } catch (e) {
-    for (const path of placed) await rm(path, { recursive: true, force: true });
+    const at = (e as NodeJS.ErrnoException).path;
+    throw cannot(dirArg, 'make this directory', e, at !== undefined && at !== dir ? at : undefined);
+  }
+  try {
+    await writeSpec(dir, ctx.abort.signal);
+  } catch (e) {
     if (madeDir !== undefined) await rm(madeDir, { recursive: true, force: true });
-    throw e;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+    throw cannot(dirArg, 'write into this directory', e);
   }
   const shown = relative(ctx.cwd, dir) || '.';
   process.stdout.write(
@@ -56,10 +51,48 @@ export async function initCommand(ctx: ProcessContext, dirArg: string): Promise<
   );
 }
 
+/** The spec made in a hidden folder of `dir`, then placed; on failure, what was placed is removed. */
+async function writeSpec(dir: string, signal: AbortSignal): Promise<void> {
+  const placed: string[] = [];
+  const staging = await mkdtemp(join(dir, '.taskcluster-installer-init-'));
+  try {
+    for (const [path, content] of Object.entries(starterSpecFiles(toolInfo.version))) {
+      makeDirectory(dirname(join(staging, path)));
+      await writeFile(join(staging, path), content);
+    }
+    await commitApp(join(staging, STARTER_APP_DIR), signal);
+    for (const entry of STARTER_ENTRIES) {
+      // link() fails rather than replace a file that appeared meanwhile; a directory is renamed.
+      if (entry === STARTER_APP_DIR) await rename(join(staging, entry), join(dir, entry));
+      else await link(join(staging, entry), join(dir, entry));
+      placed.push(join(dir, entry));
+    }
+  } catch (e) {
+    for (const path of placed) await rm(path, { recursive: true, force: true });
+    throw e;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A failed system call on the user's directory as an error naming it (and `at`, the path that
+ * failed when it is another); anything else (a UserError, an interruption, a bug) as it was.
+ */
+function cannot(dirArg: string, doing: string, e: unknown, at?: string): unknown {
+  const text = systemErrorText(e);
+  if (text === undefined) return e;
+  return new UserError(
+    { file: dirArg, message: `cannot ${doing}: ${text}${at !== undefined ? ` (${at})` : ''}` },
+    { cause: e },
+  );
+}
+
 async function refuseExisting(dir: string, dirArg: string): Promise<void> {
   const info = await stat(dir).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw e;
+    // Not there (or a file in the way, which making it will report).
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw cannot(dirArg, 'read this directory', e);
   });
   if (info === undefined) return;
   if (!info.isDirectory()) throw new UserError({ file: dirArg, message: 'is a file, not a directory' });

@@ -1,7 +1,7 @@
 import type { Problem } from '../../core/problem.js';
 import { formatPath, formatProblem } from '../../core/problem.js';
 import { isUserError, UserError } from '../../core/user-error.js';
-import { checkTemplateIsolated } from '../../deploy/render/isolated-render.js';
+import { checkTemplate } from '../../deploy/check-template.js';
 import { loadBuildConfig } from '../../inputs/build-config.js';
 import { buildTypes } from '../../build-types/build-types.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
@@ -58,9 +58,9 @@ export async function validateCommand(
 
   const warnings: Problem[] = spec !== undefined ? siteTypeWarnings(spec) : [];
   // The deploy template, rendered with placeholder build results (and stand-ins for a cfg or
-  // infra that was not given), so template errors surface before any build.
+  // infra that was not given) and checked as deploy checks it, so errors surface before any build.
   if (spec !== undefined) {
-    const check = await checkTemplateIsolated(
+    const check = await checkTemplate(
       spec,
       { ...(cfg !== undefined ? { cfg } : {}), ...(infra !== undefined ? { infra } : {}) },
       ctx.abort.signal,

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem } from '../../core/problem.js';
-import { UserError } from '../../core/user-error.js';
+import { InterruptedError, UserError } from '../../core/user-error.js';
 import { isPlainObject } from '../../inputs/is-plain-object.js';
 import { readJsonFile } from '../../inputs/json-file.js';
 import type { DiffResource } from './diff-resources.js';
@@ -13,7 +13,7 @@ const FILES_AT_ONCE = 64;
  * else in it (another file, a folder) means it is not such a directory. Every problem of every
  * file is reported at once, naming the file and the field.
  */
-export async function readOutputDir(dir: string): Promise<DiffResource[]> {
+export async function readOutputDir(dir: string, signal?: AbortSignal): Promise<DiffResource[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -36,6 +36,7 @@ export async function readOutputDir(dir: string): Promise<DiffResource[]> {
   // descriptors, and one at a time leaves the thread pool idle.
   const read: Array<Awaited<ReturnType<typeof readJsonFile>>> = [];
   for (let start = 0; start < names.length; start += FILES_AT_ONCE) {
+    if (signal?.aborted === true) throw new InterruptedError('SIGINT');
     const batch = names.slice(start, start + FILES_AT_ONCE);
     read.push(...(await Promise.all(batch.map((name) => readJsonFile(join(dir, name), join(dir, name))))));
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { replaceDirAtomic } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
+import { InterruptedError } from '../../core/user-error.js';
 
 export interface OutputFile {
   fileName: string;
@@ -13,7 +14,7 @@ export interface OutputFile {
 
 /**
  * Files written between turns of the event loop, so signal handlers still run while a large
- * directory is written (a few milliseconds' worth).
+ * directory is written (a few milliseconds' worth), and an interruption stops the writing.
  */
 const FILES_PER_TURN = 250;
 
@@ -39,11 +40,14 @@ export async function writeResourceFiles(
   dir: string,
   files: readonly OutputFile[],
   emit: Emit,
+  signal?: AbortSignal,
 ): Promise<void> {
   await replaceDirAtomic(dir, async (tmp) => {
     const previous = previousFiles(dir);
     for (let start = 0; start < files.length; start += FILES_PER_TURN) {
       if (start > 0) await nextTurn();
+      // Interrupted: the temporary directory goes, the previous output stays as it was.
+      if (signal?.aborted === true) throw new InterruptedError('SIGINT');
       for (const file of files.slice(start, start + FILES_PER_TURN)) {
         const text = JSON.stringify(file.object, null, 2) + '\n';
         const target = join(tmp, file.fileName);

@@ -1,5 +1,6 @@
 import type { ClusterSpec } from '../../inputs/types.js';
 import { UnknownServiceError } from './json-e-errors.js';
+import { standInText } from './placeholder-values.js';
 
 /**
  * The `builtService(name)` context function: the repository's `service` object as the release
@@ -17,9 +18,9 @@ export function builtServiceFunction(spec: ClusterSpec, placeholders: boolean): 
       placeholders
         ? {
             ...service,
-            dockerImage: service['dockerImage'] ?? `<image of ${repo.name}>`,
-            buildKey: service['buildKey'] ?? `<build key of ${repo.name}>`,
-            imageDigest: service['imageDigest'] ?? `<image digest of ${repo.name}>`,
+            dockerImage: service['dockerImage'] ?? standInText(`image of ${repo.name}`),
+            buildKey: service['buildKey'] ?? standInText(`build key of ${repo.name}`),
+            imageDigest: service['imageDigest'] ?? standInText(`image digest of ${repo.name}`),
           }
         : service,
     );

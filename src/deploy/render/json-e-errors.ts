@@ -29,7 +29,9 @@ export function isJsonEError(e: unknown): e is JsonEError {
  * all interpreter errors, and the template errors about what an operator's value evaluated to.
  */
 export function isValueError(e: unknown): boolean {
-  if (e instanceof UnknownServiceError) return false;
+  // A name the context lacks is the template's doing (often a shell's `${HOME}`): cfg, infra
+  // and the other context names are always there, stand-ins included.
+  if (e instanceof UnknownServiceError || isUnknownName(e)) return false;
   if (e instanceof errors.InterpreterError || e instanceof errors.BuiltinError) return true;
   return (
     e instanceof errors.TemplateError &&
@@ -37,6 +39,19 @@ export function isValueError(e: unknown): boolean {
       e.message,
     )
   );
+}
+
+/**
+ * What a shell's `${…}` inside a template string makes JSON-e throw, since JSON-e reads every
+ * `${…}` in a string as an expression: an unknown name (`${HOME}`) or a syntax error
+ * (`${HOME:-/root}`, `${#args}`, an unclosed `${`).
+ */
+export function isExpressionError(e: unknown): boolean {
+  return e instanceof errors.SyntaxError || isUnknownName(e);
+}
+
+function isUnknownName(e: unknown): boolean {
+  return e instanceof errors.InterpreterError && e.message.startsWith('unknown context value ');
 }
 
 /** Thrown by `builtService` for a name that is not a service of the spec. */

@@ -1,3 +1,18 @@
+/**
+ * The text of a stand-in: `<cfg.rootUrl>` for a value not given, `<image of web>` for a build
+ * result of a spec that was never built.
+ */
+export function standInText(what: string): string {
+  return `<${what}>`;
+}
+
+const STAND_IN = /<(?:(?:cfg|infra)[.[][^<>]*|(?:image|build key|image digest) of [^<>]+)>/;
+
+/** A string that is a stand-in or was made from one (`https://<cfg.host>/`). */
+export function isStandInText(value: unknown): boolean {
+  return typeof value === 'string' && STAND_IN.test(value);
+}
+
 /** The kinds of stand-in a missing value can take, tried in this order. */
 const SHAPES = ['string', 'array', 'object', 'number', 'boolean'] as const;
 
@@ -10,6 +25,7 @@ const SHAPES = ['string', 'array', 'object', 'number', 'boolean'] as const;
 export class PlaceholderValues {
   private readonly shapes = new Map<string, number>();
   private accessed: string[] = [];
+  private objects = false;
 
   /** A fresh root object for one render attempt: `root('cfg')`. */
   root(name: string): Record<string, unknown> {
@@ -18,10 +34,19 @@ export class PlaceholderValues {
 
   startAttempt(): void {
     this.accessed = [];
+    this.objects = false;
   }
 
   get used(): boolean {
     return this.accessed.length > 0;
+  }
+
+  /**
+   * Whether a value read in this attempt had to stand in as an object (`$merge` of a `cfg`
+   * object, `cfg.db.host`): the real one may hold fields the stand-in lacks.
+   */
+  get objectsUsed(): boolean {
+    return this.objects;
   }
 
   /** Changes the shape of the most recently read value that has shapes left; false if none. */
@@ -51,13 +76,14 @@ export class PlaceholderValues {
       case 'array':
         return [this.valueFor(`${path}[0]`)];
       case 'object':
+        this.objects = true;
         return this.object(path);
       case 'number':
         return 1;
       case 'boolean':
         return true;
       default:
-        return `<${path}>`;
+        return standInText(path);
     }
   }
 

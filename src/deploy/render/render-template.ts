@@ -1,9 +1,10 @@
 import jsone from 'json-e';
 import type { Problem } from '../../core/problem.js';
+import { valueAt } from '../../core/value-at.js';
 import { UserError } from '../../core/user-error.js';
 import type { ClusterSpec } from '../../inputs/types.js';
 import { builtServiceFunction } from './built-service.js';
-import { isJsonEError } from './json-e-errors.js';
+import { isExpressionError, isJsonEError } from './json-e-errors.js';
 import { locatePlainError } from './locate-plain-error.js';
 import { locateInTemplate, parseJsonELocation, templatePathOf } from './template-location.js';
 
@@ -68,22 +69,49 @@ export function describeRenderError(spec: ClusterSpec, err: unknown, values?: Re
   if (spec.release === undefined && /"(dockerImage|buildKey|imageDigest)"/.test(err.message)) {
     problem.hint = 'this spec is not a release, so it has no images: build it first and deploy the release';
   }
+  const literal = isExpressionError(err)
+    ? interpolationIn(valueAt(spec.deploy, path), err.message)
+    : undefined;
+  if (literal !== undefined) {
+    problem.hint = `write $${literal} for a literal ${literal}: JSON-e reads every \${…} in a string as an expression, and $\${ stands for a literal \${`;
+  }
   return problem;
 }
 
 /** The expression text at a template path, when it is a string or an `$eval`. */
 function expressionAt(template: unknown, path: ReadonlyArray<string | number>): string | undefined {
-  let node = template;
-  for (const seg of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string | number, unknown>)[seg];
-  }
+  const node = valueAt(template, path);
   if (typeof node === 'string') return node;
   if (typeof node === 'object' && node !== null && '$eval' in node) {
     const e = (node as { $eval: unknown }).$eval;
     return typeof e === 'string' ? e : undefined;
   }
   return undefined;
+}
+
+/**
+ * The `${…}` that JSON-e failed on, in a string or in a key of an object (keys are
+ * interpolated too), up to its `}`: the first that names the unknown value of `message`
+ * (`unknown context value HOME`), else the first. `$${` is JSON-e's escape and is skipped.
+ */
+function interpolationIn(node: unknown, message: string): string | undefined {
+  const texts = typeof node === 'string' ? [node] : isObject(node) ? Object.keys(node) : [];
+  const found: string[] = [];
+  for (const text of texts) {
+    for (const m of text.matchAll(/\$?\$\{/g)) {
+      if (m[0] !== '${') continue;
+      const end = text.indexOf('}', m.index);
+      found.push(text.slice(m.index, end === -1 ? undefined : end + 1));
+    }
+  }
+  const name = /^unknown context value (\S+)/.exec(message)?.[1];
+  const named = name !== undefined ? found.find((f) => f.slice(2).split(/\W/).includes(name)) : undefined;
+  const chosen = named ?? found[0];
+  return chosen !== undefined && chosen.length > 60 ? `${chosen.slice(0, 60)}…` : chosen;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The rendered template's `resources` list; anything else says what the template yielded. */

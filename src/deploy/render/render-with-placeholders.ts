@@ -8,6 +8,15 @@ import { describeRenderError, renderTemplate, resourcesOf } from './render-templ
 export interface TemplateCheck {
   warnings: Problem[];
   problems: Problem[];
+  /** When the template rendered: what the resource checks need (check-template.ts). */
+  rendered?: RenderedWithStandIns;
+}
+
+export interface RenderedWithStandIns {
+  /** The rendered `resources`, as plain JSON. */
+  resources: unknown[];
+  /** A value not given had to stand in as an object (PlaceholderValues.objectsUsed). */
+  standInObjects: boolean;
 }
 
 /** Enough attempts for a template reading a few dozen values of unusual shapes. */
@@ -41,8 +50,16 @@ export function renderWithPlaceholders(
       continue;
     }
     try {
-      resourcesOf(spec, result);
-      return { warnings: missingWarning(spec, stand, given), problems: [] };
+      const resources = resourcesOf(spec, result);
+      return {
+        warnings: missingWarning(spec, stand, given),
+        problems: [],
+        // Stand-in objects are Proxies, which cannot be sent to another thread: plain copies.
+        rendered: {
+          resources: JSON.parse(JSON.stringify(resources)) as unknown[],
+          standInObjects: stand.objectsUsed,
+        },
+      };
     } catch (e) {
       // `resources: {$eval: cfg.list}` is a list once cfg is given; a template without a
       // `resources` key is wrong whatever cfg holds.

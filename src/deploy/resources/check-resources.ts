@@ -1,8 +1,9 @@
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
+import { valueAt } from '../../core/value-at.js';
 import { fileNamePartProblem, MAX_FILE_NAME_BYTES, resourceFileName } from './resource-file-name.js';
 import { retiredApiVersion } from './retired-api-versions.js';
-import { schemaFor } from './resource-schemas.js';
+import { schemaFor, type SchemaViolation } from './resource-schemas.js';
 
 /** A checked resource and the file it goes to. */
 export interface ResourceFile {
@@ -12,6 +13,16 @@ export interface ResourceFile {
   name: string;
   /** The resource as written: without the top-level `name`, which only names the file. */
   object: Record<string, unknown>;
+}
+
+export interface CheckOptions {
+  validate: boolean;
+  origin: ResourceOrigin;
+  /**
+   * A schema violation this returns true for is not reported. `validate` renders with stand-ins
+   * for what it was not given, whose types say nothing about the real values.
+   */
+  excuse?: (violation: SchemaViolation, value: unknown) => boolean;
 }
 
 /** Where the resource at an index came from in the template: file, line and path. */
@@ -29,7 +40,7 @@ export interface CheckedResources {
  */
 export async function checkResources(
   resources: readonly unknown[],
-  opts: { validate: boolean; origin: ResourceOrigin },
+  opts: CheckOptions,
 ): Promise<CheckedResources> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
@@ -62,31 +73,41 @@ export async function checkResources(
     files.push(found);
   }
 
-  for (const file of files) {
-    const apiVersion = file.object['apiVersion'] as string;
-    const retired = retiredApiVersion(apiVersion, file.kind);
-    if (!opts.validate) {
-      if (retired !== undefined) warnings.push({ file: file.fileName, path: 'apiVersion', message: retired });
-      continue;
-    }
-    const check = await schemaFor(apiVersion, file.kind);
-    if (check === undefined) {
-      warnings.push({
-        file: file.fileName,
-        message:
-          retired !== undefined
-            ? `${retired}; its old schema is not known, so it was not validated`
-            : `no schema is known for ${file.kind} in ${apiVersion} (a custom resource?), so it was not validated`,
-      });
-      continue;
-    }
-    if (retired !== undefined) warnings.push({ file: file.fileName, path: 'apiVersion', message: retired });
-    for (const v of check(file.object))
-      problems.push({ file: file.fileName, path: v.path, message: v.message });
-  }
+  for (const file of files) await checkVersionAndSchema(file, opts, problems, warnings);
 
   if (problems.length > 0) throw new UserError(problems);
   return { files, warnings };
+}
+
+/** The retired-version warning, and (unless `validate` is false) the kind's official schema. */
+async function checkVersionAndSchema(
+  file: ResourceFile,
+  opts: CheckOptions,
+  problems: Problem[],
+  warnings: Problem[],
+): Promise<void> {
+  const apiVersion = file.object['apiVersion'] as string;
+  const retired = retiredApiVersion(apiVersion, file.kind);
+  if (!opts.validate) {
+    if (retired !== undefined) warnings.push({ file: file.fileName, path: 'apiVersion', message: retired });
+    return;
+  }
+  const check = await schemaFor(apiVersion, file.kind);
+  if (check === undefined) {
+    warnings.push({
+      file: file.fileName,
+      message:
+        retired !== undefined
+          ? `${retired}; its old schema is not known, so it was not validated`
+          : `no schema is known for ${file.kind} in ${apiVersion} (a custom resource?), so it was not validated`,
+    });
+    return;
+  }
+  if (retired !== undefined) warnings.push({ file: file.fileName, path: 'apiVersion', message: retired });
+  for (const v of check(file.object)) {
+    if (opts.excuse?.(v, valueAt(file.object, v.at)) === true) continue;
+    problems.push({ file: file.fileName, path: v.path, message: v.message });
+  }
 }
 
 function fileOf(

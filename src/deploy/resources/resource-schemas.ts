@@ -6,6 +6,10 @@ export type SchemaCheck = (resource: Record<string, unknown>) => SchemaViolation
 export interface SchemaViolation {
   /** Field path inside the resource, e.g. `spec.template.spec.containers[0].name`. */
   path: string;
+  /** The same path as segments: `['spec', 'template', 'spec', 'containers', 0, 'name']`. */
+  at: Array<string | number>;
+  /** A required field is missing (at `at`); otherwise the value at `at` is wrong. */
+  missing: boolean;
   message: string;
 }
 
@@ -64,7 +68,8 @@ async function load(apiVersion: string, kind: string): Promise<SchemaCheck | und
       return [];
     } catch (e) {
       const errors = (e as { errors?: AjvError[] }).errors;
-      if (!Array.isArray(errors)) return [{ path: '', message: e instanceof Error ? e.message : String(e) }];
+      if (!Array.isArray(errors))
+        return [{ path: '', at: [], missing: false, message: e instanceof Error ? e.message : String(e) }];
       return errors.map(violationOf);
     }
   };
@@ -77,6 +82,11 @@ function violationOf(err: AjvError): SchemaViolation {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const missing = err.params?.missingProperty;
   if (missing !== undefined) segments.push(missing);
-  const path = formatPath(segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)));
-  return { path, message: missing !== undefined ? 'is required' : (err.message ?? 'is invalid') };
+  const at = segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return {
+    path: formatPath(at),
+    at,
+    missing: missing !== undefined,
+    message: missing !== undefined ? 'is required' : (err.message ?? 'is invalid'),
+  };
 }

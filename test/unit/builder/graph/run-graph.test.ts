@@ -129,6 +129,19 @@ test('after a failure, running steps finish, nothing new starts, and the UserErr
   );
 });
 
+test('a step-failed event says what failed without the hint, which names the log the event carries', async () => {
+  const events: Event[] = [];
+  const a = gate('a');
+  const run = runGraph([a.step], { pools: { image: 1 }, emit: (e) => events.push(e) });
+  const rejected = assert.rejects(run, UserError);
+  await tick();
+  a.state.fail(new UserError({ file: 'build.yml', message: 'RUN failed', hint: 'full log: /logs/a' }));
+  await rejected;
+  const failed = events.find((e) => e.kind === 'step-failed');
+  assert.ok(failed?.kind === 'step-failed');
+  assert.equal(failed.message, 'build.yml: RUN failed');
+});
+
 test('several failures are all kept in one UserError', async () => {
   const a = gate('a'),
     b = gate('b');

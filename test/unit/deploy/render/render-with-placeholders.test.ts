@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatProblem } from '../../../../src/core/problem.js';
 import { renderWithPlaceholders } from '../../../../src/deploy/render/render-with-placeholders.js';
@@ -8,17 +6,12 @@ import { buildTypes } from '../../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../../src/inputs/cluster-spec.js';
 import type { ClusterSpec } from '../../../../src/inputs/types.js';
 import { DEPLOY_CONFIG_2018, INFRA_2018, spec2018Dir } from '../../../helpers/deploy-release.js';
+import { deploymentYml, writeSpecDir } from '../../../helpers/spec-dir.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { parse } from 'yaml';
 
 async function specWith(deployYml: string): Promise<ClusterSpec> {
-  const dir = await tempDir();
-  await writeFile(
-    join(dir, 'build.yml'),
-    'repositories:\n  - name: web\n    kind: service\n    source: https://git.example.com/web.git\n    service: {buildType: docker}\n',
-  );
-  await writeFile(join(dir, 'deploy.yml'), deployYml);
-  return await loadClusterSpec(dir, { serviceTypes: buildTypes });
+  return await loadClusterSpec(await writeSpecDir(await tempDir(), deployYml), { serviceTypes: buildTypes });
 }
 
 const format = (c: {
@@ -42,7 +35,10 @@ test('the 2018 spec without cfg and infra: one warning naming every value to sup
 test('the 2018 spec with cfg and infra given: no warning, no problem', async () => {
   const spec = await loadClusterSpec(spec2018Dir, { serviceTypes: buildTypes });
   const cfg = parse(DEPLOY_CONFIG_2018) as Record<string, unknown>;
-  assert.deepEqual(renderWithPlaceholders(spec, { cfg, infra: INFRA_2018 }), { warnings: [], problems: [] });
+  assert.deepEqual(format(renderWithPlaceholders(spec, { cfg, infra: INFRA_2018 })), {
+    warnings: [],
+    problems: [],
+  });
 });
 
 test('with cfg given, a value missing from it is an error', async () => {
@@ -104,5 +100,47 @@ test('placeholder build results stand in for the images of a spec that was never
     metadata: {name: p}
     spec: {containers: [{name: c, image: {$eval: "builtService('web').dockerImage"}}]}
 `);
-  assert.deepEqual(renderWithPlaceholders(spec, { cfg: {}, infra: {} }), { warnings: [], problems: [] });
+  assert.deepEqual(format(renderWithPlaceholders(spec, { cfg: {}, infra: {} })), {
+    warnings: [],
+    problems: [],
+  });
+});
+
+/** A Deployment whose one container runs `sh -c <script>`. */
+const shellTemplate = (script: string) =>
+  deploymentYml({
+    name: '{$eval: cfg.name}',
+    container: `{name: web, image: busybox, command: ${JSON.stringify(['sh', '-c', script])}}`,
+  });
+
+test('a shell variable in a string is an error with the $${ escape as hint, with or without cfg', async () => {
+  const spec = await specWith(shellTemplate('echo ${HOME}'));
+  const expected = `${spec.files.deploy}:12: resources[0].spec.template.spec.containers[0].command[2]: unknown context value HOME (evaluating "echo \${HOME}") (hint: write $\${HOME} for a literal \${HOME}: JSON-e reads every \${…} in a string as an expression, and $\${ stands for a literal \${)`;
+  // Without cfg it used to be a warning about stand-ins, and validate passed.
+  assert.deepEqual(format(renderWithPlaceholders(spec, {})), { warnings: [], problems: [expected] });
+  assert.deepEqual(format(renderWithPlaceholders(spec, { cfg: { name: 'web' }, infra: {} })), {
+    warnings: [],
+    problems: [expected],
+  });
+});
+
+test('the hint names the shell expression that failed: a default value, one beside a real expression', async () => {
+  const hintOf = async (script: string) =>
+    renderWithPlaceholders(await specWith(shellTemplate(script)), {}).problems.map((p) => p.hint);
+  assert.deepEqual(await hintOf('echo ${HOME:-/root}'), [
+    'write $${HOME:-/root} for a literal ${HOME:-/root}: JSON-e reads every ${…} in a string as an expression, and $${ stands for a literal ${',
+  ]);
+  assert.deepEqual(await hintOf('echo ${cfg.name} ${USER} $${HOME}'), [
+    'write $${USER} for a literal ${USER}: JSON-e reads every ${…} in a string as an expression, and $${ stands for a literal ${',
+  ]);
+});
+
+test('what the hint says works: $${HOME} renders as ${HOME}, which the shell then expands', async () => {
+  const spec = await specWith(shellTemplate('echo $${HOME} ${cfg.name}'));
+  const c = renderWithPlaceholders(spec, { cfg: { name: 'web' }, infra: {} });
+  assert.deepEqual(format(c), { warnings: [], problems: [] });
+  const deployment = c.rendered?.resources[0] as {
+    spec: { template: { spec: { containers: Array<{ command: string[] }> } } };
+  };
+  assert.deepEqual(deployment.spec.template.spec.containers[0]?.command, ['sh', '-c', 'echo ${HOME} web']);
 });
