@@ -1,4 +1,16 @@
-/** Import boundaries of docs/architecture.md, enforced in `npm run lint`. */
+/**
+ * Import boundaries of docs/architecture.md, enforced in `npm run lint`: layers, each importing
+ * only the layers below it.
+ *
+ *   core  <-  inputs  <-  build-types  <-  builder  <-  cli
+ *                                       (deploy beside builder; the two never import each other)
+ *
+ * Inside builder/: the services (graph, state, sources, registry, engines, oci) import no other
+ * builder folder; containers may use engines; producers use the services and containers;
+ * plan uses producers; execute uses plan; run-build.ts composes them all.
+ */
+const BUILDER_SERVICES = '(graph|state|sources|registry|engines|oci)';
+
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
@@ -15,17 +27,41 @@ module.exports = {
       to: { path: '^src/(?!core/|inputs/)' },
     },
     {
-      name: 'graph-stamp-only-core',
+      name: 'build-types-only-inputs',
+      comment: 'a build type gets what it needs of the builder through the context it is handed',
       severity: 'error',
-      from: { path: '^src/builder/(graph|stamp)/' },
-      to: { path: '^src/(?!core/)', pathNot: '^src/builder/$1/' },
+      from: { path: '^src/build-types/' },
+      to: { path: '^src/(?!core/|inputs/|build-types/)' },
     },
     {
-      name: 'build-subfolders-not-siblings',
-      comment: 'each build/* subfolder imports core and spec only; build/run-build.ts composes them',
+      name: 'builder-services-only-inputs',
       severity: 'error',
-      from: { path: '^src/builder/([^/]+)/' },
-      to: { path: '^src/builder/', pathNot: ['^src/builder/$1/'] },
+      from: { path: `^src/builder/${BUILDER_SERVICES}/` },
+      to: { path: '^src/', pathNot: ['^src/(core|inputs)/', '^src/builder/$1/'] },
+    },
+    {
+      name: 'containers-only-engines',
+      severity: 'error',
+      from: { path: '^src/builder/containers/' },
+      to: { path: '^src/builder/', pathNot: [`^src/builder/(containers|engines)/`] },
+    },
+    {
+      name: 'producers-below-plan',
+      severity: 'error',
+      from: { path: '^src/builder/producers/' },
+      to: { path: '^src/builder/(plan/|execute/|[^/]+$)' },
+    },
+    {
+      name: 'plan-below-execute',
+      severity: 'error',
+      from: { path: '^src/builder/plan/' },
+      to: { path: '^src/builder/(execute/|[^/]+$)' },
+    },
+    {
+      name: 'execute-below-run-build',
+      severity: 'error',
+      from: { path: '^src/builder/execute/' },
+      to: { path: '^src/builder/[^/]+$' },
     },
     {
       name: 'deploy-subfolders-as-layers',
@@ -50,7 +86,7 @@ module.exports = {
     {
       name: 'build-not-deploy',
       severity: 'error',
-      from: { path: '^src/builder/' },
+      from: { path: '^src/(builder|build-types)/' },
       to: { path: '^src/deploy/' },
     },
     {
@@ -69,6 +105,8 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
+    // Type-only imports count: a layer that needs another's types depends on it.
+    tsPreCompilationDeps: true,
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },
   },
 };

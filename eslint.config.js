@@ -27,6 +27,12 @@ export default tseslint.config(
     },
   },
   {
+    // Functions a reader takes in at once (issue 16): what we own of the build side and below.
+    files: ['src/core/**/*.ts', 'src/inputs/**/*.ts', 'src/build-types/**/*.ts', 'src/builder/**/*.ts'],
+    ignores: ['src/inputs/*.generated.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // bin/ is CommonJS (bin/package.json), so Node starts it without the ES module loader.
     files: ['bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },

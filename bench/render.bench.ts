@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type * as EventsModule from '../src/core/events.js';
 import type * as RunDeployModule from '../src/deploy/run-deploy.js';
 import type * as ClusterSpecModule from '../src/inputs/cluster-spec.js';
+import type * as BuildTypesModule from '../src/build-types/build-types.js';
 import type * as WriteFilesModule from '../src/deploy/output/write-resource-files.js';
 import type * as IsolatedRenderModule from '../src/deploy/render/isolated-render.js';
 import type * as RenderTemplateModule from '../src/deploy/render/render-template.js';
@@ -15,6 +16,7 @@ const dist = (path: string) => import(new URL(`../dist/${path}`, import.meta.url
 const { noEmit } = (await dist('core/events.js')) as typeof EventsModule;
 const { runDeploy } = (await dist('deploy/run-deploy.js')) as typeof RunDeployModule;
 const { loadClusterSpec } = (await dist('inputs/cluster-spec.js')) as typeof ClusterSpecModule;
+const { buildTypes } = (await dist('build-types/build-types.js')) as typeof BuildTypesModule;
 const { renderIsolated } = (await dist('deploy/render/isolated-render.js')) as typeof IsolatedRenderModule;
 const { resourcesOf } = (await dist('deploy/render/render-template.js')) as typeof RenderTemplateModule;
 const { checkResources } = (await dist('deploy/resources/check-resources.js')) as typeof CheckResourcesModule;
@@ -144,7 +146,7 @@ try {
       },
     }),
   );
-  const spec = await loadClusterSpec(releaseFile);
+  const spec = await loadClusterSpec(releaseFile, { serviceTypes: buildTypes });
   const values = {
     cfg: { prefix: 'p', rootUrl: 'https://tc.example.com', services },
     infra: { secret: 'app-secrets' },

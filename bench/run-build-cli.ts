@@ -22,6 +22,8 @@ export interface BuildCliOptions {
   extra?: string[];
   /** Added to the environment, e.g. TASKCLUSTER_INSTALLER_CODE_CACHE=off. */
   env?: NodeJS.ProcessEnv;
+  /** Another checkout's `bin/taskcluster-installer.js` (a baseline); default this one's. */
+  cli?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface BuildCliOptions {
  */
 export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
   const args = [
-    cliPath,
+    opts.cli ?? cliPath,
     'build',
     '--base-dir',
     opts.baseDir,

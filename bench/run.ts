@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { appImageBenchmarks } from './app-images.bench.js';
+import { baselineBenchmarks } from './baseline.bench.js';
 import { buildBenchmarks } from './build.bench.js';
 import { deployFigures } from './deploy.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
@@ -11,7 +12,9 @@ import { startupFigures } from './startup.bench.js';
  * `npm run bench`: every figure in one table. Run counts can be lowered for a quick look with
  * BENCH_RUNS (no-op and start-up figures, default 7), BENCH_SLOW_RUNS (cold builds and the
  * baseline, default 3) and BENCH_RENDER_RUNS (default 5); BENCH_ONLY=render, startup, build,
- * engines, apps or deploy runs one part. Render runs first: the build parts delete thousands of files
+ * engines, apps or deploy runs one part. BENCH_BASELINE=<dir> adds the no-op build of this checkout
+ * against the CLI of another built checkout (e.g. a worktree of the commit before a change),
+ * interleaved; BENCH_ONLY=baseline runs only that. Render runs first: the build parts delete thousands of files
  * when they end, which slows creating files for a while on some file systems (see
  * bench/README.md).
  */
@@ -41,6 +44,9 @@ if (only === undefined || only === 'startup') figures.push(...(await startupFigu
 if (only === undefined || only === 'deploy') figures.push(...(await deployFigures(log)));
 if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
 if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
+const baselineDir = process.env['BENCH_BASELINE'];
+if (baselineDir !== undefined && (only === undefined || only === 'baseline'))
+  figures.push(...(await baselineBenchmarks({ baselineDir, runs, log })));
 if (only === undefined || only === 'apps')
   figures.push(...(await appImageBenchmarks({ runs, slowRuns, log })));
 

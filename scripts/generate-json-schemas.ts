@@ -3,15 +3,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SchemaObject } from 'ajv';
 import { format, resolveConfig } from 'prettier';
 import { buildConfigFileSchema } from '../src/inputs/build-config.js';
-import { buildSectionSchema, serviceSchemas } from '../src/inputs/build-schema.js';
+import { buildTypes } from '../src/build-types/build-types.js';
+import { buildSectionSchema } from '../src/inputs/build-schema.js';
 import { releaseBlockSchema } from '../src/inputs/cluster-spec.js';
-import { BUILD_TYPES, SITE_BUILD_TYPES } from '../src/inputs/types.js';
+import { SITE_BUILD_TYPES } from '../src/inputs/types.js';
 import { DESCRIPTIONS } from './json-schema-descriptions.js';
 
 /**
  * Writes the JSON Schemas shipped in the package (schemas/*.schema.json), for editors
  * (yaml-language-server, VS Code) and other tools. They are made from the very schemas the
- * loaders validate with (src/inputs/build-schema.ts, build-config.ts, cluster-spec.ts), so they
+ * loaders validate with (src/inputs/build-schema.ts, build-config.ts, cluster-spec.ts, and each
+ * build type's schema part in src/build-types/<type>/), so they
  * cannot drift: `npm run generate:schemas` after changing one, and a unit test says when the
  * shipped files are stale. What the loaders check in code rather than by schema (a service for
  * `kind: service` only, one of `node`/`baseImage`) is added here as schema rules; what a schema
@@ -36,10 +38,23 @@ function forEditors(schema: unknown): unknown {
   return out;
 }
 
+const BUILD_TYPES = buildTypes.map((t) => t.name);
+
+/** Rules a build type checks in code when reading its fields, said here as schema for editors. */
+const EXTRA_RULES: Record<string, SchemaObject> = {
+  // src/build-types/node/node-fields.ts: a node service names exactly one of node and baseImage.
+  node: {
+    oneOf: [{ required: ['node'] }, { required: ['baseImage'] }],
+    errorMessage: 'give exactly one of node and baseImage',
+  },
+};
+
 function definitions(): Record<string, SchemaObject> {
   const entry = buildSectionSchema['properties'].repositories.items as SchemaObject;
   const service = (t: string, extra: SchemaObject = {}): SchemaObject => {
-    const s = forEditors(serviceSchemas[t as keyof typeof serviceSchemas]) as SchemaObject;
+    const type = buildTypes.find((b) => b.name === t);
+    if (type === undefined) throw new Error(`no build type ${t}`);
+    const s = forEditors(type.schema) as SchemaObject;
     const {
       buildType: _t,
       buildtype: _old,
@@ -82,13 +97,7 @@ function definitions(): Record<string, SchemaObject> {
         then: { $ref: `#/definitions/${t}Service` },
       })),
     },
-    dockerService: service('docker'),
-    'heroku-buildpackService': service('heroku-buildpack'),
-    // read-repositories.ts: a node service names exactly one of node and baseImage.
-    nodeService: service('node', {
-      oneOf: [{ required: ['node'] }, { required: ['baseImage'] }],
-      errorMessage: 'give exactly one of node and baseImage',
-    }),
+    ...Object.fromEntries(BUILD_TYPES.map((t) => [`${t}Service`, service(t, EXTRA_RULES[t])])),
   };
 }
 

@@ -15,11 +15,13 @@ export const generatedFile = fileURLToPath(
 );
 
 export async function generateSchemaValidators(): Promise<string> {
-  // Importing every spec module runs its compileSchema calls, which record the schemas.
+  // Importing every inputs module and every build type runs their compileSchema calls, which
+  // record the schemas (a build type's schema part lives in its folder).
   for (const name of (await readdir(specDir)).sort()) {
     if (name.endsWith('.ts') && !name.endsWith('.generated.ts'))
       await import(pathToFileURL(specDir + name).href);
   }
+  await import('../src/build-types/build-types.js');
   const { AJV_OPTIONS, SCHEMA_ANNOTATIONS, compiledSchemas, schemaKey } =
     await import('../src/inputs/schema-check.js');
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });

@@ -14,7 +14,8 @@ export function describeError(e: unknown, redact: (s: string) => string): { text
     if (debug && e.stack) lines.push(e.stack);
     return { text: redact(lines.join('\n')), exitCode: e.exitCode };
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  // Said once, whoever wrapped whom: "internal error: internal error: …" told the user nothing more.
+  const msg = (e instanceof Error ? e.message : String(e)).replace(/^(internal error:\s*)+/, '');
   const lines = [`internal error: ${msg}`];
   if (debug && e instanceof Error && e.stack) lines.push(e.stack);
   else lines.push('  (set DEBUG=1 for a stack trace; please report this as a bug)');

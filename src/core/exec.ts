@@ -1,27 +1,66 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { dirname } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { InterruptedError } from './user-error.js';
+
+export type OutputStream = 'stdout' | 'stderr';
 
 export interface ExecOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Appends all output to this file (created with its folder). */
+  /** Standard input: a text, or a stream piped in (another process's output). Default: none. */
+  input?: string | NodeJS.ReadableStream;
+  /** Appends all output to this file (created with its folder); then `stdout`/`stderr` stay empty. */
   logFile?: string;
-  /** Called for each complete output line (already redacted by the caller's choice). */
-  onLine?: (line: string) => void;
-  /** How many trailing lines to keep for error messages. */
+  /** Each complete output line, with the stream it came from. */
+  onLine?: (line: string, stream: OutputStream) => void;
+  /** Each chunk as it arrives, awaited before the next is read: a slow consumer slows the reading. */
+  onOutput?: (chunk: Buffer, stream: OutputStream) => void | Promise<void>;
+  /** How many trailing lines `lastLines` keeps (default 20). */
   tail?: number;
+  /**
+   * Streams whose output is data, not messages (`kubectl get -o json`, which may hold Secret
+   * values): kept in `stdout`/`stderr` even with a log file, never logged, never given to
+   * `onLine`/`onOutput`, never among `lastLines`.
+   */
+  dataOnly?: readonly OutputStream[];
   signal?: AbortSignal;
-  input?: string;
+  /**
+   * What an abort does: `kill` the process (default; the result rejects with InterruptedError),
+   * or `leave` it to the caller, who stops it its own way (runc deletes its container instead).
+   */
+  onAbort?: 'kill' | 'leave';
 }
 
 export interface ExecResult {
+  /** The exit status; 128 + n when signal n ended the process. */
   code: number;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   lastLines: string[];
+}
+
+export interface StartOptions extends ExecOptions {
+  /** `pipe`: the caller writes `stdin` (and ends it); otherwise `input` or nothing. */
+  stdin?: 'pipe';
+  /** `pipe`: the caller reads `stdout` as a stream; it is then neither logged nor captured. */
+  stdout?: 'pipe';
+}
+
+/** A started process: its streams when asked for, and its result once it has exited. */
+export interface RunningProcess {
+  readonly stdin: Writable | undefined;
+  readonly stdout: Readable | undefined;
+  /** Settles after the process exited and its output was read; rejects when it could not start. */
+  readonly result: Promise<ExecResult>;
+  kill(signal?: NodeJS.Signals): void;
+  /** Whether the process has exited. */
+  readonly exited: boolean;
 }
 
 /** Keeps the last `max` lines of a stream without holding the whole stream. */
@@ -62,48 +101,113 @@ export async function openLog(logFile: string): Promise<WriteStream> {
 }
 
 /**
- * Runs a command without a shell. Captures stdout/stderr in memory only when no log file is
- * given (git plumbing output is small); build tools go to a log file and keep a tail.
+ * The one child-process runner (git, tar, runc, ssh, mount all go through it): runs a command
+ * without a shell and settles once it has exited and all its output was read. Output is
+ * captured in memory only when no log file is given (git plumbing output is small); build
+ * tools go to a log file and keep a tail of lines for error messages.
+ *
+ * Hand-written rather than execa: execa's cancellation kills the child (runc's must not be
+ * killed but its container deleted), and loading it would cost every command that spawns;
+ * what we need is this page.
  */
 export async function exec(
   cmd: string,
   args: readonly string[],
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
-  if (opts.signal?.aborted) throw new InterruptedError('SIGINT');
+  return await (
+    await startProcess(cmd, args, opts)
+  ).result;
+}
+
+/** Starts a process; `exec` when the caller needs its streams or to stop it (ssh, piped tar). */
+export async function startProcess(
+  cmd: string,
+  args: readonly string[],
+  opts: StartOptions = {},
+): Promise<RunningProcess> {
+  if (opts.signal?.aborted && opts.onAbort !== 'leave') throw new InterruptedError('SIGINT');
   const log = opts.logFile !== undefined ? await openLog(opts.logFile) : undefined;
-  const tail = new LineTail(opts.tail ?? 20, opts.onLine);
-  return await new Promise<ExecResult>((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      signal: opts.signal,
-    });
-    let stdout = '';
-    let stderr = '';
-    const onData = (which: 'out' | 'err') => (buf: Buffer) => {
-      const s = buf.toString('utf8');
-      if (log) log.write(buf);
-      else if (which === 'out') stdout += s;
-      else stderr += s;
-      tail.push(s);
-    };
-    child.stdout?.on('data', onData('out'));
-    child.stderr?.on('data', onData('err'));
-    // A child that exits without reading its input breaks the pipe; its exit status reports that.
-    child.stdin?.on('error', () => undefined);
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      log?.end();
-      if (err.name === 'AbortError') reject(new InterruptedError('SIGINT'));
-      else reject(err);
-    });
-    child.on('close', (code, sig) => {
-      tail.end();
-      const done = () => resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr, lastLines: tail.lines });
-      if (log) log.end(done);
-      else done();
-    });
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: [opts.stdin === 'pipe' || opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    ...(opts.onAbort !== 'leave' && opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
+  // A child that exits without reading its input breaks the pipe; its exit status reports that.
+  child.stdin?.on('error', () => undefined);
+  if (typeof opts.input === 'string') child.stdin?.end(opts.input);
+  else if (opts.input !== undefined && child.stdin !== null) opts.input.pipe(child.stdin);
+  const started: RunningProcess = {
+    stdin: opts.stdin === 'pipe' ? (child.stdin ?? undefined) : undefined,
+    stdout: opts.stdout === 'pipe' ? (child.stdout ?? undefined) : undefined,
+    result: collect(child, opts, log),
+    kill: (signal) => void child.kill(signal),
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null;
+    },
+  };
+  return started;
+}
+
+async function collect(
+  child: ReturnType<typeof spawn>,
+  opts: StartOptions,
+  log: WriteStream | undefined,
+): Promise<ExecResult> {
+  const failed = new Promise<never>((_, reject) =>
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err.name === 'AbortError' ? new InterruptedError('SIGINT') : err),
+    ),
+  );
+  // Awaited only while the process runs; an error after that has nobody left to tell.
+  failed.catch(() => undefined);
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (code, signal) => resolve([code, signal])),
+  );
+  const tail = new LineTail(opts.tail ?? 20);
+  const text = { stdout: '', stderr: '' };
+  const read = async (stream: Readable | null, name: OutputStream): Promise<void> => {
+    if (stream === null) return;
+    const decoder = new StringDecoder('utf8');
+    if (opts.dataOnly?.includes(name) === true) {
+      for await (const chunk of stream) text[name] += decoder.write(chunk as Buffer);
+      text[name] += decoder.end();
+      return;
+    }
+    const lines = new LineTail(0, (line) => opts.onLine?.(line, name));
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      const s = decoder.write(buf);
+      if (log !== undefined) {
+        if (!log.write(buf)) await new Promise<void>((r) => log.once('drain', () => r()));
+      } else text[name] += s;
+      tail.push(s);
+      lines.push(s);
+      await opts.onOutput?.(buf, name);
+    }
+    const rest = decoder.end();
+    tail.push(rest);
+    lines.push(rest);
+    lines.end();
+  };
+  try {
+    await Promise.race([
+      Promise.all([
+        read(opts.stdout === 'pipe' ? null : child.stdout, 'stdout'),
+        read(child.stderr, 'stderr'),
+      ]),
+      failed,
+    ]);
+    const [code, signal] = await Promise.race([closed, failed]);
+    tail.end();
+    return {
+      code: code ?? 128 + (signal !== null ? constants.signals[signal] : 0),
+      signal,
+      ...text,
+      lastLines: tail.lines,
+    };
+  } finally {
+    if (log !== undefined) await new Promise<void>((r) => log.end(r));
+  }
 }

@@ -34,6 +34,18 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * A broken assumption of the tool itself: a bug, never the user's doing. Its message says what
+ * was assumed, without any prefix; the CLI's error printer (src/cli/print-error.ts) is the one
+ * place that words it for the user (`internal error: …`).
+ */
+export class InternalError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'InternalError';
+  }
+}
+
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }

@@ -4,6 +4,7 @@ import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
 import { systemErrorText } from '../core/system-error-text.js';
 import { InterruptedError, isUserError, UserError } from '../core/user-error.js';
+import { buildTypes } from '../build-types/build-types.js';
 import { loadClusterSpec } from '../inputs/cluster-spec.js';
 import type { DeployConfig, InfraInfo } from '../inputs/types.js';
 import { diffResources, emitDiff, type DiffResource, type ResourceDiff } from './diff/diff-resources.js';
@@ -46,7 +47,10 @@ export async function runDiff(oldPath: string, newPath: string, opts: DiffOption
 
 async function resourcesAt(path: string, opts: DiffOptions): Promise<DiffResource[]> {
   if ((await sideKind(path)) === 'output-dir') return await readOutputDir(path, opts.signal);
-  const [spec, inputs] = await Promise.all([loadClusterSpec(path), opts.renderInputs()]);
+  const [spec, inputs] = await Promise.all([
+    loadClusterSpec(path, { serviceTypes: buildTypes }),
+    opts.renderInputs(),
+  ]);
   const { files, warnings } = await renderResources(spec, {
     ...inputs,
     validate: true,

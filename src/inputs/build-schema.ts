@@ -1,12 +1,11 @@
 import type { SchemaObject } from 'ajv';
-import type { BuildType } from './types.js';
 
 /**
  * JSON Schemas of the `build` section (docs/reference/cluster-spec.md). The shape of each repository entry is
- * checked here; the service fields are checked by a second schema chosen by build type, so a
- * typo in a docker service reads "unknown field for build type docker" instead of a wall of
- * `oneOf` failures. Cross-field rules (unique names, sources, kind vs service) live in
- * read-repositories.ts.
+ * checked here; the service fields are checked by a second schema, the schema part of the
+ * service's build type (src/build-types/<type>/), so a typo in a docker service reads "unknown
+ * field for build type docker" instead of a wall of `oneOf` failures. Cross-field rules
+ * (unique names, sources, kind vs service) live in read-repositories.ts.
  */
 
 const NAME_TEXT =
@@ -52,8 +51,9 @@ const commonServiceFields = {
   imageDigest: { type: 'string' },
 };
 
-const serviceSchema = (
-  buildType: BuildType,
+/** The schema of a service object of `buildType`: its own fields plus those every service accepts. */
+export const serviceSchema = (
+  buildType: string,
   required: string[],
   fields: Record<string, unknown>,
 ): SchemaObject => ({
@@ -63,36 +63,3 @@ const serviceSchema = (
   unknownFieldText: `unknown field for build type "${buildType}"`,
   properties: { ...commonServiceFields, ...fields },
 });
-
-export const serviceSchemas: Record<BuildType, SchemaObject> = {
-  docker: serviceSchema('docker', [], {
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: {
-      type: 'object',
-      // Docker passes build arguments as NAME=value: a name with `=`, spaces or NUL would change meaning.
-      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
-      additionalProperties: false,
-      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
-    },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-  }),
-  'heroku-buildpack': serviceSchema('heroku-buildpack', ['buildpack', 'stack'], {
-    buildpack: { type: 'string' },
-    stack: {
-      type: 'string',
-      pattern: '^heroku-[0-9]+$',
-      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
-    },
-  }),
-  node: serviceSchema('node', [], {
-    node: {
-      type: ['integer', 'string'],
-      minimum: 1,
-      pattern: '^[1-9][0-9]*$',
-      errorText: 'must be a Node.js major version, e.g. 20',
-    },
-    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-  }),
-};

@@ -7,7 +7,8 @@ import { readJsonFile } from './json-file.js';
 import { isPlainObject } from './is-plain-object.js';
 import { readRepositories } from './read-repositories.js';
 import { compileSchema } from './schema-check.js';
-import type { ClusterSpec, ReleaseInfo } from './types.js';
+import type { ServiceType } from './service-types.js';
+import type { ClusterSpec, ReleaseInfo, ServiceSpec } from './types.js';
 import { readYamlFile } from './read-yaml-input.js';
 import type { YamlValueCache } from './yaml-value-cache.js';
 
@@ -40,34 +41,50 @@ const checkRelease = compileSchema(releaseBlockSchema);
  * (a release is one). Every problem in either file is collected and thrown as one UserError.
  * Site build types are returned typed as SiteService; whether they are acceptable is the caller's call.
  */
-export async function loadClusterSpec(
+export interface LoadSpecOptions<S extends ServiceSpec> {
+  /** The build types a service may have: src/build-types/build-types.ts. */
+  serviceTypes: ReadonlyArray<ServiceType<S>>;
+  cache?: YamlValueCache;
+}
+
+export async function loadClusterSpec<S extends ServiceSpec>(
   specPath: string,
-  opts: { cache?: YamlValueCache } = {},
-): Promise<ClusterSpec> {
+  opts: LoadSpecOptions<S>,
+): Promise<ClusterSpec<S>> {
   if (opts.cache !== undefined) {
     const hitsBefore = opts.cache.hits;
     try {
-      return await loadSpec(specPath, opts.cache);
+      return await loadSpec(specPath, opts.serviceTypes, opts.cache);
     } catch (e) {
       // Problems are reported with lines, which only a real parse knows: parse again what the
       // cache answered.
       if (!(e instanceof UserError) || opts.cache.hits === hitsBefore) throw e;
     }
   }
-  return await loadSpec(specPath, undefined);
+  return await loadSpec(specPath, opts.serviceTypes, undefined);
 }
 
-async function loadSpec(specPath: string, cache: YamlValueCache | undefined): Promise<ClusterSpec> {
+async function loadSpec<S extends ServiceSpec>(
+  specPath: string,
+  serviceTypes: ReadonlyArray<ServiceType<S>>,
+  cache: YamlValueCache | undefined,
+): Promise<ClusterSpec<S>> {
   let isDir: boolean;
   try {
     isDir = (await stat(specPath)).isDirectory();
   } catch {
     throw new UserError({ file: specPath, message: 'spec not found', hint: SPEC_HINT });
   }
-  return isDir ? await loadDirectorySpec(specPath, cache) : await loadJsonSpec(specPath);
+  return isDir
+    ? await loadDirectorySpec(specPath, serviceTypes, cache)
+    : await loadJsonSpec(specPath, serviceTypes);
 }
 
-async function loadDirectorySpec(dir: string, cache: YamlValueCache | undefined): Promise<ClusterSpec> {
+async function loadDirectorySpec<S extends ServiceSpec>(
+  dir: string,
+  serviceTypes: ReadonlyArray<ServiceType<S>>,
+  cache: YamlValueCache | undefined,
+): Promise<ClusterSpec<S>> {
   const buildFile = join(dir, 'build.yml');
   const deployFile = join(dir, 'deploy.yml');
   // `!env` belongs in config files: a spec (and the release made from it) must mean the same everywhere.
@@ -101,6 +118,7 @@ async function loadDirectorySpec(dir: string, cache: YamlValueCache | undefined)
   const section =
     build.problems.length === 0 && !build.empty
       ? readRepositories(build.value, {
+          serviceTypes,
           file: buildFile,
           specDir: resolve(dir),
           prefix: [],
@@ -119,7 +137,10 @@ async function loadDirectorySpec(dir: string, cache: YamlValueCache | undefined)
   };
 }
 
-async function loadJsonSpec(file: string): Promise<ClusterSpec> {
+async function loadJsonSpec<S extends ServiceSpec>(
+  file: string,
+  serviceTypes: ReadonlyArray<ServiceType<S>>,
+): Promise<ClusterSpec<S>> {
   const read = await readJsonFile(file, file);
   if ('problem' in read) throw new UserError(read.problem);
   const doc = read.value;
@@ -130,39 +151,15 @@ async function loadJsonSpec(file: string): Promise<ClusterSpec> {
       hint: SPEC_HINT,
     });
   }
-  const problems: Problem[] = [];
-  for (const key of Object.keys(doc)) {
-    if (!['build', 'deploy', 'release'].includes(key)) {
-      problems.push({
-        file,
-        path: key,
-        message: 'unknown field',
-        hint: 'known fields: build, deploy, release',
-      });
-    }
-  }
-  for (const key of ['build', 'deploy']) {
-    if (doc[key] === undefined)
-      problems.push({ file, path: key, message: 'required field is missing', hint: SPEC_HINT });
-  }
-  if (doc['deploy'] !== undefined && !isPlainObject(doc['deploy'])) {
-    problems.push({
-      file,
-      path: 'deploy',
-      message: 'must be a mapping (a JSON-e template with a resources list)',
-    });
-  }
-  let release: ReleaseInfo | undefined;
-  if (doc['release'] !== undefined) {
-    const issues = checkRelease(doc['release']);
-    for (const issue of issues) {
-      problems.push({ file, path: ['release', ...issue.path].join('.'), message: issue.message });
-    }
-    if (issues.length === 0) release = doc['release'] as ReleaseInfo;
-  }
+  const { problems, release } = jsonSpecProblems(file, doc);
   const section =
     doc['build'] !== undefined
-      ? readRepositories(doc['build'], { file, specDir: dirname(resolve(file)), prefix: ['build'] })
+      ? readRepositories(doc['build'], {
+          serviceTypes,
+          file,
+          specDir: dirname(resolve(file)),
+          prefix: ['build'],
+        })
       : undefined;
   problems.push(...(section?.problems ?? []));
   if (problems.length > 0 || section === undefined) throw new UserError(problems);
@@ -173,6 +170,38 @@ async function loadJsonSpec(file: string): Promise<ClusterSpec> {
     deploy: doc['deploy'],
     ...(release !== undefined && { release }),
   };
+}
+
+/** What is wrong with a JSON spec's top level and its `release` block; the block when it is right. */
+function jsonSpecProblems(
+  file: string,
+  doc: Record<string, unknown>,
+): { problems: Problem[]; release: ReleaseInfo | undefined } {
+  const problems: Problem[] = [];
+  for (const key of Object.keys(doc)) {
+    if (!['build', 'deploy', 'release'].includes(key))
+      problems.push({
+        file,
+        path: key,
+        message: 'unknown field',
+        hint: 'known fields: build, deploy, release',
+      });
+  }
+  for (const key of ['build', 'deploy']) {
+    if (doc[key] === undefined)
+      problems.push({ file, path: key, message: 'required field is missing', hint: SPEC_HINT });
+  }
+  if (doc['deploy'] !== undefined && !isPlainObject(doc['deploy']))
+    problems.push({
+      file,
+      path: 'deploy',
+      message: 'must be a mapping (a JSON-e template with a resources list)',
+    });
+  if (doc['release'] === undefined) return { problems, release: undefined };
+  const issues = checkRelease(doc['release']);
+  for (const issue of issues)
+    problems.push({ file, path: ['release', ...issue.path].join('.'), message: issue.message });
+  return { problems, release: issues.length === 0 ? (doc['release'] as ReleaseInfo) : undefined };
 }
 
 /** build.yml before deploy.yml, each top to bottom: the order a reader fixes them in. */

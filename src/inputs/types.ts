@@ -1,7 +1,7 @@
 /**
  * The typed form of the tool's inputs. Loaders (cluster-spec, build-config, deploy-inputs)
  * produce these or a list of Problems; build and deploy consume them. A release is a spec with
- * `exactSource`, `service.dockerImage`, `service.buildKey` and a `release` block, so its type lives here.
+ * `exactSource`, the built image of each service and a `release` block (src/inputs/release.ts).
  */
 
 declare const brand: unique symbol;
@@ -13,8 +13,6 @@ export type Digest = Brand<string, 'Digest'>;
 /** A docker image reference: `name:tag` or `name@sha256:…`. */
 export type ImageRef = Brand<string, 'ImageRef'>;
 
-export const BUILD_TYPES = ['docker', 'heroku-buildpack', 'node'] as const;
-export type BuildType = (typeof BUILD_TYPES)[number];
 /** Taskcluster's own 2018 site builders: recognised, never built. */
 export const SITE_BUILD_TYPES = ['docs', 'tools-ui', 'references'] as const;
 export type SiteBuildType = (typeof SITE_BUILD_TYPES)[number];
@@ -36,33 +34,14 @@ export interface GitSource {
   localPath?: string;
 }
 
-export interface DockerService {
-  buildType: 'docker';
-  context?: string;
-  dockerfile?: string;
-  buildArgs?: Record<string, string>;
-  target?: string;
-}
-
-export interface HerokuBuildpackService {
-  buildType: 'heroku-buildpack';
-  buildpack: GitSource;
-  stack: string;
-}
-
-export interface NodeService {
-  buildType: 'node';
-  /** major version; base image `node:<version>` */
-  node?: string;
-  baseImage?: string;
-  buildScript?: string;
+/** What every service is, whatever its build type: the loader types the rest (src/inputs/service-types.ts). */
+export interface ServiceSpec {
+  readonly buildType: string;
 }
 
 export interface SiteService {
   buildType: SiteBuildType;
 }
-
-export type ServiceBuild = DockerService | HerokuBuildpackService | NodeService | SiteService;
 
 interface RepositoryBase {
   name: string;
@@ -70,19 +49,59 @@ interface RepositoryBase {
   index: number;
   source: GitSource;
   /** The entry exactly as written (credentials stripped from URLs), carried into the release. */
-  raw: Record<string, unknown>;
+  raw: RepositoryEntry;
 }
 
-export interface ServiceRepository extends RepositoryBase {
+/** A `kind: service` repository; `S` is what its build type read from its fields. */
+export interface ServiceRepository<S extends ServiceSpec = ServiceSpec> extends RepositoryBase {
   kind: 'service';
-  service: ServiceBuild;
+  service: S | SiteService;
 }
 
 export interface OtherRepository extends RepositoryBase {
   kind: 'other';
 }
 
-export type Repository = ServiceRepository | OtherRepository;
+export type Repository<S extends ServiceSpec = ServiceSpec> = ServiceRepository<S> | OtherRepository;
+
+/**
+ * A repository entry of `build.yml` as written (credentials stripped from every URL), in the
+ * order its keys were written, with what a release adds (`exactSource`, the service's image).
+ */
+export interface RepositoryEntry {
+  name: string;
+  kind: 'service' | 'other';
+  source: string;
+  docs?: unknown;
+  service?: ServiceEntry;
+  /** `<url>#<40-hex commit>`: in a release, always. */
+  exactSource?: string;
+}
+
+/** A service object as written: its build type's fields, and in a release the built image. */
+export interface ServiceEntry extends Partial<BuiltImage> {
+  buildType?: string;
+  buildtype?: string;
+  [field: string]: unknown;
+}
+
+/** The `build` section as written: in a release, with every entry pinned. */
+export interface BuildSection {
+  repositories: RepositoryEntry[];
+}
+
+/** What a build adds to each built service of a release (docs/reference/release.md). */
+export interface BuiltImage {
+  /** `<repo>@sha256:<digest>` when pushed, else the `SVC-` tag. */
+  dockerImage: ImageRef;
+  buildKey: BuildKey;
+  /** Whether the tool wrote the image itself, so the same inputs give this digest anywhere. */
+  reproducible: boolean;
+  /** The image's manifest digest, when known (always for reproducible images). */
+  imageDigest?: Digest;
+  /** Built on several engines without --push: the engine that holds the image. */
+  engine?: string;
+}
 
 export interface ReleaseInfo {
   tool: { name: string; version: string };
@@ -100,11 +119,11 @@ export interface SpecFiles {
   form: 'directory' | 'json';
 }
 
-export interface ClusterSpec {
+export interface ClusterSpec<S extends ServiceSpec = ServiceSpec> {
   files: SpecFiles;
-  repositories: Repository[];
+  repositories: Array<Repository<S>>;
   /** The `build` section as written (credentials stripped), to be carried into a release. */
-  rawBuild: Record<string, unknown>;
+  rawBuild: BuildSection;
   /** The JSON-e template, unchanged. */
   deploy: unknown;
   /** Present when the spec is a release. */

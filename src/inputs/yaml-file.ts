@@ -68,7 +68,8 @@ export function parseYaml(text: string, file: string, opts: YamlOptions): YamlTe
 
   // Walking every node costs a tenth of parsing a large spec, and only an `!env` tag needs it: a
   // document holds one only by spelling it out, or through a %TAG directive that builds it.
-  if (text.includes('!env') || text.includes('%TAG')) visitEnvTags();
+  if (text.includes('!env') || text.includes('%TAG'))
+    problems.push(...resolveEnvTags(doc, file, opts, lineAt, envValues));
   if (problems.length > 0) return { value: undefined, empty: false, lineOf: noLines, envValues, problems };
 
   let value: unknown;
@@ -79,32 +80,41 @@ export function parseYaml(text: string, file: string, opts: YamlOptions): YamlTe
   }
   const empty = doc.contents === null;
   return { value, empty, lineOf: (path) => lineOfPath(doc, path, lineAt), envValues, problems };
+}
 
-  function visitEnvTags(): void {
-    visit(doc, {
-      Scalar(_key, node) {
-        if (node.tag !== '!env') return;
-        const line = node.range ? lineAt(node.range[0]) : undefined;
-        const name = String(node.value);
-        if (opts.env === undefined) {
-          problems.push({ file, line, message: `!env is not allowed in this file (only in config files)` });
-        } else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-          problems.push({ file, line, message: `!env needs an environment variable name, got "${name}"` });
-        } else if (opts.env[name] === undefined) {
-          problems.push({
-            file,
-            line,
-            message: `environment variable ${name} is not set (read by !env)`,
-            hint: `set ${name} or remove the !env tag`,
-          });
-        } else {
-          const value = opts.env[name] ?? '';
-          envValues.push(value);
-          node.value = value;
-        }
-      },
-    });
-  }
+/** Replaces each `!env NAME` with the variable's value (kept in `envValues`); what cannot be, as problems. */
+function resolveEnvTags(
+  doc: Document.Parsed,
+  file: string,
+  opts: YamlOptions,
+  lineAt: (offset: number) => number,
+  envValues: string[],
+): Problem[] {
+  const problems: Problem[] = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.tag !== '!env') return;
+      const line = node.range ? lineAt(node.range[0]) : undefined;
+      const name = String(node.value);
+      if (opts.env === undefined) {
+        problems.push({ file, line, message: `!env is not allowed in this file (only in config files)` });
+      } else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        problems.push({ file, line, message: `!env needs an environment variable name, got "${name}"` });
+      } else if (opts.env[name] === undefined) {
+        problems.push({
+          file,
+          line,
+          message: `environment variable ${name} is not set (read by !env)`,
+          hint: `set ${name} or remove the !env tag`,
+        });
+      } else {
+        const value = opts.env[name] ?? '';
+        envValues.push(value);
+        node.value = value;
+      }
+    },
+  });
+  return problems;
 }
 
 function hostile(file: string, e: unknown): Problem {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runBuild } from '../../src/builder/run-build.js';
 import type { Event } from '../../src/core/events.js';
 import { Redactor } from '../../src/core/redact.js';
+import { buildTypes } from '../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../src/inputs/cluster-spec.js';
 import type { GitRepo } from './git-repo.js';
 
@@ -46,7 +47,7 @@ export async function buildAppService(opts: {
   const baseDir = join(opts.dir, 'base');
   const events: Event[] = [];
   const { release } = await runBuild({
-    spec: await loadClusterSpec(specDir),
+    spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),
     config: {
       docker: { repositoryPrefix: opts.prefix, registries: opts.registries ?? {} },
       images: opts.images ?? {},

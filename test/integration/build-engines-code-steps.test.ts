@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { runBuild } from '../../src/builder/run-build.js';
 import type { Event } from '../../src/core/events.js';
 import { Redactor } from '../../src/core/redact.js';
+import { buildTypes } from '../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../src/inputs/cluster-spec.js';
 import { EngineProxy } from '../helpers/engine-proxy.js';
 import { GitRepo } from '../helpers/git-repo.js';
@@ -61,7 +62,7 @@ async function build(engines: string[], dir: string) {
   const events: Event[] = [];
   const releasePath = join(base, dir, 'release.json');
   await runBuild({
-    spec: await loadClusterSpec(specDir),
+    spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),
     config: {
       docker: { repositoryPrefix: prefix, registries: {} },
       images: stack.images,

@@ -13,8 +13,12 @@ const { rig } = rigs;
 const baseImages: string[] = [];
 after(() => {
   for (const ref of baseImages) {
-    removeImagesOn(FIRST_ENGINE, ref.split(':')[0] as string);
-    removeImagesOn(SECOND_ENGINE, ref.split(':')[0] as string);
+    // The repository, not what comes before the first colon: for `127.0.0.1:5000/…` that is
+    // the registry's address, and every image of every registry on loopback would go, those of
+    // other test runs on the shared engines included (their children then stop the removal).
+    const repository = ref.slice(0, ref.lastIndexOf(':'));
+    removeImagesOn(FIRST_ENGINE, repository);
+    removeImagesOn(SECOND_ENGINE, repository);
   }
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import { connectDockerEngine } from '../../src/builder/image/connect-docker-engine.js';
+import { connectDockerEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import { headManifest } from '../../src/builder/registry/head-manifest.js';
 import type { ImageRef } from '../../src/inputs/types.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runWithRunc } from '../../src/builder/image/runc-runner.js';
+import { runWithRunc } from '../../src/builder/containers/runc-runner.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { busyboxLayerImage } from '../helpers/image-source.js';
 
@@ -13,7 +13,7 @@ import { busyboxLayerImage } from '../helpers/image-source.js';
  * mounted and its bundle on disk; the next run in the same state dir removes all of it.
  */
 const CHILD = `
-import { runWithRunc } from './src/builder/image/runc-runner.ts';
+import { runWithRunc } from './src/builder/containers/runc-runner.ts';
 import { busyboxLayerImage } from './test/helpers/image-source.ts';
 const image = await busyboxLayerImage();
 await runWithRunc({

@@ -1,6 +1,6 @@
 import { noEmit, type Emit } from '../../core/events.js';
 import { formatProblem } from '../../core/problem.js';
-import { InterruptedError, UserError, isUserError } from '../../core/user-error.js';
+import { InternalError, InterruptedError, UserError, isUserError } from '../../core/user-error.js';
 import { checkGraph } from './check-graph.js';
 import type { GraphResult, Step } from './step.js';
 
@@ -26,76 +26,86 @@ interface Failure {
  */
 export async function runGraph(steps: readonly Step[], opts: RunGraphOptions): Promise<GraphResult> {
   const problems = checkGraph(steps, opts.pools);
-  if (problems.length > 0) throw new Error(`invalid build graph:\n  ${problems.join('\n  ')}`);
-  const emit = opts.emit ?? noEmit;
-  const signal = opts.signal ?? new AbortController().signal;
-  const done = new Set<string>();
-  const started = new Set<string>();
-  const inPool = new Map<string, number>();
-  const failures: Failure[] = [];
-  const result: GraphResult = { finished: [], skipped: [], elapsedMs: {} };
-  let active = 0;
+  if (problems.length > 0) throw new InternalError(`invalid build graph:\n  ${problems.join('\n  ')}`);
+  return await new GraphRun(steps, opts).result;
+}
 
-  return await new Promise<GraphResult>((resolve, reject) => {
-    const settle = (): void => {
-      signal.removeEventListener('abort', schedule);
-      if (signal.aborted) reject(new InterruptedError(abortReason(signal)));
-      else if (failures.length > 0) reject(mergeFailures(failures));
-      else resolve(result);
-    };
+/** One run of a graph: which steps started and finished, and what each pool has running. */
+class GraphRun {
+  readonly result: Promise<GraphResult>;
+  private readonly emit: Emit;
+  private readonly signal: AbortSignal;
+  private readonly done = new Set<string>();
+  private readonly started = new Set<string>();
+  private readonly inPool = new Map<string, number>();
+  private readonly failures: Failure[] = [];
+  private readonly outcome: GraphResult = { finished: [], skipped: [], elapsedMs: {} };
+  private active = 0;
+  private settle: (() => void) | undefined;
 
-    function schedule(): void {
-      if (!signal.aborted && failures.length === 0) {
-        for (const step of steps) {
-          if (started.has(step.id) || !step.deps.every((d) => done.has(d))) continue;
-          const used = inPool.get(step.pool) ?? 0;
-          if (used >= (opts.pools[step.pool] ?? 0)) continue;
-          inPool.set(step.pool, used + 1);
-          started.add(step.id);
-          active += 1;
-          void start(step);
-        }
-      }
-      if (active === 0) settle();
-    }
+  constructor(
+    private readonly steps: readonly Step[],
+    private readonly opts: RunGraphOptions,
+  ) {
+    this.emit = opts.emit ?? noEmit;
+    this.signal = opts.signal ?? new AbortController().signal;
+    const schedule = () => this.schedule();
+    this.result = new Promise<GraphResult>((resolve, reject) => {
+      this.settle = () => {
+        this.signal.removeEventListener('abort', schedule);
+        if (this.signal.aborted) reject(new InterruptedError(abortReason(this.signal)));
+        else if (this.failures.length > 0) reject(mergeFailures(this.failures));
+        else resolve(this.outcome);
+      };
+    });
+    this.signal.addEventListener('abort', schedule, { once: true });
+    this.schedule();
+  }
 
-    async function start(step: Step): Promise<void> {
-      const t0 = performance.now();
-      const base = { service: step.service, step: step.name, logFile: step.logFile };
-      emit({ kind: 'step-started', ...base });
-      try {
-        const outcome = await step.run({ signal });
-        const elapsedMs = Math.round(performance.now() - t0);
-        result.elapsedMs[step.id] = elapsedMs;
-        if (outcome !== undefined) {
-          result.skipped.push(step.id);
-          emit({ kind: 'step-skipped', service: step.service, step: step.name, reason: outcome.skipped });
-        } else {
-          result.finished.push(step.id);
-          emit({ kind: 'step-finished', ...base, elapsedMs });
-        }
-        done.add(step.id);
-      } catch (error) {
-        const elapsedMs = Math.round(performance.now() - t0);
-        result.elapsedMs[step.id] = elapsedMs;
-        failures.push({ step, error });
-        emit({
-          kind: 'step-failed',
-          ...base,
-          elapsedMs,
-          message: failureMessage(error),
-          lastLines: isUserError(error) ? [...error.details] : [],
-        });
-      } finally {
-        active -= 1;
-        inPool.set(step.pool, (inPool.get(step.pool) ?? 1) - 1);
-        schedule();
+  /** Starts every step that is ready and has room in its pool; settles when nothing runs. */
+  private schedule(): void {
+    if (!this.signal.aborted && this.failures.length === 0) {
+      for (const step of this.steps) {
+        if (this.started.has(step.id) || !step.deps.every((d) => this.done.has(d))) continue;
+        const used = this.inPool.get(step.pool) ?? 0;
+        if (used >= (this.opts.pools[step.pool] ?? 0)) continue;
+        this.inPool.set(step.pool, used + 1);
+        this.started.add(step.id);
+        this.active += 1;
+        void this.start(step);
       }
     }
+    if (this.active === 0) this.settle?.();
+  }
 
-    signal.addEventListener('abort', schedule, { once: true });
-    schedule();
-  });
+  private async start(step: Step): Promise<void> {
+    const t0 = performance.now();
+    const base = { service: step.service, step: step.name, logFile: step.logFile };
+    this.emit({ kind: 'step-started', ...base });
+    try {
+      const skipped = await step.run({ signal: this.signal });
+      const elapsedMs = Math.round(performance.now() - t0);
+      this.outcome.elapsedMs[step.id] = elapsedMs;
+      if (skipped !== undefined) {
+        this.outcome.skipped.push(step.id);
+        this.emit({ kind: 'step-skipped', service: step.service, step: step.name, reason: skipped.skipped });
+      } else {
+        this.outcome.finished.push(step.id);
+        this.emit({ kind: 'step-finished', ...base, elapsedMs });
+      }
+      this.done.add(step.id);
+    } catch (error) {
+      const elapsedMs = Math.round(performance.now() - t0);
+      this.outcome.elapsedMs[step.id] = elapsedMs;
+      this.failures.push({ step, error });
+      const lastLines = isUserError(error) ? [...error.details] : [];
+      this.emit({ kind: 'step-failed', ...base, elapsedMs, message: failureMessage(error), lastLines });
+    } finally {
+      this.active -= 1;
+      this.inPool.set(step.pool, (this.inPool.get(step.pool) ?? 1) - 1);
+      this.schedule();
+    }
+  }
 }
 
 /**

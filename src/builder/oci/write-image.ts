@@ -1,3 +1,4 @@
+import { InternalError } from '../../core/user-error.js';
 import {
   MEDIA_TYPES,
   type ImageSettings,
@@ -42,9 +43,7 @@ export async function writeImage(layout: OciLayout, opts: WriteImageOptions): Pr
   }
   for (const l of opts.base.layers) {
     if (!(await layout.hasBlob(l.digest))) {
-      throw new Error(
-        `internal error: base layer ${l.digest} of ${opts.base.display} is not in ${layout.dir}`,
-      );
+      throw new InternalError(`base layer ${l.digest} of ${opts.base.display} is not in ${layout.dir}`);
     }
   }
   const config = composeImageConfig(opts.base.config, written, opts.settings, opts.epoch);

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runBuild, type PlannedService } from '../../builder/run-build.js';
+import { runBuild } from '../../builder/run-build.js';
+import type { ServicePlan } from '../../builder/plan/service-plan.js';
+import { buildTypes } from '../../build-types/build-types.js';
 import type { Emit } from '../../core/events.js';
 import { loadBuildConfig } from '../../inputs/build-config.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
@@ -50,7 +52,7 @@ export async function buildCommand(
     // Kept only once the build succeeded.
     const cache = dryRun ? {} : { cache: new YamlValueCache(join(baseDir, 'parsed')) };
     const [spec, config] = await loadAll([
-      () => loadClusterSpec(specPath, cache),
+      () => loadClusterSpec(specPath, { serviceTypes: buildTypes, ...cache }),
       () => loadBuildConfig(flags.buildConfig, ctx.cwd, ctx.env, cache),
     ] as const);
     result = await runBuild({
@@ -73,21 +75,21 @@ export async function buildCommand(
   } finally {
     reporter.close();
   }
-  if (dryRun && flags.logFormat !== 'json') process.stdout.write(redact(formatPlan(result.plan)));
-  if (!dryRun) process.stderr.write(redact(summary(result.plan, pushed, releasePath)) + '\n');
+  if (dryRun && flags.logFormat !== 'json') process.stdout.write(redact(formatPlan(result.plans)));
+  if (!dryRun) process.stderr.write(redact(summary(result.plans, pushed, releasePath)) + '\n');
 }
 
-function formatPlan(plan: PlannedService[]): string {
-  const width = Math.max(7, ...plan.map((p) => p.service.length));
-  const lines = plan.map(
+function formatPlan(plans: ServicePlan[]): string {
+  const width = Math.max(7, ...plans.map((p) => p.name.length));
+  const lines = plans.map(
     (p) =>
-      `${p.service.padEnd(width)}  ${p.action.padEnd(5)}  ${p.reason}${p.image !== undefined ? `  [${p.image}]` : ''}`,
+      `${p.name.padEnd(width)}  ${p.action.padEnd(5)}  ${p.reason}${p.tag !== undefined ? `  [${p.tag}]` : ''}`,
   );
   return ['service'.padEnd(width) + '  action reason', ...lines].join('\n') + '\n';
 }
 
-function summary(plan: PlannedService[], pushed: number, releasePath: string): string {
-  const count = (a: PlannedService['action']) => plan.filter((p) => p.action === a).length;
+function summary(plans: ServicePlan[], pushed: number, releasePath: string): string {
+  const count = (a: ServicePlan['action']) => plans.filter((p) => p.action === a).length;
   // `loaded` only when it happened: the line stays as it was for builds that load nothing.
   const loaded = count('load') > 0 ? `, loaded ${count('load')}` : '';
   return `built ${count('build')}, pushed ${pushed}, pulled ${count('pull')}${loaded}, skipped ${count('skip')}; wrote ${releasePath}`;

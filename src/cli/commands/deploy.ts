@@ -1,6 +1,7 @@
 import { UserError, ExitCode } from '../../core/user-error.js';
 import { PROTECTED_KINDS } from '../../deploy/inventory/plan-prune.js';
 import { runDeploy, type ApplyOptions } from '../../deploy/run-deploy.js';
+import { buildTypes } from '../../build-types/build-types.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
 import { loadDeployConfig, loadInfraInfo } from '../../inputs/deploy-inputs.js';
 import type { ProcessContext } from '../process-context.js';
@@ -42,7 +43,7 @@ export async function deployCommand(
   checkUsage(opts);
   const apply = opts.apply === true ? applyOptions(ctx, opts) : undefined;
   const [spec, cfg, infra] = await Promise.all([
-    loadClusterSpec(releasePath),
+    loadClusterSpec(releasePath, { serviceTypes: buildTypes }),
     loadDeployConfig(opts.deployConfig, ctx.cwd, ctx.env),
     loadInfraInfo(opts.infraInfo),
   ]);

@@ -3,6 +3,7 @@ import { formatPath, formatProblem } from '../../core/problem.js';
 import { isUserError, UserError } from '../../core/user-error.js';
 import { checkTemplate } from '../../deploy/check-template.js';
 import { loadBuildConfig } from '../../inputs/build-config.js';
+import { buildTypes } from '../../build-types/build-types.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
 import { configFileNames } from '../../inputs/config-files.js';
 import { DEPLOY_CONFIG_DEFAULTS, loadDeployConfig, loadInfraInfo } from '../../inputs/deploy-inputs.js';
@@ -39,7 +40,7 @@ export async function validateCommand(
     }
   };
 
-  const spec = await attempt(() => loadClusterSpec(specPath));
+  const spec = await attempt(() => loadClusterSpec(specPath, { serviceTypes: buildTypes }));
   const buildConfig = await attempt(() => loadBuildConfig(o.buildConfig, ctx.cwd, ctx.env));
   for (const secret of buildConfig?.secrets ?? []) ctx.redactor.add(secret);
   for (const repo of spec?.repositories ?? []) {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Problem } from '../../core/problem.js';
 import { isUserError } from '../../core/user-error.js';
+import { buildTypes } from '../../build-types/build-types.js';
 import { loadClusterSpec } from '../../inputs/cluster-spec.js';
 import type { DeployConfig, InfraInfo } from '../../inputs/types.js';
 import type { RenderJob, RenderReply } from './isolated-render.js';
@@ -17,7 +18,7 @@ const reply = (r: RenderReply) => parentPort?.postMessage(r);
 
 // A function, not top-level await: the bundled worker is CommonJS (scripts/bundle-cli.mjs).
 async function run(): Promise<void> {
-  const spec = await loadClusterSpec(job.specPath);
+  const spec = await loadClusterSpec(job.specPath, { serviceTypes: buildTypes });
   try {
     if (job.kind === 'render') {
       reply({ ok: true, value: renderTemplate(spec, { cfg: job.cfg, infra: job.infra }) });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatProblem, type Problem } from '../../../src/core/problem.js';
 import { checkTemplate } from '../../../src/deploy/check-template.js';
+import { buildTypes } from '../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../src/inputs/cluster-spec.js';
 import type { DeployConfig } from '../../../src/inputs/types.js';
 import { deploymentYml, writeSpecDir } from '../../helpers/spec-dir.js';
@@ -20,7 +21,7 @@ async function check(
       container: parts.container ?? `{name: web, image: {$eval: "builtService('web').dockerImage"}}`,
     }),
   );
-  const spec = await loadClusterSpec(dir);
+  const spec = await loadClusterSpec(dir, { serviceTypes: buildTypes });
   const c = await checkTemplate(spec, cfg !== undefined ? { cfg, infra: {} } : {});
   const show = (ps: Problem[]) => ps.map((p) => formatProblem(p).replace(`${dir}/`, ''));
   return { warnings: show(c.warnings), problems: show(c.problems) };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { formatProblem } from '../../../src/core/problem.js';
 import { UserError } from '../../../src/core/user-error.js';
+import { buildTypes } from '../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../src/inputs/cluster-spec.js';
 import { fixturesDir } from '../../helpers/run-cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -20,7 +21,7 @@ async function specDir(build: string, deploy = 'resources: []\n'): Promise<strin
 
 async function problemsOf(path: string): Promise<string[]> {
   try {
-    await loadClusterSpec(path);
+    await loadClusterSpec(path, { serviceTypes: buildTypes });
   } catch (e) {
     assert.ok(e instanceof UserError);
     return e.problems.map(formatProblem);
@@ -30,13 +31,14 @@ async function problemsOf(path: string): Promise<string[]> {
 
 describe('loadClusterSpec', () => {
   it('loads the 2018 spec: buildtype normalised, raw kept as written, site types typed', async () => {
-    const spec = await loadClusterSpec(spec2018);
+    const spec = await loadClusterSpec(spec2018, { serviceTypes: buildTypes });
     assert.equal(spec.repositories.length, 45);
     const ping = spec.repositories[0]!;
     assert.equal(ping.kind, 'service');
-    assert.deepEqual(ping.kind === 'service' && ping.service, {
-      buildType: 'heroku-buildpack',
-      stack: 'heroku-16',
+    const pingBuild = ping.kind === 'service' && 'image' in ping.service ? ping.service : undefined;
+    assert.equal(pingBuild?.buildType, 'heroku-buildpack');
+    assert.deepEqual(pingBuild?.keyFields, { stack: 'heroku-16' });
+    assert.deepEqual(pingBuild?.extraSources, {
       buildpack: { url: 'https://github.com/heroku/heroku-buildpack-nodejs' },
     });
     assert.equal((ping.raw['service'] as Record<string, unknown>)['buildtype'], 'heroku-buildpack');
@@ -62,29 +64,27 @@ describe('loadClusterSpec', () => {
         '- {name: lib, kind: other, source: "file:///srv/lib"}',
       ].join('\n'),
     );
-    const spec = await loadClusterSpec(dir);
+    const spec = await loadClusterSpec(dir, { serviceTypes: buildTypes });
     const [web, api, hk, lib] = spec.repositories;
-    assert.deepEqual(web?.kind === 'service' && web.service, {
-      buildType: 'docker',
+    // Each service is read by its build type: what enters its build key is what was written.
+    const built = (r: typeof web) => (r?.kind === 'service' && 'image' in r.service ? r.service : undefined);
+    assert.equal(built(web)?.buildType, 'docker');
+    assert.deepEqual(built(web)?.keyFields, {
       context: 'app',
+      dockerfile: 'Dockerfile',
       buildArgs: { A: '1' },
+      target: null,
     });
     assert.deepEqual(web?.source, { url: 'https://h/web', ref: 'main', credentials: { username: 'tok3n' } });
     assert.equal(web?.raw['source'], 'https://h/web#main');
-    assert.deepEqual(api?.kind === 'service' && api.service, {
-      buildType: 'node',
-      node: '20',
-      buildScript: 'build',
-    });
+    assert.equal(built(api)?.buildType, 'node');
+    assert.deepEqual(built(api)?.keyFields, { node: '20', baseImage: null, buildScript: 'build' });
     assert.equal(api?.source.localPath, join(dir, '..', 'api'));
-    assert.deepEqual(
-      hk?.kind === 'service' && hk.service.buildType === 'heroku-buildpack' && hk.service.buildpack,
-      {
-        url: 'https://h/bp',
-        ref: 'v1',
-        credentials: { username: 'u', password: 'pw12' },
-      },
-    );
+    assert.deepEqual(built(hk)?.extraSources['buildpack'], {
+      url: 'https://h/bp',
+      ref: 'v1',
+      credentials: { username: 'u', password: 'pw12' },
+    });
     assert.equal((hk?.raw['service'] as Record<string, unknown>)['buildpack'], 'https://h/bp#v1');
     assert.equal(lib?.kind, 'other');
     assert.doesNotMatch(JSON.stringify(spec.rawBuild), /tok3n|pw12/);
@@ -131,7 +131,7 @@ describe('loadClusterSpec', () => {
       },
     };
     await writeFile(file, JSON.stringify(release));
-    const spec = await loadClusterSpec(file);
+    const spec = await loadClusterSpec(file, { serviceTypes: buildTypes });
     assert.deepEqual(spec.release, release.release);
     assert.deepEqual(spec.deploy, { resources: [] });
     assert.equal(spec.files.form, 'json');

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { generateJsonSchemas, schemasDir } from '../../../scripts/generate-json-schemas.js';
 import { UserError } from '../../../src/core/user-error.js';
 import { loadBuildConfig } from '../../../src/inputs/build-config.js';
+import { buildTypes } from '../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../src/inputs/cluster-spec.js';
 import { starterSpecFiles } from '../../../src/cli/commands/starter-spec.js';
 import { fixturesDir, repoRoot } from '../../helpers/run-cli.js';
@@ -98,7 +99,7 @@ describe('the shipped schemas and the loaders agree', () => {
     const disagree: string[] = [];
     for (const [what, text] of buildDocs) {
       await writeFile(join(dir, 'build.yml'), text);
-      const loader = await loaderAccepts(() => loadClusterSpec(dir));
+      const loader = await loaderAccepts(() => loadClusterSpec(dir, { serviceTypes: buildTypes }));
       if (schema(parse(text)) !== loader) disagree.push(`${what}: loader ${loader ? 'accepts' : 'refuses'}`);
     }
     assert.deepEqual(disagree, []);

@@ -9,6 +9,7 @@ import {
   renderTemplate,
   resourcesOf,
 } from '../../../../src/deploy/render/render-template.js';
+import { buildTypes } from '../../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../../src/inputs/cluster-spec.js';
 import type { ClusterSpec } from '../../../../src/inputs/types.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -31,7 +32,10 @@ async function specWith(deployYml: string): Promise<{ spec: ClusterSpec; deployF
   const dir = await tempDir();
   await writeFile(join(dir, 'build.yml'), BUILD);
   await writeFile(join(dir, 'deploy.yml'), deployYml);
-  return { spec: await loadClusterSpec(dir), deployFile: join(dir, 'deploy.yml') };
+  return {
+    spec: await loadClusterSpec(dir, { serviceTypes: buildTypes }),
+    deployFile: join(dir, 'deploy.yml'),
+  };
 }
 
 function renderError(spec: ClusterSpec, values = { cfg: {}, infra: {} }): string {
@@ -76,7 +80,7 @@ test('context: cfg, infra, build and builtService; now is pinned to release.crea
     },
   };
   await writeFile(file, JSON.stringify(release));
-  const spec = await loadClusterSpec(file);
+  const spec = await loadClusterSpec(file, { serviceTypes: buildTypes });
   const result = renderTemplate(spec, { cfg: { a: 1 }, infra: { b: 'two' } });
   assert.deepEqual(resourcesOf(spec, result), [
     {
@@ -186,7 +190,7 @@ test('in a JSON spec the path starts at deploy', async () => {
     file,
     JSON.stringify({ build: { repositories: [] }, deploy: { resources: [{ a: { $eval: 'cfg.nope' } }] } }),
   );
-  const spec = await loadClusterSpec(file);
+  const spec = await loadClusterSpec(file, { serviceTypes: buildTypes });
   assert.equal(
     renderError(spec),
     `${file}: deploy.resources[0].a: object has no property "nope" (evaluating "cfg.nope")`,

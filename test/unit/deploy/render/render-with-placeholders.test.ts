@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatProblem } from '../../../../src/core/problem.js';
 import { renderWithPlaceholders } from '../../../../src/deploy/render/render-with-placeholders.js';
+import { buildTypes } from '../../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../../src/inputs/cluster-spec.js';
 import type { ClusterSpec } from '../../../../src/inputs/types.js';
 import { DEPLOY_CONFIG_2018, INFRA_2018, spec2018Dir } from '../../../helpers/deploy-release.js';
@@ -10,7 +11,7 @@ import { tempDir } from '../../../helpers/temp-dir.js';
 import { parse } from 'yaml';
 
 async function specWith(deployYml: string): Promise<ClusterSpec> {
-  return await loadClusterSpec(await writeSpecDir(await tempDir(), deployYml));
+  return await loadClusterSpec(await writeSpecDir(await tempDir(), deployYml), { serviceTypes: buildTypes });
 }
 
 const format = (c: {
@@ -22,7 +23,7 @@ const format = (c: {
 });
 
 test('the 2018 spec without cfg and infra: one warning naming every value to supply', async () => {
-  const spec = await loadClusterSpec(spec2018Dir);
+  const spec = await loadClusterSpec(spec2018Dir, { serviceTypes: buildTypes });
   assert.deepEqual(format(renderWithPlaceholders(spec, {})), {
     warnings: [
       `${spec.files.deploy}: the deploy template needs values that were not given: cfg.clusterName, cfg.rootUrl, infra.auth_secret_keys, infra.auth_secret_name, cfg.tlsCertSecretName, cfg.rootHost (hint: supply them with --deploy-config and --infra-info to check the template fully)`,
@@ -32,7 +33,7 @@ test('the 2018 spec without cfg and infra: one warning naming every value to sup
 });
 
 test('the 2018 spec with cfg and infra given: no warning, no problem', async () => {
-  const spec = await loadClusterSpec(spec2018Dir);
+  const spec = await loadClusterSpec(spec2018Dir, { serviceTypes: buildTypes });
   const cfg = parse(DEPLOY_CONFIG_2018) as Record<string, unknown>;
   assert.deepEqual(format(renderWithPlaceholders(spec, { cfg, infra: INFRA_2018 })), {
     warnings: [],
@@ -41,7 +42,7 @@ test('the 2018 spec with cfg and infra given: no warning, no problem', async () 
 });
 
 test('with cfg given, a value missing from it is an error', async () => {
-  const spec = await loadClusterSpec(spec2018Dir);
+  const spec = await loadClusterSpec(spec2018Dir, { serviceTypes: buildTypes });
   const c = format(renderWithPlaceholders(spec, { cfg: { clusterName: 'x' }, infra: INFRA_2018 }));
   assert.deepEqual(c.warnings, []);
   assert.match(

@@ -1,0 +1,142 @@
+import type { ImageSettings, LayerSource } from '../inputs/oci-types.js';
+import type { ServiceType } from '../inputs/service-types.js';
+import type { CommitSha, GitSource } from '../inputs/types.js';
+
+/**
+ * A build type: what `buildType: <name>` means. One folder per type (src/build-types/<name>/)
+ * holds everything that defines it, and one line in src/build-types/build-types.ts adds it.
+ * As a `ServiceType` it gives the spec loader the schema part of its service fields and reads
+ * them into a `ServiceBuild`, which is all the builder ever asks of the service.
+ */
+export type BuildType = ServiceType<ServiceBuild>;
+
+/**
+ * One service's build, as its build type read it from build.yml: what enters its build key,
+ * what else it needs, and how its image is made. The builder never asks which type it has.
+ */
+export interface ServiceBuild {
+  readonly buildType: string;
+  /** Version of the code that builds this type; part of the build key, bumped when its output changes. */
+  readonly stepVersion: string;
+  /** The build fields as they enter the build key: defaults filled in, paths normalised, no credentials. */
+  readonly keyFields: Readonly<Record<string, unknown>>;
+  /** Sources other than the repository (e.g. `{buildpack}`), resolved with it; their commits enter the key. */
+  readonly extraSources: Readonly<Record<string, GitSource>>;
+  /**
+   * The base images the build uses, after the build config's `images` map. Cheap (may read
+   * files at the commit); their digests enter the build key.
+   */
+  baseImages(ctx: BaseImagesContext): Promise<string[]>;
+  /** How the image is made: by a Docker engine, or written by the tool from files. */
+  readonly image: ImageRecipe;
+}
+
+/** What `baseImages` may use: files at the service's commit and the `images` map. */
+export interface BaseImagesContext {
+  commit: CommitSha;
+  /** The file at `commit` (repository-relative path), or undefined when it does not exist. */
+  readFile(path: string): Promise<string | undefined>;
+  /** The build config's `images` map: replaces base images the build type itself chooses. */
+  images: Readonly<Record<string, string>>;
+}
+
+/**
+ * The two ways an image comes to be (src/builder/producers/ carries each out): an engine
+ * builds and tags it (`engine`), or the build type says what goes into it and the tool writes
+ * it, the same inputs giving the same digest anywhere (`tool`).
+ */
+export type ImageRecipe = EngineImageRecipe | ToolImageRecipe;
+
+export interface EngineImageRecipe {
+  readonly kind: 'engine';
+  /** Builds the image on the engine the build was given; failures are UserErrors naming the service. */
+  build(ctx: EngineBuildContext): Promise<void>;
+}
+
+export interface ToolImageRecipe {
+  readonly kind: 'tool';
+  /** Runs the code steps and says what goes into the image; the tool writes, pushes or loads it. */
+  assemble(ctx: ToolBuildContext): Promise<AppImage>;
+}
+
+/** A source other than the service's own repository, at its pinned commit (e.g. a buildpack). */
+export interface ExtraSource {
+  commit: CommitSha;
+  /** Writes the committed tree of `subdir` ('' for the root) into `destDir`. */
+  exportTree(subdir: string, destDir: string): Promise<void>;
+}
+
+/** What every build gets: the service's commit and files, its folders, output and stop signal. */
+export interface BuildContext extends BaseImagesContext {
+  /** Writes the committed tree of `subdir` ('' for the root) into `destDir`: no untracked files. */
+  exportTree(subdir: string, destDir: string): Promise<void>;
+  /** Keyed by the field that named them in `extraSources`. */
+  extraSources: Readonly<Record<string, ExtraSource>>;
+  /** Per-service scratch directory in the base dir: exists, may hold a previous run's leftovers. */
+  workDir: string;
+  /** Per-service persistent cache directory (buildpack cache and the like). */
+  cacheDir: string;
+  /** The step's full log (append). */
+  logFile: string;
+  /** Progress lines for the live display. */
+  onLine(line: string): void;
+  signal: AbortSignal;
+  /** `--no-cache`: rebuild from nothing. */
+  noCache: boolean;
+}
+
+/** An engine build: the context folder and Dockerfile, built and tagged on the chosen engine. */
+export interface EngineBuildContext extends BuildContext {
+  /**
+   * Builds `contextDir` (its `.dockerignore` honoured) and tags the result with the service's
+   * tag; the executor adds the tag, `--no-cache`, layer reuse, output and failure wording.
+   */
+  buildImage(build: EngineBuild): Promise<void>;
+}
+
+export interface EngineBuild {
+  contextDir: string;
+  /** Dockerfile path relative to `contextDir`. */
+  dockerfile: string;
+  buildArgs?: Record<string, string>;
+  target?: string;
+}
+
+/** A build whose image the tool writes: code runs only in the steps it asks for. */
+export interface ToolBuildContext extends BuildContext {
+  /**
+   * Runs a code step in a container of `step.image` (through a Docker engine, or runc without
+   * one). Writable folders hold the step's output afterwards; output goes to the log.
+   */
+  runStep(step: CodeStep): Promise<void>;
+}
+
+/** A folder a code step works on, copied in (or bind-mounted) at `containerPath`. */
+export interface StepFolder {
+  hostDir: string;
+  containerPath: string;
+  /** Read-only folders are not copied back. */
+  readOnly?: boolean;
+}
+
+/** One command that must run code (an install, a buildpack) in a container of an image. */
+export interface CodeStep {
+  /** One of the service's `baseImages`. */
+  image: string;
+  cmd: string[];
+  env?: Record<string, string>;
+  /** `uid:gid`; default the image's user. Writable folders are owned by it. */
+  user?: string;
+  workingDir: string;
+  folders: StepFolder[];
+  /** Names the step in failure messages, e.g. `service "api": bin/compile`. */
+  label: string;
+}
+
+/** What a tool-written build made: its layers on top of `base`, and the container settings. */
+export interface AppImage {
+  /** The image the result is made on: one of `baseImages`. */
+  base: string;
+  layers: Array<{ createdBy: string; sources: LayerSource[] }>;
+  settings: ImageSettings;
+}

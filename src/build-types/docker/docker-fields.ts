@@ -1,0 +1,90 @@
+import { posix } from 'node:path';
+import { serviceSchema } from '../../inputs/build-schema.js';
+import { compileSchema } from '../../inputs/schema-check.js';
+import type { ServiceReadContext } from '../../inputs/service-types.js';
+
+/** A `docker` service's fields as written in build.yml, checked. */
+export interface DockerFields {
+  context?: string;
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  target?: string;
+}
+
+/** The schema part of the `docker` build type. */
+export const dockerSchema = serviceSchema('docker', [], {
+  context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  buildArgs: {
+    type: 'object',
+    // Docker passes build arguments as NAME=value: a name with `=`, spaces or NUL would change meaning.
+    patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+    additionalProperties: false,
+    unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
+  },
+  target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+});
+
+export const checkDockerSchema = compileSchema(dockerSchema);
+
+/** The checked fields, with the paths that would leave the repository (or the context) refused. */
+export function readDockerFields(service: Record<string, unknown>, ctx: ServiceReadContext): DockerFields {
+  for (const field of ['context', 'dockerfile'] as const) {
+    const value = service[field];
+    if (typeof value === 'string' && !isInsidePath(value)) {
+      ctx.report([field], 'must be a relative path inside the repository (no leading "/", no "..")');
+    }
+  }
+  if (typeof service['dockerfile'] === 'string' && insideContext(service['dockerfile']) === '') {
+    ctx.report(['dockerfile'], 'must name a file inside the context');
+  }
+  const fields: DockerFields = {};
+  for (const k of ['context', 'dockerfile', 'buildArgs', 'target'] as const) {
+    if (service[k] !== undefined) Object.assign(fields, { [k]: service[k] });
+  }
+  return fields;
+}
+
+/**
+ * The fields as they enter the build key, with defaults filled in and paths normalised, so
+ * that `context: ./app/` and `context: app`, or an omitted `dockerfile` and `dockerfile:
+ * Dockerfile`, give the same key.
+ */
+export function dockerKeyFields(f: DockerFields): Record<string, unknown> {
+  return {
+    context: normalisePath(f.context),
+    dockerfile: normalisePath(f.dockerfile ?? 'Dockerfile'),
+    buildArgs: f.buildArgs ?? {},
+    target: f.target ?? null,
+  };
+}
+
+/** `context` as a folder of the repository: '' for its root. */
+export function contextOf(f: DockerFields): string {
+  return insideContext(f.context ?? '');
+}
+
+/** `dockerfile` as a path inside the context. */
+export function dockerfileOf(f: DockerFields): string {
+  return insideContext(f.dockerfile ?? 'Dockerfile');
+}
+
+function insideContext(value: string): string {
+  const normal = posix.normalize(value.replace(/\\/g, '/')).replace(/\/+$/, '');
+  return normal === '.' ? '' : normal;
+}
+
+function isInsidePath(p: string): boolean {
+  return !p.startsWith('/') && !p.split(/[/\\]/).includes('..');
+}
+
+/** A folder or file inside a repository, as one spelling: `./a//b/` -> `a/b`, `` -> `.`. */
+export function normalisePath(p: string | undefined): string {
+  const parts: string[] = [];
+  for (const seg of (p ?? '').split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  return parts.length === 0 ? '.' : parts.join('/');
+}

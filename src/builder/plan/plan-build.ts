@@ -1,0 +1,45 @@
+import type { ServiceBuild } from '../../build-types/build-type.js';
+import type { Emit } from '../../core/events.js';
+import type { ClusterSpec } from '../../inputs/types.js';
+import type { ImageProducer } from '../producers/image-producer.js';
+import { planService, type PlanServiceOptions } from './plan-service.js';
+import { resolveServiceSources } from './resolve-service-sources.js';
+import type { BuildableService, ServicePlan } from './service-plan.js';
+
+export interface PlanBuildOptions extends PlanServiceOptions {
+  signal: AbortSignal;
+  emit: Emit;
+  /** Most git processes talking to remotes at once. */
+  gitConcurrency: number;
+  /** The producer of a service's image (src/builder/producers/producer-for.ts). */
+  producerOf(build: ServiceBuild): ImageProducer;
+}
+
+/**
+ * The plan of a build, changing nothing but the caches of sources: every source resolved to
+ * its commit, then per service its build key, tag and action with the reason, announced as
+ * `plan-decided` events. `exactSources` pins every repository for the release.
+ */
+export async function planBuild(
+  spec: ClusterSpec<ServiceBuild>,
+  selected: readonly BuildableService[],
+  opts: PlanBuildOptions,
+): Promise<{ plans: ServicePlan[]; exactSources: Map<string, string> }> {
+  const sources = await resolveServiceSources(spec, selected, opts);
+  const plans = await Promise.all(
+    selected.map((s) => planService(s, sources.of(s), opts.producerOf(s.service), opts)),
+  );
+  for (const p of plans) {
+    opts.emit({
+      kind: 'plan-decided',
+      service: p.name,
+      action: p.action,
+      reason: p.reason,
+      image: p.tag ?? '(unknown)',
+      buildKey: p.key ?? '',
+      ...(p.changed.length > 0 ? { changed: p.changed } : {}),
+    });
+  }
+  for (const p of plans) if (p.warning !== undefined) opts.emit({ kind: 'warning', message: p.warning });
+  return { plans, exactSources: sources.exactSources() };
+}

@@ -1,0 +1,47 @@
+import { mkdir, rm } from 'node:fs/promises';
+import type { BuildContext } from '../../build-types/build-type.js';
+import { serviceCacheDir, serviceWorkDir } from '../state/build-layout.js';
+import { exportTree } from '../sources/export-tree.js';
+import { readFileAtCommit } from '../sources/read-file-at-commit.js';
+import type { ImageJob } from './image-producer.js';
+
+/** A new log, an empty work dir and the service's cache dir, for a build step starting. */
+export async function freshBuildDirs(
+  baseDir: string,
+  service: string,
+  logFile: string,
+): Promise<{ workDir: string; cacheDir: string }> {
+  await rm(logFile, { force: true });
+  const workDir = serviceWorkDir(baseDir, service);
+  const cacheDir = serviceCacheDir(baseDir, service);
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
+  return { workDir, cacheDir };
+}
+
+/** What every build type's build gets: git access to the service's commit and its extra sources, folders. */
+export function buildContext(
+  job: ImageJob,
+  where: Pick<BuildContext, 'workDir' | 'cacheDir' | 'logFile' | 'signal' | 'onLine'>,
+  opts: { images: Readonly<Record<string, string>>; noCache: boolean },
+): BuildContext {
+  const { source } = job;
+  return {
+    ...where,
+    commit: source.commit,
+    readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
+    exportTree: (subdir, dest) => exportTree(source.clonePath, source.commit, subdir, dest),
+    images: opts.images,
+    extraSources: Object.fromEntries(
+      Object.entries(job.extra).map(([k, s]) => [
+        k,
+        {
+          commit: s.commit,
+          exportTree: (subdir: string, dest: string) => exportTree(s.clonePath, s.commit, subdir, dest),
+        },
+      ]),
+    ),
+    noCache: opts.noCache,
+  };
+}
