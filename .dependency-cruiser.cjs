@@ -28,6 +28,14 @@ module.exports = {
       to: { path: '^src/builder/', pathNot: ['^src/builder/$1/'] },
     },
     {
+      name: 'buildkit-leaf-modules',
+      comment:
+        'the BuildKit modules of the docker build type (issue 17, phase 1) use only core, inputs and each other until the build-type redesign wires them in',
+      severity: 'error',
+      from: { path: '^src/build-types/docker/(buildkit-|dockerfile-)' },
+      to: { path: '^src/', pathNot: ['^src/core/', '^src/inputs/', '^src/build-types/docker/(buildkit-|dockerfile-)'] },
+    },
+    {
       name: 'deploy-subfolders-not-siblings',
       severity: 'error',
       from: { path: '^src/deploy/([^/]+)/' },
