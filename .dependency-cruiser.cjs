@@ -33,7 +33,10 @@ module.exports = {
         'the BuildKit modules of the docker build type (issue 17, phase 1) use only core, inputs and each other until the build-type redesign wires them in',
       severity: 'error',
       from: { path: '^src/build-types/docker/(buildkit-|dockerfile-)' },
-      to: { path: '^src/', pathNot: ['^src/core/', '^src/inputs/', '^src/build-types/docker/(buildkit-|dockerfile-)'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/core/', '^src/inputs/', '^src/build-types/docker/(buildkit-|dockerfile-)'],
+      },
     },
     {
       name: 'deploy-subfolders-not-siblings',
