@@ -5,6 +5,7 @@ import { openLog } from '../../core/exec.js';
 import { Redactor } from '../../core/redact.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import { buildkitFailure } from './buildkit-failure.js';
+import { maskedTexts } from './buildkit-secrets.js';
 import { openBuildkitSession, type BuildkitSessionOptions } from './buildkit-session.js';
 import { BuildkitStatus } from './buildkit-status.js';
 import type { EngineDial } from './buildkit-upgrade.js';
@@ -51,11 +52,7 @@ export interface BuildkitBuildResult {
  */
 export async function buildkitBuild(opts: BuildkitBuildOptions): Promise<BuildkitBuildResult> {
   const masks = new Redactor();
-  // A step that prints a secret file prints it line by line: each line is masked too.
-  for (const value of opts.secrets?.values() ?? []) {
-    const text = Buffer.from(value).toString('utf8');
-    for (const part of [text, ...text.split(/\r?\n/)]) masks.add(part.trim());
-  }
+  for (const value of opts.secrets?.values() ?? []) for (const text of maskedTexts(value)) masks.add(text);
   const session = await openBuildkitSession({ ...opts, signal: opts.signal });
   const log = await openLog(opts.logFile);
   const status = new BuildkitStatus();
