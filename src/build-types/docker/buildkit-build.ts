@@ -8,7 +8,7 @@ import { buildkitFailure } from './buildkit-failure.js';
 import { maskedTexts } from './buildkit-secrets.js';
 import { openBuildkitSession, type BuildkitSessionOptions } from './buildkit-session.js';
 import { BuildkitStatus } from './buildkit-status.js';
-import type { EngineDial } from './buildkit-upgrade.js';
+import { SessionRefusedError, type EngineDial } from './buildkit-upgrade.js';
 
 export interface BuildkitBuildOptions extends Omit<BuildkitSessionOptions, 'signal'> {
   dial: EngineDial;
@@ -53,7 +53,13 @@ export interface BuildkitBuildResult {
 export async function buildkitBuild(opts: BuildkitBuildOptions): Promise<BuildkitBuildResult> {
   const masks = new Redactor();
   for (const value of opts.secrets?.values() ?? []) for (const text of maskedTexts(value)) masks.add(text);
-  const session = await openBuildkitSession({ ...opts, signal: opts.signal });
+  const session = await openBuildkitSession({ ...opts, signal: opts.signal }).catch((e: unknown) => {
+    if (!(e instanceof SessionRefusedError)) throw e;
+    throw new UserError({
+      message: `${opts.label} failed: the engine opens no BuildKit session (${e.message})`,
+      hint: 'BuildKit through the Engine API needs Docker Engine 18.09 or later; build this service with the legacy builder',
+    });
+  });
   const log = await openLog(opts.logFile);
   const status = new BuildkitStatus();
   let imageId: string | undefined;
