@@ -4,7 +4,7 @@ import { formatPath } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import type { DockerService, ServiceRepository } from '../../inputs/types.js';
 import type { BaseImagesContext, DaemonBuildTypeHandler, ImageBuildContext } from './build-type.js';
-import { dockerfileBaseImages } from './dockerfile-base-images.js';
+import { dockerfileBaseImages } from '../../build-types/docker/dockerfile-base-images.js';
 
 /**
  * The `docker` build type: the repository's own Dockerfile, built by the legacy builder from
