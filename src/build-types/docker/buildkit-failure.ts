@@ -1,5 +1,6 @@
 import { UserError } from '../../core/user-error.js';
 import type { FailedStep } from './buildkit-status.js';
+import { parseDockerfile } from './dockerfile-instructions.js';
 
 export interface BuildkitFailureInput {
   /** Names the work: `service "api": docker build`. */
@@ -39,7 +40,7 @@ function describe(
   input: BuildkitFailureInput,
   reason: string,
 ): { message: string; hint?: string; details: string[] } {
-  const syntax = syntaxImage(input.dockerfileText);
+  const syntax = parseDockerfile(input.dockerfileText).directives.get('syntax')?.text;
   if (syntax !== undefined && FRONTEND.test(input.reason)) {
     return {
       message: `${input.dockerfile} names the Dockerfile frontend ${syntax} (its "# syntax=" line), which the engine could not fetch: ${reason}`,
@@ -71,14 +72,4 @@ function describe(
     };
   }
   return { message: reason, details: [] };
-}
-
-/** The image of a `# syntax=` parser directive, which stands before any other line. */
-export function syntaxImage(text: string): string | undefined {
-  for (const line of text.split(/\r?\n/)) {
-    const d = /^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$/.exec(line);
-    if (!d) return undefined;
-    if ((d[1] as string).toLowerCase() === 'syntax') return d[2];
-  }
-  return undefined;
 }
