@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { openBuildkitSession } from '../../src/build-types/docker/buildkit-session.js';
 import { sshDialAgent } from '../../src/builder/image/ssh-dial-agent.js';
 import { UserError } from '../../src/core/user-error.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
@@ -84,6 +85,15 @@ describe('a BuildKit session', () => {
       process.env['PATH'] = path;
     }
     assert.equal(rig.run('ssh', ['cat', '/out']), `${tag} 4\n`);
+  });
+
+  it('can be closed as soon as it is open (a build refused at once) without crashing the process', async () => {
+    for (let i = 0; i < 5; i++) {
+      const session = await openBuildkitSession({ dial: () => connect('/var/run/docker.sock') });
+      session.close();
+    }
+    // The HTTP/2 layer reads the engine's first frames a tick after the upgrade: give it that.
+    await new Promise((r) => setTimeout(r, 200));
   });
 
   it('refused by an engine without sessions is an error that says so', async () => {

@@ -98,11 +98,15 @@ export async function openBuildkitSession(opts: BuildkitSessionOptions): Promise
   conn.resume();
   return {
     id,
-    close: () => {
-      injector.destroy();
-      server.forceShutdown();
-      conn.destroy();
-    },
+    // Not at once: the HTTP/2 layer reads what the connection already buffered (the engine's
+    // first frames arrive with the 101) on the next tick, and crashes the process
+    // (`Cannot read properties of undefined (reading 'receive')`) if the session is gone by then.
+    close: () =>
+      setImmediate(() => {
+        injector.destroy();
+        server.forceShutdown();
+        conn.destroy();
+      }),
   };
 }
 
