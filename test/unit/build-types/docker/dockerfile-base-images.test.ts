@@ -78,3 +78,34 @@ test('with a target, stages after it do not count', () => {
 test('CRLF line endings', () => {
   assert.deepEqual(dockerfileBaseImages('FROM a:1 \\\r\n AS x\r\nFROM x\r\n').baseImages, ['a:1']);
 });
+
+test('neededOnly: only the stages the target needs, with the images COPY --from and RUN --mount from= read', () => {
+  const text = [
+    'FROM missing:1 AS unused',
+    'RUN exit 1',
+    'FROM golang:1.22 AS build',
+    'RUN --mount=type=bind,from=tools:1,source=/t,target=/t /t/build',
+    'FROM busybox AS final',
+    'COPY --from=build /app /app',
+    'COPY --from=0 /x /x',
+    'COPY --from=nginx:1 /etc/nginx /etc/nginx',
+    'FROM unused AS later',
+  ].join('\n');
+  assert.deepEqual(dockerfileBaseImages(text, { target: 'final', neededOnly: true }), {
+    baseImages: ['missing:1', 'golang:1.22', 'tools:1', 'busybox', 'nginx:1'],
+    stages: ['unused', 'build', 'final'],
+  });
+  const withoutIndex = text.replace('COPY --from=0 /x /x\n', '');
+  assert.deepEqual(dockerfileBaseImages(withoutIndex, { target: 'final', neededOnly: true }).baseImages, [
+    'golang:1.22',
+    'tools:1',
+    'busybox',
+    'nginx:1',
+  ]);
+  // The legacy builder's rule: every FROM up to the target.
+  assert.deepEqual(dockerfileBaseImages(withoutIndex, { target: 'final' }).baseImages, [
+    'missing:1',
+    'golang:1.22',
+    'busybox',
+  ]);
+});
