@@ -28,6 +28,14 @@ module.exports = {
       to: { path: '^src/builder/', pathNot: ['^src/builder/$1/'] },
     },
     {
+      name: 'node-build-type-leaves',
+      comment:
+        'issue 18 phase 1: the node build type modules are leaves (core, inputs, npm packages) until the build-type redesign wires them in',
+      severity: 'error',
+      from: { path: '^src/build-types/node/' },
+      to: { path: '^src/', pathNot: ['^src/(core|inputs)/', '^src/build-types/node/'] },
+    },
+    {
       name: 'deploy-subfolders-not-siblings',
       severity: 'error',
       from: { path: '^src/deploy/([^/]+)/' },
