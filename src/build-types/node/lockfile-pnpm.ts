@@ -125,7 +125,7 @@ export function pnpmInstallClosure(lock: PnpmLock, project: string, includeDev: 
 
 /** A dependency's version as the lock writes it → its snapshot key (aliases carry their own name). */
 function snapshotKey(name: string, version: string): string {
-  return version.lastIndexOf('@') > 0 ? version : `${name}@${version}`;
+  return withoutPeers(version).lastIndexOf('@') > 0 ? version : `${name}@${version}`;
 }
 
 function locked(key: string, snap: Snapshot): LockedPackage {
