@@ -24,6 +24,7 @@ export function runPackageManager(
   cwd: string,
   args: string[],
   cacheDir: string,
+  env: Record<string, string> = {},
 ): string {
   const bin = PACKAGE_MANAGER_BINS[manager];
   const cache =
@@ -38,7 +39,7 @@ export function runPackageManager(
       cwd,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_update_notifier: 'false', COREPACK_ENABLE_STRICT: '0' },
+      env: { ...process.env, npm_config_update_notifier: 'false', COREPACK_ENABLE_STRICT: '0', ...env },
     });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
