@@ -3,6 +3,7 @@ import { appImageBenchmarks } from './app-images.bench.js';
 import { buildBenchmarks } from './build.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
 import { formatTable, type Figure } from './figure.js';
+import { nodeAppBenchmarks } from './node-app.bench.js';
 import { renderFigures } from './render-figures.js';
 import { startupFigures } from './startup.bench.js';
 
@@ -10,7 +11,7 @@ import { startupFigures } from './startup.bench.js';
  * `npm run bench`: every figure in one table. Run counts can be lowered for a quick look with
  * BENCH_RUNS (no-op and start-up figures, default 7), BENCH_SLOW_RUNS (cold builds and the
  * baseline, default 3) and BENCH_RENDER_RUNS (default 5); BENCH_ONLY=render, startup, build,
- * engines or apps runs one part. Render runs first: the build parts delete thousands of files
+ * engines, apps or node-app runs one part. Render runs first: the build parts delete thousands of files
  * when they end, which slows creating files for a while on some file systems (see
  * bench/README.md).
  */
@@ -41,6 +42,8 @@ if (only === undefined || only === 'build') figures.push(...(await buildBenchmar
 if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
 if (only === undefined || only === 'apps')
   figures.push(...(await appImageBenchmarks({ runs, slowRuns, log })));
+if (only === undefined || only === 'node-app')
+  figures.push(...(await nodeAppBenchmarks({ runs, slowRuns, log })));
 
 process.stdout.write(
   `${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, Node ${process.version}; ` +

@@ -1,0 +1,218 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { dependencyLayerKey } from '../src/build-types/node/dependency-layer-key.js';
+import { findNodeProject } from '../src/build-types/node/find-node-project.js';
+import { GitTree } from '../src/build-types/node/git-tree.js';
+import { installCommand } from '../src/build-types/node/install-command.js';
+import { npmInstallClosure, parseNpmLock } from '../src/build-types/node/lockfile-npm.js';
+import { INSTALL_SETTINGS_FILES } from '../src/build-types/node/package-manager.js';
+import { generateEntrypoint } from '../src/builder/image/procfile-entrypoint.js';
+import { deterministicGzip } from '../src/builder/oci/deterministic-gzip.js';
+import { composeImageConfig } from '../src/builder/oci/image-config.js';
+import { composeManifest } from '../src/builder/oci/image-manifest.js';
+import type { WrittenLayer } from '../src/builder/oci/layer-writer.js';
+import { ANNOTATIONS, type OciLayout } from '../src/builder/oci/oci-layout.js';
+import { MEDIA_TYPES, type ImageSource } from '../src/inputs/oci-types.js';
+import type { Digest } from '../src/inputs/types.js';
+import { spoolArchive } from './archive-entries.js';
+import { writeEntriesLayer } from './entries-layer.js';
+import { gitEntries } from './git-entries.js';
+import { docker, loadImage, timed, type Phases } from './node-build-phases.js';
+import { parallelGzip } from './parallel-gzip.js';
+import { layersDaemonHas, slimDockerLoadArchive } from './slim-docker-load.js';
+
+/** The dependency layer's timestamps: fixed, so a layer is a function of its key alone. */
+const DEPENDENCY_EPOCH = 0;
+
+export interface FastPathContext {
+  layout: OciLayout;
+  /** The base image with its layers in the layout; `baseImage` names it in the daemon. */
+  base: ImageSource;
+  baseImage: string;
+  /** `<base dir>/node-deps`: one record per dependency layer key. */
+  recordsDir: string;
+  workDir: string;
+  /** Deflate threads for the dependency layer (1: the single-stream deterministicGzip). */
+  threads: number;
+}
+
+interface LayerRecord {
+  descriptor: WrittenLayer['descriptor'];
+  diffId: Digest;
+}
+
+/**
+ * PROTOTYPE of issue 18's fast path for a `node` service, end to end, phase by phase:
+ * 1. the committed tree (git ls-tree) and the lock file give the dependency layer's key;
+ * 2. a layer recorded under that key is reused as it is: no container, no npm;
+ * 3. else only the manifests, lock file and npm settings go into a container of the base, `npm
+ *    ci` runs, and `/app/node_modules` comes back as one archive, spooled, sorted and written
+ *    as a layer with fixed timestamps, compressed on every core;
+ * 4. the app layer is written from git (cat-file) with the generated /entrypoint;
+ * 5. config and manifest, then `docker load` of only the layers the daemon lacks.
+ */
+export async function fastNodeBuild(
+  ctx: FastPathContext,
+  repoPath: string,
+  commit: string,
+  ref: string,
+  previousRef: string | undefined,
+): Promise<{ phases: Phases; reused: boolean }> {
+  const phases: Phases = [];
+  const { tree, key, installFiles } = await timed(phases, 'tree, lock file and dependency key', async () => {
+    const tree = await GitTree.read(repoPath, commit);
+    const project = await findNodeProject(tree, '', 'big-app');
+    const lock = parseNpmLock((await tree.readText(project.lockFile)) as string, project.lockFile);
+    const installFiles: Record<string, string> = {};
+    for (const f of ['package.json', ...INSTALL_SETTINGS_FILES.npm]) {
+      const e = tree.get(f);
+      if (e !== undefined) installFiles[f] = e.oid;
+    }
+    const key = dependencyLayerKey({
+      stepVersion: 'node-deps-proto-1',
+      manager: project.manager,
+      installImage: ctx.base.configDigest,
+      runtime: '',
+      platform: 'linux/amd64',
+      workspace: '',
+      locked: npmInstallClosure(lock, '', false),
+      installFiles,
+      ignoreScripts: false,
+      env: {},
+    });
+    return { tree, key, installFiles };
+  });
+  const recordFile = join(ctx.recordsDir, `${key}.json`);
+  let deps = readRecord(recordFile);
+  const reused = deps !== undefined && (await ctx.layout.hasBlob(deps.descriptor.digest));
+  if (!reused) deps = await buildDependencyLayer(ctx, tree, installFiles, recordFile, phases);
+  const depLayer = deps as LayerRecord;
+  const epoch = await commitEpoch(tree);
+  const entrypoint = {
+    path: 'entrypoint',
+    type: 'file' as const,
+    executable: true,
+    size: Buffer.byteLength(generateEntrypoint([{ name: 'web', command: 'npm start' }])),
+    content: async () => Buffer.from(generateEntrypoint([{ name: 'web', command: 'npm start' }])),
+  };
+  const app = await timed(phases, 'app layer from git (ls-tree, cat-file, tar, gzip)', () =>
+    writeEntriesLayer(ctx.layout, gitEntries(tree, [''], 'app', [entrypoint]), epoch, deterministicGzip),
+  );
+  const image = await timed(phases, 'config, manifest, index', async () => {
+    const config = composeImageConfig(
+      ctx.base.config,
+      [
+        { diffId: depLayer.diffId, createdBy: 'taskcluster-installer: /app/node_modules' },
+        { diffId: app.diffId, createdBy: 'taskcluster-installer: /app' },
+      ],
+      { env: { NODE_ENV: 'production' }, workingDir: '/app', entrypoint: ['/entrypoint'], cmd: ['web'] },
+      epoch,
+    );
+    const configBlob = await ctx.layout.writeJsonBlob(config);
+    const manifest = composeManifest(configBlob, [...ctx.base.layers, depLayer.descriptor, app.descriptor]);
+    const manifestBlob = await ctx.layout.writeJsonBlob(manifest);
+    await ctx.layout.putImage(ref, manifestBlob, { [ANNOTATIONS.service]: 'big-app' });
+    return (await ctx.layout.findImage(ref)) as NonNullable<Awaited<ReturnType<OciLayout['findImage']>>>;
+  });
+  await timed(phases, 'docker load of the layers the daemon lacks', async () => {
+    const skip = await layersDaemonHas(ctx.layout, image, [
+      ...(previousRef ? [previousRef] : []),
+      ctx.baseImage,
+    ]);
+    await loadImage(slimDockerLoadArchive(ctx.layout, image, skip));
+  });
+  return { phases, reused };
+}
+
+function readRecord(file: string): LayerRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LayerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+async function commitEpoch(tree: GitTree): Promise<number> {
+  const { exec } = await import('../src/core/exec.js');
+  const r = await exec('git', ['-C', tree.clonePath, 'log', '-1', '--format=%ct', tree.commit]);
+  return Number(r.stdout.trim());
+}
+
+/** The install inputs (manifests, lock file, npm settings) as a tar for `PUT /archive` at `/`. */
+async function installInputs(
+  tree: GitTree,
+  files: Record<string, string>,
+  lockFile: string,
+): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const mtime = new Date(0);
+  for (const path of [...Object.keys(files), lockFile].sort()) {
+    pack.entry(
+      { name: `app/${path}`, mode: 0o644, mtime },
+      Buffer.from((await tree.readText(path)) as string),
+    );
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+async function buildDependencyLayer(
+  ctx: FastPathContext,
+  tree: GitTree,
+  installFiles: Record<string, string>,
+  recordFile: string,
+  phases: Phases,
+): Promise<LayerRecord> {
+  const cmd = installCommand('npm', {
+    workspace: undefined,
+    dependsOn: [],
+    root: '',
+    rootManifest: {},
+    includeDev: false,
+    ignoreScripts: false,
+    cacheDir: '/tmp/npm-cache',
+  });
+  const container = await docker.createContainer({ Image: ctx.baseImage, Cmd: cmd.argv, WorkingDir: '/app' });
+  try {
+    await timed(phases, 'install: manifests and lock file into a container', async () =>
+      container.putArchive(await installInputs(tree, installFiles, 'package-lock.json'), { path: '/' }),
+    );
+    await timed(phases, 'install: npm ci', async () => {
+      await container.start();
+      const r = (await container.wait()) as { StatusCode: number };
+      if (r.StatusCode !== 0) throw new Error(`npm ci exited ${r.StatusCode}`);
+    });
+    mkdirSync(ctx.workDir, { recursive: true });
+    const spool = await timed(
+      phases,
+      'dependency layer: archive of /app/node_modules, spooled and sorted',
+      async () =>
+        spoolArchive(
+          (await container.getArchive({ path: '/app/node_modules' })) as unknown as Readable,
+          join(ctx.workDir, 'spool'),
+          'app',
+        ),
+    );
+    const written = await timed(phases, `dependency layer: tar + gzip on ${ctx.threads} thread(s)`, () =>
+      writeEntriesLayer(ctx.layout, spool.entries, DEPENDENCY_EPOCH, () =>
+        ctx.threads > 1 ? parallelGzip(ctx.threads) : deterministicGzip(),
+      ),
+    );
+    await spool.close();
+    phases.push(['(dependency layer, compressed MB)', written.descriptor.size / 1e6]);
+    mkdirSync(ctx.recordsDir, { recursive: true });
+    const record: LayerRecord = {
+      descriptor: { ...written.descriptor, mediaType: MEDIA_TYPES.ociLayerGzip },
+      diffId: written.diffId,
+    };
+    writeFileSync(recordFile, JSON.stringify(record));
+    return record;
+  } finally {
+    await container.remove({ force: true });
+    rmSync(ctx.workDir, { recursive: true, force: true });
+  }
+}
