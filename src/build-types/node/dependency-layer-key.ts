@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../core/canonical-json.js';
-import type { LockedPackage } from './locked-package.js';
+import { lockedKeyForm, type LockedPackage } from './locked-package.js';
 import type { PackageManager } from './package-manager.js';
 
 /**
@@ -43,7 +43,7 @@ export interface DependencyLayerInputs {
 export function dependencyLayerKey(inputs: DependencyLayerInputs): string {
   const canonical = canonicalJson({
     ...inputs,
-    locked: inputs.locked.map((p) => [p.path, p.version, p.resolved, p.integrity, p.link === true]),
+    locked: lockedKeyForm(inputs.locked),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }

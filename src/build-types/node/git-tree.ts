@@ -33,14 +33,20 @@ export class GitTree {
   private constructor(
     readonly clonePath: string,
     readonly commit: string,
+    /** The object id of the commit's root tree. */
+    readonly rootOid: string,
     readonly entries: readonly TreeEntry[],
   ) {
     this.byPath = new Map(entries.map((e) => [e.path, e]));
   }
 
   static async read(clonePath: string, commit: string): Promise<GitTree> {
-    const r = await exec('git', ['-C', clonePath, 'ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit]);
-    if (r.code !== 0) throw new Error(`git ls-tree ${commit} in ${clonePath} failed: ${r.stderr.trim()}`);
+    const [r, root] = await Promise.all([
+      exec('git', ['-C', clonePath, 'ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit]),
+      exec('git', ['-C', clonePath, 'rev-parse', `${commit}^{tree}`]),
+    ]);
+    if (r.code !== 0 || root.code !== 0)
+      throw new Error(`git ls-tree ${commit} in ${clonePath} failed: ${(r.stderr || root.stderr).trim()}`);
     const entries: TreeEntry[] = [];
     for (const record of r.stdout.split('\0')) {
       if (record === '') continue;
@@ -53,11 +59,12 @@ export class GitTree {
       ];
       entries.push({ path: record.slice(tab + 1), mode, type, oid, size: size === '-' ? 0 : Number(size) });
     }
-    return new GitTree(clonePath, commit, entries);
+    return new GitTree(clonePath, commit, root.stdout.trim(), entries);
   }
 
-  /** The entry at `path` ('' is the root, which has no entry). */
+  /** The entry at `path`; '' is the root tree. */
   get(path: string): TreeEntry | undefined {
+    if (path === '') return { path: '', mode: '040000', type: 'tree', oid: this.rootOid, size: 0 };
     return this.byPath.get(path);
   }
 

@@ -21,3 +21,8 @@ export interface LockedPackage {
   /** The lock file says it has an install script (npm's `hasInstallScript`, pnpm's `requiresBuild`). */
   hasInstallScript?: boolean;
 }
+
+/** The fields of locked packages that decide what is installed, in a stable form to hash. */
+export function lockedKeyForm(locked: readonly LockedPackage[]): unknown[] {
+  return locked.map((p) => [p.path, p.version, p.resolved, p.integrity, p.link === true]);
+}
