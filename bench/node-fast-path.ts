@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
@@ -13,15 +13,16 @@ import { deterministicGzip } from '../src/builder/oci/deterministic-gzip.js';
 import { composeImageConfig } from '../src/builder/oci/image-config.js';
 import { composeManifest } from '../src/builder/oci/image-manifest.js';
 import type { WrittenLayer } from '../src/builder/oci/layer-writer.js';
+import { sha256Digest } from '../src/builder/oci/digest-tap.js';
 import { ANNOTATIONS, type OciLayout } from '../src/builder/oci/oci-layout.js';
-import { MEDIA_TYPES, type ImageSource } from '../src/inputs/oci-types.js';
+import type { ImageSource } from '../src/inputs/oci-types.js';
 import type { Digest } from '../src/inputs/types.js';
 import { spoolArchive } from './archive-entries.js';
-import { writeEntriesLayer } from './entries-layer.js';
+import { gzipIntoLayout, writeEntriesLayer, writeEntriesTar, type LayerEntry } from './entries-layer.js';
 import { gitEntries } from './git-entries.js';
 import { docker, loadImage, timed, type Phases } from './node-build-phases.js';
 import { parallelGzip } from './parallel-gzip.js';
-import { layersDaemonHas, slimDockerLoadArchive } from './slim-docker-load.js';
+import { dockerLoadArchiveOf, layersDaemonHas, type LoadLayer } from './slim-docker-load.js';
 
 /** The dependency layer's timestamps: fixed, so a layer is a function of its key alone. */
 const DEPENDENCY_EPOCH = 0;
@@ -34,8 +35,10 @@ export interface FastPathContext {
   /** `<base dir>/node-deps`: one record per dependency layer key. */
   recordsDir: string;
   workDir: string;
-  /** Deflate threads for the dependency layer (1: the single-stream deterministicGzip). */
+  /** Deflate threads for the dependency layer (1 at level 6: the single-stream deterministicGzip). */
   threads: number;
+  /** Deflate level of the dependency layer. */
+  level: number;
 }
 
 interface LayerRecord {
@@ -49,9 +52,11 @@ interface LayerRecord {
  * 2. a layer recorded under that key is reused as it is: no container, no npm;
  * 3. else only the manifests, lock file and npm settings go into a container of the base, `npm
  *    ci` runs, and `/app/node_modules` comes back as one archive, spooled, sorted and written
- *    as a layer with fixed timestamps, compressed on every core;
- * 4. the app layer is written from git (cat-file) with the generated /entrypoint;
- * 5. config and manifest, then `docker load` of only the layers the daemon lacks.
+ *    as an uncompressed layer tar with fixed timestamps;
+ * 4. the app layer is written from git (cat-file) with the generated /entrypoint, then the config;
+ * 5. `docker load` of only the layers the daemon lacks (a new dependency layer as its
+ *    uncompressed tar) runs while the new dependency layer is compressed on every core into the
+ *    layout; then the manifest and the index entry.
  */
 export async function fastNodeBuild(
   ctx: FastPathContext,
@@ -85,45 +90,74 @@ export async function fastNodeBuild(
     return { tree, key, installFiles };
   });
   const recordFile = join(ctx.recordsDir, `${key}.json`);
-  let deps = readRecord(recordFile);
-  const reused = deps !== undefined && (await ctx.layout.hasBlob(deps.descriptor.digest));
-  if (!reused) deps = await buildDependencyLayer(ctx, tree, installFiles, recordFile, phases);
-  const depLayer = deps as LayerRecord;
+  const record = readRecord(recordFile);
+  const reused = record !== undefined && (await ctx.layout.hasBlob(record.descriptor.digest));
+  const fresh = reused ? undefined : await installAndTar(ctx, tree, installFiles, phases);
+  const depDiffId = (fresh?.diffId ?? record?.diffId) as Digest;
   const epoch = await commitEpoch(tree);
-  const entrypoint = {
-    path: 'entrypoint',
-    type: 'file' as const,
-    executable: true,
-    size: Buffer.byteLength(generateEntrypoint([{ name: 'web', command: 'npm start' }])),
-    content: async () => Buffer.from(generateEntrypoint([{ name: 'web', command: 'npm start' }])),
-  };
   const app = await timed(phases, 'app layer from git (ls-tree, cat-file, tar, gzip)', () =>
-    writeEntriesLayer(ctx.layout, gitEntries(tree, [''], 'app', [entrypoint]), epoch, deterministicGzip),
+    writeEntriesLayer(ctx.layout, gitEntries(tree, [''], 'app', [entrypoint()]), epoch, deterministicGzip),
   );
-  const image = await timed(phases, 'config, manifest, index', async () => {
+  const { config, configBytes } = await timed(phases, 'config', async () => {
     const config = composeImageConfig(
       ctx.base.config,
       [
-        { diffId: depLayer.diffId, createdBy: 'taskcluster-installer: /app/node_modules' },
+        { diffId: depDiffId, createdBy: 'taskcluster-installer: /app/node_modules' },
         { diffId: app.diffId, createdBy: 'taskcluster-installer: /app' },
       ],
       { env: { NODE_ENV: 'production' }, workingDir: '/app', entrypoint: ['/entrypoint'], cmd: ['web'] },
       epoch,
     );
-    const configBlob = await ctx.layout.writeJsonBlob(config);
-    const manifest = composeManifest(configBlob, [...ctx.base.layers, depLayer.descriptor, app.descriptor]);
-    const manifestBlob = await ctx.layout.writeJsonBlob(manifest);
-    await ctx.layout.putImage(ref, manifestBlob, { [ANNOTATIONS.service]: 'big-app' });
-    return (await ctx.layout.findImage(ref)) as NonNullable<Awaited<ReturnType<OciLayout['findImage']>>>;
+    return { config, configBytes: (await ctx.layout.writeJsonBlob(config)).bytes };
   });
-  await timed(phases, 'docker load of the layers the daemon lacks', async () => {
-    const skip = await layersDaemonHas(ctx.layout, image, [
-      ...(previousRef ? [previousRef] : []),
-      ctx.baseImage,
-    ]);
-    await loadImage(slimDockerLoadArchive(ctx.layout, image, skip));
+  const deps = await timed(
+    phases,
+    fresh
+      ? `dependency layer gzip (${ctx.threads} thread(s), level ${ctx.level}) while the daemon loads the image`
+      : 'docker load of the app layer',
+    async () => {
+      const has = await layersDaemonHas(config, [...(previousRef ? [previousRef] : []), ctx.baseImage]);
+      const blob = (d: { digest: string; size: number }, diffId: string) => ({
+        diffId,
+        size: d.size,
+        file: ctx.layout.blobPath(d.digest),
+      });
+      const diffIds = config.rootfs.diff_ids;
+      const layers: LoadLayer[] = [
+        ...ctx.base.layers.map((l, i) => blob(l, diffIds[i] as string)),
+        fresh
+          ? { diffId: fresh.diffId, size: fresh.size, file: fresh.tarFile }
+          : blob((record as LayerRecord).descriptor, depDiffId),
+        blob(app.descriptor, app.diffId),
+      ].map((l, i) => (i < has ? { ...l, file: undefined } : l));
+      const [, written] = await Promise.all([
+        loadImage(dockerLoadArchiveOf(ref, configBytes, layers)),
+        fresh ? compressDependencyLayer(ctx, fresh, recordFile) : Promise.resolve(record as LayerRecord),
+      ]);
+      return written;
+    },
+  );
+  if (fresh) phases.push(['(dependency layer, compressed MB)', deps.descriptor.size / 1e6]);
+  await timed(phases, 'manifest, index', async () => {
+    const configBlob = { digest: sha256Digest(configBytes), size: configBytes.length };
+    const manifest = composeManifest(configBlob, [...ctx.base.layers, deps.descriptor, app.descriptor]);
+    await ctx.layout.putImage(ref, await ctx.layout.writeJsonBlob(manifest), {
+      [ANNOTATIONS.service]: 'big-app',
+    });
   });
+  rmSync(ctx.workDir, { recursive: true, force: true });
   return { phases, reused };
+}
+
+function entrypoint(): LayerEntry {
+  const script = Buffer.from(generateEntrypoint([{ name: 'web', command: 'npm start' }]));
+  return {
+    path: 'entrypoint',
+    type: 'file',
+    executable: true,
+    size: script.length,
+    content: async () => script,
+  };
 }
 
 function readRecord(file: string): LayerRecord | undefined {
@@ -160,13 +194,20 @@ async function installInputs(
   return Buffer.concat(chunks);
 }
 
-async function buildDependencyLayer(
+interface FreshLayer {
+  diffId: Digest;
+  size: number;
+  /** The uncompressed tar. */
+  tarFile: string;
+}
+
+/** On a key miss: the install in a container of the base, and its node_modules as a layer tar. */
+async function installAndTar(
   ctx: FastPathContext,
   tree: GitTree,
   installFiles: Record<string, string>,
-  recordFile: string,
   phases: Phases,
-): Promise<LayerRecord> {
+): Promise<FreshLayer> {
   const cmd = installCommand('npm', {
     workspace: undefined,
     dependsOn: [],
@@ -197,22 +238,30 @@ async function buildDependencyLayer(
           'app',
         ),
     );
-    const written = await timed(phases, `dependency layer: tar + gzip on ${ctx.threads} thread(s)`, () =>
-      writeEntriesLayer(ctx.layout, spool.entries, DEPENDENCY_EPOCH, () =>
-        ctx.threads > 1 ? parallelGzip(ctx.threads) : deterministicGzip(),
-      ),
+    const tarFile = join(ctx.workDir, 'deps.tar');
+    const tar = await timed(phases, 'dependency layer: tar (uncompressed, to a file)', () =>
+      writeEntriesTar(spool.entries, DEPENDENCY_EPOCH, tarFile),
     );
     await spool.close();
-    phases.push(['(dependency layer, compressed MB)', written.descriptor.size / 1e6]);
-    mkdirSync(ctx.recordsDir, { recursive: true });
-    const record: LayerRecord = {
-      descriptor: { ...written.descriptor, mediaType: MEDIA_TYPES.ociLayerGzip },
-      diffId: written.diffId,
-    };
-    writeFileSync(recordFile, JSON.stringify(record));
-    return record;
+    return { ...tar, tarFile };
   } finally {
     await container.remove({ force: true });
-    rmSync(ctx.workDir, { recursive: true, force: true });
   }
+}
+
+/** The fresh layer's tar into the layout as gzip, then its record: reusable from now on. */
+async function compressDependencyLayer(
+  ctx: FastPathContext,
+  fresh: FreshLayer,
+  recordFile: string,
+): Promise<LayerRecord> {
+  const written = await gzipIntoLayout(ctx.layout, createReadStream(fresh.tarFile), () =>
+    ctx.threads > 1 || ctx.level !== 6 ? parallelGzip(ctx.threads, ctx.level) : deterministicGzip(),
+  );
+  if (written.diffId !== fresh.diffId)
+    throw new Error('the dependency layer changed while it was compressed');
+  mkdirSync(ctx.recordsDir, { recursive: true });
+  const record: LayerRecord = { descriptor: written.descriptor, diffId: written.diffId };
+  writeFileSync(recordFile, JSON.stringify(record));
+  return record;
 }

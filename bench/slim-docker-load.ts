@@ -1,52 +1,54 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { addEntry } from '../src/builder/oci/layer-writer.js';
-import type { LayoutImage, OciLayout } from '../src/builder/oci/oci-layout.js';
+import { sha256Digest } from '../src/builder/oci/digest-tap.js';
 import type { OciImageConfig } from '../src/inputs/oci-types.js';
 import { docker } from './node-build-phases.js';
 
+/** One layer of a `docker load` archive: where its tar (gzip or not) is, or nothing to send. */
+export interface LoadLayer {
+  diffId: string;
+  size: number;
+  /** A file (an uncompressed tar still being compressed elsewhere, or a layout blob). */
+  file: string | undefined;
+}
+
 /**
- * PROTOTYPE for issue 18 (phase 2: an option of src/builder/oci/docker-load-archive.ts): the
- * `docker load` archive of an image without the layer blobs the daemon already holds. Docker's
- * loader (image/tarexport/load.go) looks up each layer's chain ID first and opens the layer
- * file only when the chain is missing, so a blob it has need not be sent: after a one-line
- * change, only the app layer travels, not the base and dependency layers (tens of MB that the
- * daemon would otherwise write to a temp folder and throw away). Which chains the daemon has is
- * read from an image it holds (the service's previous image, or the base).
+ * PROTOTYPE for issue 18 (phase 2: options of src/builder/oci/docker-load-archive.ts): the
+ * docker-archive `docker load` reads, with
+ * - no file for the layers whose chain the daemon already has: Docker's loader
+ *   (image/tarexport/load.go) looks up each layer's chain ID first and opens the layer file only
+ *   when the chain is missing, so after a one-line change only the app layer travels, not the
+ *   base and dependency layers (tens of MB the daemon would write to a temp folder and discard);
+ * - a new dependency layer as its uncompressed tar: the loaded image's ID is its config's digest,
+ *   which holds diff IDs only, so the daemon can take the layer while the tool is still
+ *   compressing it for the layout, and does not have to decompress it.
  */
-export function slimDockerLoadArchive(
-  layout: OciLayout,
-  image: LayoutImage,
-  skip: ReadonlySet<string>,
+export function dockerLoadArchiveOf(
+  ref: string,
+  configBytes: Buffer,
+  layers: readonly LoadLayer[],
 ): Readable {
   const pack = tarStream.pack();
   const mtime = new Date(0);
-  const blobName = (digest: string) => `blobs/sha256/${digest.replace(/^sha256:/, '')}`;
+  const configName = `${sha256Digest(configBytes).slice('sha256:'.length)}.json`;
+  const layerName = (l: LoadLayer) => `${l.diffId.slice('sha256:'.length)}/layer.tar`;
   void (async () => {
     try {
-      const manifest = [
-        {
-          Config: blobName(image.manifest.config.digest),
-          RepoTags: [image.ref],
-          Layers: image.manifest.layers.map((l) => blobName(l.digest)),
-        },
-      ];
+      const manifest = [{ Config: configName, RepoTags: [ref], Layers: layers.map(layerName) }];
       await addEntry(
         pack,
         { name: 'manifest.json', mtime, mode: 0o644 },
         Buffer.from(JSON.stringify(manifest)),
       );
-      await addEntry(
-        pack,
-        { name: blobName(image.manifest.config.digest), mtime, mode: 0o644 },
-        await layout.readBlob(image.manifest.config.digest),
-      );
-      for (const layer of image.manifest.layers) {
-        if (skip.has(layer.digest)) continue;
+      await addEntry(pack, { name: configName, mtime, mode: 0o644 }, configBytes);
+      for (const l of layers) {
+        if (l.file === undefined) continue;
         await addEntry(
           pack,
-          { name: blobName(layer.digest), mtime, mode: 0o644, size: layer.size },
-          layout.openBlob(layer.digest),
+          { name: layerName(l), mtime, mode: 0o644, size: l.size },
+          createReadStream(l.file),
         );
       }
       pack.finalize();
@@ -57,18 +59,8 @@ export function slimDockerLoadArchive(
   return Readable.from(pack);
 }
 
-/**
- * The layers of `image` (by blob digest) whose chain the daemon already has, judged from
- * `known`, images the daemon may hold: the longest prefix of diff IDs any of them shares.
- */
-export async function layersDaemonHas(
-  layout: OciLayout,
-  image: LayoutImage,
-  known: readonly string[],
-): Promise<Set<string>> {
-  const config = JSON.parse(
-    (await layout.readBlob(image.manifest.config.digest)).toString('utf8'),
-  ) as OciImageConfig;
+/** How many of `config`'s first layers the daemon has as a chain, judged from images it may hold. */
+export async function layersDaemonHas(config: OciImageConfig, known: readonly string[]): Promise<number> {
   const diffIds = config.rootfs?.diff_ids ?? [];
   let shared = 0;
   for (const ref of known) {
@@ -81,5 +73,5 @@ export async function layersDaemonHas(
     while (n < have.length && n < diffIds.length && have[n] === diffIds[n]) n++;
     shared = Math.max(shared, n);
   }
-  return new Set(image.manifest.layers.slice(0, shared).map((l) => l.digest));
+  return shared;
 }
