@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ensureNodeImage } from './base-images.js';
+import { buildFromDir, ensureNodeImage, imageExists } from './base-images.js';
 
 const require = createRequire(import.meta.url);
 
@@ -13,15 +12,7 @@ const require = createRequire(import.meta.url);
  * as the official `node` images carry Yarn 1: no corepack, no download. Built once per tag.
  */
 export function ensureNodeToolsImage(ref = 'tci-test/node-tools:20'): string {
-  const exists = (() => {
-    try {
-      execFileSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (exists) return ref;
+  if (imageExists(ref)) return ref;
   const dir = mkdtempSync(join(tmpdir(), 'tci-node-tools-'));
   try {
     const yarn = dirname(require.resolve('yarn/package.json'));
@@ -39,10 +30,7 @@ export function ensureNodeToolsImage(ref = 'tci-test/node-tools:20'): string {
         '',
       ].join('\n'),
     );
-    execFileSync('docker', ['build', '-q', '-t', ref, dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    });
+    buildFromDir(ref, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
