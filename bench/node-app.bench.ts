@@ -216,7 +216,8 @@ async function phaseFigures(tmp: string, app: BigNodeApp, opts: NodeAppBenchOpti
   }));
 }
 
-const total = (phases: Phases) => phases.filter(([p]) => !p.startsWith('(')).reduce((n, [, ms]) => n + ms, 0);
+const total = (phases: Phases) =>
+  phases.filter(([p]) => !p.startsWith('(') && !p.startsWith('  ')).reduce((n, [, ms]) => n + ms, 0);
 
 /**
  * The fast path prototype (bench/node-fast-path.ts) on the same app: cold with the dependency
