@@ -13,8 +13,11 @@ const { rig } = rigs;
 const baseImages: string[] = [];
 after(() => {
   for (const ref of baseImages) {
-    removeImagesOn(FIRST_ENGINE, ref.split(':')[0] as string);
-    removeImagesOn(SECOND_ENGINE, ref.split(':')[0] as string);
+    // The repository without the tag: `127.0.0.1:5000/x/busybox:1` → `127.0.0.1:5000/x/busybox`
+    // (split(':') kept `127.0.0.1`, and every loopback-registry image of every test went).
+    const repository = ref.replace(/:[^/:]+$/, '');
+    removeImagesOn(FIRST_ENGINE, repository);
+    removeImagesOn(SECOND_ENGINE, repository);
   }
 });
 
