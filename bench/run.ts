@@ -5,6 +5,7 @@ import { buildBenchmarks } from './build.bench.js';
 import { deployFigures } from './deploy.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
 import { formatTable, type Figure } from './figure.js';
+import { nodeAppBenchmarks } from './node-app.bench.js';
 import { renderFigures } from './render-figures.js';
 import { startupFigures } from './startup.bench.js';
 
@@ -12,7 +13,7 @@ import { startupFigures } from './startup.bench.js';
  * `npm run bench`: every figure in one table. Run counts can be lowered for a quick look with
  * BENCH_RUNS (no-op and start-up figures, default 7), BENCH_SLOW_RUNS (cold builds and the
  * baseline, default 3) and BENCH_RENDER_RUNS (default 5); BENCH_ONLY=render, startup, build,
- * engines, apps or deploy runs one part. BENCH_BASELINE=<dir> adds the no-op build of this checkout
+ * engines, apps, node-app or deploy runs one part. BENCH_BASELINE=<dir> adds the no-op build of this checkout
  * against the CLI of another built checkout (e.g. a worktree of the commit before a change),
  * interleaved; BENCH_ONLY=baseline runs only that. Render runs first: the build parts delete thousands of files
  * when they end, which slows creating files for a while on some file systems (see
@@ -49,6 +50,8 @@ if (baselineDir !== undefined && (only === undefined || only === 'baseline'))
   figures.push(...(await baselineBenchmarks({ baselineDir, runs, log })));
 if (only === undefined || only === 'apps')
   figures.push(...(await appImageBenchmarks({ runs, slowRuns, log })));
+if (only === undefined || only === 'node-app')
+  figures.push(...(await nodeAppBenchmarks({ runs, slowRuns, log })));
 
 process.stdout.write(
   `${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, Node ${process.version}; ` +

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 
 /** Docker images made offline from the host's own binaries (no Docker Hub here). */
 
-function imageExists(ref: string): boolean {
+export function imageExists(ref: string): boolean {
   try {
     execFileSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' });
     return true;
@@ -14,7 +14,8 @@ function imageExists(ref: string): boolean {
   }
 }
 
-function buildFromDir(ref: string, dir: string): void {
+/** `docker build` of a folder with the legacy builder (fast for these few-step images), quietly. */
+export function buildFromDir(ref: string, dir: string): void {
   execFileSync('docker', ['build', '-q', '-t', ref, dir], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DOCKER_BUILDKIT: '0' },

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkBaseImages } from '../../src/build-types/docker/buildkit-base-images.js';
 import { dockerfileBaseImages } from '../../src/build-types/docker/dockerfile-base-images.js';
 import { rewriteDockerfileImages } from '../../src/build-types/docker/dockerfile-from-rewrite.js';
-import { connectEngine } from '../../src/builder/image/connect-docker-engine.js';
+import { connectEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import { UserError } from '../../src/core/user-error.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { BuildkitRig } from '../helpers/buildkit-rig.js';

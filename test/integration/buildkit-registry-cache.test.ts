@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { connectEngine } from '../../src/builder/image/connect-docker-engine.js';
+import { connectEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import type { ImageRef } from '../../src/inputs/types.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
 import { BuildkitRig, type RigBuild } from '../helpers/buildkit-rig.js';

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { openBuildkitSession } from '../../src/build-types/docker/buildkit-session.js';
-import { sshDialAgent } from '../../src/builder/image/ssh-dial-agent.js';
+import { sshDialAgent } from '../../src/builder/engines/ssh-dial-agent.js';
 import { UserError } from '../../src/core/user-error.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
 import { BuildkitRig } from '../helpers/buildkit-rig.js';

@@ -1,0 +1,132 @@
+import picomatch from 'picomatch';
+import { parse } from 'yaml';
+import { UserError } from '../../core/user-error.js';
+import type { GitTree } from './git-tree.js';
+import { LOCK_FILES, type PackageManager } from './package-manager.js';
+import { manifestWorkspaces, parseManifest, type PackageManifest } from './package-manifest.js';
+
+/** A workspace of a repository: its folder (repository-relative) and its manifest. */
+export interface Workspace {
+  dir: string;
+  manifest: PackageManifest;
+}
+
+/** Where a service's Node.js project is, as its lock file sees it. */
+export interface NodeProject {
+  manager: PackageManager;
+  /** Folder of the lock file and the root manifest ('' for the repository root). */
+  root: string;
+  /** Repository-relative path of the lock file. */
+  lockFile: string;
+  rootManifest: PackageManifest;
+  /** The service's folder when it is a workspace of `root`; undefined when it is `root` itself. */
+  workspace: Workspace | undefined;
+  /** Every workspace of `root` by package name (folders without a name are left out). */
+  workspaces: ReadonlyMap<string, Workspace>;
+}
+
+const join = (dir: string, name: string) => (dir === '' ? name : `${dir}/${name}`);
+const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '');
+
+/**
+ * Finds the lock file of the service whose folder is `context` ('' for the repository root):
+ * the folder's own, or else the nearest folder above it whose lock file belongs to a workspace
+ * root (npm and Yarn 1: `workspaces` in package.json; pnpm: `packages` in pnpm-workspace.yaml)
+ * that lists `context` as a workspace. Reads only the manifests it needs, from the committed tree.
+ */
+export async function findNodeProject(tree: GitTree, context: string, service: string): Promise<NodeProject> {
+  const own = lockFileIn(tree, context);
+  if (own !== undefined) {
+    const rootManifest = await manifestAt(tree, context);
+    const workspaces = await workspacesOf(tree, context, own[1], rootManifest);
+    return {
+      manager: own[1],
+      root: context,
+      lockFile: own[0],
+      rootManifest,
+      workspace: undefined,
+      workspaces,
+    };
+  }
+  for (let dir = context; dir !== '';) {
+    dir = parent(dir);
+    const lock = lockFileIn(tree, dir);
+    if (lock === undefined) continue;
+    const rootManifest = await manifestAt(tree, dir);
+    const workspaces = await workspacesOf(tree, dir, lock[1], rootManifest);
+    const workspace = [...workspaces.values()].find((w) => w.dir === context);
+    if (workspace !== undefined) {
+      return { manager: lock[1], root: dir, lockFile: lock[0], rootManifest, workspace, workspaces };
+    }
+    throw new UserError({
+      message: `service "${service}": ${lock[0]} is the nearest lock file above "${context}", and its workspaces do not include "${context}"`,
+      hint: `commit a lock file in "${context}", or list the folder in the workspaces of ${join(dir, 'package.json')}`,
+    });
+  }
+  throw new UserError({
+    message: `service "${service}": no lock file in "${context || '.'}" or in a workspace root above it`,
+    hint: `commit one of ${LOCK_FILES.map(([f]) => f).join(', ')}: the node build type installs exactly what it pins`,
+  });
+}
+
+function lockFileIn(tree: GitTree, dir: string): readonly [string, PackageManager] | undefined {
+  for (const [file, manager] of LOCK_FILES) {
+    const path = join(dir, file);
+    if (tree.get(path)?.type === 'blob') return [path, manager];
+  }
+  return undefined;
+}
+
+async function manifestAt(tree: GitTree, dir: string): Promise<PackageManifest> {
+  const file = join(dir, 'package.json');
+  const text = await tree.readText(file);
+  if (text === undefined) throw new UserError({ file, message: 'is missing beside the lock file' });
+  return parseManifest(text, file);
+}
+
+/** The workspace globs of a root: pnpm's from pnpm-workspace.yaml, the others' from package.json. */
+async function workspaceGlobs(
+  tree: GitTree,
+  root: string,
+  manager: PackageManager,
+  m: PackageManifest,
+): Promise<string[]> {
+  if (manager !== 'pnpm') return manifestWorkspaces(m);
+  const file = join(root, 'pnpm-workspace.yaml');
+  const text = await tree.readText(file);
+  if (text === undefined) return [];
+  const doc = parse(text) as { packages?: unknown } | null;
+  if (doc?.packages !== undefined && !Array.isArray(doc.packages)) {
+    throw new UserError({ file, path: 'packages', message: 'must be a list of folder globs' });
+  }
+  return ((doc?.packages as unknown[] | undefined) ?? []).filter((g): g is string => typeof g === 'string');
+}
+
+async function workspacesOf(
+  tree: GitTree,
+  root: string,
+  manager: PackageManager,
+  rootManifest: PackageManifest,
+): Promise<Map<string, Workspace>> {
+  const globs = await workspaceGlobs(tree, root, manager, rootManifest);
+  const out = new Map<string, Workspace>();
+  if (globs.length === 0) return out;
+  const include = picomatch(globs.filter((g) => !g.startsWith('!')).map(clean));
+  const excludeGlobs = globs.filter((g) => g.startsWith('!')).map((g) => clean(g.slice(1)));
+  const exclude = excludeGlobs.length > 0 ? picomatch(excludeGlobs) : () => false;
+  const prefix = root === '' ? '' : `${root}/`;
+  for (const e of tree.under(root)) {
+    if (e.type !== 'blob' || !e.path.endsWith('/package.json') || e.path.includes('node_modules/')) continue;
+    const dir = e.path.slice(0, -'/package.json'.length);
+    const rel = dir.slice(prefix.length);
+    if (!include(rel) || exclude(rel)) continue;
+    const manifest = await manifestAt(tree, dir);
+    if (manifest.name !== undefined) out.set(manifest.name, { dir, manifest });
+  }
+  return out;
+}
+
+/** `./packages/*\/` → `packages/*`. */
+function clean(glob: string): string {
+  return glob.replace(/^\.\//, '').replace(/\/+$/, '');
+}

@@ -1,0 +1,67 @@
+/** What a native module built in one image needs of the image it runs in. */
+export interface NodeRuntime {
+  /** `process.versions.node`, e.g. `20.20.2`. */
+  node: string;
+  /** `process.versions.modules`: the ABI native modules are built for (115 for Node 20). */
+  modules: string;
+  /** The C library Node.js is linked with: glibc with its version, or musl (Alpine). */
+  libc: { family: 'glibc'; version: string } | { family: 'musl' };
+}
+
+/**
+ * The command that reports an image's runtime, run once per image digest in a container of it
+ * (about a second; the answer can be kept by digest). Node's own report says which glibc it
+ * runs on and says nothing on musl, as `detect-libc` reads it. An image's config is not
+ * enough: the official images set `NODE_VERSION` but nothing names the C library, and finding
+ * the loader (`/lib/ld-musl-*`, `/lib64/ld-linux-*`) in the layers means reading them all.
+ */
+export const NODE_RUNTIME_PROBE: readonly string[] = [
+  'node',
+  '-e',
+  'const h = process.report.getReport().header;' +
+    'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null }))',
+];
+
+/** Reads the probe's output (its last line; an entrypoint may print before it). */
+export function parseNodeRuntime(stdout: string): NodeRuntime {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  const r = JSON.parse(line) as { node: string; modules: string; glibc: string | null };
+  return {
+    node: r.node,
+    modules: r.modules,
+    libc: r.glibc === null ? { family: 'musl' } : { family: 'glibc', version: r.glibc },
+  };
+}
+
+/** `20.20.2 glibc 2.36`: the dependency layer's `runtime` key input. */
+export function describeNodeRuntime(r: NodeRuntime): string {
+  return `${r.node} ${r.libc.family}${r.libc.family === 'glibc' ? ` ${r.libc.version}` : ''}`;
+}
+
+/**
+ * Why native modules built in the build image may not load in the run image, or undefined
+ * when they will: another Node.js ABI, another C library, or a newer glibc in the build image
+ * (a binary linked against glibc 2.36 needs 2.36 or later; an older one is fine).
+ */
+export function runtimeMismatch(build: NodeRuntime, run: NodeRuntime): string | undefined {
+  if (build.modules !== run.modules) {
+    return `the build image has Node.js ${build.node} (ABI ${build.modules}) and the run image ${run.node} (ABI ${run.modules})`;
+  }
+  if (build.libc.family !== run.libc.family) {
+    return `the build image's Node.js uses ${build.libc.family} and the run image's ${run.libc.family}`;
+  }
+  if (
+    build.libc.family === 'glibc' &&
+    run.libc.family === 'glibc' &&
+    newer(build.libc.version, run.libc.version)
+  ) {
+    return `the build image has glibc ${build.libc.version}, newer than the run image's ${run.libc.version}`;
+  }
+  return undefined;
+}
+
+function newer(a: string, b: string): boolean {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am > bm || (am === bm && an > bn);
+}

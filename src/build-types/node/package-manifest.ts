@@ -1,0 +1,52 @@
+import { UserError } from '../../core/user-error.js';
+
+/** The fields of a `package.json` that decide what is installed and how the app starts. */
+export interface PackageManifest {
+  name?: string;
+  version?: string;
+  main?: string;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  /** npm and Yarn 1: folder globs, as a list or as `{packages: [...]}` (Yarn 1). */
+  workspaces?: string[] | { packages?: string[] };
+  /** e.g. `pnpm@10.34.9`, `yarn@1.22.22` (corepack's field). */
+  packageManager?: string;
+}
+
+/** Lifecycle scripts that npm, Yarn 1 and pnpm run while installing a package. */
+export const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const;
+
+/** Scripts that also run for the project's own packages (root and workspaces) on install. */
+export const PROJECT_INSTALL_SCRIPTS = [
+  ...INSTALL_SCRIPTS,
+  'prepublish',
+  'preprepare',
+  'prepare',
+  'postprepare',
+] as const;
+
+/** Parses a package.json; bad JSON or a non-object is an error naming the file. */
+export function parseManifest(text: string, file: string): PackageManifest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new UserError({ file, message: `not valid JSON: ${(e as Error).message}` });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UserError({ file, message: 'must be a JSON object' });
+  }
+  return parsed as PackageManifest;
+}
+
+/** The workspace globs of a root manifest (npm and Yarn 1), or none. */
+export function manifestWorkspaces(m: PackageManifest): string[] {
+  const w = m.workspaces;
+  if (Array.isArray(w)) return w.filter((x): x is string => typeof x === 'string');
+  if (w !== undefined && Array.isArray(w.packages))
+    return w.packages.filter((x): x is string => typeof x === 'string');
+  return [];
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  npmInstallClosure,
+  npmWorkspaces,
+  parseNpmLock,
+} from '../../../../src/build-types/node/lockfile-npm.js';
+
+const lock = (packages: Record<string, unknown>) => JSON.stringify({ lockfileVersion: 3, packages });
+
+describe('npm lock files', () => {
+  it('refuses npm 6 lock files, naming the file and how to rewrite it', () => {
+    assert.throws(
+      () => parseNpmLock(JSON.stringify({ lockfileVersion: 1, dependencies: {} }), 'api/package-lock.json'),
+      /api\/package-lock.json: lockfileVersion: lockfileVersion 1 has no "packages" map .*\(hint: rewrite it with npm 7 or later: npm install --package-lock-only\)/,
+    );
+    assert.throws(() => parseNpmLock('{', 'package-lock.json'), /package-lock.json: not valid JSON/);
+  });
+
+  it("follows Node's lookup: a nested version first, then the hoisted one", () => {
+    const l = parseNpmLock(
+      lock({
+        '': { dependencies: { a: '^1', b: '^1' } },
+        'node_modules/a': { version: '1.0.0', dependencies: { b: '^2', c: '^1' } },
+        'node_modules/a/node_modules/b': { version: '2.0.0' },
+        'node_modules/b': { version: '1.0.0' },
+        'node_modules/c': { version: '1.0.0', optionalDependencies: { gone: '^1' } },
+        'node_modules/unused': { version: '1.0.0' },
+      }),
+      'package-lock.json',
+    );
+    assert.deepEqual(
+      npmInstallClosure(l, '', false).map((p) => `${p.path}@${p.version}`),
+      [
+        'node_modules/a@1.0.0',
+        'node_modules/a/node_modules/b@2.0.0',
+        'node_modules/b@1.0.0',
+        'node_modules/c@1.0.0',
+      ],
+    );
+  });
+
+  it('lists workspaces by name and folder, and names a dependency the lock file lacks', () => {
+    const l = parseNpmLock(
+      lock({
+        '': { workspaces: ['packages/*'] },
+        'node_modules/lib': { resolved: 'packages/lib', link: true },
+        'packages/lib': { name: 'lib', version: '1.0.0', dependencies: { missing: '^1' } },
+      }),
+      'package-lock.json',
+    );
+    assert.deepEqual([...npmWorkspaces(l)], [['lib', 'packages/lib']]);
+    assert.throws(
+      () => npmInstallClosure(l, 'packages/lib', false),
+      /"packages\/lib" depends on missing, which the lock file does not hold/,
+    );
+    assert.throws(() => npmInstallClosure(l, 'packages/api', false), /has no entry for "packages\/api"/);
+  });
+});
