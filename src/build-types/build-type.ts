@@ -20,6 +20,8 @@ export interface ServiceBuild {
   readonly stepVersion: string;
   /** The build fields as they enter the build key: defaults filled in, paths normalised, no credentials. */
   readonly keyFields: Readonly<Record<string, unknown>>;
+  /** Ids of the build config's secrets this build may read; each is in its context's `secrets`. */
+  readonly secrets: readonly string[];
   /** Sources other than the repository (e.g. `{buildpack}`), resolved with it; their commits enter the key. */
   readonly extraSources: Readonly<Record<string, GitSource>>;
   /**
@@ -83,6 +85,11 @@ export interface BuildContext extends BaseImagesContext {
   signal: AbortSignal;
   /** `--no-cache`: rebuild from nothing. */
   noCache: boolean;
+  /**
+   * The values of the secrets the service names (`ServiceBuild.secrets`), by id, in memory only:
+   * never written to disk, a layer, a log or the key.
+   */
+  secrets: ReadonlyMap<string, Uint8Array>;
 }
 
 /** An engine build: the context folder and Dockerfile, built and tagged on the chosen engine. */

@@ -20,6 +20,7 @@ import type { BuildableService, ServicePlan } from './plan/service-plan.js';
 import { selectServices } from './plan/select-services.js';
 import { buildProducers } from './producers/build-producers.js';
 import { headOnce, registryAuthLookup } from './registry/registry-lookups.js';
+import { loadServiceSecrets } from '../inputs/build-secrets.js';
 import { withClonesRepaired } from './sources/with-clones-repaired.js';
 import { acquireBaseDirLock } from './state/base-dir-lock.js';
 import { clearBaseDir } from './state/clear-base-dir.js';
@@ -61,12 +62,22 @@ const GIT_CONCURRENCY = 8;
  * after a failure, and no release is written unless every service succeeded.
  */
 export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
-  for (const s of opts.config.secrets) opts.redactor.add(s);
+  for (const s of opts.config.sensitiveValues) opts.redactor.add(s);
   for (const r of opts.spec.repositories) {
     opts.redactor.add(r.source.credentials?.password);
     if (r.source.url.startsWith('http')) opts.redactor.add(r.source.credentials?.username);
   }
   const selected = selectServices(opts.spec, opts.targetServices);
+  // Before any work: a service naming a secret the build config lacks stops the build here.
+  const secrets = await loadServiceSecrets(
+    selected.map((s) => ({ service: s.name, index: s.index, ids: s.service.secrets })),
+    opts.config.secrets,
+    {
+      redactor: opts.redactor,
+      file: opts.spec.files.build,
+      ...(opts.spec.buildLineOf !== undefined && { lineOf: opts.spec.buildLineOf }),
+    },
+  );
   const engines = resolveEngineSpecs({
     flags: opts.engines ?? [],
     config: opts.config.engines,
@@ -80,7 +91,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   });
   try {
     if (opts.noCache && !opts.dryRun) await clearBaseDir(opts.baseDir);
-    return await withClonesRepaired(opts.emit, () => buildLocked(opts, selected, engines));
+    return await withClonesRepaired(opts.emit, () => buildLocked(opts, selected, engines, secrets));
   } finally {
     await releaseLock();
   }
@@ -90,6 +101,7 @@ async function buildLocked(
   opts: RunBuildOptions,
   selected: BuildableService[],
   engines: EngineSpec[],
+  secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>,
 ): Promise<BuildResult> {
   const { config, emit, signal } = opts;
   const authFor = registryAuthLookup(config, emit, opts.redactor);
@@ -112,6 +124,7 @@ async function buildLocked(
     images: config.images,
     push: opts.push,
     noCache: opts.noCache,
+    secrets,
     signal,
     emit,
   };

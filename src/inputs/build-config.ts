@@ -5,7 +5,7 @@ import { UserError } from '../core/user-error.js';
 import { deepMerge, readConfigFiles, type ConfigFile } from './config-files.js';
 import { isPlainObject } from './is-plain-object.js';
 import { compileSchema } from './schema-check.js';
-import type { BuildConfig, EngineConfig, RegistryCredentials } from './types.js';
+import type { BuildConfig, BuildSecretSource, EngineConfig, RegistryCredentials } from './types.js';
 import type { YamlValueCache } from './yaml-value-cache.js';
 
 export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml'] as const;
@@ -13,6 +13,11 @@ export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const HOST = '(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/';
 const PREFIX_PATTERN = `^(?:${HOST})?(?:${COMPONENT}/)*(?:${COMPONENT}(?:[._]|__|-+)?)?$`;
+
+/** A build secret's id, as BuildKit's `--mount=type=secret,id=` takes it. */
+export const SECRET_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+export const SECRET_ID_TEXT =
+  'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 const ENDPOINT_PATTERN = '^(unix|tcp|ssh|http|https)://';
 const ENDPOINT_TEXT =
@@ -56,6 +61,21 @@ export const buildConfigFileSchema: SchemaObject = {
         pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
         errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
       },
+    },
+    // Build secrets by id: a value (usually `!env NAME`), or {file} read when a build needs it.
+    secrets: {
+      type: 'object',
+      patternProperties: {
+        [SECRET_ID_PATTERN]: {
+          type: ['string', 'object'],
+          errorText: "must be the secret's value (e.g. !env NPM_TOKEN) or {file: <path>}",
+          additionalProperties: false,
+          required: ['file'],
+          properties: { file: { type: 'string', minLength: 1, errorText: 'must be a file path' } },
+        },
+      },
+      additionalProperties: false,
+      unknownFieldText: SECRET_ID_TEXT,
     },
     // Each entry an endpoint, or {endpoint, concurrency, certPath}; the endpoint itself (host,
     // port, certificates) is checked when the build starts, naming this file and entry.
@@ -117,12 +137,13 @@ async function loadWith(
 ): Promise<BuildConfig> {
   const read = await readConfigFiles(files, cwd, env, BUILD_CONFIG_DEFAULTS, cache);
   const problems: Problem[] = [...read.problems];
-  const secrets = new Set<string>();
+  const sensitive = new Set<string>();
   let merged: unknown = {};
   const lastFileOfRegistry = new Map<string, string>();
   let engines: EngineConfig[] | undefined;
+  const buildSecrets: Record<string, BuildSecretSource> = {};
   for (const file of read.files) {
-    for (const v of file.envValues) secrets.add(v);
+    for (const v of file.envValues) sensitive.add(v);
     const content = unwrapProfile(file, problems);
     if (content === undefined) continue;
     const before = problems.length;
@@ -135,16 +156,57 @@ async function loadWith(
       content.value['docker'] as { registries?: Record<string, Partial<RegistryCredentials>> }
     )?.registries;
     for (const [host, creds] of Object.entries(registries ?? {})) {
-      if (creds.password !== undefined) secrets.add(creds.password);
+      if (creds.password !== undefined) sensitive.add(creds.password);
       lastFileOfRegistry.set(host, file.file);
     }
     // Lists replace, so the engines are those of the last file that names any.
     const list = content.value['engines'];
     if (Array.isArray(list)) engines = list.map((e, i) => engineEntry(file, content.prefix, cwd, e, i));
+    Object.assign(buildSecrets, secretEntries(file, content.value, cwd, sensitive));
     merged = deepMerge(merged, content.value);
   }
   const config = merged as { docker?: Partial<BuildConfig['docker']>; images?: Record<string, string> };
   const registries = (config.docker?.registries ?? {}) as Record<string, Partial<RegistryCredentials>>;
+  problems.push(...incompleteRegistries(registries, lastFileOfRegistry));
+  if (problems.length > 0) throw new UserError(problems);
+  return {
+    docker: {
+      repositoryPrefix: config.docker?.repositoryPrefix ?? '',
+      registries: registries as Record<string, RegistryCredentials>,
+    },
+    images: config.images ?? {},
+    engines: engines ?? [],
+    secrets: buildSecrets,
+    sensitiveValues: [...sensitive],
+  };
+}
+
+/**
+ * One file's `secrets:`, a `{file}` path taken from the file's folder; values are sensitive. A
+ * later file's entry replaces the whole entry: a value and a `{file}` never mix.
+ */
+function secretEntries(
+  file: ConfigFile,
+  content: Record<string, unknown>,
+  cwd: string,
+  sensitive: Set<string>,
+): Record<string, BuildSecretSource> {
+  const configured = (content['secrets'] ?? {}) as Record<string, string | { file: string }>;
+  const entries: Record<string, BuildSecretSource> = {};
+  for (const [id, source] of Object.entries(configured)) {
+    if (typeof source === 'string') sensitive.add(source);
+    entries[id] =
+      typeof source === 'string' ? source : { file: resolve(cwd, dirname(file.file), source.file) };
+  }
+  return entries;
+}
+
+/** Each registry still missing its username or password once every file is merged. */
+function incompleteRegistries(
+  registries: Record<string, Partial<RegistryCredentials>>,
+  lastFileOfRegistry: ReadonlyMap<string, string>,
+): Problem[] {
+  const problems: Problem[] = [];
   for (const [host, creds] of Object.entries(registries)) {
     const missing = (['username', 'password'] as const).filter((k) => creds[k] === undefined);
     if (missing.length > 0) {
@@ -155,16 +217,7 @@ async function loadWith(
       });
     }
   }
-  if (problems.length > 0) throw new UserError(problems);
-  return {
-    docker: {
-      repositoryPrefix: config.docker?.repositoryPrefix ?? '',
-      registries: registries as Record<string, RegistryCredentials>,
-    },
-    images: config.images ?? {},
-    engines: engines ?? [],
-    secrets: [...secrets],
-  };
+  return problems;
 }
 
 /** One checked `engines` entry, with a relative `certPath` taken from the file's folder. */

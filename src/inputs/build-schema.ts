@@ -63,3 +63,17 @@ export const serviceSchema = (
   unknownFieldText: `unknown field for build type "${buildType}"`,
   properties: { ...commonServiceFields, ...fields },
 });
+
+/**
+ * `secrets:` in a service: the ids of the build config's secrets its build may read (contract
+ * section 6). Only ids: values live in the build config.
+ */
+export const secretIdsField = {
+  type: 'array',
+  uniqueItems: true,
+  items: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+    errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
+  },
+};

@@ -618,684 +618,8 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const v9017d13c1496b16d = validate12;
+export const v85ba36310ad06748 = validate12;
 const schema13 = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    docker: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        repositoryPrefix: {
-          type: 'string',
-          maxLength: 200,
-          pattern:
-            '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
-        },
-        registries: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { username: { type: 'string' }, password: { type: 'string' } },
-          },
-        },
-      },
-    },
-    images: {
-      type: 'object',
-      additionalProperties: {
-        type: 'string',
-        minLength: 1,
-        maxLength: 255,
-        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
-      },
-    },
-    engines: {
-      type: 'array',
-      items: {
-        type: ['string', 'object'],
-        pattern: '^(unix|tcp|ssh|http|https)://',
-        errorText:
-          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
-        additionalProperties: false,
-        required: ['endpoint'],
-        properties: {
-          endpoint: {
-            type: 'string',
-            pattern: '^(unix|tcp|ssh|http|https)://',
-            errorText:
-              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
-          },
-          concurrency: {
-            type: 'integer',
-            minimum: 1,
-            errorText: 'must be a whole number of image builds at once, 1 or more',
-          },
-          certPath: {
-            type: 'string',
-            minLength: 1,
-            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
-          },
-        },
-      },
-    },
-  },
-};
-const func3 = require('ajv/dist/runtime/ucs2length').default;
-const pattern2 = new RegExp(
-  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-  'u',
-);
-const pattern3 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
-const pattern4 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
-function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'engines')) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema13,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.docker !== undefined) {
-      let data0 = data.docker;
-      if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
-        for (const key1 in data0) {
-          if (!(key1 === 'repositoryPrefix' || key1 === 'registries')) {
-            const err1 = {
-              instancePath: instancePath + '/docker',
-              schemaPath: '#/properties/docker/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key1 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema13.properties.docker,
-              data: data0,
-            };
-            if (vErrors === null) {
-              vErrors = [err1];
-            } else {
-              vErrors.push(err1);
-            }
-            errors++;
-          }
-        }
-        if (data0.repositoryPrefix !== undefined) {
-          let data1 = data0.repositoryPrefix;
-          if (typeof data1 === 'string') {
-            if (func3(data1) > 200) {
-              const err2 = {
-                instancePath: instancePath + '/docker/repositoryPrefix',
-                schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 200 },
-                message: 'must NOT have more than 200 characters',
-                schema: 200,
-                parentSchema: schema13.properties.docker.properties.repositoryPrefix,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err2];
-              } else {
-                vErrors.push(err2);
-              }
-              errors++;
-            }
-            if (!pattern2.test(data1)) {
-              const err3 = {
-                instancePath: instancePath + '/docker/repositoryPrefix',
-                schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
-                keyword: 'pattern',
-                params: {
-                  pattern:
-                    '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                },
-                message:
-                  'must match pattern "' +
-                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$' +
-                  '"',
-                schema:
-                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                parentSchema: schema13.properties.docker.properties.repositoryPrefix,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err3];
-              } else {
-                vErrors.push(err3);
-              }
-              errors++;
-            }
-          } else {
-            const err4 = {
-              instancePath: instancePath + '/docker/repositoryPrefix',
-              schemaPath: '#/properties/docker/properties/repositoryPrefix/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema13.properties.docker.properties.repositoryPrefix.type,
-              parentSchema: schema13.properties.docker.properties.repositoryPrefix,
-              data: data1,
-            };
-            if (vErrors === null) {
-              vErrors = [err4];
-            } else {
-              vErrors.push(err4);
-            }
-            errors++;
-          }
-        }
-        if (data0.registries !== undefined) {
-          let data2 = data0.registries;
-          if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
-            for (const key2 in data2) {
-              let data3 = data2[key2];
-              if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
-                for (const key3 in data3) {
-                  if (!(key3 === 'username' || key3 === 'password')) {
-                    const err5 = {
-                      instancePath:
-                        instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/additionalProperties',
-                      keyword: 'additionalProperties',
-                      params: { additionalProperty: key3 },
-                      message: 'must NOT have additional properties',
-                      schema: false,
-                      parentSchema: schema13.properties.docker.properties.registries.additionalProperties,
-                      data: data3,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err5];
-                    } else {
-                      vErrors.push(err5);
-                    }
-                    errors++;
-                  }
-                }
-                if (data3.username !== undefined) {
-                  let data4 = data3.username;
-                  if (typeof data4 !== 'string') {
-                    const err6 = {
-                      instancePath:
-                        instancePath +
-                        '/docker/registries/' +
-                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
-                        '/username',
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/properties/username/type',
-                      keyword: 'type',
-                      params: { type: 'string' },
-                      message: 'must be string',
-                      schema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
-                          .username.type,
-                      parentSchema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
-                          .username,
-                      data: data4,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err6];
-                    } else {
-                      vErrors.push(err6);
-                    }
-                    errors++;
-                  }
-                }
-                if (data3.password !== undefined) {
-                  let data5 = data3.password;
-                  if (typeof data5 !== 'string') {
-                    const err7 = {
-                      instancePath:
-                        instancePath +
-                        '/docker/registries/' +
-                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
-                        '/password',
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/properties/password/type',
-                      keyword: 'type',
-                      params: { type: 'string' },
-                      message: 'must be string',
-                      schema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
-                          .password.type,
-                      parentSchema:
-                        schema13.properties.docker.properties.registries.additionalProperties.properties
-                          .password,
-                      data: data5,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err7];
-                    } else {
-                      vErrors.push(err7);
-                    }
-                    errors++;
-                  }
-                }
-              } else {
-                const err8 = {
-                  instancePath:
-                    instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                  schemaPath: '#/properties/docker/properties/registries/additionalProperties/type',
-                  keyword: 'type',
-                  params: { type: 'object' },
-                  message: 'must be object',
-                  schema: schema13.properties.docker.properties.registries.additionalProperties.type,
-                  parentSchema: schema13.properties.docker.properties.registries.additionalProperties,
-                  data: data3,
-                };
-                if (vErrors === null) {
-                  vErrors = [err8];
-                } else {
-                  vErrors.push(err8);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err9 = {
-              instancePath: instancePath + '/docker/registries',
-              schemaPath: '#/properties/docker/properties/registries/type',
-              keyword: 'type',
-              params: { type: 'object' },
-              message: 'must be object',
-              schema: schema13.properties.docker.properties.registries.type,
-              parentSchema: schema13.properties.docker.properties.registries,
-              data: data2,
-            };
-            if (vErrors === null) {
-              vErrors = [err9];
-            } else {
-              vErrors.push(err9);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err10 = {
-          instancePath: instancePath + '/docker',
-          schemaPath: '#/properties/docker/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema13.properties.docker.type,
-          parentSchema: schema13.properties.docker,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.images !== undefined) {
-      let data6 = data.images;
-      if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
-        for (const key4 in data6) {
-          let data7 = data6[key4];
-          if (typeof data7 === 'string') {
-            if (func3(data7) > 255) {
-              const err11 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 255 },
-                message: 'must NOT have more than 255 characters',
-                schema: 255,
-                parentSchema: schema13.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err11];
-              } else {
-                vErrors.push(err11);
-              }
-              errors++;
-            }
-            if (func3(data7) < 1) {
-              const err12 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-                message: 'must NOT have fewer than 1 characters',
-                schema: 1,
-                parentSchema: schema13.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err12];
-              } else {
-                vErrors.push(err12);
-              }
-              errors++;
-            }
-            if (!pattern3.test(data7)) {
-              const err13 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
-                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
-                schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-                parentSchema: schema13.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err13];
-              } else {
-                vErrors.push(err13);
-              }
-              errors++;
-            }
-          } else {
-            const err14 = {
-              instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-              schemaPath: '#/properties/images/additionalProperties/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema13.properties.images.additionalProperties.type,
-              parentSchema: schema13.properties.images.additionalProperties,
-              data: data7,
-            };
-            if (vErrors === null) {
-              vErrors = [err14];
-            } else {
-              vErrors.push(err14);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err15 = {
-          instancePath: instancePath + '/images',
-          schemaPath: '#/properties/images/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema13.properties.images.type,
-          parentSchema: schema13.properties.images,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err15];
-        } else {
-          vErrors.push(err15);
-        }
-        errors++;
-      }
-    }
-    if (data.engines !== undefined) {
-      let data8 = data.engines;
-      if (Array.isArray(data8)) {
-        const len0 = data8.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data9 = data8[i0];
-          if (typeof data9 !== 'string' && !(data9 && typeof data9 == 'object' && !Array.isArray(data9))) {
-            const err16 = {
-              instancePath: instancePath + '/engines/' + i0,
-              schemaPath: '#/properties/engines/items/type',
-              keyword: 'type',
-              params: { type: schema13.properties.engines.items.type },
-              message: 'must be string,object',
-              schema: schema13.properties.engines.items.type,
-              parentSchema: schema13.properties.engines.items,
-              data: data9,
-            };
-            if (vErrors === null) {
-              vErrors = [err16];
-            } else {
-              vErrors.push(err16);
-            }
-            errors++;
-          }
-          if (typeof data9 === 'string') {
-            if (!pattern4.test(data9)) {
-              const err17 = {
-                instancePath: instancePath + '/engines/' + i0,
-                schemaPath: '#/properties/engines/items/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
-                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
-                schema: '^(unix|tcp|ssh|http|https)://',
-                parentSchema: schema13.properties.engines.items,
-                data: data9,
-              };
-              if (vErrors === null) {
-                vErrors = [err17];
-              } else {
-                vErrors.push(err17);
-              }
-              errors++;
-            }
-          }
-          if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
-            if (data9.endpoint === undefined) {
-              const err18 = {
-                instancePath: instancePath + '/engines/' + i0,
-                schemaPath: '#/properties/engines/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'endpoint' },
-                message: "must have required property '" + 'endpoint' + "'",
-                schema: schema13.properties.engines.items.required,
-                parentSchema: schema13.properties.engines.items,
-                data: data9,
-              };
-              if (vErrors === null) {
-                vErrors = [err18];
-              } else {
-                vErrors.push(err18);
-              }
-              errors++;
-            }
-            for (const key5 in data9) {
-              if (!(key5 === 'endpoint' || key5 === 'concurrency' || key5 === 'certPath')) {
-                const err19 = {
-                  instancePath: instancePath + '/engines/' + i0,
-                  schemaPath: '#/properties/engines/items/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key5 },
-                  message: 'must NOT have additional properties',
-                  schema: false,
-                  parentSchema: schema13.properties.engines.items,
-                  data: data9,
-                };
-                if (vErrors === null) {
-                  vErrors = [err19];
-                } else {
-                  vErrors.push(err19);
-                }
-                errors++;
-              }
-            }
-            if (data9.endpoint !== undefined) {
-              let data10 = data9.endpoint;
-              if (typeof data10 === 'string') {
-                if (!pattern4.test(data10)) {
-                  const err20 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
-                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
-                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
-                    schema: '^(unix|tcp|ssh|http|https)://',
-                    parentSchema: schema13.properties.engines.items.properties.endpoint,
-                    data: data10,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err20];
-                  } else {
-                    vErrors.push(err20);
-                  }
-                  errors++;
-                }
-              } else {
-                const err21 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
-                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema13.properties.engines.items.properties.endpoint.type,
-                  parentSchema: schema13.properties.engines.items.properties.endpoint,
-                  data: data10,
-                };
-                if (vErrors === null) {
-                  vErrors = [err21];
-                } else {
-                  vErrors.push(err21);
-                }
-                errors++;
-              }
-            }
-            if (data9.concurrency !== undefined) {
-              let data11 = data9.concurrency;
-              if (!(typeof data11 == 'number' && !(data11 % 1) && !isNaN(data11) && isFinite(data11))) {
-                const err22 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
-                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
-                  schema: schema13.properties.engines.items.properties.concurrency.type,
-                  parentSchema: schema13.properties.engines.items.properties.concurrency,
-                  data: data11,
-                };
-                if (vErrors === null) {
-                  vErrors = [err22];
-                } else {
-                  vErrors.push(err22);
-                }
-                errors++;
-              }
-              if (typeof data11 == 'number' && isFinite(data11)) {
-                if (data11 < 1 || isNaN(data11)) {
-                  const err23 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
-                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                    schema: 1,
-                    parentSchema: schema13.properties.engines.items.properties.concurrency,
-                    data: data11,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err23];
-                  } else {
-                    vErrors.push(err23);
-                  }
-                  errors++;
-                }
-              }
-            }
-            if (data9.certPath !== undefined) {
-              let data12 = data9.certPath;
-              if (typeof data12 === 'string') {
-                if (func3(data12) < 1) {
-                  const err24 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
-                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
-                    keyword: 'minLength',
-                    params: { limit: 1 },
-                    message: 'must NOT have fewer than 1 characters',
-                    schema: 1,
-                    parentSchema: schema13.properties.engines.items.properties.certPath,
-                    data: data12,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err24];
-                  } else {
-                    vErrors.push(err24);
-                  }
-                  errors++;
-                }
-              } else {
-                const err25 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
-                  schemaPath: '#/properties/engines/items/properties/certPath/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema13.properties.engines.items.properties.certPath.type,
-                  parentSchema: schema13.properties.engines.items.properties.certPath,
-                  data: data12,
-                };
-                if (vErrors === null) {
-                  vErrors = [err25];
-                } else {
-                  vErrors.push(err25);
-                }
-                errors++;
-              }
-            }
-          }
-        }
-      } else {
-        const err26 = {
-          instancePath: instancePath + '/engines',
-          schemaPath: '#/properties/engines/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema13.properties.engines.type,
-          parentSchema: schema13.properties.engines,
-          data: data8,
-        };
-        if (vErrors === null) {
-          vErrors = [err26];
-        } else {
-          vErrors.push(err26);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err27 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema13.type,
-      parentSchema: schema13,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err27];
-    } else {
-      vErrors.push(err27);
-    }
-    errors++;
-  }
-  validate12.errors = vErrors;
-  return errors === 0;
-}
-export const v9d1de59bfa5f4e3e = validate13;
-const schema14 = {
   type: 'object',
   required: [],
   additionalProperties: false,
@@ -1316,9 +640,444 @@ const schema14 = {
     },
     baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    secrets: {
+      type: 'array',
+      uniqueItems: true,
+      items: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
+      },
+    },
   },
 };
-const pattern6 = new RegExp('^[1-9][0-9]*$', 'u');
+const func4 = require('ajv/dist/runtime/ucs2length').default;
+const pattern2 = new RegExp('^[1-9][0-9]*$', 'u');
+const pattern3 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
+function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!func2.call(schema13.properties, key0)) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema13,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err1 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.dockerImage.type,
+          parentSchema: schema13.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err2 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.buildKey.type,
+          parentSchema: schema13.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
+        const err3 = {
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.engine.type,
+          parentSchema: schema13.properties.engine,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.reproducible !== undefined) {
+      let data3 = data.reproducible;
+      if (typeof data3 !== 'boolean') {
+        const err4 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema13.properties.reproducible.type,
+          parentSchema: schema13.properties.reproducible,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data4 = data.imageDigest;
+      if (typeof data4 !== 'string') {
+        const err5 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.imageDigest.type,
+          parentSchema: schema13.properties.imageDigest,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.node !== undefined) {
+      let data5 = data.node;
+      if (
+        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
+        typeof data5 !== 'string'
+      ) {
+        const err6 = {
+          instancePath: instancePath + '/node',
+          schemaPath: '#/properties/node/type',
+          keyword: 'type',
+          params: { type: schema13.properties.node.type },
+          message: 'must be integer,string',
+          schema: schema13.properties.node.type,
+          parentSchema: schema13.properties.node,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+      if (typeof data5 == 'number' && isFinite(data5)) {
+        if (data5 < 1 || isNaN(data5)) {
+          const err7 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 1 },
+            message: 'must be >= 1',
+            schema: 1,
+            parentSchema: schema13.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      }
+      if (typeof data5 === 'string') {
+        if (!pattern2.test(data5)) {
+          const err8 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[1-9][0-9]*$' },
+            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
+            schema: '^[1-9][0-9]*$',
+            parentSchema: schema13.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.baseImage !== undefined) {
+      let data6 = data.baseImage;
+      if (typeof data6 === 'string') {
+        if (func4(data6) < 1) {
+          const err9 = {
+            instancePath: instancePath + '/baseImage',
+            schemaPath: '#/properties/baseImage/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema13.properties.baseImage,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/baseImage',
+          schemaPath: '#/properties/baseImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.baseImage.type,
+          parentSchema: schema13.properties.baseImage,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.buildScript !== undefined) {
+      let data7 = data.buildScript;
+      if (typeof data7 === 'string') {
+        if (func4(data7) < 1) {
+          const err11 = {
+            instancePath: instancePath + '/buildScript',
+            schemaPath: '#/properties/buildScript/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema13.properties.buildScript,
+            data: data7,
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + '/buildScript',
+          schemaPath: '#/properties/buildScript/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema13.properties.buildScript.type,
+          parentSchema: schema13.properties.buildScript,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data8 = data.secrets;
+      if (Array.isArray(data8)) {
+        const len0 = data8.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data9 = data8[i0];
+          if (typeof data9 === 'string') {
+            if (!pattern3.test(data9)) {
+              const err13 = {
+                instancePath: instancePath + '/secrets/' + i0,
+                schemaPath: '#/properties/secrets/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+                parentSchema: schema13.properties.secrets.items,
+                data: data9,
+              };
+              if (vErrors === null) {
+                vErrors = [err13];
+              } else {
+                vErrors.push(err13);
+              }
+              errors++;
+            }
+          } else {
+            const err14 = {
+              instancePath: instancePath + '/secrets/' + i0,
+              schemaPath: '#/properties/secrets/items/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema13.properties.secrets.items.type,
+              parentSchema: schema13.properties.secrets.items,
+              data: data9,
+            };
+            if (vErrors === null) {
+              vErrors = [err14];
+            } else {
+              vErrors.push(err14);
+            }
+            errors++;
+          }
+        }
+        let i1 = data8.length;
+        let j0;
+        if (i1 > 1) {
+          const indices0 = {};
+          for (; i1--;) {
+            let item0 = data8[i1];
+            if (typeof item0 !== 'string') {
+              continue;
+            }
+            if (typeof indices0[item0] == 'number') {
+              j0 = indices0[item0];
+              const err15 = {
+                instancePath: instancePath + '/secrets',
+                schemaPath: '#/properties/secrets/uniqueItems',
+                keyword: 'uniqueItems',
+                params: { i: i1, j: j0 },
+                message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
+                schema: true,
+                parentSchema: schema13.properties.secrets,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err15];
+              } else {
+                vErrors.push(err15);
+              }
+              errors++;
+              break;
+            }
+            indices0[item0] = i1;
+          }
+        }
+      } else {
+        const err16 = {
+          instancePath: instancePath + '/secrets',
+          schemaPath: '#/properties/secrets/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema13.properties.secrets.type,
+          parentSchema: schema13.properties.secrets,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err16];
+        } else {
+          vErrors.push(err16);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err17 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema13.type,
+      parentSchema: schema13,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err17];
+    } else {
+      vErrors.push(err17);
+    }
+    errors++;
+  }
+  validate12.errors = vErrors;
+  return errors === 0;
+}
+export const v94b09470d3c53a15 = validate13;
+const schema14 = {
+  type: 'object',
+  required: [],
+  additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "docker"',
+  properties: {
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    engine: { type: 'string' },
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildArgs: {
+      type: 'object',
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
+    },
+    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    secrets: {
+      type: 'array',
+      uniqueItems: true,
+      items: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
+      },
+    },
+  },
+};
+const pattern4 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
 function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -1448,60 +1207,59 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.node !== undefined) {
-      let data5 = data.node;
-      if (
-        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
-        typeof data5 !== 'string'
-      ) {
-        const err6 = {
-          instancePath: instancePath + '/node',
-          schemaPath: '#/properties/node/type',
-          keyword: 'type',
-          params: { type: schema14.properties.node.type },
-          message: 'must be integer,string',
-          schema: schema14.properties.node.type,
-          parentSchema: schema14.properties.node,
-          data: data5,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-      if (typeof data5 == 'number' && isFinite(data5)) {
-        if (data5 < 1 || isNaN(data5)) {
-          const err7 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: 1 },
-            message: 'must be >= 1',
+    if (data.context !== undefined) {
+      let data5 = data.context;
+      if (typeof data5 === 'string') {
+        if (func4(data5) < 1) {
+          const err6 = {
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.node,
+            parentSchema: schema14.properties.context,
             data: data5,
           };
           if (vErrors === null) {
-            vErrors = [err7];
+            vErrors = [err6];
           } else {
-            vErrors.push(err7);
+            vErrors.push(err6);
           }
           errors++;
         }
+      } else {
+        const err7 = {
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.context.type,
+          parentSchema: schema14.properties.context,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
       }
-      if (typeof data5 === 'string') {
-        if (!pattern6.test(data5)) {
+    }
+    if (data.dockerfile !== undefined) {
+      let data6 = data.dockerfile;
+      if (typeof data6 === 'string') {
+        if (func4(data6) < 1) {
           const err8 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^[1-9][0-9]*$' },
-            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
-            schema: '^[1-9][0-9]*$',
-            parentSchema: schema14.properties.node,
-            data: data5,
+            instancePath: instancePath + '/dockerfile',
+            schemaPath: '#/properties/dockerfile/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema14.properties.dockerfile,
+            data: data6,
           };
           if (vErrors === null) {
             vErrors = [err8];
@@ -1510,78 +1268,81 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           }
           errors++;
         }
-      }
-    }
-    if (data.baseImage !== undefined) {
-      let data6 = data.baseImage;
-      if (typeof data6 === 'string') {
-        if (func3(data6) < 1) {
-          const err9 = {
-            instancePath: instancePath + '/baseImage',
-            schemaPath: '#/properties/baseImage/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema14.properties.baseImage,
-            data: data6,
-          };
-          if (vErrors === null) {
-            vErrors = [err9];
-          } else {
-            vErrors.push(err9);
-          }
-          errors++;
-        }
       } else {
-        const err10 = {
-          instancePath: instancePath + '/baseImage',
-          schemaPath: '#/properties/baseImage/type',
+        const err9 = {
+          instancePath: instancePath + '/dockerfile',
+          schemaPath: '#/properties/dockerfile/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.baseImage.type,
-          parentSchema: schema14.properties.baseImage,
+          schema: schema14.properties.dockerfile.type,
+          parentSchema: schema14.properties.dockerfile,
           data: data6,
         };
         if (vErrors === null) {
-          vErrors = [err10];
+          vErrors = [err9];
         } else {
-          vErrors.push(err10);
+          vErrors.push(err9);
         }
         errors++;
       }
     }
-    if (data.buildScript !== undefined) {
-      let data7 = data.buildScript;
-      if (typeof data7 === 'string') {
-        if (func3(data7) < 1) {
-          const err11 = {
-            instancePath: instancePath + '/buildScript',
-            schemaPath: '#/properties/buildScript/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema14.properties.buildScript,
-            data: data7,
-          };
-          if (vErrors === null) {
-            vErrors = [err11];
-          } else {
-            vErrors.push(err11);
+    if (data.buildArgs !== undefined) {
+      let data7 = data.buildArgs;
+      if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
+        for (const key1 in data7) {
+          if (!pattern4.test(key1)) {
+            const err10 = {
+              instancePath: instancePath + '/buildArgs',
+              schemaPath: '#/properties/buildArgs/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema14.properties.buildArgs,
+              data: data7,
+            };
+            if (vErrors === null) {
+              vErrors = [err10];
+            } else {
+              vErrors.push(err10);
+            }
+            errors++;
           }
-          errors++;
+        }
+        for (const key2 in data7) {
+          if (pattern4.test(key2)) {
+            let data8 = data7[key2];
+            if (typeof data8 !== 'string') {
+              const err11 = {
+                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
+                keyword: 'type',
+                params: { type: 'string' },
+                message: 'must be string',
+                schema: schema14.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
+                parentSchema: schema14.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err11];
+              } else {
+                vErrors.push(err11);
+              }
+              errors++;
+            }
+          }
         }
       } else {
         const err12 = {
-          instancePath: instancePath + '/buildScript',
-          schemaPath: '#/properties/buildScript/type',
+          instancePath: instancePath + '/buildArgs',
+          schemaPath: '#/properties/buildArgs/type',
           keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.buildScript.type,
-          parentSchema: schema14.properties.buildScript,
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema14.properties.buildArgs.type,
+          parentSchema: schema14.properties.buildArgs,
           data: data7,
         };
         if (vErrors === null) {
@@ -1592,8 +1353,143 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.target !== undefined) {
+      let data9 = data.target;
+      if (typeof data9 === 'string') {
+        if (func4(data9) < 1) {
+          const err13 = {
+            instancePath: instancePath + '/target',
+            schemaPath: '#/properties/target/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema14.properties.target,
+            data: data9,
+          };
+          if (vErrors === null) {
+            vErrors = [err13];
+          } else {
+            vErrors.push(err13);
+          }
+          errors++;
+        }
+      } else {
+        const err14 = {
+          instancePath: instancePath + '/target',
+          schemaPath: '#/properties/target/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema14.properties.target.type,
+          parentSchema: schema14.properties.target,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err14];
+        } else {
+          vErrors.push(err14);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data10 = data.secrets;
+      if (Array.isArray(data10)) {
+        const len0 = data10.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data11 = data10[i0];
+          if (typeof data11 === 'string') {
+            if (!pattern3.test(data11)) {
+              const err15 = {
+                instancePath: instancePath + '/secrets/' + i0,
+                schemaPath: '#/properties/secrets/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+                parentSchema: schema14.properties.secrets.items,
+                data: data11,
+              };
+              if (vErrors === null) {
+                vErrors = [err15];
+              } else {
+                vErrors.push(err15);
+              }
+              errors++;
+            }
+          } else {
+            const err16 = {
+              instancePath: instancePath + '/secrets/' + i0,
+              schemaPath: '#/properties/secrets/items/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema14.properties.secrets.items.type,
+              parentSchema: schema14.properties.secrets.items,
+              data: data11,
+            };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
+          }
+        }
+        let i1 = data10.length;
+        let j0;
+        if (i1 > 1) {
+          const indices0 = {};
+          for (; i1--;) {
+            let item0 = data10[i1];
+            if (typeof item0 !== 'string') {
+              continue;
+            }
+            if (typeof indices0[item0] == 'number') {
+              j0 = indices0[item0];
+              const err17 = {
+                instancePath: instancePath + '/secrets',
+                schemaPath: '#/properties/secrets/uniqueItems',
+                keyword: 'uniqueItems',
+                params: { i: i1, j: j0 },
+                message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
+                schema: true,
+                parentSchema: schema14.properties.secrets,
+                data: data10,
+              };
+              if (vErrors === null) {
+                vErrors = [err17];
+              } else {
+                vErrors.push(err17);
+              }
+              errors++;
+              break;
+            }
+            indices0[item0] = i1;
+          }
+        }
+      } else {
+        const err18 = {
+          instancePath: instancePath + '/secrets',
+          schemaPath: '#/properties/secrets/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema14.properties.secrets.type,
+          parentSchema: schema14.properties.secrets,
+          data: data10,
+        };
+        if (vErrors === null) {
+          vErrors = [err18];
+        } else {
+          vErrors.push(err18);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err13 = {
+    const err19 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1604,17 +1500,872 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err13];
+      vErrors = [err19];
     } else {
-      vErrors.push(err13);
+      vErrors.push(err19);
     }
     errors++;
   }
   validate13.errors = vErrors;
   return errors === 0;
 }
-export const ve9b65dde93c17e6e = validate14;
+export const ve67eafb8a11298ac = validate14;
 const schema15 = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    docker: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        repositoryPrefix: {
+          type: 'string',
+          maxLength: 200,
+          pattern:
+            '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
+        },
+        registries: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { username: { type: 'string' }, password: { type: 'string' } },
+          },
+        },
+      },
+    },
+    images: {
+      type: 'object',
+      additionalProperties: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
+      },
+    },
+    secrets: {
+      type: 'object',
+      patternProperties: {
+        '^[A-Za-z0-9][A-Za-z0-9._-]*$': {
+          type: ['string', 'object'],
+          errorText: "must be the secret's value (e.g. !env NPM_TOKEN) or {file: <path>}",
+          additionalProperties: false,
+          required: ['file'],
+          properties: { file: { type: 'string', minLength: 1, errorText: 'must be a file path' } },
+        },
+      },
+      additionalProperties: false,
+      unknownFieldText:
+        'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit',
+    },
+    engines: {
+      type: 'array',
+      items: {
+        type: ['string', 'object'],
+        pattern: '^(unix|tcp|ssh|http|https)://',
+        errorText:
+          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+        additionalProperties: false,
+        required: ['endpoint'],
+        properties: {
+          endpoint: {
+            type: 'string',
+            pattern: '^(unix|tcp|ssh|http|https)://',
+            errorText:
+              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+          },
+          concurrency: {
+            type: 'integer',
+            minimum: 1,
+            errorText: 'must be a whole number of image builds at once, 1 or more',
+          },
+          certPath: {
+            type: 'string',
+            minLength: 1,
+            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
+          },
+        },
+      },
+    },
+  },
+};
+const pattern7 = new RegExp(
+  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+  'u',
+);
+const pattern8 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern11 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'secrets' || key0 === 'engines')) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema15,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.docker !== undefined) {
+      let data0 = data.docker;
+      if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
+        for (const key1 in data0) {
+          if (!(key1 === 'repositoryPrefix' || key1 === 'registries')) {
+            const err1 = {
+              instancePath: instancePath + '/docker',
+              schemaPath: '#/properties/docker/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema15.properties.docker,
+              data: data0,
+            };
+            if (vErrors === null) {
+              vErrors = [err1];
+            } else {
+              vErrors.push(err1);
+            }
+            errors++;
+          }
+        }
+        if (data0.repositoryPrefix !== undefined) {
+          let data1 = data0.repositoryPrefix;
+          if (typeof data1 === 'string') {
+            if (func4(data1) > 200) {
+              const err2 = {
+                instancePath: instancePath + '/docker/repositoryPrefix',
+                schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 200 },
+                message: 'must NOT have more than 200 characters',
+                schema: 200,
+                parentSchema: schema15.properties.docker.properties.repositoryPrefix,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err2];
+              } else {
+                vErrors.push(err2);
+              }
+              errors++;
+            }
+            if (!pattern7.test(data1)) {
+              const err3 = {
+                instancePath: instancePath + '/docker/repositoryPrefix',
+                schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
+                keyword: 'pattern',
+                params: {
+                  pattern:
+                    '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+                },
+                message:
+                  'must match pattern "' +
+                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$' +
+                  '"',
+                schema:
+                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+                parentSchema: schema15.properties.docker.properties.repositoryPrefix,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err3];
+              } else {
+                vErrors.push(err3);
+              }
+              errors++;
+            }
+          } else {
+            const err4 = {
+              instancePath: instancePath + '/docker/repositoryPrefix',
+              schemaPath: '#/properties/docker/properties/repositoryPrefix/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema15.properties.docker.properties.repositoryPrefix.type,
+              parentSchema: schema15.properties.docker.properties.repositoryPrefix,
+              data: data1,
+            };
+            if (vErrors === null) {
+              vErrors = [err4];
+            } else {
+              vErrors.push(err4);
+            }
+            errors++;
+          }
+        }
+        if (data0.registries !== undefined) {
+          let data2 = data0.registries;
+          if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
+            for (const key2 in data2) {
+              let data3 = data2[key2];
+              if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
+                for (const key3 in data3) {
+                  if (!(key3 === 'username' || key3 === 'password')) {
+                    const err5 = {
+                      instancePath:
+                        instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/additionalProperties',
+                      keyword: 'additionalProperties',
+                      params: { additionalProperty: key3 },
+                      message: 'must NOT have additional properties',
+                      schema: false,
+                      parentSchema: schema15.properties.docker.properties.registries.additionalProperties,
+                      data: data3,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err5];
+                    } else {
+                      vErrors.push(err5);
+                    }
+                    errors++;
+                  }
+                }
+                if (data3.username !== undefined) {
+                  let data4 = data3.username;
+                  if (typeof data4 !== 'string') {
+                    const err6 = {
+                      instancePath:
+                        instancePath +
+                        '/docker/registries/' +
+                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/username',
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/properties/username/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                          .username.type,
+                      parentSchema:
+                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                          .username,
+                      data: data4,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err6];
+                    } else {
+                      vErrors.push(err6);
+                    }
+                    errors++;
+                  }
+                }
+                if (data3.password !== undefined) {
+                  let data5 = data3.password;
+                  if (typeof data5 !== 'string') {
+                    const err7 = {
+                      instancePath:
+                        instancePath +
+                        '/docker/registries/' +
+                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/password',
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/properties/password/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                          .password.type,
+                      parentSchema:
+                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                          .password,
+                      data: data5,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err7];
+                    } else {
+                      vErrors.push(err7);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err8 = {
+                  instancePath:
+                    instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath: '#/properties/docker/properties/registries/additionalProperties/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                  schema: schema15.properties.docker.properties.registries.additionalProperties.type,
+                  parentSchema: schema15.properties.docker.properties.registries.additionalProperties,
+                  data: data3,
+                };
+                if (vErrors === null) {
+                  vErrors = [err8];
+                } else {
+                  vErrors.push(err8);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err9 = {
+              instancePath: instancePath + '/docker/registries',
+              schemaPath: '#/properties/docker/properties/registries/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+              schema: schema15.properties.docker.properties.registries.type,
+              parentSchema: schema15.properties.docker.properties.registries,
+              data: data2,
+            };
+            if (vErrors === null) {
+              vErrors = [err9];
+            } else {
+              vErrors.push(err9);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/docker',
+          schemaPath: '#/properties/docker/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema15.properties.docker.type,
+          parentSchema: schema15.properties.docker,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.images !== undefined) {
+      let data6 = data.images;
+      if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
+        for (const key4 in data6) {
+          let data7 = data6[key4];
+          if (typeof data7 === 'string') {
+            if (func4(data7) > 255) {
+              const err11 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 255 },
+                message: 'must NOT have more than 255 characters',
+                schema: 255,
+                parentSchema: schema15.properties.images.additionalProperties,
+                data: data7,
+              };
+              if (vErrors === null) {
+                vErrors = [err11];
+              } else {
+                vErrors.push(err11);
+              }
+              errors++;
+            }
+            if (func4(data7) < 1) {
+              const err12 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+                message: 'must NOT have fewer than 1 characters',
+                schema: 1,
+                parentSchema: schema15.properties.images.additionalProperties,
+                data: data7,
+              };
+              if (vErrors === null) {
+                vErrors = [err12];
+              } else {
+                vErrors.push(err12);
+              }
+              errors++;
+            }
+            if (!pattern8.test(data7)) {
+              const err13 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+                parentSchema: schema15.properties.images.additionalProperties,
+                data: data7,
+              };
+              if (vErrors === null) {
+                vErrors = [err13];
+              } else {
+                vErrors.push(err13);
+              }
+              errors++;
+            }
+          } else {
+            const err14 = {
+              instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+              schemaPath: '#/properties/images/additionalProperties/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema15.properties.images.additionalProperties.type,
+              parentSchema: schema15.properties.images.additionalProperties,
+              data: data7,
+            };
+            if (vErrors === null) {
+              vErrors = [err14];
+            } else {
+              vErrors.push(err14);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err15 = {
+          instancePath: instancePath + '/images',
+          schemaPath: '#/properties/images/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema15.properties.images.type,
+          parentSchema: schema15.properties.images,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err15];
+        } else {
+          vErrors.push(err15);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data8 = data.secrets;
+      if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
+        for (const key5 in data8) {
+          if (!pattern3.test(key5)) {
+            const err16 = {
+              instancePath: instancePath + '/secrets',
+              schemaPath: '#/properties/secrets/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key5 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema15.properties.secrets,
+              data: data8,
+            };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
+          }
+        }
+        for (const key6 in data8) {
+          if (pattern3.test(key6)) {
+            let data9 = data8[key6];
+            if (typeof data9 !== 'string' && !(data9 && typeof data9 == 'object' && !Array.isArray(data9))) {
+              const err17 = {
+                instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/type',
+                keyword: 'type',
+                params: {
+                  type: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                },
+                message: 'must be string,object',
+                schema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                parentSchema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                data: data9,
+              };
+              if (vErrors === null) {
+                vErrors = [err17];
+              } else {
+                vErrors.push(err17);
+              }
+              errors++;
+            }
+            if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+              if (data9.file === undefined) {
+                const err18 = {
+                  instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath:
+                    '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/required',
+                  keyword: 'required',
+                  params: { missingProperty: 'file' },
+                  message: "must have required property '" + 'file' + "'",
+                  schema:
+                    schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
+                  parentSchema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                  data: data9,
+                };
+                if (vErrors === null) {
+                  vErrors = [err18];
+                } else {
+                  vErrors.push(err18);
+                }
+                errors++;
+              }
+              for (const key7 in data9) {
+                if (!(key7 === 'file')) {
+                  const err19 = {
+                    instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                    schemaPath:
+                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/additionalProperties',
+                    keyword: 'additionalProperties',
+                    params: { additionalProperty: key7 },
+                    message: 'must NOT have additional properties',
+                    schema: false,
+                    parentSchema:
+                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                    data: data9,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err19];
+                  } else {
+                    vErrors.push(err19);
+                  }
+                  errors++;
+                }
+              }
+              if (data9.file !== undefined) {
+                let data10 = data9.file;
+                if (typeof data10 === 'string') {
+                  if (func4(data10) < 1) {
+                    const err20 = {
+                      instancePath:
+                        instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
+                      schemaPath:
+                        '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/minLength',
+                      keyword: 'minLength',
+                      params: { limit: 1 },
+                      message: 'must NOT have fewer than 1 characters',
+                      schema: 1,
+                      parentSchema:
+                        schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
+                          .properties.file,
+                      data: data10,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err20];
+                    } else {
+                      vErrors.push(err20);
+                    }
+                    errors++;
+                  }
+                } else {
+                  const err21 = {
+                    instancePath:
+                      instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
+                    schemaPath:
+                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                    schema:
+                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                        .file.type,
+                    parentSchema:
+                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                        .file,
+                    data: data10,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err21];
+                  } else {
+                    vErrors.push(err21);
+                  }
+                  errors++;
+                }
+              }
+            }
+          }
+        }
+      } else {
+        const err22 = {
+          instancePath: instancePath + '/secrets',
+          schemaPath: '#/properties/secrets/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema15.properties.secrets.type,
+          parentSchema: schema15.properties.secrets,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+    }
+    if (data.engines !== undefined) {
+      let data11 = data.engines;
+      if (Array.isArray(data11)) {
+        const len0 = data11.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data12 = data11[i0];
+          if (
+            typeof data12 !== 'string' &&
+            !(data12 && typeof data12 == 'object' && !Array.isArray(data12))
+          ) {
+            const err23 = {
+              instancePath: instancePath + '/engines/' + i0,
+              schemaPath: '#/properties/engines/items/type',
+              keyword: 'type',
+              params: { type: schema15.properties.engines.items.type },
+              message: 'must be string,object',
+              schema: schema15.properties.engines.items.type,
+              parentSchema: schema15.properties.engines.items,
+              data: data12,
+            };
+            if (vErrors === null) {
+              vErrors = [err23];
+            } else {
+              vErrors.push(err23);
+            }
+            errors++;
+          }
+          if (typeof data12 === 'string') {
+            if (!pattern11.test(data12)) {
+              const err24 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                schema: '^(unix|tcp|ssh|http|https)://',
+                parentSchema: schema15.properties.engines.items,
+                data: data12,
+              };
+              if (vErrors === null) {
+                vErrors = [err24];
+              } else {
+                vErrors.push(err24);
+              }
+              errors++;
+            }
+          }
+          if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
+            if (data12.endpoint === undefined) {
+              const err25 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'endpoint' },
+                message: "must have required property '" + 'endpoint' + "'",
+                schema: schema15.properties.engines.items.required,
+                parentSchema: schema15.properties.engines.items,
+                data: data12,
+              };
+              if (vErrors === null) {
+                vErrors = [err25];
+              } else {
+                vErrors.push(err25);
+              }
+              errors++;
+            }
+            for (const key8 in data12) {
+              if (!(key8 === 'endpoint' || key8 === 'concurrency' || key8 === 'certPath')) {
+                const err26 = {
+                  instancePath: instancePath + '/engines/' + i0,
+                  schemaPath: '#/properties/engines/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key8 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema15.properties.engines.items,
+                  data: data12,
+                };
+                if (vErrors === null) {
+                  vErrors = [err26];
+                } else {
+                  vErrors.push(err26);
+                }
+                errors++;
+              }
+            }
+            if (data12.endpoint !== undefined) {
+              let data13 = data12.endpoint;
+              if (typeof data13 === 'string') {
+                if (!pattern11.test(data13)) {
+                  const err27 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                    schema: '^(unix|tcp|ssh|http|https)://',
+                    parentSchema: schema15.properties.engines.items.properties.endpoint,
+                    data: data13,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err27];
+                  } else {
+                    vErrors.push(err27);
+                  }
+                  errors++;
+                }
+              } else {
+                const err28 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema15.properties.engines.items.properties.endpoint.type,
+                  parentSchema: schema15.properties.engines.items.properties.endpoint,
+                  data: data13,
+                };
+                if (vErrors === null) {
+                  vErrors = [err28];
+                } else {
+                  vErrors.push(err28);
+                }
+                errors++;
+              }
+            }
+            if (data12.concurrency !== undefined) {
+              let data14 = data12.concurrency;
+              if (!(typeof data14 == 'number' && !(data14 % 1) && !isNaN(data14) && isFinite(data14))) {
+                const err29 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                  schema: schema15.properties.engines.items.properties.concurrency.type,
+                  parentSchema: schema15.properties.engines.items.properties.concurrency,
+                  data: data14,
+                };
+                if (vErrors === null) {
+                  vErrors = [err29];
+                } else {
+                  vErrors.push(err29);
+                }
+                errors++;
+              }
+              if (typeof data14 == 'number' && isFinite(data14)) {
+                if (data14 < 1 || isNaN(data14)) {
+                  const err30 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                    schema: 1,
+                    parentSchema: schema15.properties.engines.items.properties.concurrency,
+                    data: data14,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err30];
+                  } else {
+                    vErrors.push(err30);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data12.certPath !== undefined) {
+              let data15 = data12.certPath;
+              if (typeof data15 === 'string') {
+                if (func4(data15) < 1) {
+                  const err31 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                    schema: 1,
+                    parentSchema: schema15.properties.engines.items.properties.certPath,
+                    data: data15,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err31];
+                  } else {
+                    vErrors.push(err31);
+                  }
+                  errors++;
+                }
+              } else {
+                const err32 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                  schemaPath: '#/properties/engines/items/properties/certPath/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema15.properties.engines.items.properties.certPath.type,
+                  parentSchema: schema15.properties.engines.items.properties.certPath,
+                  data: data15,
+                };
+                if (vErrors === null) {
+                  vErrors = [err32];
+                } else {
+                  vErrors.push(err32);
+                }
+                errors++;
+              }
+            }
+          }
+        }
+      } else {
+        const err33 = {
+          instancePath: instancePath + '/engines',
+          schemaPath: '#/properties/engines/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema15.properties.engines.type,
+          parentSchema: schema15.properties.engines,
+          data: data11,
+        };
+        if (vErrors === null) {
+          vErrors = [err33];
+        } else {
+          vErrors.push(err33);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err34 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema15.type,
+      parentSchema: schema15,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err34];
+    } else {
+      vErrors.push(err34);
+    }
+    errors++;
+  }
+  validate14.errors = vErrors;
+  return errors === 0;
+}
+export const ve9b65dde93c17e6e = validate15;
+const schema16 = {
   type: 'object',
   required: ['tool', 'createdAt'],
   additionalProperties: false,
@@ -1632,8 +2383,8 @@ const schema15 = {
     },
   },
 };
-const pattern7 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
-function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern13 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
+function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -1644,8 +2395,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'tool' },
         message: "must have required property '" + 'tool' + "'",
-        schema: schema15.required,
-        parentSchema: schema15,
+        schema: schema16.required,
+        parentSchema: schema16,
         data,
       };
       if (vErrors === null) {
@@ -1662,8 +2413,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'createdAt' },
         message: "must have required property '" + 'createdAt' + "'",
-        schema: schema15.required,
-        parentSchema: schema15,
+        schema: schema16.required,
+        parentSchema: schema16,
         data,
       };
       if (vErrors === null) {
@@ -1682,7 +2433,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema15,
+          parentSchema: schema16,
           data,
         };
         if (vErrors === null) {
@@ -1703,8 +2454,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             keyword: 'required',
             params: { missingProperty: 'name' },
             message: "must have required property '" + 'name' + "'",
-            schema: schema15.properties.tool.required,
-            parentSchema: schema15.properties.tool,
+            schema: schema16.properties.tool.required,
+            parentSchema: schema16.properties.tool,
             data: data0,
           };
           if (vErrors === null) {
@@ -1721,8 +2472,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             keyword: 'required',
             params: { missingProperty: 'version' },
             message: "must have required property '" + 'version' + "'",
-            schema: schema15.properties.tool.required,
-            parentSchema: schema15.properties.tool,
+            schema: schema16.properties.tool.required,
+            parentSchema: schema16.properties.tool,
             data: data0,
           };
           if (vErrors === null) {
@@ -1741,7 +2492,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema15.properties.tool,
+              parentSchema: schema16.properties.tool,
               data: data0,
             };
             if (vErrors === null) {
@@ -1761,8 +2512,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema15.properties.tool.properties.name.type,
-              parentSchema: schema15.properties.tool.properties.name,
+              schema: schema16.properties.tool.properties.name.type,
+              parentSchema: schema16.properties.tool.properties.name,
               data: data1,
             };
             if (vErrors === null) {
@@ -1782,8 +2533,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema15.properties.tool.properties.version.type,
-              parentSchema: schema15.properties.tool.properties.version,
+              schema: schema16.properties.tool.properties.version.type,
+              parentSchema: schema16.properties.tool.properties.version,
               data: data2,
             };
             if (vErrors === null) {
@@ -1801,8 +2552,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema15.properties.tool.type,
-          parentSchema: schema15.properties.tool,
+          schema: schema16.properties.tool.type,
+          parentSchema: schema16.properties.tool,
           data: data0,
         };
         if (vErrors === null) {
@@ -1816,7 +2567,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.createdAt !== undefined) {
       let data3 = data.createdAt;
       if (typeof data3 === 'string') {
-        if (!pattern7.test(data3)) {
+        if (!pattern13.test(data3)) {
           const err9 = {
             instancePath: instancePath + '/createdAt',
             schemaPath: '#/properties/createdAt/pattern',
@@ -1824,7 +2575,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             params: { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' },
             message: 'must match pattern "' + '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' + '"',
             schema: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
-            parentSchema: schema15.properties.createdAt,
+            parentSchema: schema16.properties.createdAt,
             data: data3,
           };
           if (vErrors === null) {
@@ -1841,8 +2592,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema15.properties.createdAt.type,
-          parentSchema: schema15.properties.createdAt,
+          schema: schema16.properties.createdAt.type,
+          parentSchema: schema16.properties.createdAt,
           data: data3,
         };
         if (vErrors === null) {
@@ -1860,8 +2611,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema15.type,
-      parentSchema: schema15,
+      schema: schema16.type,
+      parentSchema: schema16,
       data,
     };
     if (vErrors === null) {
@@ -1871,376 +2622,14 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate14.errors = vErrors;
-  return errors === 0;
-}
-export const vffd5e57d439abc48 = validate15;
-const schema16 = {
-  type: 'object',
-  required: [],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "docker"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    engine: { type: 'string' },
-    reproducible: { type: 'boolean' },
-    imageDigest: { type: 'string' },
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: {
-      type: 'object',
-      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
-      additionalProperties: false,
-      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
-    },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-  },
-};
-const pattern8 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
-function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!func2.call(schema16.properties, key0)) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema16,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err1 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.dockerImage.type,
-          parentSchema: schema16.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err2 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.buildKey.type,
-          parentSchema: schema16.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.engine !== undefined) {
-      let data2 = data.engine;
-      if (typeof data2 !== 'string') {
-        const err3 = {
-          instancePath: instancePath + '/engine',
-          schemaPath: '#/properties/engine/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.engine.type,
-          parentSchema: schema16.properties.engine,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err3];
-        } else {
-          vErrors.push(err3);
-        }
-        errors++;
-      }
-    }
-    if (data.reproducible !== undefined) {
-      let data3 = data.reproducible;
-      if (typeof data3 !== 'boolean') {
-        const err4 = {
-          instancePath: instancePath + '/reproducible',
-          schemaPath: '#/properties/reproducible/type',
-          keyword: 'type',
-          params: { type: 'boolean' },
-          message: 'must be boolean',
-          schema: schema16.properties.reproducible.type,
-          parentSchema: schema16.properties.reproducible,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.imageDigest !== undefined) {
-      let data4 = data.imageDigest;
-      if (typeof data4 !== 'string') {
-        const err5 = {
-          instancePath: instancePath + '/imageDigest',
-          schemaPath: '#/properties/imageDigest/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.imageDigest.type,
-          parentSchema: schema16.properties.imageDigest,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err5];
-        } else {
-          vErrors.push(err5);
-        }
-        errors++;
-      }
-    }
-    if (data.context !== undefined) {
-      let data5 = data.context;
-      if (typeof data5 === 'string') {
-        if (func3(data5) < 1) {
-          const err6 = {
-            instancePath: instancePath + '/context',
-            schemaPath: '#/properties/context/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.context,
-            data: data5,
-          };
-          if (vErrors === null) {
-            vErrors = [err6];
-          } else {
-            vErrors.push(err6);
-          }
-          errors++;
-        }
-      } else {
-        const err7 = {
-          instancePath: instancePath + '/context',
-          schemaPath: '#/properties/context/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.context.type,
-          parentSchema: schema16.properties.context,
-          data: data5,
-        };
-        if (vErrors === null) {
-          vErrors = [err7];
-        } else {
-          vErrors.push(err7);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerfile !== undefined) {
-      let data6 = data.dockerfile;
-      if (typeof data6 === 'string') {
-        if (func3(data6) < 1) {
-          const err8 = {
-            instancePath: instancePath + '/dockerfile',
-            schemaPath: '#/properties/dockerfile/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.dockerfile,
-            data: data6,
-          };
-          if (vErrors === null) {
-            vErrors = [err8];
-          } else {
-            vErrors.push(err8);
-          }
-          errors++;
-        }
-      } else {
-        const err9 = {
-          instancePath: instancePath + '/dockerfile',
-          schemaPath: '#/properties/dockerfile/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.dockerfile.type,
-          parentSchema: schema16.properties.dockerfile,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err9];
-        } else {
-          vErrors.push(err9);
-        }
-        errors++;
-      }
-    }
-    if (data.buildArgs !== undefined) {
-      let data7 = data.buildArgs;
-      if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
-        for (const key1 in data7) {
-          if (!pattern8.test(key1)) {
-            const err10 = {
-              instancePath: instancePath + '/buildArgs',
-              schemaPath: '#/properties/buildArgs/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key1 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema16.properties.buildArgs,
-              data: data7,
-            };
-            if (vErrors === null) {
-              vErrors = [err10];
-            } else {
-              vErrors.push(err10);
-            }
-            errors++;
-          }
-        }
-        for (const key2 in data7) {
-          if (pattern8.test(key2)) {
-            let data8 = data7[key2];
-            if (typeof data8 !== 'string') {
-              const err11 = {
-                instancePath: instancePath + '/buildArgs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath:
-                  '#/properties/buildArgs/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/type',
-                keyword: 'type',
-                params: { type: 'string' },
-                message: 'must be string',
-                schema: schema16.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
-                parentSchema: schema16.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
-                data: data8,
-              };
-              if (vErrors === null) {
-                vErrors = [err11];
-              } else {
-                vErrors.push(err11);
-              }
-              errors++;
-            }
-          }
-        }
-      } else {
-        const err12 = {
-          instancePath: instancePath + '/buildArgs',
-          schemaPath: '#/properties/buildArgs/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema16.properties.buildArgs.type,
-          parentSchema: schema16.properties.buildArgs,
-          data: data7,
-        };
-        if (vErrors === null) {
-          vErrors = [err12];
-        } else {
-          vErrors.push(err12);
-        }
-        errors++;
-      }
-    }
-    if (data.target !== undefined) {
-      let data9 = data.target;
-      if (typeof data9 === 'string') {
-        if (func3(data9) < 1) {
-          const err13 = {
-            instancePath: instancePath + '/target',
-            schemaPath: '#/properties/target/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema16.properties.target,
-            data: data9,
-          };
-          if (vErrors === null) {
-            vErrors = [err13];
-          } else {
-            vErrors.push(err13);
-          }
-          errors++;
-        }
-      } else {
-        const err14 = {
-          instancePath: instancePath + '/target',
-          schemaPath: '#/properties/target/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema16.properties.target.type,
-          parentSchema: schema16.properties.target,
-          data: data9,
-        };
-        if (vErrors === null) {
-          vErrors = [err14];
-        } else {
-          vErrors.push(err14);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err15 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema16.type,
-      parentSchema: schema16,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err15];
-    } else {
-      vErrors.push(err15);
-    }
-    errors++;
-  }
   validate15.errors = vErrors;
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
   '520b0f1fc95d0d93': v520b0f1fc95d0d93,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
-  '9017d13c1496b16d': v9017d13c1496b16d,
-  '9d1de59bfa5f4e3e': v9d1de59bfa5f4e3e,
+  '85ba36310ad06748': v85ba36310ad06748,
+  '94b09470d3c53a15': v94b09470d3c53a15,
+  e67eafb8a11298ac: ve67eafb8a11298ac,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
-  ffd5e57d439abc48: vffd5e57d439abc48,
 };

@@ -148,9 +148,14 @@ export interface BuildConfig {
   images: Record<string, string>;
   /** The Docker engines to build on (`engines:`); empty: `DOCKER_HOST`, else the local socket. */
   engines: EngineConfig[];
-  /** Every secret value read from the config (passwords, `!env` values), for redaction. */
-  secrets: string[];
+  /** Build secrets by id (`secrets:`): a value (often `!env NAME`) or a file read when a build needs it. */
+  secrets: Record<string, BuildSecretSource>;
+  /** Every sensitive value read from the config (passwords, `!env` values), for redaction. */
+  sensitiveValues: string[];
 }
+
+/** One entry of the build config's `secrets:`: its value, or an absolute file path to read. */
+export type BuildSecretSource = string | { file: string };
 
 /** One entry of the build config's `engines:` list, with where it was written. */
 export interface EngineConfig {

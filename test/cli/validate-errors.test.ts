@@ -157,7 +157,7 @@ const cases: Case[] = [
     name: 'unknown-service-field',
     errors: ['contxt', 'stack'].map(
       (f, i) =>
-        `spec/build.yml:${7 + i}: repositories[0].service.${f}: unknown field for build type "docker" (hint: known fields: context, dockerfile, buildArgs, target)`,
+        `spec/build.yml:${7 + i}: repositories[0].service.${f}: unknown field for build type "docker" (hint: known fields: context, dockerfile, buildArgs, target, secrets)`,
     ),
   },
   {
@@ -274,7 +274,7 @@ const cases: Case[] = [
     name: 'build-config-unknown-field',
     args: ['../_ok-spec'],
     errors: [
-      'build-config.yml:3: imagse: unknown field (hint: known fields: docker, images, engines)',
+      'build-config.yml:3: imagse: unknown field (hint: known fields: docker, images, secrets, engines)',
       'build-config.yml:2: docker.repositoryPrefx: unknown field (hint: known fields: repositoryPrefix, registries)',
     ],
   },
@@ -323,7 +323,7 @@ const cases: Case[] = [
     name: 'spec-and-config-together',
     errors: [
       'spec/build.yml:6: repositories[0].service.buildType: unknown build type "dockr" (one of: docker, heroku-buildpack, node)',
-      'build-config.yml:3: imagse: unknown field (hint: known fields: docker, images, engines)',
+      'build-config.yml:3: imagse: unknown field (hint: known fields: docker, images, secrets, engines)',
       'build-config.yml:2: docker.repositoryPrefx: unknown field (hint: known fields: repositoryPrefix, registries)',
     ],
   },

@@ -58,6 +58,7 @@ async function context(repo: GitRepo, fields: Record<string, unknown>, name = 's
       execFileSync('tar', ['-x', '-C', destDir], { input: tar });
     },
     workDir: join(dir, 'work'),
+    secrets: new Map(),
     cacheDir: join(dir, 'cache'),
     logFile: join(dir, 'logs', `${name}.log`),
     tag,

@@ -80,7 +80,8 @@ async function build(): Promise<{
     docker: { repositoryPrefix: prefix, registries: {} },
     images: stack.images,
     engines: [],
-    secrets: [],
+    secrets: {},
+    sensitiveValues: [],
   };
   const { release } = await runBuild({
     spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadBuildSecrets } from '../../src/build-types/docker/buildkit-secrets.js';
+import { loadServiceSecrets } from '../../src/inputs/build-secrets.js';
 import { Redactor } from '../../src/core/redact.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
 import { BuildkitRig } from '../helpers/buildkit-rig.js';
@@ -61,11 +61,9 @@ describe('a build secret', () => {
     const redactor = new Redactor();
     // Two secrets in the build config; the service names one and gets only that one.
     const configured = { 'npm-token': value, other: `tci-other-${randomUUID()}` };
-    const secrets = await loadBuildSecrets(
-      { service: 'app', index: 0, ids: ['npm-token'] },
-      configured,
-      redactor,
-    );
+    const secrets = (
+      await loadServiceSecrets([{ service: 'app', index: 0, ids: ['npm-token'] }], configured, { redactor })
+    ).get('app');
     const one = await rig.build('app', { secrets });
     assert.equal(one.error, undefined, String(one.error));
     assert.equal(rig.run('app', ['cat', '/checked', '/other']), 'checked\nabsent\n');
@@ -102,10 +100,11 @@ describe('a build secret', () => {
     );
 
     // A new value: every step is cached (the hash check would fail if it ran), the same image.
-    const secrets2 = await loadBuildSecrets(
-      { service: 'app', index: 0, ids: ['npm-token'] },
-      { 'npm-token': `tci-secret-${randomUUID()}` },
-    );
+    const secrets2 = (
+      await loadServiceSecrets([{ service: 'app', index: 0, ids: ['npm-token'] }], {
+        'npm-token': `tci-secret-${randomUUID()}`,
+      })
+    ).get('app');
     const two = await rig.build('app', { secrets: secrets2 });
     assert.equal(two.error, undefined, String(two.error));
     assert.equal(two.imageId, one.imageId);

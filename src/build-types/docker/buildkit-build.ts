@@ -5,7 +5,7 @@ import { openLog } from '../../core/exec.js';
 import { Redactor } from '../../core/redact.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import { buildkitFailure } from './buildkit-failure.js';
-import { maskedTexts } from './buildkit-secrets.js';
+import { maskedTexts } from '../../inputs/build-secrets.js';
 import { openBuildkitSession, type BuildkitSessionOptions } from './buildkit-session.js';
 import { BuildkitStatus } from './buildkit-status.js';
 import { SessionRefusedError, type EngineDial } from './buildkit-upgrade.js';

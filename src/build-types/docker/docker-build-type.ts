@@ -36,6 +36,7 @@ function dockerService(f: DockerFields, at: Pick<ServiceReadContext, 'name' | 'i
     buildType: 'docker',
     stepVersion: 'docker-1',
     keyFields: dockerKeyFields(f),
+    secrets: f.secrets ?? [],
     extraSources: {},
     async baseImages(ctx: BaseImagesContext): Promise<string[]> {
       const path = posix.join(context || '.', dockerfile);

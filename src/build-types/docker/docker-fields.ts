@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { serviceSchema } from '../../inputs/build-schema.js';
+import { secretIdsField, serviceSchema } from '../../inputs/build-schema.js';
 import { compileSchema } from '../../inputs/schema-check.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
 
@@ -9,6 +9,8 @@ export interface DockerFields {
   dockerfile?: string;
   buildArgs?: Record<string, string>;
   target?: string;
+  /** Ids of the build config's secrets the Dockerfile mounts (`RUN --mount=type=secret,id=…`). */
+  secrets?: string[];
 }
 
 /** The schema part of the `docker` build type. */
@@ -23,6 +25,7 @@ export const dockerSchema = serviceSchema('docker', [], {
     unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
   },
   target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  secrets: secretIdsField,
 });
 
 export const checkDockerSchema = compileSchema(dockerSchema);
@@ -39,7 +42,7 @@ export function readDockerFields(service: Record<string, unknown>, ctx: ServiceR
     ctx.report(['dockerfile'], 'must name a file inside the context');
   }
   const fields: DockerFields = {};
-  for (const k of ['context', 'dockerfile', 'buildArgs', 'target'] as const) {
+  for (const k of ['context', 'dockerfile', 'buildArgs', 'target', 'secrets'] as const) {
     if (service[k] !== undefined) Object.assign(fields, { [k]: service[k] });
   }
   return fields;
@@ -56,6 +59,9 @@ export function dockerKeyFields(f: DockerFields): Record<string, unknown> {
     dockerfile: normalisePath(f.dockerfile ?? 'Dockerfile'),
     buildArgs: f.buildArgs ?? {},
     target: f.target ?? null,
+    // Ids only, and only when named, so services without secrets keep their keys; a secret's
+    // value never enters the key (a new value does not rebuild).
+    ...(f.secrets !== undefined && f.secrets.length > 0 ? { secrets: [...f.secrets].sort() } : {}),
   };
 }
 

@@ -49,6 +49,7 @@ function herokuService(f: HerokuBuildpackFields, at: { name: string; index: numb
     buildType: 'heroku-buildpack',
     stepVersion: 'heroku-buildpack-2',
     keyFields: { stack: f.stack },
+    secrets: [],
     extraSources: { buildpack: f.buildpack },
     async baseImages(ctx) {
       const { build, run } = stackImages(f, ctx.images, at);

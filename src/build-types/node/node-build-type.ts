@@ -37,6 +37,7 @@ function nodeService(f: NodeFields, name: string): ServiceBuild {
     buildType: 'node',
     stepVersion: 'node-2',
     keyFields: nodeKeyFields(f),
+    secrets: f.secrets ?? [],
     extraSources: {},
     baseImages: async (ctx) => [nodeBaseImage(f, ctx.images)],
     image: { kind: 'tool', assemble: (ctx) => assembleNodeImage(f, name, ctx) },

@@ -1,4 +1,4 @@
-import { serviceSchema } from '../../inputs/build-schema.js';
+import { secretIdsField, serviceSchema } from '../../inputs/build-schema.js';
 import { compileSchema } from '../../inputs/schema-check.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
 
@@ -8,6 +8,8 @@ export interface NodeFields {
   node?: string;
   baseImage?: string;
   buildScript?: string;
+  /** Ids of the build config's secrets the install may read (an npmrc, a token). */
+  secrets?: string[];
 }
 
 /** The schema part of the `node` build type. */
@@ -20,6 +22,7 @@ export const nodeSchema = serviceSchema('node', [], {
   },
   baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  secrets: secretIdsField,
 });
 
 export const checkNodeSchema = compileSchema(nodeSchema);
@@ -28,7 +31,7 @@ export function readNodeFields(
   service: Record<string, unknown>,
   ctx: ServiceReadContext,
 ): NodeFields | undefined {
-  const { node, baseImage, buildScript } = service;
+  const { node, baseImage, buildScript, secrets } = service;
   if ((node === undefined) === (baseImage === undefined)) {
     ctx.report([], 'a node service needs exactly one of "node" (a major version) or "baseImage"');
     return undefined;
@@ -37,12 +40,19 @@ export function readNodeFields(
     ...(node !== undefined && { node: String(node) }),
     ...(typeof baseImage === 'string' && { baseImage }),
     ...(typeof buildScript === 'string' && { buildScript }),
+    ...(Array.isArray(secrets) && { secrets: secrets as string[] }),
   };
 }
 
 /** The fields as they enter the build key. */
 export function nodeKeyFields(f: NodeFields): Record<string, unknown> {
-  return { node: f.node ?? null, baseImage: f.baseImage ?? null, buildScript: f.buildScript ?? null };
+  return {
+    node: f.node ?? null,
+    baseImage: f.baseImage ?? null,
+    buildScript: f.buildScript ?? null,
+    // Ids only, and only when named; a secret's value never enters the key.
+    ...(f.secrets !== undefined && f.secrets.length > 0 ? { secrets: [...f.secrets].sort() } : {}),
+  };
 }
 
 /** `baseImage`, else `node:<node>`, then mapped through the build config's `images`. */

@@ -20,11 +20,19 @@ export async function freshBuildDirs(
   return { workDir, cacheDir };
 }
 
+/** What of the build every build context is made from. */
+export interface BuildContextOptions {
+  images: Readonly<Record<string, string>>;
+  noCache: boolean;
+  /** Each service's build secrets by id, read before any build (`loadServiceSecrets`). */
+  secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+}
+
 /** What every build type's build gets: git access to the service's commit and its extra sources, folders. */
 export function buildContext(
   job: ImageJob,
   where: Pick<BuildContext, 'workDir' | 'cacheDir' | 'logFile' | 'signal' | 'onLine'>,
-  opts: { images: Readonly<Record<string, string>>; noCache: boolean },
+  opts: BuildContextOptions,
 ): BuildContext {
   const { source } = job;
   return {
@@ -43,5 +51,6 @@ export function buildContext(
       ]),
     ),
     noCache: opts.noCache,
+    secrets: opts.secrets.get(job.name) ?? new Map(),
   };
 }

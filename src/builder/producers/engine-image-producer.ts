@@ -16,6 +16,8 @@ export interface EngineProducerDeps {
   images: Readonly<Record<string, string>>;
   push: boolean;
   noCache: boolean;
+  /** Each service's build secrets by id, in memory only. */
+  secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
   signal: AbortSignal;
   /** The key engine, its lookups shared by every service: base images and their digests. */
   keyEngine: DockerEngine;

@@ -30,6 +30,8 @@ export interface ToolProducerDeps extends LayoutImageOptions {
   images: Readonly<Record<string, string>>;
   push: boolean;
   noCache: boolean;
+  /** Each service's build secrets by id, in memory only. */
+  secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
   /** `linux/amd64`: the platform the images are written for (part of their build keys). */
   platform: string;
   appBases: AppBaseContext;

@@ -42,7 +42,7 @@ export async function validateCommand(
 
   const spec = await attempt(() => loadClusterSpec(specPath, { serviceTypes: buildTypes }));
   const buildConfig = await attempt(() => loadBuildConfig(o.buildConfig, ctx.cwd, ctx.env));
-  for (const secret of buildConfig?.secrets ?? []) ctx.redactor.add(secret);
+  for (const secret of buildConfig?.sensitiveValues ?? []) ctx.redactor.add(secret);
   for (const repo of spec?.repositories ?? []) {
     ctx.redactor.add(repo.source.credentials?.username);
     ctx.redactor.add(repo.source.credentials?.password);

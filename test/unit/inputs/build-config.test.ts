@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { formatProblem } from '../../../src/core/problem.js';
@@ -29,7 +29,8 @@ describe('loadBuildConfig', () => {
       docker: { repositoryPrefix: 'djmitche/taskcluster-', registries: {} },
       images: {},
       engines: [],
-      secrets: [],
+      secrets: {},
+      sensitiveValues: [],
     });
   });
 
@@ -38,7 +39,37 @@ describe('loadBuildConfig', () => {
       docker: { repositoryPrefix: '', registries: {} },
       images: {},
       engines: [],
-      secrets: [],
+      secrets: {},
+      sensitiveValues: [],
+    });
+  });
+
+  it('reads build secrets: values (from !env too) are redacted; a file is read later, from its path beside the config', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'conf'));
+    await writeFile(
+      join(dir, 'conf', 'a.yml'),
+      'secrets:\n  npm-token: !env NPM_TOKEN\n  netrc: {file: ../home/.netrc}\n  plain: literal-value\n',
+    );
+    await writeFile(join(dir, 'b.yml'), 'secrets:\n  plain: {file: /etc/token}\n');
+    const config = await loadBuildConfig(['conf/a.yml', 'b.yml'], dir, { NPM_TOKEN: 'tok-123456' });
+    assert.deepEqual(config.secrets, {
+      'npm-token': 'tok-123456',
+      netrc: { file: join(dir, 'home', '.netrc') },
+      plain: { file: '/etc/token' },
+    });
+    assert.deepEqual(config.sensitiveValues.sort(), ['literal-value', 'tok-123456']);
+  });
+
+  it('refuses a secret id BuildKit cannot mount and an entry that is neither a value nor {file}', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yml'), 'secrets:\n  "bad id": x\n  good: {path: /x}\n  list: [1]\n');
+    await assert.rejects(loadBuildConfig(['a.yml'], dir, {}), (e: unknown) => {
+      const text = (e as UserError).problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+      assert.match(text, /secrets\["bad id"\]: is not a secret id/);
+      assert.match(text, /secrets\.good\.path: /);
+      assert.match(text, /secrets\.list: must be the secret's value/);
+      return true;
     });
   });
 
@@ -55,7 +86,7 @@ describe('loadBuildConfig', () => {
       registries: { 'r.example': { username: 'ci', password: 'env-secret' } },
     });
     assert.deepEqual(config.images, { 'node:20': 'm/node:20' });
-    assert.deepEqual(config.secrets.sort(), ['env-secret', 'first-pw']);
+    assert.deepEqual(config.sensitiveValues.sort(), ['env-secret', 'first-pw']);
   });
 
   it('names file, line and path, and never quotes a value', async () => {

@@ -105,6 +105,7 @@ async function decide(kind: 'engine' | 'tool', world: World): Promise<ReturnType
     },
     bases: undefined as never,
     collectGarbage: async () => undefined,
+    secrets: new Map(),
   };
   const recipe =
     kind === 'engine'

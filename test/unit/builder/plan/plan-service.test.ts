@@ -18,6 +18,7 @@ function service(asked: string[]): BuildableService {
     buildType: 'fake',
     stepVersion: 'fake-1',
     keyFields: { flavour: 'plain' },
+    secrets: [],
     extraSources: {},
     baseImages: async (ctx) => {
       asked.push(ctx.commit);
