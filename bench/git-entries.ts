@@ -1,4 +1,4 @@
-import type { GitTree, TreeEntry } from '../src/build-types/node/git-tree.js';
+import type { GitTree, TreeEntry } from '../src/build-types/git-tree.js';
 import { cmp } from '../src/builder/oci/oci-layout.js';
 import type { LayerEntry } from './entries-layer.js';
 

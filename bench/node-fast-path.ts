@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { dependencyLayerKey } from '../src/build-types/node/dependency-layer-key.js';
 import { findNodeProject } from '../src/build-types/node/find-node-project.js';
-import { GitTree } from '../src/build-types/node/git-tree.js';
+import { GitTree } from '../src/build-types/git-tree.js';
 import { installCommand } from '../src/build-types/node/install-command.js';
 import { npmInstallClosure, parseNpmLock } from '../src/build-types/node/lockfile-npm.js';
 import { INSTALL_SETTINGS_FILES } from '../src/build-types/node/package-manager.js';

@@ -1,7 +1,13 @@
-import { posix } from 'node:path';
 import { secretIdsField, serviceSchema } from '../../inputs/build-schema.js';
 import { compileSchema } from '../../inputs/schema-check.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
+import {
+  contextField,
+  isInsideRepository,
+  normalisePath,
+  OUTSIDE_REPOSITORY,
+  repositoryFolder,
+} from '../repository-path.js';
 
 /** A `docker` service's fields as written in build.yml, checked. */
 export interface DockerFields {
@@ -15,7 +21,7 @@ export interface DockerFields {
 
 /** The schema part of the `docker` build type. */
 export const dockerSchema = serviceSchema('docker', [], {
-  context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  context: contextField,
   dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   buildArgs: {
     type: 'object',
@@ -34,11 +40,11 @@ export const checkDockerSchema = compileSchema(dockerSchema);
 export function readDockerFields(service: Record<string, unknown>, ctx: ServiceReadContext): DockerFields {
   for (const field of ['context', 'dockerfile'] as const) {
     const value = service[field];
-    if (typeof value === 'string' && !isInsidePath(value)) {
-      ctx.report([field], 'must be a relative path inside the repository (no leading "/", no "..")');
+    if (typeof value === 'string' && !isInsideRepository(value)) {
+      ctx.report([field], OUTSIDE_REPOSITORY);
     }
   }
-  if (typeof service['dockerfile'] === 'string' && insideContext(service['dockerfile']) === '') {
+  if (typeof service['dockerfile'] === 'string' && repositoryFolder(service['dockerfile']) === '') {
     ctx.report(['dockerfile'], 'must name a file inside the context');
   }
   const fields: DockerFields = {};
@@ -67,30 +73,10 @@ export function dockerKeyFields(f: DockerFields): Record<string, unknown> {
 
 /** `context` as a folder of the repository: '' for its root. */
 export function contextOf(f: DockerFields): string {
-  return insideContext(f.context ?? '');
+  return repositoryFolder(f.context ?? '');
 }
 
 /** `dockerfile` as a path inside the context. */
 export function dockerfileOf(f: DockerFields): string {
-  return insideContext(f.dockerfile ?? 'Dockerfile');
-}
-
-function insideContext(value: string): string {
-  const normal = posix.normalize(value.replace(/\\/g, '/')).replace(/\/+$/, '');
-  return normal === '.' ? '' : normal;
-}
-
-function isInsidePath(p: string): boolean {
-  return !p.startsWith('/') && !p.split(/[/\\]/).includes('..');
-}
-
-/** A folder or file inside a repository, as one spelling: `./a//b/` -> `a/b`, `` -> `.`. */
-export function normalisePath(p: string | undefined): string {
-  const parts: string[] = [];
-  for (const seg of (p ?? '').split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') parts.pop();
-    else parts.push(seg);
-  }
-  return parts.length === 0 ? '.' : parts.join('/');
+  return repositoryFolder(f.dockerfile ?? 'Dockerfile');
 }

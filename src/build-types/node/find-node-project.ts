@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { UserError } from '../../core/user-error.js';
-import type { GitTree } from './git-tree.js';
+import type { GitTree } from '../git-tree.js';
 import { LOCK_FILES, type PackageManager } from './package-manager.js';
 import { manifestWorkspaces, parseManifest, type PackageManifest } from './package-manifest.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { NodeProject, Workspace } from './find-node-project.js';
-import type { GitTree } from './git-tree.js';
+import type { GitTree } from '../git-tree.js';
 import { lockedKeyForm, type LockedPackage } from './locked-package.js';
 import { INSTALL_SETTINGS_FILES } from './package-manager.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findNodeProject } from '../../../../src/build-types/node/find-node-project.js';
-import { GitTree } from '../../../../src/build-types/node/git-tree.js';
+import { GitTree } from '../../../../src/build-types/git-tree.js';
 import { UserError } from '../../../../src/core/user-error.js';
 import { GitRepo } from '../../../helpers/git-repo.js';
 import { tempDir } from '../../../helpers/temp-dir.js';

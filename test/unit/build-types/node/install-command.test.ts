@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findNodeProject } from '../../../../src/build-types/node/find-node-project.js';
-import { GitTree } from '../../../../src/build-types/node/git-tree.js';
+import { GitTree } from '../../../../src/build-types/git-tree.js';
 import { installCommand } from '../../../../src/build-types/node/install-command.js';
 import { installedPackages } from '../../../../src/build-types/node/install-scripts.js';
 import type { LockedPackage } from '../../../../src/build-types/node/locked-package.js';

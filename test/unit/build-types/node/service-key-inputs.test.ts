@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findNodeProject } from '../../../../src/build-types/node/find-node-project.js';
-import { GitTree } from '../../../../src/build-types/node/git-tree.js';
+import { GitTree } from '../../../../src/build-types/git-tree.js';
 import { npmInstallClosure, parseNpmLock } from '../../../../src/build-types/node/lockfile-npm.js';
 import { serviceKeyInputs } from '../../../../src/build-types/node/service-key-inputs.js';
 import { workspaceClosure } from '../../../../src/build-types/node/workspace-closure.js';

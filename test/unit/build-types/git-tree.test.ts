@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { symlinkSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { GitTree } from '../../../../src/build-types/node/git-tree.js';
-import { GitRepo } from '../../../helpers/git-repo.js';
-import { tempDir } from '../../../helpers/temp-dir.js';
+import { GitTree } from '../../../src/build-types/git-tree.js';
+import { GitRepo } from '../../helpers/git-repo.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 async function repoWithFiles(): Promise<GitRepo> {
   const repo = GitRepo.create(join(await tempDir('tci-git-tree-'), 'repo'));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { exec } from '../../core/exec.js';
+import { exec } from '../core/exec.js';
 
 /** One entry of a committed tree, as `git ls-tree` lists it. */
 export interface TreeEntry {
