@@ -19,8 +19,18 @@ function input(): Buffer[] {
   return chunks;
 }
 
-async function gzip(chunks: Buffer[]): Promise<Buffer> {
-  return await buffer(Readable.from(chunks).pipe(deterministicGzip()));
+async function gzip(chunks: Buffer[], threads?: number): Promise<Buffer> {
+  return await buffer(
+    Readable.from(chunks).pipe(deterministicGzip(threads !== undefined ? { threads } : {})),
+  );
+}
+
+/** About 6 MB: several 1 MiB chunks, so the work is spread over the worker threads. */
+function large(): Buffer[] {
+  const parts = Array.from({ length: 6 }, (_, k) =>
+    Buffer.concat(input()).map((b, i) => (i % (k + 7) === 0 ? 65 + k : b)),
+  );
+  return parts.map((p) => Buffer.from(p));
 }
 
 describe('deterministicGzip', () => {
@@ -43,6 +53,20 @@ describe('deterministicGzip', () => {
     assert.equal(
       createHash('sha256').update(gz).digest('hex'),
       'e6d227b0a1e4be7bf5a06fae1609ed0a2691948c3fc55e1aac50bf2efd34e967',
+    );
+  });
+
+  it('gives the same bytes for 1, 2 and 4 threads on an input of many chunks', async () => {
+    const chunks = large();
+    const one = await gzip(chunks, 1);
+    assert.ok(gunzipSync(one).equals(Buffer.concat(chunks)), 'one gzip member that any gunzip reads');
+    assert.ok((await gzip(chunks, 2)).equals(one));
+    assert.ok((await gzip(chunks, 4)).equals(one));
+    assert.ok((await gzip([Buffer.concat(chunks)], 3)).equals(one), 'however the input is split');
+    assert.equal(
+      createHash('sha256').update(one).digest('hex'),
+      'bb3ad807849bebc40af54c8a6bb4b49363c43ec31d530d347cfd622fcb900ebe',
+      'the bytes it gave when this test was written',
     );
   });
 });
