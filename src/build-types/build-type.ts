@@ -1,6 +1,7 @@
-import type { ImageSettings, LayerSource } from '../inputs/oci-types.js';
+import type { ImageSettings, LayerEntry, LayerSource } from '../inputs/oci-types.js';
 import type { ServiceType } from '../inputs/service-types.js';
 import type { CommitSha, GitSource } from '../inputs/types.js';
+import type { GitTree } from './git-tree.js';
 
 /**
  * A build type: what `buildType: <name>` means. One folder per type (src/build-types/<name>/)
@@ -22,6 +23,11 @@ export interface ServiceBuild {
   readonly keyFields: Readonly<Record<string, unknown>>;
   /** Ids of the build config's secrets this build may read; each is in its context's `secrets`. */
   readonly secrets: readonly string[];
+  /**
+   * Names of the environment variables its fields read (`!env NAME`), each in its context's
+   * `env`. Like secrets: checked before any work, masked in output, never in the key.
+   */
+  readonly envNames?: readonly string[];
   /** Sources other than the repository (e.g. `{buildpack}`), resolved with it; their commits enter the key. */
   readonly extraSources: Readonly<Record<string, GitSource>>;
   /**
@@ -29,15 +35,24 @@ export interface ServiceBuild {
    * files at the commit); their digests enter the build key.
    */
   baseImages(ctx: BaseImagesContext): Promise<string[]>;
+  /**
+   * What of the repository enters the build key in place of the commit: e.g. the git object
+   * ids of the folders and files the image is made from, so that a commit changing none of
+   * them does not rebuild the service. Without it, the commit is in the key. Cheap (reads the
+   * committed tree, runs no code); the planner keeps its answer for an unchanged commit.
+   */
+  sourceKey?(ctx: BaseImagesContext): Promise<Readonly<Record<string, string>>>;
   /** How the image is made: by a Docker engine, or written by the tool from files. */
   readonly image: ImageRecipe;
 }
 
-/** What `baseImages` may use: files at the service's commit and the `images` map. */
+/** What `baseImages` and `sourceKey` may use: the committed files and the `images` map. */
 export interface BaseImagesContext {
   commit: CommitSha;
   /** The file at `commit` (repository-relative path), or undefined when it does not exist. */
   readFile(path: string): Promise<string | undefined>;
+  /** The committed tree at `commit`, read once per build and shared by every caller. */
+  tree(): Promise<GitTree>;
   /** The build config's `images` map: replaces base images the build type itself chooses. */
   images: Readonly<Record<string, string>>;
 }
@@ -57,8 +72,30 @@ export interface EngineImageRecipe {
 
 export interface ToolImageRecipe {
   readonly kind: 'tool';
+  /**
+   * What can be known wrong before any step of any service runs (an image without the tools
+   * the build needs): a UserError naming the service. The build checks every service first.
+   */
+  check?(ctx: CheckContext): Promise<void>;
   /** Runs the code steps and says what goes into the image; the tool writes, pushes or loads it. */
   assemble(ctx: ToolBuildContext): Promise<AppImage>;
+}
+
+/** What a check and a build may ask of the base images, without running a build step. */
+export interface ImageQueries {
+  /** Each base image (as `baseImages` named it) -> its registry digest, or its local image ID. */
+  baseDigests: Readonly<Record<string, string>>;
+  /**
+   * The standard output of `cmd` run in a container of one of the base images: a question about
+   * the image (which Node.js, which tools), kept per image digest and command in the base dir.
+   * A failure is a UserError naming `label`.
+   */
+  probe(image: string, cmd: readonly string[], label: string): Promise<string>;
+}
+
+export interface CheckContext extends BaseImagesContext, ImageQueries {
+  /** Values of the environment variables the service reads (`envNames`). */
+  env: ReadonlyMap<string, string>;
 }
 
 /** A source other than the service's own repository, at its pinned commit (e.g. a buildpack). */
@@ -90,6 +127,8 @@ export interface BuildContext extends BaseImagesContext {
    * never written to disk, a layer, a log or the key.
    */
   secrets: ReadonlyMap<string, Uint8Array>;
+  /** Values of the environment variables the service reads (`envNames`), in memory only. */
+  env: ReadonlyMap<string, string>;
 }
 
 /** An engine build: the context folder and Dockerfile, built and tagged on the chosen engine. */
@@ -110,12 +149,58 @@ export interface EngineBuild {
 }
 
 /** A build whose image the tool writes: code runs only in the steps it asks for. */
-export interface ToolBuildContext extends BuildContext {
+export interface ToolBuildContext extends BuildContext, ImageQueries {
+  /** A warning for the user (the build goes on). */
+  warn(message: string): void;
+  /**
+   * The committer time (seconds since 1970) of the last commit up to `commit` that changed any
+   * of `paths` (repository-relative; '' is the whole tree): the time an image made of those
+   * files carries, so that a commit that changed none of them gives the same image.
+   */
+  lastChange(paths: readonly string[]): Promise<number>;
   /**
    * Runs a code step in a container of `step.image` (through a Docker engine, or runc without
-   * one). Writable folders hold the step's output afterwards; output goes to the log.
+   * one). Writable folders hold the step's output afterwards, or, with `collect`, the collected
+   * files come back as layer entries; output goes to the log.
    */
-  runStep(step: CodeStep): Promise<void>;
+  runStep(step: CodeStep): Promise<StepResult>;
+  /**
+   * A layer kept in the base dir under `key`, which must name everything the layer is made of
+   * (its entries get fixed timestamps, so the layer is a function of its key): reused as it is
+   * when the base dir holds it, else made once by `make` and kept for the next build. Not
+   * reused under `--no-cache`.
+   */
+  keyedLayer(key: string, make: () => Promise<MadeLayer>): Promise<KeyedLayer>;
+}
+
+/** What a code step gives back. */
+export interface StepResult {
+  /** With `collect`: the collected files, sorted, at their container paths (`app/node_modules/…`). */
+  collected?: CollectedFiles;
+}
+
+/** Files a step left, readable until `close`. */
+export interface CollectedFiles {
+  entries: readonly LayerEntry[];
+  close(): Promise<void>;
+}
+
+/** A layer `make` produced for `keyedLayer`, and what to remember of it. */
+export interface MadeLayer {
+  /** Sorted by path. */
+  entries: readonly LayerEntry[];
+  /** JSON data kept with the layer and given back when it is reused (e.g. names for a warning). */
+  notes: Readonly<Record<string, unknown>>;
+  /** Called once the entries are written (they may live in files of a step's `collect`). */
+  close?(): Promise<void>;
+}
+
+/** A layer of the base dir, to be placed in an image (`AppLayer`). */
+export interface KeyedLayer {
+  readonly key: string;
+  /** Whether it was there already (no step ran to make it). */
+  readonly reused: boolean;
+  readonly notes: Readonly<Record<string, unknown>>;
 }
 
 /** A folder a code step works on, copied in (or bind-mounted) at `containerPath`. */
@@ -138,12 +223,31 @@ export interface CodeStep {
   folders: StepFolder[];
   /** Names the step in failure messages, e.g. `service "api": bin/compile`. */
   label: string;
+  /**
+   * Container paths whose files come back as layer entries instead of the writable folders
+   * being copied back: what is not there is skipped, and paths `exclude` names are left out
+   * (with what is under them).
+   */
+  collect?: { paths: readonly string[]; exclude?: (path: string) => boolean };
+  /**
+   * Files placed in a memory file system at `/run/secrets/<name>` for this step only (read-only
+   * to it): never on disk, in a layer, in the container's config or in the log.
+   */
+  secretFiles?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** What a tool-written build made: its layers on top of `base`, and the container settings. */
 export interface AppImage {
   /** The image the result is made on: one of `baseImages`. */
   base: string;
-  layers: Array<{ createdBy: string; sources: LayerSource[] }>;
+  layers: AppLayer[];
   settings: ImageSettings;
+  /** Seconds since 1970: every time in the image. Default: the committer time of the commit. */
+  epoch?: number;
+  /** Called once the layers are written, whatever happened (files of a step's `collect` may go). */
+  done?(): Promise<void>;
 }
+
+/** One layer of an image the tool writes: made of sources now, or a keyed layer of the base dir. */
+export type AppLayer =
+  { createdBy: string; sources: LayerSource[] } | { createdBy: string; keyed: KeyedLayer };

@@ -19,8 +19,11 @@ import { planBuild } from './plan/plan-build.js';
 import type { BuildableService, ServicePlan } from './plan/service-plan.js';
 import { selectServices } from './plan/select-services.js';
 import { buildProducers } from './producers/build-producers.js';
+import type { BuildContextOptions } from './producers/build-context.js';
+import { GitTrees } from './producers/git-trees.js';
 import { headOnce, registryAuthLookup } from './registry/registry-lookups.js';
 import { loadServiceSecrets } from '../inputs/build-secrets.js';
+import { loadServiceEnv } from '../inputs/service-env.js';
 import { withClonesRepaired } from './sources/with-clones-repaired.js';
 import { acquireBaseDirLock } from './state/base-dir-lock.js';
 import { clearBaseDir } from './state/clear-base-dir.js';
@@ -78,6 +81,15 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
       ...(opts.spec.buildLineOf !== undefined && { lineOf: opts.spec.buildLineOf }),
     },
   );
+  const env = loadServiceEnv(
+    selected.map((s) => ({ service: s.name, index: s.index, names: s.service.envNames ?? [] })),
+    opts.env,
+    {
+      redactor: opts.redactor,
+      file: opts.spec.files.build,
+      ...(opts.spec.buildLineOf !== undefined && { lineOf: opts.spec.buildLineOf }),
+    },
+  );
   const engines = resolveEngineSpecs({
     flags: opts.engines ?? [],
     config: opts.config.engines,
@@ -91,7 +103,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   });
   try {
     if (opts.noCache && !opts.dryRun) await clearBaseDir(opts.baseDir);
-    return await withClonesRepaired(opts.emit, () => buildLocked(opts, selected, engines, secrets));
+    return await withClonesRepaired(opts.emit, () => buildLocked(opts, selected, engines, { secrets, env }));
   } finally {
     await releaseLock();
   }
@@ -101,7 +113,7 @@ async function buildLocked(
   opts: RunBuildOptions,
   selected: BuildableService[],
   engines: EngineSpec[],
-  secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>,
+  values: Pick<BuildContextOptions, 'secrets' | 'env'>,
 ): Promise<BuildResult> {
   const { config, emit, signal } = opts;
   const authFor = registryAuthLookup(config, emit, opts.redactor);
@@ -124,7 +136,8 @@ async function buildLocked(
     images: config.images,
     push: opts.push,
     noCache: opts.noCache,
-    secrets,
+    ...values,
+    trees: new GitTrees(),
     signal,
     emit,
   };

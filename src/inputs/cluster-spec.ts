@@ -87,9 +87,14 @@ async function loadDirectorySpec<S extends ServiceSpec>(
 ): Promise<ClusterSpec<S>> {
   const buildFile = join(dir, 'build.yml');
   const deployFile = join(dir, 'deploy.yml');
-  // `!env` belongs in config files: a spec (and the release made from it) must mean the same everywhere.
+  // `!env` belongs in config files: a spec (and the release made from it) must mean the same
+  // everywhere. A service's `env:` may name a variable, kept as a reference and read by the build.
   const [build, deploy] = await Promise.all([
-    readYamlFile(buildFile, buildFile, { env: undefined, ...(cache !== undefined ? { cache } : {}) }),
+    readYamlFile(buildFile, buildFile, {
+      env: undefined,
+      envReferencesUnder: ['service', 'env'],
+      ...(cache !== undefined ? { cache } : {}),
+    }),
     readYamlFile(deployFile, deployFile, { env: undefined, ...(cache !== undefined ? { cache } : {}) }),
   ]);
   const problems: Problem[] = [...build.problems, ...deploy.problems];

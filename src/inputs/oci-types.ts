@@ -89,9 +89,27 @@ export interface ImageSource {
 }
 
 /**
+ * One entry of a layer the tool writes, at its final path in the image without a leading slash
+ * (`app/server.js`); a file's content is read only when the layer is written. Whatever made
+ * it (a folder, a git tree, a container's archive), the layer writer normalises owner, mode
+ * and time the same way.
+ */
+export type LayerEntry =
+  | { path: string; type: 'directory' }
+  | { path: string; type: 'symlink'; linkname: string }
+  | {
+      path: string;
+      type: 'file';
+      executable: boolean;
+      size: number;
+      content(): Promise<Buffer | Readable>;
+    };
+
+/**
  * What goes into an image layer the tool writes: a directory tree placed at a path of the
- * image, or one generated file. Build types describe their layers with it; the image writer
- * turns them into tar archives.
+ * image, one generated file, or entries from elsewhere (a git tree, a container's archive),
+ * already in byte order of their paths. Build types describe their layers with it; the image
+ * writer turns them into tar archives.
  */
 export type LayerSource =
   | {
@@ -99,10 +117,9 @@ export type LayerSource =
       /** Path in the image, without a leading slash, e.g. `app`. */
       at: string;
       dir: string;
-      /** Paths relative to `dir` (`node_modules`, `node_modules/x`) to take; default all. */
-      include?: (rel: string) => boolean;
     }
-  | { kind: 'file'; at: string; content: Buffer | string; mode: 0o755 | 0o644 };
+  | { kind: 'file'; at: string; content: Buffer | string; mode: 0o755 | 0o644 }
+  | { kind: 'entries'; entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry> };
 
 /** The container settings an image the tool writes gets on top of its base image's. */
 export interface ImageSettings {

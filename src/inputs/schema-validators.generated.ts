@@ -4,12 +4,12 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v520b0f1fc95d0d93 = validate10;
+export const v546bccf081cd47db = validate10;
 const schema11 = {
   type: 'object',
-  required: ['buildpack', 'stack'],
+  required: [],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "heroku-buildpack"',
+  unknownFieldText: 'unknown field for build type "node"',
   properties: {
     buildType: {},
     buildtype: {},
@@ -18,59 +18,60 @@ const schema11 = {
     engine: { type: 'string' },
     reproducible: { type: 'boolean' },
     imageDigest: { type: 'string' },
-    buildpack: { type: 'string' },
-    stack: {
-      type: 'string',
-      pattern: '^heroku-[0-9]+$',
-      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
+    node: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      pattern: '^[1-9][0-9]*$',
+      errorText: 'must be a Node.js major version, e.g. 20',
+    },
+    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    ignoreScripts: { type: 'boolean' },
+    env: {
+      type: 'object',
+      patternProperties: {
+        '^[A-Za-z_][A-Za-z0-9_]*$': {
+          anyOf: [
+            { type: 'string' },
+            {
+              type: 'object',
+              required: ['!env'],
+              additionalProperties: false,
+              properties: { '!env': { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+            },
+          ],
+          errorText: 'must be a string, or !env NAME to read it from the environment of the build',
+        },
+      },
+      additionalProperties: false,
+      unknownFieldText:
+        'is not an environment variable name (letters, digits and _, not starting with a digit)',
+    },
+    secrets: {
+      type: 'array',
+      uniqueItems: true,
+      items: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
+      },
     },
   },
 };
 const func2 = Object.prototype.hasOwnProperty;
-const pattern0 = new RegExp('^heroku-[0-9]+$', 'u');
+const func3 = require('ajv/dist/runtime/ucs2length').default;
+const pattern0 = new RegExp('^[1-9][0-9]*$', 'u');
+const pattern1 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
+const pattern4 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
 function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
-    if (data.buildpack === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'buildpack' },
-        message: "must have required property '" + 'buildpack' + "'",
-        schema: schema11.required,
-        parentSchema: schema11,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (data.stack === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'stack' },
-        message: "must have required property '" + 'stack' + "'",
-        schema: schema11.required,
-        parentSchema: schema11,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
     for (const key0 in data) {
       if (!func2.call(schema11.properties, key0)) {
-        const err2 = {
+        const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
           keyword: 'additionalProperties',
@@ -81,9 +82,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           data,
         };
         if (vErrors === null) {
-          vErrors = [err2];
+          vErrors = [err0];
         } else {
-          vErrors.push(err2);
+          vErrors.push(err0);
         }
         errors++;
       }
@@ -91,7 +92,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.dockerImage !== undefined) {
       let data0 = data.dockerImage;
       if (typeof data0 !== 'string') {
-        const err3 = {
+        const err1 = {
           instancePath: instancePath + '/dockerImage',
           schemaPath: '#/properties/dockerImage/type',
           keyword: 'type',
@@ -102,9 +103,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           data: data0,
         };
         if (vErrors === null) {
-          vErrors = [err3];
+          vErrors = [err1];
         } else {
-          vErrors.push(err3);
+          vErrors.push(err1);
         }
         errors++;
       }
@@ -112,7 +113,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.buildKey !== undefined) {
       let data1 = data.buildKey;
       if (typeof data1 !== 'string') {
-        const err4 = {
+        const err2 = {
           instancePath: instancePath + '/buildKey',
           schemaPath: '#/properties/buildKey/type',
           keyword: 'type',
@@ -123,9 +124,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           data: data1,
         };
         if (vErrors === null) {
-          vErrors = [err4];
+          vErrors = [err2];
         } else {
-          vErrors.push(err4);
+          vErrors.push(err2);
         }
         errors++;
       }
@@ -133,7 +134,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.engine !== undefined) {
       let data2 = data.engine;
       if (typeof data2 !== 'string') {
-        const err5 = {
+        const err3 = {
           instancePath: instancePath + '/engine',
           schemaPath: '#/properties/engine/type',
           keyword: 'type',
@@ -144,9 +145,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           data: data2,
         };
         if (vErrors === null) {
-          vErrors = [err5];
+          vErrors = [err3];
         } else {
-          vErrors.push(err5);
+          vErrors.push(err3);
         }
         errors++;
       }
@@ -154,7 +155,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.reproducible !== undefined) {
       let data3 = data.reproducible;
       if (typeof data3 !== 'boolean') {
-        const err6 = {
+        const err4 = {
           instancePath: instancePath + '/reproducible',
           schemaPath: '#/properties/reproducible/type',
           keyword: 'type',
@@ -165,9 +166,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           data: data3,
         };
         if (vErrors === null) {
-          vErrors = [err6];
+          vErrors = [err4];
         } else {
-          vErrors.push(err6);
+          vErrors.push(err4);
         }
         errors++;
       }
@@ -175,7 +176,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.imageDigest !== undefined) {
       let data4 = data.imageDigest;
       if (typeof data4 !== 'string') {
-        const err7 = {
+        const err5 = {
           instancePath: instancePath + '/imageDigest',
           schemaPath: '#/properties/imageDigest/type',
           keyword: 'type',
@@ -186,46 +187,89 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           data: data4,
         };
         if (vErrors === null) {
-          vErrors = [err7];
+          vErrors = [err5];
         } else {
-          vErrors.push(err7);
+          vErrors.push(err5);
         }
         errors++;
       }
     }
-    if (data.buildpack !== undefined) {
-      let data5 = data.buildpack;
-      if (typeof data5 !== 'string') {
-        const err8 = {
-          instancePath: instancePath + '/buildpack',
-          schemaPath: '#/properties/buildpack/type',
+    if (data.node !== undefined) {
+      let data5 = data.node;
+      if (
+        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
+        typeof data5 !== 'string'
+      ) {
+        const err6 = {
+          instancePath: instancePath + '/node',
+          schemaPath: '#/properties/node/type',
           keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema11.properties.buildpack.type,
-          parentSchema: schema11.properties.buildpack,
+          params: { type: schema11.properties.node.type },
+          message: 'must be integer,string',
+          schema: schema11.properties.node.type,
+          parentSchema: schema11.properties.node,
           data: data5,
         };
         if (vErrors === null) {
-          vErrors = [err8];
+          vErrors = [err6];
         } else {
-          vErrors.push(err8);
+          vErrors.push(err6);
         }
         errors++;
       }
-    }
-    if (data.stack !== undefined) {
-      let data6 = data.stack;
-      if (typeof data6 === 'string') {
-        if (!pattern0.test(data6)) {
-          const err9 = {
-            instancePath: instancePath + '/stack',
-            schemaPath: '#/properties/stack/pattern',
+      if (typeof data5 == 'number' && isFinite(data5)) {
+        if (data5 < 1 || isNaN(data5)) {
+          const err7 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 1 },
+            message: 'must be >= 1',
+            schema: 1,
+            parentSchema: schema11.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      }
+      if (typeof data5 === 'string') {
+        if (!pattern0.test(data5)) {
+          const err8 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/pattern',
             keyword: 'pattern',
-            params: { pattern: '^heroku-[0-9]+$' },
-            message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
-            schema: '^heroku-[0-9]+$',
-            parentSchema: schema11.properties.stack,
+            params: { pattern: '^[1-9][0-9]*$' },
+            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
+            schema: '^[1-9][0-9]*$',
+            parentSchema: schema11.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.baseImage !== undefined) {
+      let data6 = data.baseImage;
+      if (typeof data6 === 'string') {
+        if (func3(data6) < 1) {
+          const err9 = {
+            instancePath: instancePath + '/baseImage',
+            schemaPath: '#/properties/baseImage/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.baseImage,
             data: data6,
           };
           if (vErrors === null) {
@@ -237,13 +281,13 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         }
       } else {
         const err10 = {
-          instancePath: instancePath + '/stack',
-          schemaPath: '#/properties/stack/type',
+          instancePath: instancePath + '/baseImage',
+          schemaPath: '#/properties/baseImage/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.stack.type,
-          parentSchema: schema11.properties.stack,
+          schema: schema11.properties.baseImage.type,
+          parentSchema: schema11.properties.baseImage,
           data: data6,
         };
         if (vErrors === null) {
@@ -254,8 +298,461 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.buildImage !== undefined) {
+      let data7 = data.buildImage;
+      if (typeof data7 === 'string') {
+        if (func3(data7) < 1) {
+          const err11 = {
+            instancePath: instancePath + '/buildImage',
+            schemaPath: '#/properties/buildImage/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.buildImage,
+            data: data7,
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + '/buildImage',
+          schemaPath: '#/properties/buildImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.buildImage.type,
+          parentSchema: schema11.properties.buildImage,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
+    if (data.buildScript !== undefined) {
+      let data8 = data.buildScript;
+      if (typeof data8 === 'string') {
+        if (func3(data8) < 1) {
+          const err13 = {
+            instancePath: instancePath + '/buildScript',
+            schemaPath: '#/properties/buildScript/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.buildScript,
+            data: data8,
+          };
+          if (vErrors === null) {
+            vErrors = [err13];
+          } else {
+            vErrors.push(err13);
+          }
+          errors++;
+        }
+      } else {
+        const err14 = {
+          instancePath: instancePath + '/buildScript',
+          schemaPath: '#/properties/buildScript/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.buildScript.type,
+          parentSchema: schema11.properties.buildScript,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err14];
+        } else {
+          vErrors.push(err14);
+        }
+        errors++;
+      }
+    }
+    if (data.context !== undefined) {
+      let data9 = data.context;
+      if (typeof data9 === 'string') {
+        if (func3(data9) < 1) {
+          const err15 = {
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema11.properties.context,
+            data: data9,
+          };
+          if (vErrors === null) {
+            vErrors = [err15];
+          } else {
+            vErrors.push(err15);
+          }
+          errors++;
+        }
+      } else {
+        const err16 = {
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema11.properties.context.type,
+          parentSchema: schema11.properties.context,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err16];
+        } else {
+          vErrors.push(err16);
+        }
+        errors++;
+      }
+    }
+    if (data.ignoreScripts !== undefined) {
+      let data10 = data.ignoreScripts;
+      if (typeof data10 !== 'boolean') {
+        const err17 = {
+          instancePath: instancePath + '/ignoreScripts',
+          schemaPath: '#/properties/ignoreScripts/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema11.properties.ignoreScripts.type,
+          parentSchema: schema11.properties.ignoreScripts,
+          data: data10,
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+    }
+    if (data.env !== undefined) {
+      let data11 = data.env;
+      if (data11 && typeof data11 == 'object' && !Array.isArray(data11)) {
+        for (const key1 in data11) {
+          if (!pattern1.test(key1)) {
+            const err18 = {
+              instancePath: instancePath + '/env',
+              schemaPath: '#/properties/env/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema11.properties.env,
+              data: data11,
+            };
+            if (vErrors === null) {
+              vErrors = [err18];
+            } else {
+              vErrors.push(err18);
+            }
+            errors++;
+          }
+        }
+        for (const key2 in data11) {
+          if (pattern1.test(key2)) {
+            let data12 = data11[key2];
+            const _errs28 = errors;
+            let valid2 = false;
+            const _errs29 = errors;
+            if (typeof data12 !== 'string') {
+              const err19 = {
+                instancePath: instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf/0/type',
+                keyword: 'type',
+                params: { type: 'string' },
+                message: 'must be string',
+                schema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[0].type,
+                parentSchema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[0],
+                data: data12,
+              };
+              if (vErrors === null) {
+                vErrors = [err19];
+              } else {
+                vErrors.push(err19);
+              }
+              errors++;
+            }
+            var _valid0 = _errs29 === errors;
+            valid2 = valid2 || _valid0;
+            if (!valid2) {
+              const _errs31 = errors;
+              if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
+                if (data12['!env'] === undefined) {
+                  const err20 = {
+                    instancePath: instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                    schemaPath:
+                      '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf/1/required',
+                    keyword: 'required',
+                    params: { missingProperty: '!env' },
+                    message: "must have required property '" + '!env' + "'",
+                    schema:
+                      schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1].required,
+                    parentSchema:
+                      schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
+                    data: data12,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err20];
+                  } else {
+                    vErrors.push(err20);
+                  }
+                  errors++;
+                }
+                for (const key3 in data12) {
+                  if (!(key3 === '!env')) {
+                    const err21 = {
+                      instancePath: instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                      schemaPath:
+                        '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf/1/additionalProperties',
+                      keyword: 'additionalProperties',
+                      params: { additionalProperty: key3 },
+                      message: 'must NOT have additional properties',
+                      schema: false,
+                      parentSchema:
+                        schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
+                      data: data12,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err21];
+                    } else {
+                      vErrors.push(err21);
+                    }
+                    errors++;
+                  }
+                }
+                if (data12['!env'] !== undefined) {
+                  let data13 = data12['!env'];
+                  if (typeof data13 === 'string') {
+                    if (!pattern1.test(data13)) {
+                      const err22 = {
+                        instancePath:
+                          instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1') + '/!env',
+                        schemaPath:
+                          '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf/1/properties/!env/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+                        message: 'must match pattern "' + '^[A-Za-z_][A-Za-z0-9_]*$' + '"',
+                        schema: '^[A-Za-z_][A-Za-z0-9_]*$',
+                        parentSchema:
+                          schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
+                            .properties['!env'],
+                        data: data13,
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err22];
+                      } else {
+                        vErrors.push(err22);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err23 = {
+                      instancePath:
+                        instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1') + '/!env',
+                      schemaPath:
+                        '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf/1/properties/!env/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
+                          .properties['!env'].type,
+                      parentSchema:
+                        schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
+                          .properties['!env'],
+                      data: data13,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err23];
+                    } else {
+                      vErrors.push(err23);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err24 = {
+                  instancePath: instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath:
+                    '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf/1/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                  schema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1].type,
+                  parentSchema:
+                    schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
+                  data: data12,
+                };
+                if (vErrors === null) {
+                  vErrors = [err24];
+                } else {
+                  vErrors.push(err24);
+                }
+                errors++;
+              }
+              var _valid0 = _errs31 === errors;
+              valid2 = valid2 || _valid0;
+            }
+            if (!valid2) {
+              const err25 = {
+                instancePath: instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/env/patternProperties/%5E%5BA-Za-z_%5D%5BA-Za-z0-9_%5D*%24/anyOf',
+                keyword: 'anyOf',
+                params: {},
+                message: 'must match a schema in anyOf',
+                schema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf,
+                parentSchema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                data: data12,
+              };
+              if (vErrors === null) {
+                vErrors = [err25];
+              } else {
+                vErrors.push(err25);
+              }
+              errors++;
+            } else {
+              errors = _errs28;
+              if (vErrors !== null) {
+                if (_errs28) {
+                  vErrors.length = _errs28;
+                } else {
+                  vErrors = null;
+                }
+              }
+            }
+          }
+        }
+      } else {
+        const err26 = {
+          instancePath: instancePath + '/env',
+          schemaPath: '#/properties/env/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.env.type,
+          parentSchema: schema11.properties.env,
+          data: data11,
+        };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data14 = data.secrets;
+      if (Array.isArray(data14)) {
+        const len0 = data14.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data15 = data14[i0];
+          if (typeof data15 === 'string') {
+            if (!pattern4.test(data15)) {
+              const err27 = {
+                instancePath: instancePath + '/secrets/' + i0,
+                schemaPath: '#/properties/secrets/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+                parentSchema: schema11.properties.secrets.items,
+                data: data15,
+              };
+              if (vErrors === null) {
+                vErrors = [err27];
+              } else {
+                vErrors.push(err27);
+              }
+              errors++;
+            }
+          } else {
+            const err28 = {
+              instancePath: instancePath + '/secrets/' + i0,
+              schemaPath: '#/properties/secrets/items/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema11.properties.secrets.items.type,
+              parentSchema: schema11.properties.secrets.items,
+              data: data15,
+            };
+            if (vErrors === null) {
+              vErrors = [err28];
+            } else {
+              vErrors.push(err28);
+            }
+            errors++;
+          }
+        }
+        let i1 = data14.length;
+        let j0;
+        if (i1 > 1) {
+          const indices0 = {};
+          for (; i1--;) {
+            let item0 = data14[i1];
+            if (typeof item0 !== 'string') {
+              continue;
+            }
+            if (typeof indices0[item0] == 'number') {
+              j0 = indices0[item0];
+              const err29 = {
+                instancePath: instancePath + '/secrets',
+                schemaPath: '#/properties/secrets/uniqueItems',
+                keyword: 'uniqueItems',
+                params: { i: i1, j: j0 },
+                message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
+                schema: true,
+                parentSchema: schema11.properties.secrets,
+                data: data14,
+              };
+              if (vErrors === null) {
+                vErrors = [err29];
+              } else {
+                vErrors.push(err29);
+              }
+              errors++;
+              break;
+            }
+            indices0[item0] = i1;
+          }
+        }
+      } else {
+        const err30 = {
+          instancePath: instancePath + '/secrets',
+          schemaPath: '#/properties/secrets/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema11.properties.secrets.type,
+          parentSchema: schema11.properties.secrets,
+          data: data14,
+        };
+        if (vErrors === null) {
+          vErrors = [err30];
+        } else {
+          vErrors.push(err30);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err11 = {
+    const err31 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -266,9 +763,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err11];
+      vErrors = [err31];
     } else {
-      vErrors.push(err11);
+      vErrors.push(err31);
     }
     errors++;
   }
@@ -304,7 +801,7 @@ const schema12 = {
     },
   },
 };
-const pattern1 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
+const pattern5 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
 function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -438,7 +935,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
             if (data1.name !== undefined) {
               let data2 = data1.name;
               if (typeof data2 === 'string') {
-                if (!pattern1.test(data2)) {
+                if (!pattern5.test(data2)) {
                   const err6 = {
                     instancePath: instancePath + '/repositories/' + i0 + '/name',
                     schemaPath: '#/properties/repositories/items/properties/name/pattern',
@@ -618,12 +1115,12 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const v85ba36310ad06748 = validate12;
+export const v94b09470d3c53a15 = validate12;
 const schema13 = {
   type: 'object',
   required: [],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "node"',
+  unknownFieldText: 'unknown field for build type "docker"',
   properties: {
     buildType: {},
     buildtype: {},
@@ -632,14 +1129,15 @@ const schema13 = {
     engine: { type: 'string' },
     reproducible: { type: 'boolean' },
     imageDigest: { type: 'string' },
-    node: {
-      type: ['integer', 'string'],
-      minimum: 1,
-      pattern: '^[1-9][0-9]*$',
-      errorText: 'must be a Node.js major version, e.g. 20',
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildArgs: {
+      type: 'object',
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
     },
-    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     secrets: {
       type: 'array',
       uniqueItems: true,
@@ -651,9 +1149,6 @@ const schema13 = {
     },
   },
 };
-const func4 = require('ajv/dist/runtime/ucs2length').default;
-const pattern2 = new RegExp('^[1-9][0-9]*$', 'u');
-const pattern3 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
 function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -783,434 +1278,10 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.node !== undefined) {
-      let data5 = data.node;
-      if (
-        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
-        typeof data5 !== 'string'
-      ) {
-        const err6 = {
-          instancePath: instancePath + '/node',
-          schemaPath: '#/properties/node/type',
-          keyword: 'type',
-          params: { type: schema13.properties.node.type },
-          message: 'must be integer,string',
-          schema: schema13.properties.node.type,
-          parentSchema: schema13.properties.node,
-          data: data5,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-      if (typeof data5 == 'number' && isFinite(data5)) {
-        if (data5 < 1 || isNaN(data5)) {
-          const err7 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: 1 },
-            message: 'must be >= 1',
-            schema: 1,
-            parentSchema: schema13.properties.node,
-            data: data5,
-          };
-          if (vErrors === null) {
-            vErrors = [err7];
-          } else {
-            vErrors.push(err7);
-          }
-          errors++;
-        }
-      }
-      if (typeof data5 === 'string') {
-        if (!pattern2.test(data5)) {
-          const err8 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^[1-9][0-9]*$' },
-            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
-            schema: '^[1-9][0-9]*$',
-            parentSchema: schema13.properties.node,
-            data: data5,
-          };
-          if (vErrors === null) {
-            vErrors = [err8];
-          } else {
-            vErrors.push(err8);
-          }
-          errors++;
-        }
-      }
-    }
-    if (data.baseImage !== undefined) {
-      let data6 = data.baseImage;
-      if (typeof data6 === 'string') {
-        if (func4(data6) < 1) {
-          const err9 = {
-            instancePath: instancePath + '/baseImage',
-            schemaPath: '#/properties/baseImage/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema13.properties.baseImage,
-            data: data6,
-          };
-          if (vErrors === null) {
-            vErrors = [err9];
-          } else {
-            vErrors.push(err9);
-          }
-          errors++;
-        }
-      } else {
-        const err10 = {
-          instancePath: instancePath + '/baseImage',
-          schemaPath: '#/properties/baseImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.baseImage.type,
-          parentSchema: schema13.properties.baseImage,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.buildScript !== undefined) {
-      let data7 = data.buildScript;
-      if (typeof data7 === 'string') {
-        if (func4(data7) < 1) {
-          const err11 = {
-            instancePath: instancePath + '/buildScript',
-            schemaPath: '#/properties/buildScript/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema13.properties.buildScript,
-            data: data7,
-          };
-          if (vErrors === null) {
-            vErrors = [err11];
-          } else {
-            vErrors.push(err11);
-          }
-          errors++;
-        }
-      } else {
-        const err12 = {
-          instancePath: instancePath + '/buildScript',
-          schemaPath: '#/properties/buildScript/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.buildScript.type,
-          parentSchema: schema13.properties.buildScript,
-          data: data7,
-        };
-        if (vErrors === null) {
-          vErrors = [err12];
-        } else {
-          vErrors.push(err12);
-        }
-        errors++;
-      }
-    }
-    if (data.secrets !== undefined) {
-      let data8 = data.secrets;
-      if (Array.isArray(data8)) {
-        const len0 = data8.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data9 = data8[i0];
-          if (typeof data9 === 'string') {
-            if (!pattern3.test(data9)) {
-              const err13 = {
-                instancePath: instancePath + '/secrets/' + i0,
-                schemaPath: '#/properties/secrets/items/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
-                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
-                schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-                parentSchema: schema13.properties.secrets.items,
-                data: data9,
-              };
-              if (vErrors === null) {
-                vErrors = [err13];
-              } else {
-                vErrors.push(err13);
-              }
-              errors++;
-            }
-          } else {
-            const err14 = {
-              instancePath: instancePath + '/secrets/' + i0,
-              schemaPath: '#/properties/secrets/items/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema13.properties.secrets.items.type,
-              parentSchema: schema13.properties.secrets.items,
-              data: data9,
-            };
-            if (vErrors === null) {
-              vErrors = [err14];
-            } else {
-              vErrors.push(err14);
-            }
-            errors++;
-          }
-        }
-        let i1 = data8.length;
-        let j0;
-        if (i1 > 1) {
-          const indices0 = {};
-          for (; i1--;) {
-            let item0 = data8[i1];
-            if (typeof item0 !== 'string') {
-              continue;
-            }
-            if (typeof indices0[item0] == 'number') {
-              j0 = indices0[item0];
-              const err15 = {
-                instancePath: instancePath + '/secrets',
-                schemaPath: '#/properties/secrets/uniqueItems',
-                keyword: 'uniqueItems',
-                params: { i: i1, j: j0 },
-                message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
-                schema: true,
-                parentSchema: schema13.properties.secrets,
-                data: data8,
-              };
-              if (vErrors === null) {
-                vErrors = [err15];
-              } else {
-                vErrors.push(err15);
-              }
-              errors++;
-              break;
-            }
-            indices0[item0] = i1;
-          }
-        }
-      } else {
-        const err16 = {
-          instancePath: instancePath + '/secrets',
-          schemaPath: '#/properties/secrets/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema13.properties.secrets.type,
-          parentSchema: schema13.properties.secrets,
-          data: data8,
-        };
-        if (vErrors === null) {
-          vErrors = [err16];
-        } else {
-          vErrors.push(err16);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err17 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema13.type,
-      parentSchema: schema13,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err17];
-    } else {
-      vErrors.push(err17);
-    }
-    errors++;
-  }
-  validate12.errors = vErrors;
-  return errors === 0;
-}
-export const v94b09470d3c53a15 = validate13;
-const schema14 = {
-  type: 'object',
-  required: [],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "docker"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    engine: { type: 'string' },
-    reproducible: { type: 'boolean' },
-    imageDigest: { type: 'string' },
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: {
-      type: 'object',
-      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
-      additionalProperties: false,
-      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
-    },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    secrets: {
-      type: 'array',
-      uniqueItems: true,
-      items: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-        errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
-      },
-    },
-  },
-};
-const pattern4 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
-function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!func2.call(schema14.properties, key0)) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema14,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err1 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.dockerImage.type,
-          parentSchema: schema14.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err2 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.buildKey.type,
-          parentSchema: schema14.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.engine !== undefined) {
-      let data2 = data.engine;
-      if (typeof data2 !== 'string') {
-        const err3 = {
-          instancePath: instancePath + '/engine',
-          schemaPath: '#/properties/engine/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.engine.type,
-          parentSchema: schema14.properties.engine,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err3];
-        } else {
-          vErrors.push(err3);
-        }
-        errors++;
-      }
-    }
-    if (data.reproducible !== undefined) {
-      let data3 = data.reproducible;
-      if (typeof data3 !== 'boolean') {
-        const err4 = {
-          instancePath: instancePath + '/reproducible',
-          schemaPath: '#/properties/reproducible/type',
-          keyword: 'type',
-          params: { type: 'boolean' },
-          message: 'must be boolean',
-          schema: schema14.properties.reproducible.type,
-          parentSchema: schema14.properties.reproducible,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.imageDigest !== undefined) {
-      let data4 = data.imageDigest;
-      if (typeof data4 !== 'string') {
-        const err5 = {
-          instancePath: instancePath + '/imageDigest',
-          schemaPath: '#/properties/imageDigest/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.imageDigest.type,
-          parentSchema: schema14.properties.imageDigest,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err5];
-        } else {
-          vErrors.push(err5);
-        }
-        errors++;
-      }
-    }
     if (data.context !== undefined) {
       let data5 = data.context;
       if (typeof data5 === 'string') {
-        if (func4(data5) < 1) {
+        if (func3(data5) < 1) {
           const err6 = {
             instancePath: instancePath + '/context',
             schemaPath: '#/properties/context/minLength',
@@ -1218,7 +1289,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.context,
+            parentSchema: schema13.properties.context,
             data: data5,
           };
           if (vErrors === null) {
@@ -1235,8 +1306,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.context.type,
-          parentSchema: schema14.properties.context,
+          schema: schema13.properties.context.type,
+          parentSchema: schema13.properties.context,
           data: data5,
         };
         if (vErrors === null) {
@@ -1250,7 +1321,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.dockerfile !== undefined) {
       let data6 = data.dockerfile;
       if (typeof data6 === 'string') {
-        if (func4(data6) < 1) {
+        if (func3(data6) < 1) {
           const err8 = {
             instancePath: instancePath + '/dockerfile',
             schemaPath: '#/properties/dockerfile/minLength',
@@ -1258,7 +1329,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.dockerfile,
+            parentSchema: schema13.properties.dockerfile,
             data: data6,
           };
           if (vErrors === null) {
@@ -1275,8 +1346,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.dockerfile.type,
-          parentSchema: schema14.properties.dockerfile,
+          schema: schema13.properties.dockerfile.type,
+          parentSchema: schema13.properties.dockerfile,
           data: data6,
         };
         if (vErrors === null) {
@@ -1291,7 +1362,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       let data7 = data.buildArgs;
       if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
         for (const key1 in data7) {
-          if (!pattern4.test(key1)) {
+          if (!pattern1.test(key1)) {
             const err10 = {
               instancePath: instancePath + '/buildArgs',
               schemaPath: '#/properties/buildArgs/additionalProperties',
@@ -1299,7 +1370,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema14.properties.buildArgs,
+              parentSchema: schema13.properties.buildArgs,
               data: data7,
             };
             if (vErrors === null) {
@@ -1311,7 +1382,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           }
         }
         for (const key2 in data7) {
-          if (pattern4.test(key2)) {
+          if (pattern1.test(key2)) {
             let data8 = data7[key2];
             if (typeof data8 !== 'string') {
               const err11 = {
@@ -1321,8 +1392,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'type',
                 params: { type: 'string' },
                 message: 'must be string',
-                schema: schema14.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
-                parentSchema: schema14.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                schema: schema13.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
+                parentSchema: schema13.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
                 data: data8,
               };
               if (vErrors === null) {
@@ -1341,8 +1412,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema14.properties.buildArgs.type,
-          parentSchema: schema14.properties.buildArgs,
+          schema: schema13.properties.buildArgs.type,
+          parentSchema: schema13.properties.buildArgs,
           data: data7,
         };
         if (vErrors === null) {
@@ -1356,7 +1427,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.target !== undefined) {
       let data9 = data.target;
       if (typeof data9 === 'string') {
-        if (func4(data9) < 1) {
+        if (func3(data9) < 1) {
           const err13 = {
             instancePath: instancePath + '/target',
             schemaPath: '#/properties/target/minLength',
@@ -1364,7 +1435,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.target,
+            parentSchema: schema13.properties.target,
             data: data9,
           };
           if (vErrors === null) {
@@ -1381,8 +1452,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.target.type,
-          parentSchema: schema14.properties.target,
+          schema: schema13.properties.target.type,
+          parentSchema: schema13.properties.target,
           data: data9,
         };
         if (vErrors === null) {
@@ -1400,7 +1471,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data11 = data10[i0];
           if (typeof data11 === 'string') {
-            if (!pattern3.test(data11)) {
+            if (!pattern4.test(data11)) {
               const err15 = {
                 instancePath: instancePath + '/secrets/' + i0,
                 schemaPath: '#/properties/secrets/items/pattern',
@@ -1408,7 +1479,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
                 schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-                parentSchema: schema14.properties.secrets.items,
+                parentSchema: schema13.properties.secrets.items,
                 data: data11,
               };
               if (vErrors === null) {
@@ -1425,8 +1496,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema14.properties.secrets.items.type,
-              parentSchema: schema14.properties.secrets.items,
+              schema: schema13.properties.secrets.items.type,
+              parentSchema: schema13.properties.secrets.items,
               data: data11,
             };
             if (vErrors === null) {
@@ -1455,7 +1526,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { i: i1, j: j0 },
                 message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
                 schema: true,
-                parentSchema: schema14.properties.secrets,
+                parentSchema: schema13.properties.secrets,
                 data: data10,
               };
               if (vErrors === null) {
@@ -1476,8 +1547,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema14.properties.secrets.type,
-          parentSchema: schema14.properties.secrets,
+          schema: schema13.properties.secrets.type,
+          parentSchema: schema13.properties.secrets,
           data: data10,
         };
         if (vErrors === null) {
@@ -1495,8 +1566,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema14.type,
-      parentSchema: schema14,
+      schema: schema13.type,
+      parentSchema: schema13,
       data,
     };
     if (vErrors === null) {
@@ -1506,11 +1577,11 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate13.errors = vErrors;
+  validate12.errors = vErrors;
   return errors === 0;
 }
-export const ve67eafb8a11298ac = validate14;
-const schema15 = {
+export const ve67eafb8a11298ac = validate13;
+const schema14 = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -1591,13 +1662,13 @@ const schema15 = {
     },
   },
 };
-const pattern7 = new RegExp(
+const pattern9 = new RegExp(
   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
   'u',
 );
-const pattern8 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
-const pattern11 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
-function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern10 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern13 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -1610,7 +1681,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema15,
+          parentSchema: schema14,
           data,
         };
         if (vErrors === null) {
@@ -1633,7 +1704,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema15.properties.docker,
+              parentSchema: schema14.properties.docker,
               data: data0,
             };
             if (vErrors === null) {
@@ -1647,7 +1718,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
         if (data0.repositoryPrefix !== undefined) {
           let data1 = data0.repositoryPrefix;
           if (typeof data1 === 'string') {
-            if (func4(data1) > 200) {
+            if (func3(data1) > 200) {
               const err2 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
@@ -1655,7 +1726,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 200 },
                 message: 'must NOT have more than 200 characters',
                 schema: 200,
-                parentSchema: schema15.properties.docker.properties.repositoryPrefix,
+                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
                 data: data1,
               };
               if (vErrors === null) {
@@ -1665,7 +1736,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern7.test(data1)) {
+            if (!pattern9.test(data1)) {
               const err3 = {
                 instancePath: instancePath + '/docker/repositoryPrefix',
                 schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
@@ -1680,7 +1751,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   '"',
                 schema:
                   '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                parentSchema: schema15.properties.docker.properties.repositoryPrefix,
+                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
                 data: data1,
               };
               if (vErrors === null) {
@@ -1697,8 +1768,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema15.properties.docker.properties.repositoryPrefix.type,
-              parentSchema: schema15.properties.docker.properties.repositoryPrefix,
+              schema: schema14.properties.docker.properties.repositoryPrefix.type,
+              parentSchema: schema14.properties.docker.properties.repositoryPrefix,
               data: data1,
             };
             if (vErrors === null) {
@@ -1726,7 +1797,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { additionalProperty: key3 },
                       message: 'must NOT have additional properties',
                       schema: false,
-                      parentSchema: schema15.properties.docker.properties.registries.additionalProperties,
+                      parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
                       data: data3,
                     };
                     if (vErrors === null) {
@@ -1752,10 +1823,10 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .username.type,
                       parentSchema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .username,
                       data: data4,
                     };
@@ -1782,10 +1853,10 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .password.type,
                       parentSchema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
+                        schema14.properties.docker.properties.registries.additionalProperties.properties
                           .password,
                       data: data5,
                     };
@@ -1805,8 +1876,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema15.properties.docker.properties.registries.additionalProperties.type,
-                  parentSchema: schema15.properties.docker.properties.registries.additionalProperties,
+                  schema: schema14.properties.docker.properties.registries.additionalProperties.type,
+                  parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -1824,8 +1895,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema15.properties.docker.properties.registries.type,
-              parentSchema: schema15.properties.docker.properties.registries,
+              schema: schema14.properties.docker.properties.registries.type,
+              parentSchema: schema14.properties.docker.properties.registries,
               data: data2,
             };
             if (vErrors === null) {
@@ -1843,8 +1914,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema15.properties.docker.type,
-          parentSchema: schema15.properties.docker,
+          schema: schema14.properties.docker.type,
+          parentSchema: schema14.properties.docker,
           data: data0,
         };
         if (vErrors === null) {
@@ -1861,7 +1932,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
         for (const key4 in data6) {
           let data7 = data6[key4];
           if (typeof data7 === 'string') {
-            if (func4(data7) > 255) {
+            if (func3(data7) > 255) {
               const err11 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/maxLength',
@@ -1869,7 +1940,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 255 },
                 message: 'must NOT have more than 255 characters',
                 schema: 255,
-                parentSchema: schema15.properties.images.additionalProperties,
+                parentSchema: schema14.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -1879,7 +1950,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (func4(data7) < 1) {
+            if (func3(data7) < 1) {
               const err12 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/minLength',
@@ -1887,7 +1958,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { limit: 1 },
                 message: 'must NOT have fewer than 1 characters',
                 schema: 1,
-                parentSchema: schema15.properties.images.additionalProperties,
+                parentSchema: schema14.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -1897,7 +1968,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern8.test(data7)) {
+            if (!pattern10.test(data7)) {
               const err13 = {
                 instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/images/additionalProperties/pattern',
@@ -1905,7 +1976,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
                 schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-                parentSchema: schema15.properties.images.additionalProperties,
+                parentSchema: schema14.properties.images.additionalProperties,
                 data: data7,
               };
               if (vErrors === null) {
@@ -1922,8 +1993,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema15.properties.images.additionalProperties.type,
-              parentSchema: schema15.properties.images.additionalProperties,
+              schema: schema14.properties.images.additionalProperties.type,
+              parentSchema: schema14.properties.images.additionalProperties,
               data: data7,
             };
             if (vErrors === null) {
@@ -1941,8 +2012,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema15.properties.images.type,
-          parentSchema: schema15.properties.images,
+          schema: schema14.properties.images.type,
+          parentSchema: schema14.properties.images,
           data: data6,
         };
         if (vErrors === null) {
@@ -1957,7 +2028,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
       let data8 = data.secrets;
       if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
         for (const key5 in data8) {
-          if (!pattern3.test(key5)) {
+          if (!pattern4.test(key5)) {
             const err16 = {
               instancePath: instancePath + '/secrets',
               schemaPath: '#/properties/secrets/additionalProperties',
@@ -1965,7 +2036,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key5 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema15.properties.secrets,
+              parentSchema: schema14.properties.secrets,
               data: data8,
             };
             if (vErrors === null) {
@@ -1977,7 +2048,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           }
         }
         for (const key6 in data8) {
-          if (pattern3.test(key6)) {
+          if (pattern4.test(key6)) {
             let data9 = data8[key6];
             if (typeof data9 !== 'string' && !(data9 && typeof data9 == 'object' && !Array.isArray(data9))) {
               const err17 = {
@@ -1986,11 +2057,11 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/type',
                 keyword: 'type',
                 params: {
-                  type: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                  type: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
                 },
                 message: 'must be string,object',
-                schema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
-                parentSchema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                schema: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                parentSchema: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
                 data: data9,
               };
               if (vErrors === null) {
@@ -2010,8 +2081,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   params: { missingProperty: 'file' },
                   message: "must have required property '" + 'file' + "'",
                   schema:
-                    schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
-                  parentSchema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                    schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
+                  parentSchema: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
                   data: data9,
                 };
                 if (vErrors === null) {
@@ -2032,7 +2103,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                     message: 'must NOT have additional properties',
                     schema: false,
                     parentSchema:
-                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                      schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
                     data: data9,
                   };
                   if (vErrors === null) {
@@ -2046,7 +2117,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               if (data9.file !== undefined) {
                 let data10 = data9.file;
                 if (typeof data10 === 'string') {
-                  if (func4(data10) < 1) {
+                  if (func3(data10) < 1) {
                     const err20 = {
                       instancePath:
                         instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
@@ -2057,7 +2128,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                       message: 'must NOT have fewer than 1 characters',
                       schema: 1,
                       parentSchema:
-                        schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
+                        schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
                           .properties.file,
                       data: data10,
                     };
@@ -2078,10 +2149,10 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { type: 'string' },
                     message: 'must be string',
                     schema:
-                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                      schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
                         .file.type,
                     parentSchema:
-                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                      schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
                         .file,
                     data: data10,
                   };
@@ -2103,8 +2174,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema15.properties.secrets.type,
-          parentSchema: schema15.properties.secrets,
+          schema: schema14.properties.secrets.type,
+          parentSchema: schema14.properties.secrets,
           data: data8,
         };
         if (vErrors === null) {
@@ -2129,10 +2200,10 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
               instancePath: instancePath + '/engines/' + i0,
               schemaPath: '#/properties/engines/items/type',
               keyword: 'type',
-              params: { type: schema15.properties.engines.items.type },
+              params: { type: schema14.properties.engines.items.type },
               message: 'must be string,object',
-              schema: schema15.properties.engines.items.type,
-              parentSchema: schema15.properties.engines.items,
+              schema: schema14.properties.engines.items.type,
+              parentSchema: schema14.properties.engines.items,
               data: data12,
             };
             if (vErrors === null) {
@@ -2143,7 +2214,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             errors++;
           }
           if (typeof data12 === 'string') {
-            if (!pattern11.test(data12)) {
+            if (!pattern13.test(data12)) {
               const err24 = {
                 instancePath: instancePath + '/engines/' + i0,
                 schemaPath: '#/properties/engines/items/pattern',
@@ -2151,7 +2222,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^(unix|tcp|ssh|http|https)://' },
                 message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
                 schema: '^(unix|tcp|ssh|http|https)://',
-                parentSchema: schema15.properties.engines.items,
+                parentSchema: schema14.properties.engines.items,
                 data: data12,
               };
               if (vErrors === null) {
@@ -2170,8 +2241,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'required',
                 params: { missingProperty: 'endpoint' },
                 message: "must have required property '" + 'endpoint' + "'",
-                schema: schema15.properties.engines.items.required,
-                parentSchema: schema15.properties.engines.items,
+                schema: schema14.properties.engines.items.required,
+                parentSchema: schema14.properties.engines.items,
                 data: data12,
               };
               if (vErrors === null) {
@@ -2190,7 +2261,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   params: { additionalProperty: key8 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema15.properties.engines.items,
+                  parentSchema: schema14.properties.engines.items,
                   data: data12,
                 };
                 if (vErrors === null) {
@@ -2204,7 +2275,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             if (data12.endpoint !== undefined) {
               let data13 = data12.endpoint;
               if (typeof data13 === 'string') {
-                if (!pattern11.test(data13)) {
+                if (!pattern13.test(data13)) {
                   const err27 = {
                     instancePath: instancePath + '/engines/' + i0 + '/endpoint',
                     schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
@@ -2212,7 +2283,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { pattern: '^(unix|tcp|ssh|http|https)://' },
                     message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
                     schema: '^(unix|tcp|ssh|http|https)://',
-                    parentSchema: schema15.properties.engines.items.properties.endpoint,
+                    parentSchema: schema14.properties.engines.items.properties.endpoint,
                     data: data13,
                   };
                   if (vErrors === null) {
@@ -2229,8 +2300,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema15.properties.engines.items.properties.endpoint.type,
-                  parentSchema: schema15.properties.engines.items.properties.endpoint,
+                  schema: schema14.properties.engines.items.properties.endpoint.type,
+                  parentSchema: schema14.properties.engines.items.properties.endpoint,
                   data: data13,
                 };
                 if (vErrors === null) {
@@ -2250,8 +2321,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'integer' },
                   message: 'must be integer',
-                  schema: schema15.properties.engines.items.properties.concurrency.type,
-                  parentSchema: schema15.properties.engines.items.properties.concurrency,
+                  schema: schema14.properties.engines.items.properties.concurrency.type,
+                  parentSchema: schema14.properties.engines.items.properties.concurrency,
                   data: data14,
                 };
                 if (vErrors === null) {
@@ -2270,7 +2341,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { comparison: '>=', limit: 1 },
                     message: 'must be >= 1',
                     schema: 1,
-                    parentSchema: schema15.properties.engines.items.properties.concurrency,
+                    parentSchema: schema14.properties.engines.items.properties.concurrency,
                     data: data14,
                   };
                   if (vErrors === null) {
@@ -2285,7 +2356,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             if (data12.certPath !== undefined) {
               let data15 = data12.certPath;
               if (typeof data15 === 'string') {
-                if (func4(data15) < 1) {
+                if (func3(data15) < 1) {
                   const err31 = {
                     instancePath: instancePath + '/engines/' + i0 + '/certPath',
                     schemaPath: '#/properties/engines/items/properties/certPath/minLength',
@@ -2293,7 +2364,7 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema15.properties.engines.items.properties.certPath,
+                    parentSchema: schema14.properties.engines.items.properties.certPath,
                     data: data15,
                   };
                   if (vErrors === null) {
@@ -2310,8 +2381,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema15.properties.engines.items.properties.certPath.type,
-                  parentSchema: schema15.properties.engines.items.properties.certPath,
+                  schema: schema14.properties.engines.items.properties.certPath.type,
+                  parentSchema: schema14.properties.engines.items.properties.certPath,
                   data: data15,
                 };
                 if (vErrors === null) {
@@ -2331,8 +2402,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema15.properties.engines.type,
-          parentSchema: schema15.properties.engines,
+          schema: schema14.properties.engines.type,
+          parentSchema: schema14.properties.engines,
           data: data11,
         };
         if (vErrors === null) {
@@ -2350,8 +2421,8 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema15.type,
-      parentSchema: schema15,
+      schema: schema14.type,
+      parentSchema: schema14,
       data,
     };
     if (vErrors === null) {
@@ -2361,11 +2432,11 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate14.errors = vErrors;
+  validate13.errors = vErrors;
   return errors === 0;
 }
-export const ve9b65dde93c17e6e = validate15;
-const schema16 = {
+export const ve9b65dde93c17e6e = validate14;
+const schema15 = {
   type: 'object',
   required: ['tool', 'createdAt'],
   additionalProperties: false,
@@ -2383,8 +2454,8 @@ const schema16 = {
     },
   },
 };
-const pattern13 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
-function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const pattern15 = new RegExp('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', 'u');
+function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -2395,8 +2466,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'tool' },
         message: "must have required property '" + 'tool' + "'",
-        schema: schema16.required,
-        parentSchema: schema16,
+        schema: schema15.required,
+        parentSchema: schema15,
         data,
       };
       if (vErrors === null) {
@@ -2413,8 +2484,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'createdAt' },
         message: "must have required property '" + 'createdAt' + "'",
-        schema: schema16.required,
-        parentSchema: schema16,
+        schema: schema15.required,
+        parentSchema: schema15,
         data,
       };
       if (vErrors === null) {
@@ -2433,7 +2504,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema16,
+          parentSchema: schema15,
           data,
         };
         if (vErrors === null) {
@@ -2454,8 +2525,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
             keyword: 'required',
             params: { missingProperty: 'name' },
             message: "must have required property '" + 'name' + "'",
-            schema: schema16.properties.tool.required,
-            parentSchema: schema16.properties.tool,
+            schema: schema15.properties.tool.required,
+            parentSchema: schema15.properties.tool,
             data: data0,
           };
           if (vErrors === null) {
@@ -2472,8 +2543,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
             keyword: 'required',
             params: { missingProperty: 'version' },
             message: "must have required property '" + 'version' + "'",
-            schema: schema16.properties.tool.required,
-            parentSchema: schema16.properties.tool,
+            schema: schema15.properties.tool.required,
+            parentSchema: schema15.properties.tool,
             data: data0,
           };
           if (vErrors === null) {
@@ -2492,7 +2563,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema16.properties.tool,
+              parentSchema: schema15.properties.tool,
               data: data0,
             };
             if (vErrors === null) {
@@ -2512,8 +2583,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema16.properties.tool.properties.name.type,
-              parentSchema: schema16.properties.tool.properties.name,
+              schema: schema15.properties.tool.properties.name.type,
+              parentSchema: schema15.properties.tool.properties.name,
               data: data1,
             };
             if (vErrors === null) {
@@ -2533,8 +2604,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema16.properties.tool.properties.version.type,
-              parentSchema: schema16.properties.tool.properties.version,
+              schema: schema15.properties.tool.properties.version.type,
+              parentSchema: schema15.properties.tool.properties.version,
               data: data2,
             };
             if (vErrors === null) {
@@ -2552,8 +2623,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema16.properties.tool.type,
-          parentSchema: schema16.properties.tool,
+          schema: schema15.properties.tool.type,
+          parentSchema: schema15.properties.tool,
           data: data0,
         };
         if (vErrors === null) {
@@ -2567,7 +2638,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.createdAt !== undefined) {
       let data3 = data.createdAt;
       if (typeof data3 === 'string') {
-        if (!pattern13.test(data3)) {
+        if (!pattern15.test(data3)) {
           const err9 = {
             instancePath: instancePath + '/createdAt',
             schemaPath: '#/properties/createdAt/pattern',
@@ -2575,7 +2646,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
             params: { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' },
             message: 'must match pattern "' + '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' + '"',
             schema: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
-            parentSchema: schema16.properties.createdAt,
+            parentSchema: schema15.properties.createdAt,
             data: data3,
           };
           if (vErrors === null) {
@@ -2592,8 +2663,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema16.properties.createdAt.type,
-          parentSchema: schema16.properties.createdAt,
+          schema: schema15.properties.createdAt.type,
+          parentSchema: schema15.properties.createdAt,
           data: data3,
         };
         if (vErrors === null) {
@@ -2611,8 +2682,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema16.type,
-      parentSchema: schema16,
+      schema: schema15.type,
+      parentSchema: schema15,
       data,
     };
     if (vErrors === null) {
@@ -2622,14 +2693,325 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
+  validate14.errors = vErrors;
+  return errors === 0;
+}
+export const vead52baa6633ee37 = validate15;
+const schema16 = {
+  type: 'object',
+  required: ['buildpack', 'stack'],
+  additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "heroku-buildpack"',
+  properties: {
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    engine: { type: 'string' },
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    buildpack: { type: 'string' },
+    stack: {
+      type: 'string',
+      pattern: '^heroku-[0-9]+$',
+      errorText: 'must be "heroku-<N>", e.g. "heroku-16"',
+    },
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+  },
+};
+const pattern16 = new RegExp('^heroku-[0-9]+$', 'u');
+function validate15(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.buildpack === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'buildpack' },
+        message: "must have required property '" + 'buildpack' + "'",
+        schema: schema16.required,
+        parentSchema: schema16,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.stack === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'stack' },
+        message: "must have required property '" + 'stack' + "'",
+        schema: schema16.required,
+        parentSchema: schema16,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func2.call(schema16.properties, key0)) {
+        const err2 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema16,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err3 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.dockerImage.type,
+          parentSchema: schema16.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err4 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.buildKey.type,
+          parentSchema: schema16.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
+        const err5 = {
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.engine.type,
+          parentSchema: schema16.properties.engine,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.reproducible !== undefined) {
+      let data3 = data.reproducible;
+      if (typeof data3 !== 'boolean') {
+        const err6 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema16.properties.reproducible.type,
+          parentSchema: schema16.properties.reproducible,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data4 = data.imageDigest;
+      if (typeof data4 !== 'string') {
+        const err7 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.imageDigest.type,
+          parentSchema: schema16.properties.imageDigest,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
+      }
+    }
+    if (data.buildpack !== undefined) {
+      let data5 = data.buildpack;
+      if (typeof data5 !== 'string') {
+        const err8 = {
+          instancePath: instancePath + '/buildpack',
+          schemaPath: '#/properties/buildpack/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.buildpack.type,
+          parentSchema: schema16.properties.buildpack,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.stack !== undefined) {
+      let data6 = data.stack;
+      if (typeof data6 === 'string') {
+        if (!pattern16.test(data6)) {
+          const err9 = {
+            instancePath: instancePath + '/stack',
+            schemaPath: '#/properties/stack/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^heroku-[0-9]+$' },
+            message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
+            schema: '^heroku-[0-9]+$',
+            parentSchema: schema16.properties.stack,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/stack',
+          schemaPath: '#/properties/stack/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.stack.type,
+          parentSchema: schema16.properties.stack,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.context !== undefined) {
+      let data7 = data.context;
+      if (typeof data7 === 'string') {
+        if (func3(data7) < 1) {
+          const err11 = {
+            instancePath: instancePath + '/context',
+            schemaPath: '#/properties/context/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema16.properties.context,
+            data: data7,
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + '/context',
+          schemaPath: '#/properties/context/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema16.properties.context.type,
+          parentSchema: schema16.properties.context,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err13 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema16.type,
+      parentSchema: schema16,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err13];
+    } else {
+      vErrors.push(err13);
+    }
+    errors++;
+  }
   validate15.errors = vErrors;
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
-  '520b0f1fc95d0d93': v520b0f1fc95d0d93,
+  '546bccf081cd47db': v546bccf081cd47db,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
-  '85ba36310ad06748': v85ba36310ad06748,
   '94b09470d3c53a15': v94b09470d3c53a15,
   e67eafb8a11298ac: ve67eafb8a11298ac,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
+  ead52baa6633ee37: vead52baa6633ee37,
 };

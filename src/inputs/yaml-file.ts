@@ -1,6 +1,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, ScalarTag } from 'yaml';
 import type { Problem } from '../core/problem.js';
+import { ENV_REFERENCE_KEY, isEnvName } from './env-reference.js';
 
 /** Maps a path inside a document (`['repositories', 2, 'kind']`) to a 1-based line, if known. */
 export type LineOf = (path: ReadonlyArray<string | number>) => number | undefined;
@@ -21,6 +22,12 @@ export interface YamlText {
 export interface YamlOptions {
   /** Environment for `!env NAME`; undefined means `!env` is not allowed in this file. */
   env: NodeJS.ProcessEnv | undefined;
+  /**
+   * Keys whose values may use `!env NAME` even without `env`: the last keys above the value
+   * (`['service', 'env']` for `repositories[i].service.env.X`). There the tag is kept as a
+   * reference, `{"!env": "NAME"}`, read when the build runs (src/inputs/env-reference.ts).
+   */
+  envReferencesUnder?: readonly string[];
 }
 
 // `!env NAME` resolves to its name here; the environment lookup happens afterwards on the
@@ -92,13 +99,16 @@ function resolveEnvTags(
 ): Problem[] {
   const problems: Problem[] = [];
   visit(doc, {
-    Scalar(_key, node) {
+    Scalar(key, node, path) {
       if (node.tag !== '!env') return;
       const line = node.range ? lineAt(node.range[0]) : undefined;
       const name = String(node.value);
-      if (opts.env === undefined) {
+      if (key === 'value' && isReferenceAt(path, opts.envReferencesUnder)) {
+        if (isEnvName(name)) node.value = { [ENV_REFERENCE_KEY]: name };
+        else problems.push({ file, line, message: `!env needs an environment variable name, got "${name}"` });
+      } else if (opts.env === undefined) {
         problems.push({ file, line, message: `!env is not allowed in this file (only in config files)` });
-      } else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      } else if (!isEnvName(name)) {
         problems.push({ file, line, message: `!env needs an environment variable name, got "${name}"` });
       } else if (opts.env[name] === undefined) {
         problems.push({
@@ -115,6 +125,14 @@ function resolveEnvTags(
     },
   });
   return problems;
+}
+
+/** Whether the pairs above a value end with `under` and one more key (the value's own). */
+function isReferenceAt(path: readonly unknown[], under: readonly string[] | undefined): boolean {
+  if (under === undefined) return false;
+  const keys = path.flatMap((n) => (isPair(n) && isScalar(n.key) ? [String(n.key.value)] : []));
+  const tail = keys.slice(-under.length - 1, -1);
+  return keys.length > under.length && tail.every((k, i) => k === under[i]);
 }
 
 function hostile(file: string, e: unknown): Problem {

@@ -57,6 +57,8 @@ async function context(repo: GitRepo, fields: Record<string, unknown>, name = 's
       const tar = execFileSync('git', ['archive', '--format=tar', treeish], { cwd: repo.path });
       execFileSync('tar', ['-x', '-C', destDir], { input: tar });
     },
+    tree: () => Promise.reject(new Error('no tree here')),
+    env: new Map(),
     workDir: join(dir, 'work'),
     secrets: new Map(),
     cacheDir: join(dir, 'cache'),

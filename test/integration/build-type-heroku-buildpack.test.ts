@@ -14,6 +14,9 @@ import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { removeImages } from '../helpers/remove-images.js';
 
+/** These calls read no committed tree. */
+const noTree = () => Promise.reject(new Error('no tree here'));
+
 const base = await tempDir('tci-heroku-');
 const prefix = `tci-test-heroku-${process.pid}/`;
 let stack: TestStack;
@@ -49,7 +52,12 @@ function stackImagesOf(
       schema: false,
     },
   );
-  return service.baseImages({ commit: repo.head() as CommitSha, readFile: async () => undefined, images });
+  return service.baseImages({
+    commit: repo.head() as CommitSha,
+    readFile: async () => undefined,
+    tree: noTree,
+    images,
+  });
 }
 
 async function build(name: string, repo: GitRepo, opts: { signal?: AbortSignal; lines?: string[] } = {}) {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatProblem } from '../../src/core/problem.js';
+import type { Event } from '../../src/core/events.js';
+import { formatProblem, type Problem } from '../../src/core/problem.js';
 import { UserError } from '../../src/core/user-error.js';
 import type { CommitSha } from '../../src/inputs/types.js';
-import { ensureNodeImage } from '../helpers/base-images.js';
+import { buildFromDir, ensureBusyboxImage, ensureNodeImage } from '../helpers/base-images.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { httpGet } from '../helpers/http-get.js';
 import { NodeApps } from '../helpers/node-app.js';
@@ -18,6 +20,7 @@ import { removeImages } from '../helpers/remove-images.js';
 const base = await tempDir('tci-node-');
 const prefix = `tci-test-node-${process.pid}/`;
 const containers: string[] = [];
+const images: string[] = [];
 const apps = new NodeApps(base);
 
 function docker(...args: string[]): string {
@@ -30,7 +33,7 @@ before(() => {
     'package.json': JSON.stringify({
       name: 'greet-prod',
       version: '1.0.0',
-      // Lifecycle scripts of dependencies must not run.
+      // Run at install, as npm runs it.
       scripts: { install: 'echo ran > install-script-ran' },
     }),
     'index.js': "module.exports = 'hello from greet-prod';\n",
@@ -43,6 +46,7 @@ before(() => {
 after(() => {
   if (containers.length > 0) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
   removeImages(`${prefix}*`);
+  if (images.length > 0) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'ignore' });
 });
 
 function nodeApp(name: string, pkg: Record<string, unknown>, files: Record<string, string> = {}): GitRepo {
@@ -54,8 +58,20 @@ const deps = {
   devDependencies: { 'dev-only': 'file:vendor/dev-only-1.0.0.tgz' },
 };
 
-async function build(name: string, repo: GitRepo, service = '{buildType: node, node: "20"}') {
-  const result = await buildAppService({ dir: join(base, 'builds', name), name, repo, service, prefix });
+async function build(
+  name: string,
+  repo: GitRepo,
+  service = '{buildType: node, node: "20"}',
+  events: Event[] = [],
+) {
+  const result = await buildAppService({
+    dir: join(base, 'builds', name),
+    name,
+    repo,
+    service,
+    prefix,
+    events,
+  });
   return result.image;
 }
 
@@ -66,14 +82,20 @@ describe('node build type', () => {
       readService({ buildType: 'node', ...service }, 'names').baseImages({
         commit: repo.head() as CommitSha,
         readFile: async () => undefined,
+        tree: () => Promise.reject(new Error('no tree here')),
         images,
       });
     assert.deepEqual(await baseImages({ node: '20' }, {}), ['node:20']);
     assert.deepEqual(await baseImages({ node: '20' }, { 'node:20': 'mirror/node:20' }), ['mirror/node:20']);
     assert.deepEqual(await baseImages({ baseImage: 'my/node:x' }, {}), ['my/node:x']);
+    assert.deepEqual(
+      await baseImages({ node: '20', buildImage: 'my/build:20' }, { 'my/build:20': 'mirror/build:20' }),
+      ['node:20', 'mirror/build:20'],
+      'the run image, then the image the install and build steps run in',
+    );
   });
 
-  it('installs production dependencies only, from the lock file, and serves HTTP as web', async () => {
+  it('installs production dependencies, running their install scripts as npm does, and serves HTTP as web', async () => {
     const repo = nodeApp(
       'web',
       { ...deps, scripts: { start: 'node server.js', postinstall: 'echo ran > postinstall-ran' } },
@@ -93,8 +115,8 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     );
     assert.equal(
       docker('run', '--rm', tag, 'ls', '-A', '/app', 'node_modules/greet-prod'),
-      '/app:\nnode_modules\npackage-lock.json\npackage.json\nserver.js\nvendor\n\nnode_modules/greet-prod:\nindex.js\npackage.json\n',
-      'no untracked files, no lifecycle script output',
+      '/app:\nnode_modules\npackage-lock.json\npackage.json\nserver.js\nvendor\n\nnode_modules/greet-prod:\nindex.js\ninstall-script-ran\npackage.json\n',
+      "the committed files and what the dependency's install script made; no untracked file",
     );
     const id = docker('run', '-d', '-p', '127.0.0.1::3000', tag, 'web').trim();
     containers.push(id);
@@ -102,30 +124,95 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), '200 hello from greet-prod in production');
   });
 
-  it('runs the build script with dev dependencies, then prunes them; a Procfile adds processes', async () => {
+  it('runs the build script with dev dependencies, which stay out of the image; web is its main, checked after', async () => {
     const repo = nodeApp(
       'built',
       {
         ...deps,
-        scripts: { build: "node -e \"require('fs').writeFileSync('built.txt', require('dev-only'))\"" },
+        main: 'dist/main.js',
+        scripts: {
+          build:
+            "node -e \"require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/main.js', 'console.log(' + JSON.stringify(require('dev-only')) + ')')\"",
+        },
       },
-      { Procfile: 'worker: cat built.txt\n' },
+      { Procfile: 'worker: ls dist\n' },
     );
     const tag = await build('built', repo, '{buildType: node, node: "20", buildScript: build}');
-    assert.equal(docker('run', '--rm', tag, 'worker'), 'built with dev-only');
+    assert.equal(docker('run', '--rm', tag, 'web'), 'built with dev-only\n');
+    assert.equal(docker('run', '--rm', tag, 'worker'), 'main.js\n');
     assert.equal(docker('run', '--rm', tag, 'ls', 'node_modules'), 'greet-prod\n');
+  });
+
+  it('fails before building an app with no way to start, naming the service and what was looked for', async () => {
+    const repo = nodeApp('nostart', { ...deps }, { 'lib.js': 'module.exports = 1;\n' });
+    await assert.rejects(build('nostart', repo), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.deepEqual(e.problems.map(formatProblem), [
+        'service "nostart": nothing to run as "web": no Procfile with a web process, no "start" script in package.json, no "main", no server.js or index.js (hint: add a Procfile line such as "web: node app.js", or a "start" script)',
+      ]);
+      return true;
+    });
   });
 
   it('fails naming the service when no lock file is committed', async () => {
     const repo = GitRepo.create(join(base, 'apps', 'nolock'), { 'package.json': '{"name":"nolock"}' });
-    try {
-      await build('nolock', repo);
-      assert.fail('expected a UserError');
-    } catch (e) {
+    await assert.rejects(build('nolock', repo), (e: unknown) => {
       assert.ok(e instanceof UserError);
       assert.deepEqual(e.problems.map(formatProblem), [
-        `service "nolock": no lock file at the repository root at commit ${repo.head()} (hint: commit one of package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)`,
+        'service "nolock": no lock file in "." or in a workspace root above it (hint: commit one of package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)',
       ]);
-    }
+      return true;
+    });
+  });
+
+  it('refuses, before any step runs, an image without the package manager the lock file needs', async () => {
+    const repo = GitRepo.create(join(base, 'apps', 'yarnapp'), {
+      'package.json': JSON.stringify({ name: 'yarnapp', version: '1.0.0', scripts: { start: 'node s.js' } }),
+      'yarn.lock':
+        '# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.\n# yarn lockfile v1\n\n\n',
+    });
+    const events: Event[] = [];
+    await assert.rejects(build('yarnapp', repo, '{buildType: node, node: "20"}', events), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(
+        formatProblem(e.problems[0] as Problem),
+        /^service "yarnapp": the image node:20 \(sha256:[0-9a-f]{64}\) has no yarn on its PATH, and no corepack to fetch it, which yarn\.lock needs \(hint: build in an image that has yarn \(buildImage\)/,
+      );
+      return true;
+    });
+    assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
+  });
+
+  it('refuses a buildImage whose native modules would not load in the run image, naming both', async () => {
+    const fake = fakeNodeImage('tci-test/fake-node22:1', { node: '22.1.0', modules: '127' });
+    const repo = nodeApp('mismatch', { ...deps, scripts: { start: 'node s.js' } });
+    await assert.rejects(
+      build('mismatch', repo, `{buildType: node, node: "20", buildImage: "${fake}"}`),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.equal(
+          e.problems[0]?.message,
+          `service "mismatch": buildImage ${fake} cannot build for the run image node:20: the build image has Node.js 22.1.0 (ABI 127) and the run image ${process.versions.node} (ABI ${process.versions.modules})`,
+        );
+        return true;
+      },
+    );
   });
 });
+
+/** An image whose `node` answers the runtime probe as another Node.js would: only that. */
+function fakeNodeImage(ref: string, runtime: { node: string; modules: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tci-fake-node-'));
+  const answer = JSON.stringify({
+    ...runtime,
+    glibc: '2.36',
+    platform: 'linux/x64',
+    tools: { npm: true, yarn: false, pnpm: false, corepack: false },
+  });
+  writeFileSync(join(dir, 'node'), `#!/bin/sh\necho '${answer}'\n`, { mode: 0o755 });
+  writeFileSync(join(dir, 'Dockerfile'), `FROM ${ensureBusyboxImage()}\nCOPY node /usr/local/bin/node\n`);
+  buildFromDir(ref, dir);
+  rmSync(dir, { recursive: true, force: true });
+  images.push(ref);
+  return ref;
+}

@@ -15,13 +15,18 @@ import {
 /** The uid and gid that run the buildpack: never root. */
 const BUILD_UID = 1000;
 
-async function readProcfile(name: string, ctx: ToolBuildContext): Promise<ReturnType<typeof parseProcfile>> {
-  const text = await ctx.readFile('Procfile');
+async function readProcfile(
+  name: string,
+  context: string,
+  ctx: ToolBuildContext,
+): Promise<ReturnType<typeof parseProcfile>> {
+  const file = context === '' ? 'Procfile' : `${context}/Procfile`;
+  const text = await ctx.readFile(file);
   if (text === undefined) {
     throw new UserError({
-      file: 'Procfile',
-      message: `service "${name}": the repository has no Procfile at commit ${ctx.commit}`,
-      hint: 'the image runs processes named in a Procfile at the repository root, e.g. `web: npm start`',
+      file,
+      message: `service "${name}": the repository has no ${file} at commit ${ctx.commit}`,
+      hint: `the image runs processes named in a Procfile ${context === '' ? 'at the repository root' : `in ${context}`}, e.g. \`web: npm start\``,
     });
   }
   return parseProcfile(text, name);
@@ -47,8 +52,8 @@ export const herokuBuildpackBuildType: BuildType = {
 function herokuService(f: HerokuBuildpackFields, at: { name: string; index: number }): ServiceBuild {
   return {
     buildType: 'heroku-buildpack',
-    stepVersion: 'heroku-buildpack-2',
-    keyFields: { stack: f.stack },
+    stepVersion: 'heroku-buildpack-3',
+    keyFields: { stack: f.stack, context: f.context || '.' },
     secrets: [],
     extraSources: { buildpack: f.buildpack },
     async baseImages(ctx) {
@@ -66,10 +71,10 @@ async function assembleHerokuImage(
 ): Promise<AppImage> {
   const { name } = at;
   const images = stackImages(f, ctx.images, at);
-  const processes = await readProcfile(name, ctx);
+  const processes = await readProcfile(name, f.context, ctx);
   const buildpack = ctx.extraSources['buildpack'];
   if (buildpack === undefined) throw new InternalError(`no buildpack source for ${name}`);
-  const dirs = await buildDirs(ctx, buildpack);
+  const dirs = await buildDirs(ctx, f.context, buildpack);
   const run = async (step: string, cmd: string[], folders: StepFolder[], hint?: string) => {
     await appendFile(ctx.logFile, `-----> ${cmd.join(' ')}\n`);
     try {
@@ -120,6 +125,7 @@ async function assembleHerokuImage(
 /** Fresh app, buildpack and env folders (leftovers of an interrupted run must not leak in), and the cache. */
 async function buildDirs(
   ctx: ToolBuildContext,
+  context: string,
   buildpack: { exportTree(subdir: string, dest: string): Promise<void> },
 ): Promise<{ app: string; buildpack: string; env: string }> {
   const buildDir = join(ctx.workDir, 'heroku-buildpack');
@@ -132,7 +138,7 @@ async function buildDirs(
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
   if (ctx.noCache) await rm(ctx.cacheDir, { recursive: true, force: true });
   await mkdir(ctx.cacheDir, { recursive: true });
-  await ctx.exportTree('', dirs.app);
+  await ctx.exportTree(context, dirs.app);
   await buildpack.exportTree('', dirs.buildpack);
   await mkdir(dirname(ctx.logFile), { recursive: true });
   return dirs;

@@ -3,18 +3,27 @@ import { serviceSchema } from '../../inputs/build-schema.js';
 import { compileSchema } from '../../inputs/schema-check.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
 import type { GitSource } from '../../inputs/types.js';
+import {
+  contextField,
+  isInsideRepository,
+  OUTSIDE_REPOSITORY,
+  repositoryFolder,
+} from '../repository-path.js';
 
 /** A `heroku-buildpack` service's fields, checked; the buildpack parsed as a source (credentials split off). */
 export interface HerokuBuildpackFields {
   buildpack: GitSource;
   /** `heroku-<N>` */
   stack: string;
+  /** The app's folder in the repository: '' for its root. */
+  context: string;
 }
 
 /** The schema part of the `heroku-buildpack` build type. */
 export const herokuBuildpackSchema = serviceSchema('heroku-buildpack', ['buildpack', 'stack'], {
   buildpack: { type: 'string' },
   stack: { type: 'string', pattern: '^heroku-[0-9]+$', errorText: 'must be "heroku-<N>", e.g. "heroku-16"' },
+  context: contextField,
 });
 
 export const checkHerokuBuildpackSchema = compileSchema(herokuBuildpackSchema);
@@ -24,7 +33,14 @@ export function readHerokuBuildpackFields(
   ctx: ServiceReadContext,
 ): HerokuBuildpackFields | undefined {
   const buildpack = ctx.readSource(service['buildpack'], ['buildpack']);
-  return buildpack === undefined ? undefined : { buildpack, stack: service['stack'] as string };
+  const context = typeof service['context'] === 'string' ? service['context'] : '';
+  if (!isInsideRepository(context)) {
+    ctx.report(['context'], OUTSIDE_REPOSITORY);
+    return undefined;
+  }
+  return buildpack === undefined
+    ? undefined
+    : { buildpack, stack: service['stack'] as string, context: repositoryFolder(context) };
 }
 
 /** The stack's images: `heroku-<N>` → `heroku/heroku:<N>-build` and `heroku/heroku:<N>`, each replaceable via `images`. */

@@ -35,8 +35,8 @@ export interface DependencyLayerInputs {
    */
   installFiles: Readonly<Record<string, string>>;
   ignoreScripts: boolean;
-  /** `env:` of the service, set for the install. */
-  env: Readonly<Record<string, string>>;
+  /** `env:` of the service as written (an `!env` value by its name), set for the install. */
+  env: Readonly<Record<string, unknown>>;
 }
 
 /** 32 hex characters of sha256 over the canonical JSON of the inputs. */

@@ -30,9 +30,11 @@ export interface InstallCommand {
 /**
  * How each package manager installs exactly what the lock file pins for one service, and for a
  * workspace only its production dependencies (and those of the workspaces it depends on):
- * - npm: `npm ci --workspace <dir>`: the workspace's part of the lock, laid out as the lock says
- *   (hoisted to the root `node_modules`, a workspace's conflicting versions under its own).
- *   The root package's own dependencies are not installed (`--include-workspace-root` would).
+ * - npm: `npm ci --workspace <dir> --include-workspace-root`: the workspace's part of the lock
+ *   and the root package's, laid out as the lock says (hoisted to the root `node_modules`, a
+ *   workspace's conflicting versions under its own). Without `--include-workspace-root` npm
+ *   leaves the root's dependencies out, which Yarn 1 and pnpm install: with it, a workspace
+ *   service gets the root's production dependencies whatever its package manager.
  * - Yarn 1 has no command for one workspace (`yarn workspaces focus` is Yarn 2+): the root
  *   manifest's `workspaces` is narrowed to the service and what it depends on, and
  *   `--frozen-lockfile` accepts a lock file with entries the narrowed project no longer needs
@@ -52,7 +54,7 @@ export function installCommand(manager: PackageManager, o: InstallOptions): Inst
         argv: [
           'npm',
           'ci',
-          ...(rel !== undefined ? [`--workspace=${rel}`] : []),
+          ...(rel !== undefined ? [`--workspace=${rel}`, '--include-workspace-root'] : []),
           o.includeDev ? '--include=dev' : '--omit=dev',
           ...scripts,
           '--no-audit',

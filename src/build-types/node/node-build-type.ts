@@ -1,26 +1,48 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { exists } from '../../core/atomic-fs.js';
-import { UserError } from '../../core/user-error.js';
-import type { AppImage, BuildType, ServiceBuild, ToolBuildContext } from '../build-type.js';
+import { OnceByKey } from '../../core/once-by-key.js';
+import type { LayerEntry } from '../../inputs/oci-types.js';
+import type {
+  AppImage,
+  BaseImagesContext,
+  BuildType,
+  CheckContext,
+  ServiceBuild,
+  ToolBuildContext,
+} from '../build-type.js';
+import {
+  parseProcfile,
+  withDefaultProcesses,
+  type ProcfileProcess,
+} from '../procfile/procfile-entrypoint.js';
 import { procfileSettings } from '../procfile/procfile-image.js';
-import { parseProcfile, withDefaultProcesses } from '../procfile/procfile-entrypoint.js';
-import { LOCK_FILES, nodeInstallCommand, type PackageManager } from './node-install-command.js';
+import { appPaths, builtApp, committedApp } from './app-layer.js';
+import { APP, dependencyLayer, type InstallPlan } from './dependency-layer.js';
 import {
   checkNodeSchema,
+  envNamesOf,
   nodeBaseImage,
+  nodeBuildImage,
   nodeKeyFields,
   nodeSchema,
   readNodeFields,
+  resolvedEnv,
   type NodeFields,
 } from './node-fields.js';
+import { nodeImages } from './node-images.js';
+import { analyseNodeProject, inFolder, inProject, type NodeAnalysis } from './node-project.js';
+import { serviceKeyInputs } from './service-key-inputs.js';
+import { webProcess } from './web-process.js';
+
+/** A build secret of this id is also npm's user config (npm, Yarn 1 and pnpm read it) in the install. */
+const NPMRC_SECRET = 'npmrc';
 
 /**
- * A Node.js service without a Dockerfile: the committed tree at `/app` on the base image,
- * production dependencies installed from the lock file present by a step in a container of the
- * base image, and the Procfile entrypoint, where `web` defaults to `npm start`. Two layers:
- * `node_modules` first, then the rest of the app and the entrypoint, so a change to the app
- * alone leaves the (usually much larger) dependency layer as it was and it is not uploaded again.
+ * A Node.js service without a Dockerfile. Its image is the run image plus two layers of the
+ * tool's own: the production dependencies, installed from the lock file by the package manager
+ * in a container of the install image and kept under a key of what they are made of (so a
+ * change to the app reuses them without running the package manager), then the app from the
+ * committed tree (or as its build script left it) with the Procfile entrypoint. The build key
+ * covers only the files the image is made of: in a monorepo a change to another service's
+ * folder does not rebuild this one. Details: docs/build-types.md.
  */
 export const nodeBuildType: BuildType = {
   name: 'node',
@@ -33,60 +55,111 @@ export const nodeBuildType: BuildType = {
 };
 
 function nodeService(f: NodeFields, name: string): ServiceBuild {
+  // The planner, the check and the build all read the project at one commit: once.
+  const analyses = new OnceByKey<string, NodeAnalysis>();
+  const analyse = async (ctx: BaseImagesContext) =>
+    analyses.get(ctx.commit, async () =>
+      analyseNodeProject(await ctx.tree(), f.context, name, f.buildScript !== undefined),
+    );
   return {
     buildType: 'node',
-    stepVersion: 'node-2',
+    stepVersion: 'node-3',
     keyFields: nodeKeyFields(f),
     secrets: f.secrets ?? [],
+    envNames: envNamesOf(f),
     extraSources: {},
-    baseImages: async (ctx) => [nodeBaseImage(f, ctx.images)],
-    image: { kind: 'tool', assemble: (ctx) => assembleNodeImage(f, name, ctx) },
+    baseImages: async (ctx) => [...new Set([nodeBaseImage(f, ctx.images), nodeBuildImage(f, ctx.images)])],
+    async sourceKey(ctx) {
+      const a = await analyse(ctx);
+      return serviceKeyInputs(a.tree, a.project, a.dependsOn, a.lockedWithDev ?? a.locked);
+    },
+    image: {
+      kind: 'tool',
+      check: async (ctx) => void (await installPlan(f, name, await analyse(ctx), ctx)),
+      assemble: async (ctx) => assembleNodeImage(f, name, await analyse(ctx), ctx),
+    },
   };
 }
 
-async function assembleNodeImage(f: NodeFields, name: string, ctx: ToolBuildContext): Promise<AppImage> {
-  const from = nodeBaseImage(f, ctx.images);
-  const procfile = await ctx.readFile('Procfile');
-  const processes = withDefaultProcesses(procfile === undefined ? [] : parseProcfile(procfile, name), [
-    { name: 'web', command: 'npm start' },
-  ]);
-  const appDir = join(ctx.workDir, 'node', 'app');
-  await rm(join(ctx.workDir, 'node'), { recursive: true, force: true });
-  await mkdir(appDir, { recursive: true });
-  await ctx.exportTree('', appDir);
-  const manager = await packageManager(name, ctx.commit, appDir);
-  const install = nodeInstallCommand(manager, f.buildScript);
-  await ctx.runStep({
-    image: from,
-    cmd: ['/bin/sh', '-c', install],
-    workingDir: '/app',
-    folders: [{ hostDir: appDir, containerPath: '/app' }],
-    label: `service "${name}": ${manager} install`,
-  });
-  // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time.
-  const { entrypoint, settings } = procfileSettings(processes, { NODE_ENV: 'production' });
+/** Everything the install and build steps need, the images asked (and refused) first. */
+async function installPlan(
+  f: NodeFields,
+  name: string,
+  analysis: NodeAnalysis,
+  ctx: CheckContext | ToolBuildContext,
+): Promise<InstallPlan> {
+  const refs = { install: nodeBuildImage(f, ctx.images), run: nodeBaseImage(f, ctx.images) };
+  const images = await nodeImages(name, refs, analysis.project.manager, analysis.project.lockFile, ctx);
+  const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
+  const env: Record<string, string> = {
+    ...resolvedEnv(f, ctx.env),
+    ...(secrets.has(NPMRC_SECRET) ? { NPM_CONFIG_USERCONFIG: `/run/secrets/${NPMRC_SECRET}` } : {}),
+    ...(images.manager[0] === 'corepack' ? { COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' } : {}),
+  };
   return {
-    base: from,
+    service: name,
+    analysis,
+    images,
+    ignoreScripts: f.ignoreScripts,
+    keyEnv: f.env,
+    env,
+    secretFiles: secrets,
+    baseDigests: ctx.baseDigests,
+  };
+}
+
+async function assembleNodeImage(
+  f: NodeFields,
+  name: string,
+  analysis: NodeAnalysis,
+  ctx: ToolBuildContext,
+): Promise<AppImage> {
+  const plan = await installPlan(f, name, analysis, ctx);
+  const dependencies = await dependencyLayer(plan, ctx);
+  const built = f.buildScript !== undefined ? await builtApp(plan, f.buildScript, ctx) : undefined;
+  const serviceInProject = inProject(analysis.project, analysis.serviceDir);
+  const files = built !== undefined ? new Set(built.entries.map((e) => e.path)) : undefined;
+  const hasFile = (p: string) =>
+    files !== undefined
+      ? files.has(`${APP.slice(1)}/${inFolder(serviceInProject, p)}`)
+      : analysis.tree.get(inFolder(analysis.serviceDir, p))?.type === 'blob';
+  const processes = await processesOf(name, analysis, hasFile);
+  const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
+  // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time.
+  const { entrypoint, settings } = procfileSettings(processes, { NODE_ENV: 'production' }, workingDir);
+  const app: Iterable<LayerEntry> | AsyncIterable<LayerEntry> = built?.entries ?? committedApp(analysis);
+  const made = f.buildScript !== undefined ? ` as ${f.buildScript} left it` : '';
+  return {
+    base: plan.images.run.ref,
     layers: [
       {
-        createdBy: `taskcluster-installer: /app/node_modules by ${install}`,
-        sources: [{ kind: 'dir', at: 'app', dir: appDir, include: isDependency }],
+        createdBy: `taskcluster-installer: production dependencies by ${analysis.project.manager}`,
+        keyed: dependencies,
       },
       {
-        createdBy: `taskcluster-installer: /app at ${ctx.commit}, /entrypoint from the Procfile`,
-        sources: [{ kind: 'dir', at: 'app', dir: appDir, include: (rel) => !isDependency(rel) }, entrypoint],
+        createdBy: `taskcluster-installer: ${workingDir}${made}, /entrypoint from the Procfile`,
+        sources: [{ kind: 'entries', entries: app }, entrypoint],
       },
     ],
     settings,
+    epoch: await ctx.lastChange(appPaths(analysis)),
+    ...(built !== undefined ? { done: () => built.close() } : {}),
   };
 }
 
-const isDependency = (rel: string) => rel === 'node_modules' || rel.startsWith('node_modules/');
-
-async function packageManager(name: string, commit: string, appDir: string): Promise<PackageManager> {
-  for (const [file, manager] of LOCK_FILES) if (await exists(join(appDir, file))) return manager;
-  throw new UserError({
-    message: `service "${name}": no lock file at the repository root at commit ${commit}`,
-    hint: `commit one of ${LOCK_FILES.map(([file]) => file).join(', ')}: the node build type installs exactly what it pins`,
-  });
+/**
+ * The Procfile's processes (in the service's folder), and `web` when it has none: what the
+ * manifest says starts the app, checked against the app's files (`hasFile`, image paths) so an
+ * app with no way to start fails the build, not the pod.
+ */
+async function processesOf(
+  name: string,
+  analysis: NodeAnalysis,
+  hasFile: (pathInServiceFolder: string) => boolean,
+): Promise<ProcfileProcess[]> {
+  const text = await analysis.tree.readText(inFolder(analysis.serviceDir, 'Procfile'));
+  const processes = text === undefined ? [] : parseProcfile(text, name);
+  if (processes.some((p) => p.name === 'web')) return processes;
+  const web = webProcess(name, analysis.manifest, hasFile);
+  return withDefaultProcesses(processes, [{ name: 'web', command: web.command }]);
 }

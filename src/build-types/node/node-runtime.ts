@@ -6,6 +6,10 @@ export interface NodeRuntime {
   modules: string;
   /** The C library Node.js is linked with: glibc with its version, or musl (Alpine). */
   libc: { family: 'glibc'; version: string } | { family: 'musl' };
+  /** `linux/x64`: what native modules are built for besides the ABI. */
+  platform?: string;
+  /** The package managers on the image's PATH, and corepack (which can fetch yarn and pnpm). */
+  tools?: Readonly<Record<'npm' | 'yarn' | 'pnpm' | 'corepack', boolean>>;
 }
 
 /**
@@ -18,18 +22,22 @@ export interface NodeRuntime {
 export const NODE_RUNTIME_PROBE: readonly string[] = [
   'node',
   '-e',
-  'const h = process.report.getReport().header;' +
-    'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null }))',
+  'const h = process.report.getReport().header; const fs = require("fs");' +
+    'const on = (c) => (process.env.PATH || "").split(":").some((d) => { try { fs.accessSync(d + "/" + c, fs.constants.X_OK); return true; } catch { return false; } });' +
+    'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null,' +
+    ' platform: process.platform + "/" + process.arch, tools: { npm: on("npm"), yarn: on("yarn"), pnpm: on("pnpm"), corepack: on("corepack") } }))',
 ];
 
 /** Reads the probe's output (its last line; an entrypoint may print before it). */
 export function parseNodeRuntime(stdout: string): NodeRuntime {
   const line = stdout.trim().split('\n').pop() ?? '';
-  const r = JSON.parse(line) as { node: string; modules: string; glibc: string | null };
+  const r = JSON.parse(line) as Omit<NodeRuntime, 'libc'> & { glibc: string | null };
   return {
     node: r.node,
     modules: r.modules,
     libc: r.glibc === null ? { family: 'musl' } : { family: 'glibc', version: r.glibc },
+    ...(r.platform !== undefined ? { platform: r.platform } : {}),
+    ...(r.tools !== undefined ? { tools: r.tools } : {}),
   };
 }
 

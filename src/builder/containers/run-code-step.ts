@@ -1,9 +1,13 @@
-import { lchown, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lchown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { UserError } from '../../core/user-error.js';
-import type { ImageSource } from '../../inputs/oci-types.js';
-import type { CodeStep } from '../../build-types/build-type.js';
+import type { ImageSource, LayerEntry } from '../../inputs/oci-types.js';
+import type { CodeStep, CollectedFiles, StepResult } from '../../build-types/build-type.js';
 import type { DockerEngine, EngineOutput } from '../engines/docker-engine.js';
+import { spoolArchive } from '../oci/archive-entries.js';
+import { folderEntries } from '../oci/layer-entries.js';
+import { cmp } from '../oci/oci-layout.js';
 
 /** How code steps reach a container runtime; one per build. */
 export interface CodeStepRuntime {
@@ -16,23 +20,71 @@ export interface CodeStepRuntime {
   imageSource(ref: string): Promise<ImageSource>;
   /** Folder of the base dir where runc keeps unpacked images and containers. */
   runcStateDir: string;
+  /** A folder of the service's own, for what a step's `collect` brings back until it is closed. */
+  scratchDir: string;
 }
+
+/** Where a step's secret files are, in its container. */
+const SECRETS_DIR = '/run/secrets';
 
 /**
  * Runs one code step in a container of its image: through the Docker engine when one answers
  * (folders copied in and out through the Engine API, so the engine may be on another machine),
  * else through runc on this machine (folders bind-mounted), else a UserError naming both.
- * Either way the writable folders hold the step's output afterwards, and a failure is
- * `<label> failed: …` with the last log lines and the log file.
+ * Either way the writable folders hold the step's output afterwards (or, with `collect`, the
+ * collected files come back as entries), and a failure is `<label> failed: …` with the last
+ * log lines and the log file.
  */
 export async function runCodeStep(
   step: CodeStep,
   out: Omit<EngineOutput, 'label'>,
   runtime: CodeStepRuntime,
-): Promise<void> {
-  const owner = ownerOf(step.user);
+): Promise<StepResult> {
   const down = await runtime.engineUnreachable();
-  if (down === undefined) {
+  if (down === undefined) return await onEngine(step, out, runtime);
+  const runc = await import('./runc-runner.js');
+  const unusable = await runc.runcUnavailable({});
+  if (unusable !== undefined) {
+    throw new UserError({
+      message: `${step.label}: no Docker daemon (${down}) and runc is not usable: ${unusable}`,
+      hint: 'this step runs code in a container: start a Docker daemon, or install runc and build as root',
+    });
+  }
+  const owner = ownerOf(step.user);
+  // Bind-mounted: the step's user must own what it writes.
+  for (const f of step.folders) if (!f.readOnly) await chownTree(f.hostDir, owner.uid, owner.gid);
+  const secrets = step.secretFiles !== undefined ? await memoryFiles(step.secretFiles, owner) : undefined;
+  try {
+    await runc.runWithRunc(
+      {
+        ...out,
+        label: step.label,
+        image: await runtime.imageSource(step.image),
+        cmd: step.cmd,
+        workingDir: step.workingDir,
+        ...(step.env !== undefined ? { env: step.env } : {}),
+        ...(step.user !== undefined ? { user: step.user } : {}),
+        binds: [
+          ...step.folders.map((f) => `${f.hostDir}:${f.containerPath}${f.readOnly ? ':ro' : ''}`),
+          ...(secrets !== undefined ? [`${secrets}:${SECRETS_DIR}:ro`] : []),
+        ],
+      },
+      { stateDir: runtime.runcStateDir },
+    );
+  } finally {
+    if (secrets !== undefined) await rm(secrets, { recursive: true, force: true });
+  }
+  return step.collect === undefined ? {} : { collected: await collectFromFolders(step) };
+}
+
+async function onEngine(
+  step: CodeStep,
+  out: Omit<EngineOutput, 'label'>,
+  runtime: CodeStepRuntime,
+): Promise<StepResult> {
+  const owner = ownerOf(step.user);
+  const collected = step.collect !== undefined ? new ArchiveCollector(runtime.scratchDir, step) : undefined;
+  try {
     await runtime.engine.runContainer({
       ...out,
       label: step.label,
@@ -46,35 +98,84 @@ export async function runCodeStep(
         containerPath: f.containerPath,
         ...(f.readOnly ? { uid: 0, gid: 0 } : owner),
       })),
-      copyOut: step.folders
-        .filter((f) => !f.readOnly)
-        .map((f) => ({ containerPath: f.containerPath, hostDir: f.hostDir })),
+      copyOut:
+        step.collect !== undefined
+          ? []
+          : step.folders
+              .filter((f) => !f.readOnly)
+              .map((f) => ({ containerPath: f.containerPath, hostDir: f.hostDir })),
+      ...(collected !== undefined ? { collect: collected.request() } : {}),
+      ...(step.secretFiles !== undefined
+        ? { secretFiles: { dir: SECRETS_DIR, files: step.secretFiles } }
+        : {}),
     });
-    return;
+  } catch (e) {
+    await collected?.files().close();
+    throw e;
   }
-  const runc = await import('./runc-runner.js');
-  const unusable = await runc.runcUnavailable({});
-  if (unusable !== undefined) {
-    throw new UserError({
-      message: `${step.label}: no Docker daemon (${down}) and runc is not usable: ${unusable}`,
-      hint: 'this step runs code in a container: start a Docker daemon, or install runc and build as root',
-    });
+  return collected === undefined ? {} : { collected: collected.files() };
+}
+
+/** The archives of a step's `collect` paths, spooled into the scratch folder as entries. */
+class ArchiveCollector {
+  private readonly spooled: Array<{ entries: LayerEntry[]; close(): Promise<void> }> = [];
+
+  constructor(
+    private readonly scratchDir: string,
+    private readonly step: CodeStep,
+  ) {}
+
+  request(): { paths: readonly string[]; read(path: string, archive: Readable): Promise<void> } {
+    return {
+      paths: this.step.collect?.paths ?? [],
+      read: async (path, archive) => {
+        const spool = join(this.scratchDir, `collect-${this.spooled.length}`);
+        // The archive's names start with the folder's own name, so they hang from its parent.
+        const at = posix.dirname(path).replace(/^\/+/, '');
+        this.spooled.push(await spoolArchive(archive, spool, at, this.step.collect?.exclude));
+      },
+    };
   }
-  // Bind-mounted: the step's user must own what it writes.
-  for (const f of step.folders) if (!f.readOnly) await chownTree(f.hostDir, owner.uid, owner.gid);
-  await runc.runWithRunc(
-    {
-      ...out,
-      label: step.label,
-      image: await runtime.imageSource(step.image),
-      cmd: step.cmd,
-      workingDir: step.workingDir,
-      ...(step.env !== undefined ? { env: step.env } : {}),
-      ...(step.user !== undefined ? { user: step.user } : {}),
-      binds: step.folders.map((f) => `${f.hostDir}:${f.containerPath}${f.readOnly ? ':ro' : ''}`),
-    },
-    { stateDir: runtime.runcStateDir },
-  );
+
+  files(): CollectedFiles {
+    return {
+      entries: this.spooled.flatMap((s) => s.entries).sort((a, b) => cmp(a.path, b.path)),
+      close: async () => {
+        for (const s of this.spooled) await s.close();
+      },
+    };
+  }
+}
+
+/** With runc the collected folders are the bind-mounted ones, read where they are. */
+async function collectFromFolders(step: CodeStep): Promise<CollectedFiles> {
+  const entries: LayerEntry[] = [];
+  for (const path of step.collect?.paths ?? []) {
+    const folder = step.folders.find(
+      (f) => path === f.containerPath || path.startsWith(`${f.containerPath}/`),
+    );
+    if (folder === undefined) continue;
+    const hostDir = join(folder.hostDir, path.slice(folder.containerPath.length));
+    const at = path.replace(/^\/+/, '');
+    if ((await readdir(hostDir).catch(() => undefined)) === undefined) continue;
+    entries.push(...(await folderEntries(hostDir, at, step.collect?.exclude)));
+  }
+  return { entries: entries.sort((a, b) => cmp(a.path, b.path)), close: async () => undefined };
+}
+
+/** The secret files in a private folder of /dev/shm (memory), owned by the step's user. */
+async function memoryFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+  owner: { uid: number; gid: number },
+): Promise<string> {
+  const dir = await mkdtemp('/dev/shm/tci-secrets-');
+  for (const [name, value] of files) {
+    const file = join(dir, basename(name));
+    await writeFile(file, value, { mode: 0o400 });
+    if ((process.getuid?.() ?? 1) === 0) await chown(file, owner.uid, owner.gid);
+  }
+  await chmod(dir, 0o755);
+  return dir;
 }
 
 /** `1000:1000` → that owner; a user name or none: root, as Docker's COPY would make it. */

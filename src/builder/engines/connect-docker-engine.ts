@@ -54,14 +54,20 @@ class EngineClient implements DockerEngine {
     if (!/^[\w.\-/:@]+$/.test(ref)) throw new UserError({ message: `invalid image reference "${ref}"` });
     const { status, body } = await engineGet(this.endpoint, `/images/${ref}/json`);
     if (status === 404) return undefined;
-    const obj = (body ?? {}) as { Id?: unknown; RepoDigests?: unknown; message?: unknown };
+    const obj = (body ?? {}) as {
+      Id?: unknown;
+      RepoDigests?: unknown;
+      RootFS?: { Layers?: unknown };
+      message?: unknown;
+    };
     if (status !== 200 || typeof obj.Id !== 'string') {
       throw new UserError({
         message: `the Docker daemon could not look up image "${ref}": ${String(obj.message ?? `HTTP ${status}`)}`,
       });
     }
     const repoDigests = Array.isArray(obj.RepoDigests) ? obj.RepoDigests.map(String) : [];
-    return { id: obj.Id, repoDigests };
+    const layers = Array.isArray(obj.RootFS?.Layers) ? obj.RootFS.Layers.map(String) : [];
+    return { id: obj.Id, repoDigests, layers };
   }
 
   async imageExists(ref: string): Promise<boolean> {

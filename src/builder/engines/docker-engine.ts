@@ -8,6 +8,8 @@ export interface ImageInfo {
   id: string;
   /** `repo@sha256:…` for every registry the image was pushed to or pulled from. */
   repoDigests: string[];
+  /** The diff IDs of its layers, base first (`RootFS.Layers`): what a load need not send again. */
+  layers?: string[];
 }
 
 /** Where a long-running engine operation sends its output, and how it is stopped. */
@@ -52,6 +54,18 @@ export interface RunContainerOptions extends EngineOutput {
   copyIn?: CopyIn[];
   /** Container folders copied back after a successful run, each replacing its host folder. */
   copyOut?: CopyOut[];
+  /**
+   * After a successful run, the archive of each of `paths` that exists (as `GET /archive`
+   * gives it: names start with the folder's own name) is handed to `read` before the
+   * container goes.
+   */
+  collect?: { paths: readonly string[]; read(containerPath: string, archive: Readable): Promise<void> };
+  /**
+   * Files in a memory file system at `dir` (tmpfs), fed through the container's standard input
+   * before the command starts (`/bin/sh` and `dd` in the image do it): never on any disk, in
+   * the container's config or in the log.
+   */
+  secretFiles?: { dir: string; files: ReadonlyMap<string, Uint8Array> };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { Emit } from '../../core/events.js';
-import { InternalError } from '../../core/user-error.js';
+import { InternalError, isUserError, UserError } from '../../core/user-error.js';
 import { readRelease } from '../../inputs/release.js';
 import type { BuiltImage, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { EnginePool } from '../engines/engine-pool.js';
@@ -43,6 +43,7 @@ export async function executePlans(
   const outcomes = new Map<string, ImageOutcome>(
     plans.map((p) => [p.name, p.digest !== undefined ? { digest: p.digest } : {}]),
   );
+  await checkBuilds(plans);
   const placement = await enginePlacement(plans, opts);
   const steps = plans.flatMap((p) => stepsOf(p, outcomes.get(p.name) ?? {}, placement, opts));
   for (const p of plans.filter((p) => p.action === 'skip')) {
@@ -99,10 +100,27 @@ function stepsOf(
   );
 }
 
+/**
+ * What the producers can tell is wrong with the builds before any runs (an image without the
+ * tools its build needs), for every service at once: one UserError naming each, nothing built.
+ */
+async function checkBuilds(plans: readonly ServicePlan[]): Promise<void> {
+  const checks = plans
+    .filter((p) => p.action === 'build' && p.tag !== undefined)
+    .map((p) => p.producer.check?.({ ...p, tag: p.tag as ImageRef }));
+  const failed = (await Promise.allSettled(checks)).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason] : [],
+  );
+  const other = failed.find((e) => !isUserError(e));
+  if (other !== undefined) throw other;
+  if (failed.length > 0) throw new UserError(failed.flatMap((e) => (isUserError(e) ? e.problems : [])));
+}
+
 /** Remembers this build's inputs (for `--dry-run`'s "what changed" and the no-spawn fast path). */
 async function remember(p: ServicePlan, opts: ExecuteOptions): Promise<void> {
   if (p.key === undefined) return;
   const record = {
+    commit: p.source.commit,
     inputs: p.inputs,
     baseImageRefs: p.baseImageRefs,
     imagesMap: canonicalJson(opts.images),

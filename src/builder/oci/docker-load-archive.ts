@@ -1,7 +1,9 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { MEDIA_TYPES } from '../../inputs/oci-types.js';
+import { sha256Digest } from './digest-tap.js';
 import { addEntry } from './layer-writer.js';
 import { ANNOTATIONS, type LayoutImage, type OciLayout } from './oci-layout.js';
 
@@ -47,6 +49,59 @@ export function dockerLoadArchive(layout: OciLayout, image: LayoutImage): Readab
         seen.add(layer.digest);
         const header = { name: blobName(layer.digest), mtime, mode: 0o644, size: layer.size };
         await addEntry(pack, header, layout.openBlob(layer.digest));
+      }
+      pack.finalize();
+    } catch (e) {
+      pack.destroy(e as Error);
+    }
+  })();
+  return Readable.from(pack);
+}
+
+/** One layer of a slim `docker load` archive: the file of its tar (gzip or not), or none to send. */
+export interface LoadLayer {
+  diffId: string;
+  size: number;
+  /** Undefined: the daemon has this layer's chain already, and never opens it. */
+  file: string | undefined;
+}
+
+/**
+ * The docker-archive form alone (`manifest.json`, the config, `<diff ID>/layer.tar` per layer)
+ * for a daemon that already has some of the image:
+ * - layers whose chain the daemon holds (the base, the previous image's dependency layer) are
+ *   left out: Docker's loader (image/tarexport/load.go) looks a layer's chain ID up first and
+ *   opens its file only when the chain is missing, so after a one-line change only the app
+ *   layer travels, not the tens of megabytes the daemon would unpack and throw away;
+ * - a new layer may be its uncompressed tar: the image ID is the config's digest, which holds
+ *   diff IDs only, so the daemon can load the layer while the tool still compresses it.
+ * A daemon that refuses it (another loader, a layer removed meanwhile) is sent
+ * `dockerLoadArchive` instead.
+ */
+export function slimLoadArchive(ref: string, config: Buffer, layers: readonly LoadLayer[]): Readable {
+  const pack = tarStream.pack();
+  const mtime = new Date(0);
+  const configName = `${sha256Digest(config).slice('sha256:'.length)}.json`;
+  const layerName = (l: LoadLayer) => `${l.diffId.slice('sha256:'.length)}/layer.tar`;
+  void (async () => {
+    try {
+      const manifest = [{ Config: configName, RepoTags: [ref], Layers: layers.map(layerName) }];
+      await addEntry(
+        pack,
+        { name: 'manifest.json', mtime, mode: 0o644 },
+        Buffer.from(JSON.stringify(manifest)),
+      );
+      await addEntry(pack, { name: configName, mtime, mode: 0o644 }, config);
+      const sent = new Set<string>();
+      for (const l of layers) {
+        // Two layers with one diff ID (two empty ones, say) are one file of the archive.
+        if (l.file === undefined || sent.has(l.diffId)) continue;
+        sent.add(l.diffId);
+        await addEntry(
+          pack,
+          { name: layerName(l), mtime, mode: 0o644, size: l.size },
+          createReadStream(l.file),
+        );
       }
       pack.finalize();
     } catch (e) {

@@ -10,8 +10,13 @@ export interface BuildKeyInputs {
   /** Version of the code that builds this build type; bump it when its output changes. */
   stepVersion: string;
   buildType: string;
-  /** The source's exact commit. */
-  commit: string;
+  /** The source's exact commit, unless the build type says what of it counts (`source`). */
+  commit?: string;
+  /**
+   * In place of the commit, what of the repository the image is made of (`ServiceBuild.sourceKey`:
+   * git object ids by path), so a commit that changes none of it gives the same key.
+   */
+  source?: Record<string, string>;
   /** The service's build fields, normalised (see serviceKeyFields), without credentials. */
   serviceFields: Record<string, unknown>;
   /** Each base image as named -> its registry digest, or its image ID when only local. */
@@ -28,10 +33,11 @@ export function computeBuildKey(inputs: BuildKeyInputs): BuildKey {
     stepVersion: inputs.stepVersion,
     buildType: inputs.buildType,
     commit: inputs.commit,
+    source: inputs.source,
     serviceFields: inputs.serviceFields,
     baseImages: inputs.baseImages,
     extraCommits: inputs.extraCommits,
-    // Absent keys are left out of canonical JSON: docker keys stay as they were.
+    // Absent keys are left out of canonical JSON: keys without them stay as they were.
     platform: inputs.platform,
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32) as BuildKey;

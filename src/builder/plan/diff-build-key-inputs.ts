@@ -4,7 +4,7 @@ import type { BuildKeyInputs } from './build-key.js';
 /**
  * Names the inputs that differ between two builds of a service, for `--dry-run`:
  * `commit`, `stepVersion`, `serviceFields.context`, `baseImages.node:20`,
- * `extraCommits.buildpack`. Map-like inputs are compared entry by entry (an entry present on
+ * `extraCommits.buildpack`, `source.services/api`. Map-like inputs are compared entry by entry (an entry present on
  * one side only counts as changed), so the user sees which base image or field moved.
  */
 export function diffBuildKeyInputs(old: BuildKeyInputs, next: BuildKeyInputs): string[] {
@@ -12,9 +12,9 @@ export function diffBuildKeyInputs(old: BuildKeyInputs, next: BuildKeyInputs): s
   for (const k of ['stepVersion', 'buildType', 'commit', 'platform'] as const) {
     if (old[k] !== next[k]) changed.push(k);
   }
-  for (const k of ['serviceFields', 'baseImages', 'extraCommits'] as const) {
-    const a = old[k] as Record<string, unknown>;
-    const b = next[k] as Record<string, unknown>;
+  for (const k of ['serviceFields', 'baseImages', 'extraCommits', 'source'] as const) {
+    const a: Record<string, unknown> = old[k] ?? {};
+    const b: Record<string, unknown> = next[k] ?? {};
     const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     for (const n of names) if (canonicalJson(a[n]) !== canonicalJson(b[n])) changed.push(`${k}.${n}`);
   }

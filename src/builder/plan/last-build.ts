@@ -5,8 +5,10 @@ import { readStamp, writeStamp } from '../state/stamp-file.js';
 
 /** What the base dir remembers of a service's last build: its inputs, and what was derived from them. */
 export interface LastBuild {
+  /** The commit built: what `inputs.source` and `baseImageRefs` were read at (absent in older records). */
+  commit?: string;
   inputs: BuildKeyInputs;
-  /** The build type's base images for these inputs: derived from files at the commit, so cacheable. */
+  /** The build type's base images for these inputs: derived from files at `commit`, so cacheable. */
   baseImageRefs: string[];
   /** canonical JSON of the build config's `images` map the refs were derived with */
   imagesMap: string;

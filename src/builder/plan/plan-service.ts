@@ -1,11 +1,13 @@
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { BuildKey, ImageRef } from '../../inputs/types.js';
+import type { BaseImagesContext } from '../../build-types/build-type.js';
+import type { GitTrees } from '../producers/git-trees.js';
 import type { ImageProducer } from '../producers/image-producer.js';
 import { readFileAtCommit } from '../sources/read-file-at-commit.js';
 import type { ResolvedSource } from '../sources/source-request.js';
 import { computeBuildKey, type BuildKeyInputs } from './build-key.js';
 import { decideAction } from './decide-action.js';
-import { readLastBuild } from './last-build.js';
+import { readLastBuild, type LastBuild } from './last-build.js';
 import type { BuildableService, ServicePlan } from './service-plan.js';
 
 export interface PlanServiceOptions {
@@ -15,12 +17,15 @@ export interface PlanServiceOptions {
   noCache: boolean;
   /** A dry run changes nothing: base images are looked up, never pulled. */
   dryRun: boolean;
+  /** The committed trees of this build, each read once. */
+  trees: GitTrees;
 }
 
 /**
  * One service's plan: its build key and tag (docs/caching.md#build-keys), then its action. On
- * a repeated build the base images named by the files at an unchanged commit come from the
- * last-build record, so the no-op path spawns no git process.
+ * a repeated build at an unchanged commit, what the build type derived from the committed files
+ * (its base images, its source key) comes from the last-build record, so the no-op path spawns
+ * no git process.
  */
 export async function planService(
   s: BuildableService,
@@ -31,29 +36,18 @@ export async function planService(
   const build = s.service;
   const previous = await readLastBuild(opts.baseDir, s.name);
   const { main: source, extra } = sources;
-  const partial = {
+  const fixed = {
     stepVersion: build.stepVersion,
     buildType: build.buildType,
-    commit: source.commit,
     serviceFields: build.keyFields,
     extraCommits: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.commit])),
     ...producer.keyExtras,
   };
-  const imagesMap = canonicalJson(opts.images);
-  const reusable =
-    previous !== undefined &&
-    previous.imagesMap === imagesMap &&
-    canonicalJson({ ...previous.inputs, baseImages: undefined }) === canonicalJson(partial);
-  const baseImageRefs = reusable
-    ? previous.baseImageRefs
-    : await build.baseImages({
-        commit: source.commit,
-        readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
-        images: opts.images,
-      });
+  const { baseImageRefs, fromSource } = await derivedFromFiles(build, source, fixed, previous, opts);
   const { bases, unknown } = await producer.resolveBases(s.name, baseImageRefs, opts.dryRun);
   const inputs: BuildKeyInputs = {
-    ...partial,
+    ...fixed,
+    ...fromSource,
     baseImages: Object.fromEntries(bases.map((b) => [b.ref, b.digest])),
   };
   const key: BuildKey | undefined = unknown === undefined ? computeBuildKey(inputs) : undefined;
@@ -67,4 +61,38 @@ export async function planService(
   };
   const decision = await decideAction(keyed, producer, opts.noCache);
   return { ...keyed, build, source, extra, baseImageRefs, bases, key, producer, ...decision };
+}
+
+/**
+ * What the build type reads from the committed files: its base images and what of the source
+ * enters the key (the commit, or the build type's `sourceKey`). Taken from the last build when
+ * it was made at the same commit with the same fields and `images` map.
+ */
+async function derivedFromFiles(
+  build: BuildableService['service'],
+  source: ResolvedSource,
+  fixed: Omit<BuildKeyInputs, 'baseImages'>,
+  previous: LastBuild | undefined,
+  opts: PlanServiceOptions,
+): Promise<{ baseImageRefs: string[]; fromSource: Pick<BuildKeyInputs, 'commit' | 'source'> }> {
+  const imagesMap = canonicalJson(opts.images);
+  const { baseImages: _, commit: __, source: previousSource, ...previousFixed } = previous?.inputs ?? {};
+  if (
+    previous !== undefined &&
+    (previous.commit ?? previous.inputs.commit) === source.commit &&
+    previous.imagesMap === imagesMap &&
+    canonicalJson(previousFixed) === canonicalJson(fixed)
+  ) {
+    const fromSource = previousSource !== undefined ? { source: previousSource } : { commit: source.commit };
+    return { baseImageRefs: previous.baseImageRefs, fromSource };
+  }
+  const ctx: BaseImagesContext = {
+    commit: source.commit,
+    readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
+    tree: () => opts.trees.of(source),
+    images: opts.images,
+  };
+  const [baseImageRefs, sourceKey] = await Promise.all([build.baseImages(ctx), build.sourceKey?.(ctx)]);
+  const fromSource = sourceKey !== undefined ? { source: { ...sourceKey } } : { commit: source.commit };
+  return { baseImageRefs, fromSource };
 }

@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { BuildContext } from '../../build-types/build-type.js';
+import { GitTrees } from './git-trees.js';
 import { serviceCacheDir, serviceWorkDir } from '../state/build-layout.js';
 import { exportTree } from '../sources/export-tree.js';
 import { readFileAtCommit } from '../sources/read-file-at-commit.js';
@@ -26,6 +27,10 @@ export interface BuildContextOptions {
   noCache: boolean;
   /** Each service's build secrets by id, read before any build (`loadServiceSecrets`). */
   secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+  /** Each service's `!env` values by name, read before any build (`loadServiceEnv`). */
+  env?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The committed trees of the build, each read once. */
+  trees?: GitTrees;
 }
 
 /** What every build type's build gets: git access to the service's commit and its extra sources, folders. */
@@ -52,5 +57,7 @@ export function buildContext(
     ),
     noCache: opts.noCache,
     secrets: opts.secrets.get(job.name) ?? new Map(),
+    env: opts.env?.get(job.name) ?? new Map(),
+    tree: () => (opts.trees ?? new GitTrees()).of(source),
   };
 }

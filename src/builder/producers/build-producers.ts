@@ -7,11 +7,13 @@ import { hostPlatform } from '../registry/select-platform.js';
 import { imageLayoutDir } from '../state/build-layout.js';
 import { AppBaseSources, type AppBaseContext } from './app-base-images.js';
 import { collectImageGarbage } from './collect-image-garbage.js';
+import { ImageProbes } from './image-probes.js';
+import type { BuildContextOptions } from './build-context.js';
 import type { EngineProducerDeps } from './engine-image-producer.js';
 import type { ImageProducer } from './image-producer.js';
 import { producerFor } from './producer-for.js';
 
-export interface ProducerOptions extends EngineProducerDeps {
+export interface ProducerOptions extends EngineProducerDeps, BuildContextOptions {
   emit: Emit;
   /** The first engine's client: what images are loaded into. */
   daemon: DockerEngine;
@@ -48,6 +50,7 @@ export function buildProducers(opts: ProducerOptions): (build: ServiceBuild) => 
       .join('/'),
     appBases,
     bases: new AppBaseSources(appBases),
+    probes: new ImageProbes(opts.baseDir),
     collectGarbage: () => (collected ??= collectImageGarbage(opts.baseDir, layout)),
   };
   return (build) => producerFor(build.image, deps);

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { localBasesDir } from '../state/build-layout.js';
 import type { OciLayout } from '../oci/oci-layout.js';
 import { readStamp } from '../state/stamp-file.js';
+import { keptKeyedLayers } from './keyed-layers.js';
 
 /**
- * After a build, the image layout keeps what its images need and what the daemon-exported base
- * images that they use need (so the next image on the same base skips the export); every
- * other blob (older images of a service, a base no longer used, leftovers of a kill) goes.
+ * After a build, the image layout keeps what its images need, what the daemon-exported base
+ * images that they use need (so the next image on the same base skips the export), and the
+ * keyed layers worth keeping (`keptKeyedLayers`); every other blob (older images of a service,
+ * a base no longer used, old dependency layers, leftovers of a kill) goes.
  */
 export async function collectImageGarbage(baseDir: string, layout: OciLayout): Promise<void> {
   const recordsDir = localBasesDir(baseDir);
@@ -30,5 +32,6 @@ export async function collectImageGarbage(baseDir: string, layout: OciLayout): P
       keep.push(record.configDigest);
     else await rm(file, { force: true });
   }
+  keep.push(...(await keptKeyedLayers(baseDir, needed)));
   await layout.collectGarbage(keep);
 }

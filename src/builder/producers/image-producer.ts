@@ -32,6 +32,11 @@ export interface ImageProducer {
    * skip, pull, push, load, or build for `whyBuild`.
    */
   decide(job: { name: string; tag: ImageRef }, whyBuild: string): Promise<Decision>;
+  /**
+   * What can be known wrong with a job that will build, before any step of the build runs
+   * (`ToolImageRecipe.check`): a UserError naming the service.
+   */
+  check?(job: ImageJob): Promise<void>;
   /** The graph steps that carry out `job.action`; each records the image digest it learns. */
   steps(job: ImageJob, run: StepRun): Step[];
   /** Once after the build's image work (the tool's image layout drops what no image needs). */
@@ -65,6 +70,8 @@ export interface ImageJob {
   tag: ImageRef;
   bases: readonly BaseImageDigest[];
   action: PlanAction;
+  /** The service's last build in this base dir: its image may share layers with this one. */
+  previous?: { buildKey: string };
 }
 
 /** Where the steps run and report, and where they leave what they learn. */

@@ -2,7 +2,7 @@ import { InternalError, UserError } from '../../core/user-error.js';
 import { MEDIA_TYPES } from '../../inputs/oci-types.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { DockerEngine } from '../engines/docker-engine.js';
-import type { Emit } from '../../core/events.js';
+import type { Emit, Event } from '../../core/events.js';
 import { ANNOTATIONS, type LayoutImage, type OciLayout } from '../oci/oci-layout.js';
 
 /** What moving an image between the base dir's layout, a registry and a daemon needs. */
@@ -82,10 +82,7 @@ export async function loadIntoDaemon(
   const service = image.annotations[ANNOTATIONS.service] ?? image.ref;
   const down = await opts.engineUnreachable();
   if (down !== undefined) {
-    opts.emit({
-      kind: 'warning',
-      message: `service "${service}": not loaded into a Docker daemon (${down}); the image ${image.ref} is in the image layout ${opts.layout.dir}`,
-    });
+    opts.emit(notLoadedWarning(service, down, image.ref, opts.layout.dir));
     return;
   }
   const { dockerLoadArchive } = await import('../oci/docker-load-archive.js');
@@ -130,4 +127,12 @@ export async function pullIntoLayout(
   }
   await opts.layout.putImage(tag, written, { [ANNOTATIONS.service]: service });
   return await builtImage(opts.layout, tag);
+}
+
+/** The warning of an image that stays in the layout because no daemon answers. */
+export function notLoadedWarning(service: string, down: string, ref: string, layoutDir: string): Event {
+  return {
+    kind: 'warning',
+    message: `service "${service}": not loaded into a Docker daemon (${down}); the image ${ref} is in the image layout ${layoutDir}`,
+  };
 }

@@ -1,45 +1,18 @@
-import { rm } from 'node:fs/promises';
 import type { ToolImageRecipe } from '../../build-types/build-type.js';
-import { InternalError, isUserError } from '../../core/user-error.js';
-import type { Digest, ImageRef } from '../../inputs/types.js';
-import { runCodeStep, type CodeStepRuntime } from '../containers/run-code-step.js';
+import { isUserError } from '../../core/user-error.js';
+import type { ImageRef } from '../../inputs/types.js';
 import type { BaseImageDigest } from '../engines/resolve-base-image-digests.js';
 import type { Step } from '../graph/step.js';
-import { runcStateDir, stepLogFile } from '../state/build-layout.js';
-import { commitTime } from '../sources/commit-time.js';
-import {
-  pinnedRef,
-  resolveAppBaseImage,
-  type AppBaseContext,
-  type AppBaseSources,
-} from './app-base-images.js';
-import { buildContext, freshBuildDirs } from './build-context.js';
+import { readFileAtCommit } from '../sources/read-file-at-commit.js';
+import { serviceWorkDir, stepLogFile } from '../state/build-layout.js';
+import { resolveAppBaseImage } from './app-base-images.js';
+import { GitTrees } from './git-trees.js';
 import { hasRegistry } from './has-registry.js';
 import type { Decision, ImageJob, ImageProducer, ResolvedBases, StepRun } from './image-producer.js';
-import {
-  builtImage,
-  loadIntoDaemon,
-  pullIntoLayout,
-  pushFromLayout,
-  type LayoutImageOptions,
-} from './layout-images.js';
-
-/** What an image the tool writes needs of the build; one per build, shared by its services. */
-export interface ToolProducerDeps extends LayoutImageOptions {
-  baseDir: string;
-  images: Readonly<Record<string, string>>;
-  push: boolean;
-  noCache: boolean;
-  /** Each service's build secrets by id, in memory only. */
-  secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
-  /** `linux/amd64`: the platform the images are written for (part of their build keys). */
-  platform: string;
-  appBases: AppBaseContext;
-  bases: AppBaseSources;
-  head(ref: ImageRef): Promise<Digest | undefined>;
-  /** After image work: the layout keeps only what its images need (once per build). */
-  collectGarbage(): Promise<void>;
-}
+import { builtImage, loadIntoDaemon, pullIntoLayout, pushFromLayout } from './layout-images.js';
+import { codeStepRuntime, imageQueries } from './tool-build-context.js';
+import type { ToolProducerDeps } from './tool-producer-deps.js';
+import { buildToolImage } from './write-tool-image.js';
 
 /**
  * An image the tool writes (`node`, `heroku-buildpack`): the build type's code steps run in
@@ -129,7 +102,9 @@ export class ToolImageProducer implements ImageProducer {
           name: 'build',
           pool: 'image',
           logFile: this.log(name, 'build'),
-          run: (c) => this.build(job, run, c.signal),
+          run: async (c) => {
+            run.outcome.digest = await buildToolImage(this.recipe, job, run, this.deps, c.signal);
+          },
         }),
       );
     if ((action === 'build' && this.deps.push) || action === 'push') {
@@ -164,53 +139,21 @@ export class ToolImageProducer implements ImageProducer {
     return steps;
   }
 
-  private async build(job: ImageJob, run: StepRun, signal: AbortSignal): Promise<void> {
-    const logFile = this.log(job.name, 'build');
-    const { workDir, cacheDir } = await freshBuildDirs(this.deps.baseDir, job.name, logFile);
-    const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
-    const runtime = this.codeStepRuntime(job, run, signal);
-    const app = await this.recipe.assemble({
-      ...buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, this.deps),
-      runStep: (s) => runCodeStep(s, { logFile, onLine, signal }, runtime),
+  /** The recipe's check, with the base images' digests and probes on the first engine. */
+  async check(job: ImageJob): Promise<void> {
+    if (this.recipe.check === undefined) return;
+    const { source } = job;
+    const signal = this.deps.signal;
+    const scratch = serviceWorkDir(this.deps.baseDir, job.name);
+    const runtime = codeStepRuntime(job, this.deps.daemon, this.deps, signal, scratch);
+    await this.recipe.check({
+      commit: source.commit,
+      readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
+      tree: () => (this.deps.trees ?? new GitTrees()).of(source),
+      images: this.deps.images,
+      env: this.deps.env?.get(job.name) ?? new Map(),
+      ...imageQueries(job, runtime, this.deps, signal),
     });
-    const base = baseOf(job, app.base);
-    const { writeImage } = await import('../oci/write-image.js');
-    const image = await writeImage(this.deps.layout, {
-      ref: job.tag,
-      service: job.name,
-      base: await this.deps.bases.inLayout(base),
-      ...(base.source === 'registry' ? { baseRegistryRef: pinnedRef(base) } : {}),
-      layers: app.layers,
-      settings: app.settings,
-      epoch: await commitTime(job.source.clonePath, job.source.commit),
-    });
-    onLine(`image ${image.descriptor.digest} written to ${this.deps.layout.dir}`);
-    await rm(workDir, { recursive: true, force: true });
-    if (!this.deps.push) await loadIntoDaemon(image, { ...this.deps, emit: run.emit }, signal);
-    run.outcome.digest = image.descriptor.digest;
-  }
-
-  /** How this service's code steps reach a container of one of its base images. */
-  private codeStepRuntime(job: ImageJob, run: StepRun, signal: AbortSignal): CodeStepRuntime {
-    const { authFor, bases } = this.deps;
-    return {
-      engine: run.engine,
-      engineUnreachable: this.deps.engineUnreachable,
-      runcStateDir: runcStateDir(this.deps.baseDir),
-      async engineImage(ref) {
-        const base = baseOf(job, ref);
-        // The keyed image exactly: its ID, or its registry digest (pulled once if missing).
-        if (base.source === 'local') return base.digest;
-        const pinned = pinnedRef(base);
-        if (!(await run.engine.imageExists(pinned)))
-          await run.engine.pull(pinned, await authFor(pinned), signal);
-        return pinned;
-      },
-      async imageSource(ref) {
-        const base = baseOf(job, ref);
-        return base.source === 'registry' ? await bases.fromRegistry(base) : await bases.inLayout(base);
-      },
-    };
   }
 
   private log(service: string, step: string): string {
@@ -220,10 +163,4 @@ export class ToolImageProducer implements ImageProducer {
   async afterImageWork(): Promise<void> {
     await this.deps.collectGarbage();
   }
-}
-
-function baseOf(job: ImageJob, ref: string): BaseImageDigest {
-  const base = job.bases.find((b) => b.ref === ref);
-  if (base === undefined) throw new InternalError(`${job.name} has no resolved base image ${ref}`);
-  return base;
 }

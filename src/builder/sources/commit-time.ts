@@ -12,3 +12,21 @@ export async function commitTime(clonePath: string, commit: string): Promise<num
   if (res.code !== 0 || !Number.isInteger(seconds)) throw damagedClone(clonePath, lastGitLine(res.stderr));
   return seconds;
 }
+
+/**
+ * The committer time of the last commit up to `commit` that changed any of `paths`
+ * (repository-relative; '' is the whole tree), from the commits' own data like `commitTime`:
+ * an image made of those files only carries it, so a commit that touched none of them gives
+ * the same image as a fresh build of the commit before it. No such commit: `commit`'s own time.
+ */
+export async function lastChangeTime(
+  clonePath: string,
+  commit: string,
+  paths: readonly string[],
+): Promise<number> {
+  const pathspecs = paths.map((p) => (p === '' ? '.' : p));
+  const res = await runGit(['log', '-1', '--format=%ct', commit, '--', ...pathspecs], { cwd: clonePath });
+  if (res.code !== 0) throw damagedClone(clonePath, lastGitLine(res.stderr));
+  const out = res.stdout.trim();
+  return out === '' ? await commitTime(clonePath, commit) : Number(out);
+}

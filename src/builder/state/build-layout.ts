@@ -5,6 +5,8 @@ import { join } from 'node:path';
  * tests agree: `git/` clones (owned by source/), `services/<name>/` per-service state,
  * `logs/<name>/<step>.log` the latest log of each step, `images/` the images the tool writes,
  * `runc/` unpacked images and containers of steps run without a daemon, `build.lock` the lock.
+ * Under `images/`: `oci/` the layout, `local-bases/` base images exported from the daemon,
+ * `layers/` keyed layers, `probes/` what images answered about themselves.
  */
 export function serviceDir(baseDir: string, service: string): string {
   return join(baseDir, 'services', service);
@@ -43,6 +45,16 @@ export function localBasesDir(baseDir: string): string {
 
 export function localBaseRecord(baseDir: string, imageId: string): string {
   return join(localBasesDir(baseDir), `${imageId.replace(/^sha256:/, '')}.json`);
+}
+
+/** Records of keyed layers (a `node` service's dependencies): `<key>.json`, their blobs in the layout. */
+export function keyedLayersDir(baseDir: string): string {
+  return join(baseDir, 'images', 'layers');
+}
+
+/** What a command printed in a container of an image, by image digest and command (`probe`). */
+export function imageProbesDir(baseDir: string): string {
+  return join(baseDir, 'images', 'probes');
 }
 
 export function runcStateDir(baseDir: string): string {

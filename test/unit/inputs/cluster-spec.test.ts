@@ -37,7 +37,7 @@ describe('loadClusterSpec', () => {
     assert.equal(ping.kind, 'service');
     const pingBuild = ping.kind === 'service' && 'image' in ping.service ? ping.service : undefined;
     assert.equal(pingBuild?.buildType, 'heroku-buildpack');
-    assert.deepEqual(pingBuild?.keyFields, { stack: 'heroku-16' });
+    assert.deepEqual(pingBuild?.keyFields, { stack: 'heroku-16', context: '.' });
     assert.deepEqual(pingBuild?.extraSources, {
       buildpack: { url: 'https://github.com/heroku/heroku-buildpack-nodejs' },
     });
@@ -78,7 +78,15 @@ describe('loadClusterSpec', () => {
     assert.deepEqual(web?.source, { url: 'https://h/web', ref: 'main', credentials: { username: 'tok3n' } });
     assert.equal(web?.raw['source'], 'https://h/web#main');
     assert.equal(built(api)?.buildType, 'node');
-    assert.deepEqual(built(api)?.keyFields, { node: '20', baseImage: null, buildScript: 'build' });
+    assert.deepEqual(built(api)?.keyFields, {
+      node: '20',
+      baseImage: null,
+      buildImage: null,
+      buildScript: 'build',
+      context: '.',
+      ignoreScripts: false,
+      env: {},
+    });
     assert.equal(api?.source.localPath, join(dir, '..', 'api'));
     assert.deepEqual(built(hk)?.extraSources['buildpack'], {
       url: 'https://h/bp',
@@ -148,6 +156,41 @@ describe('loadClusterSpec', () => {
       `${join(dir, 'build.yml')}:3: repositories[0].kind: must be "service" or "other"`,
       `${join(dir, 'build.yml')}:5: repositories[1].source: required field is missing`,
       `${join(dir, 'deploy.yml')}:1: must be a mapping (a JSON-e template with a resources list)`,
+    ]);
+  });
+
+  it("keeps a node service's env: !env NAME as a reference, never a value, and refuses !env elsewhere", async () => {
+    const dir = await specDir(
+      [
+        'repositories:',
+        '- name: api',
+        '  kind: service',
+        '  source: ../api',
+        '  service:',
+        '    buildType: node',
+        '    node: 20',
+        '    context: services/api/',
+        '    ignoreScripts: true',
+        '    env: {NODE_OPTIONS: --max-old-space-size=2048, TOKEN: !env TCI_TEST_UNSET_TOKEN}',
+      ].join('\n'),
+    );
+    const spec = await loadClusterSpec(dir, { serviceTypes: buildTypes });
+    const api = spec.repositories[0];
+    const service = api?.kind === 'service' && 'image' in api.service ? api.service : undefined;
+    const env = { NODE_OPTIONS: '--max-old-space-size=2048', TOKEN: { '!env': 'TCI_TEST_UNSET_TOKEN' } };
+    assert.deepEqual(service?.keyFields['env'], env);
+    assert.equal(service?.keyFields['context'], 'services/api');
+    assert.deepEqual(service?.envNames, ['TCI_TEST_UNSET_TOKEN']);
+    assert.deepEqual(
+      (api?.raw['service'] as Record<string, unknown>)['env'],
+      env,
+      'the release says the same',
+    );
+    const elsewhere = await specDir(
+      'repositories:\n- {name: api, kind: service, source: ../api, service: {buildType: node, node: !env X}}\n',
+    );
+    assert.deepEqual(await problemsOf(elsewhere), [
+      `${join(elsewhere, 'build.yml')}:2: !env is not allowed in this file (only in config files)`,
     ]);
   });
 });

@@ -18,13 +18,18 @@ describe('heroku-buildpack build type on the 2018 spec', () => {
     );
     assert.equal(services.length, 11);
     for (const service of services) {
-      assert.deepEqual(service.service.keyFields, { stack: 'heroku-16' }, service.name);
+      assert.deepEqual(service.service.keyFields, { stack: 'heroku-16', context: '.' }, service.name);
       assert.deepEqual(
         service.service.extraSources,
         { buildpack: { url: 'https://github.com/heroku/heroku-buildpack-nodejs' } },
         service.name,
       );
-      const ctx = { commit: '0'.repeat(40) as CommitSha, readFile: async () => undefined, images: {} };
+      const ctx = {
+        commit: '0'.repeat(40) as CommitSha,
+        readFile: async () => undefined,
+        tree: () => Promise.reject(new Error('no tree here')),
+        images: {},
+      };
       assert.deepEqual(await service.service.baseImages(ctx), ['heroku/heroku:16-build', 'heroku/heroku:16']);
     }
   });

@@ -9,6 +9,7 @@ import {
 import { npmInstallClosure, parseNpmLock } from '../../../../src/build-types/node/lockfile-npm.js';
 import { parsePnpmLock, pnpmInstallClosure } from '../../../../src/build-types/node/lockfile-pnpm.js';
 import { readFileSync } from 'node:fs';
+import { folderEntries } from '../../../../src/builder/oci/layer-entries.js';
 import { NodeProjectRepo, runPackageManager } from '../../../helpers/node-project-repo.js';
 import { startNpmRegistry, type NpmRegistry } from '../../../helpers/npm-registry.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -67,7 +68,8 @@ describe('packages with install scripts', () => {
         pnpm: ['install', '--frozen-lockfile', '--ignore-scripts'],
       };
       runPackageManager(manager, project.dir, args[manager], join(dir, `cache-${manager}`));
-      assert.deepEqual(await installedInstallScripts(join(project.dir, 'node_modules')), [
+      const tree = await folderEntries(join(project.dir, 'node_modules'), 'app/node_modules');
+      assert.deepEqual(await installedInstallScripts(tree), [
         'with-binding-gyp@1.0.0',
         'with-install-script@1.0.0',
       ]);

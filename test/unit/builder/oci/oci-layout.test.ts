@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ANNOTATIONS, OciLayout } from '../../../../src/builder/oci/oci-layout.js';
-import { writeImage } from '../../../../src/builder/oci/write-image.js';
+import { writeLayer } from '../../../../src/builder/oci/layer-writer.js';
+import { writeImage, writeImageConfig } from '../../../../src/builder/oci/write-image.js';
 import type { ImageSource } from '../../../../src/inputs/oci-types.js';
 import type { Digest } from '../../../../src/inputs/types.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -36,19 +37,20 @@ async function baseIn(layout: OciLayout): Promise<ImageSource> {
 async function image(layout: OciLayout, ref: string, service: string, content = 'hello') {
   const app = await tempDir('tci-app-');
   writeFileSync(join(app, 'index.js'), content);
-  return await writeImage(layout, {
-    ref,
-    service,
+  const epoch = 1_500_000_000;
+  const written = await writeLayer(layout, [{ kind: 'dir', at: 'app', dir: app }], epoch);
+  const image = {
     base: await baseIn(layout),
-    layers: [{ createdBy: 'app', sources: [{ kind: 'dir', at: 'app', dir: app }] }],
+    layers: [{ createdBy: 'app', ...written }],
     settings: {
       env: { HOME: '/app', NODE_ENV: 'production' },
       workingDir: '/app',
       entrypoint: ['/entrypoint'],
       cmd: ['web'],
     },
-    epoch: 1_500_000_000,
-  });
+    epoch,
+  };
+  return await writeImage(layout, { ...image, ref, service, config: await writeImageConfig(layout, image) });
 }
 
 describe('OciLayout and writeImage', () => {

@@ -79,7 +79,7 @@ test('a buildpack enters the key by commit only, never by URL or credentials', (
     buildpack: 'https://user:sekrit@example.com/bp.git#main',
   });
   const fields = service.keyFields;
-  assert.deepEqual(fields, { stack: 'heroku-16' });
+  assert.deepEqual(fields, { stack: 'heroku-16', context: '.' });
   assert.equal(service.extraSources['buildpack']?.url, 'https://example.com/bp.git');
   assert.ok(!JSON.stringify(fields).includes('sekrit'));
 });

@@ -104,6 +104,7 @@ async function decide(kind: 'engine' | 'tool', world: World): Promise<ReturnType
       lookups: new OnceByKey<string, never>(),
     },
     bases: undefined as never,
+    probes: undefined as never,
     collectGarbage: async () => undefined,
     secrets: new Map(),
   };

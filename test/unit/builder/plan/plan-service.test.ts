@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ServiceBuild } from '../../../../src/build-types/build-type.js';
 import { recordLastBuild } from '../../../../src/builder/plan/last-build.js';
 import { planService } from '../../../../src/builder/plan/plan-service.js';
+import { GitTrees } from '../../../../src/builder/producers/git-trees.js';
 import type { BuildableService } from '../../../../src/builder/plan/service-plan.js';
 import type { ImageProducer } from '../../../../src/builder/producers/image-producer.js';
 import { canonicalJson } from '../../../../src/core/canonical-json.js';
@@ -65,6 +66,7 @@ const options = (baseDir: string, images: Record<string, string> = {}) => ({
   images,
   noCache: false,
   dryRun: false,
+  trees: new GitTrees(),
 });
 
 test('a plan names the key, the tag made of it, and the inputs it hashes', async () => {

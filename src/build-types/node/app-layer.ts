@@ -1,0 +1,108 @@
+import type { CollectedFiles, ToolBuildContext } from '../build-type.js';
+import { gitEntries } from '../git-tree-entries.js';
+import { shQuote } from '../procfile/procfile-entrypoint.js';
+import { APP, appFolders, type InstallPlan } from './dependency-layer.js';
+import { installCommand } from './install-command.js';
+import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
+
+/** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
+const DEPENDENCIES = /(^|\/)node_modules(\/|$)/;
+
+/**
+ * The app as committed, for its layer: the project's root manifest, and the service's folder
+ * with those of the workspaces it uses (or, for a project of its own, its whole folder), under
+ * `/app` as in the project, without any committed `node_modules`. Streamed from git.
+ */
+export function committedApp(analysis: NodeAnalysis): ReturnType<typeof gitEntries> {
+  const { project, tree } = analysis;
+  const paths = [inFolder(project.root, 'package.json'), ...appFolders(analysis)];
+  return gitEntries(
+    tree,
+    paths,
+    (p) => `${APP.slice(1)}/${inProject(project, p)}`.replace(/\/$/, ''),
+    (p) => DEPENDENCIES.test(p),
+  );
+}
+
+/** The repository paths the app layer is made of: their last change dates it. */
+export function appPaths(analysis: NodeAnalysis): string[] {
+  return [inFolder(analysis.project.root, 'package.json'), ...appFolders(analysis)];
+}
+
+/**
+ * With a build script: the committed app and every dependency (dev ones too, since build tools
+ * usually are) in a container of the install image, the script run in the service's folder,
+ * and the app as the script left it (without any `node_modules`) collected for the app layer.
+ */
+export async function builtApp(
+  plan: InstallPlan,
+  script: string,
+  ctx: ToolBuildContext,
+): Promise<CollectedFiles> {
+  const { analysis } = plan;
+  const { project } = analysis;
+  const install = installCommand(project.manager, {
+    workspace: project.workspace,
+    dependsOn: analysis.dependsOn,
+    root: project.root,
+    rootManifest: project.rootManifest,
+    includeDev: true,
+    ignoreScripts: plan.ignoreScripts,
+    cacheDir: '/tmp/taskcluster-installer-cache',
+  });
+  const hostDir = `${ctx.workDir}/node-build`;
+  await writeApp(analysis, hostDir, install.rootManifest);
+  const manager = plan.images.manager.map(shQuote).join(' ');
+  const serviceDir = `${APP}/${inProject(project, analysis.serviceDir)}`.replace(/\/$/, '');
+  const script_ = [
+    [manager, ...install.argv.slice(1).map(shQuote)].join(' '),
+    `cd ${shQuote(serviceDir)}`,
+    `${manager} run ${shQuote(script)}`,
+  ].join(' && ');
+  const result = await ctx.runStep({
+    image: plan.images.install.ref,
+    cmd: ['/bin/sh', '-c', script_],
+    env: plan.env,
+    workingDir: APP,
+    folders: [{ hostDir, containerPath: APP }],
+    label: `service "${plan.service}": ${project.manager} run ${script}`,
+    collect: { paths: [APP], exclude: (p) => DEPENDENCIES.test(p) },
+    secretFiles: plan.secretFiles,
+  });
+  return result.collected ?? { entries: [], close: async () => undefined };
+}
+
+/** The committed app, the lock file and the manager's settings, written into `dir` for the build step. */
+async function writeApp(
+  analysis: NodeAnalysis,
+  dir: string,
+  rootManifest: object | undefined,
+): Promise<void> {
+  const { mkdir, writeFile, symlink } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  const { project, tree } = analysis;
+  const extra = [project.lockFile, ...Object.keys(analysis.installFiles)];
+  const paths = [
+    ...appPaths(analysis),
+    ...extra,
+    ...[...project.workspaces.values()].map((w) => inFolder(w.dir, 'package.json')),
+  ];
+  for await (const e of gitEntries(
+    tree,
+    [...new Set(paths)],
+    (p) => inProject(project, p) || '.',
+    (p) => DEPENDENCIES.test(p),
+  )) {
+    const file = join(dir, e.path);
+    if (e.type === 'directory') await mkdir(file, { recursive: true });
+    else if (e.type === 'symlink') {
+      await mkdir(dirname(file), { recursive: true });
+      await symlink(e.linkname, file);
+    } else {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, (await e.content()) as Buffer, { mode: e.executable ? 0o755 : 0o644 });
+    }
+  }
+  if (rootManifest !== undefined)
+    await writeFile(join(dir, 'package.json'), JSON.stringify(rootManifest, null, 2));
+}

@@ -1,0 +1,189 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import type { LayerEntry } from '../../inputs/oci-types.js';
+import type { KeyedLayer, MadeLayer, ToolBuildContext } from '../build-type.js';
+import type { TreeEntry } from '../git-tree.js';
+import { dependencyLayerKey } from './dependency-layer-key.js';
+import { installCommand } from './install-command.js';
+import {
+  ignoredScriptsWarning,
+  installedInstallScripts,
+  lockedInstallScripts,
+  pnpmIgnoredBuildsWarning,
+  text,
+} from './install-scripts.js';
+import type { NodeImages } from './node-images.js';
+import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
+import { describeNodeRuntime } from './node-runtime.js';
+
+/** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
+const DEPENDENCY_STEP = 'node-deps-1';
+
+/** Where the project root is in the install container and in the image. */
+export const APP = '/app';
+/** The package manager's cache in the install container: outside `/app`, never in a layer. */
+const CACHE = '/tmp/taskcluster-installer-cache';
+
+/** What the install of one service is: the service, its project, images and settings. */
+export interface InstallPlan {
+  service: string;
+  analysis: NodeAnalysis;
+  images: NodeImages;
+  ignoreScripts: boolean;
+  /** `env:` as it enters keys (`!env` by name). */
+  keyEnv: Readonly<Record<string, unknown>>;
+  /** The environment of the install and build steps (values read, npmrc secret pointed at). */
+  env: Record<string, string>;
+  secretFiles: ReadonlyMap<string, Uint8Array>;
+  baseDigests: Readonly<Record<string, string>>;
+}
+
+/**
+ * The service's production dependencies as a layer: `node_modules` of the project root and of
+ * the workspaces it uses, as the package manager installs them from the lock file in a
+ * container of the install image (install scripts run as the manager runs them, unless
+ * `ignoreScripts`). Kept under a key of everything it is made of (`dependencyLayerKey`), so an
+ * unchanged key reuses it without running the package manager; its names of packages with
+ * install scripts are kept with it, so a reused layer warns as a new one does.
+ */
+export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext): Promise<KeyedLayer> {
+  const { analysis } = plan;
+  const { project } = analysis;
+  const key = dependencyLayerKey({
+    stepVersion: DEPENDENCY_STEP,
+    manager: project.manager,
+    installImage: plan.baseDigests[plan.images.install.ref] ?? plan.images.install.ref,
+    runtime:
+      plan.images.run.ref === plan.images.install.ref ? '' : describeNodeRuntime(plan.images.run.runtime),
+    platform: plan.images.install.runtime.platform ?? '',
+    workspace: inProject(project, analysis.serviceDir),
+    locked: analysis.locked,
+    installFiles: { ...analysis.installFiles, ...codeFiles(analysis, plan.ignoreScripts) },
+    ignoreScripts: plan.ignoreScripts,
+    env: plan.keyEnv,
+  });
+  const layer = await ctx.keyedLayer(key, () => installDependencies(plan, ctx));
+  ctx.onLine(
+    layer.reused
+      ? `dependencies: layer ${key} reused, ${project.manager} not run`
+      : `dependencies: layer ${key} installed by ${project.manager}`,
+  );
+  const notes = layer.notes as { installScripts?: string[]; ignoredBuilds?: string[] };
+  if (plan.ignoreScripts && (notes.installScripts?.length ?? 0) > 0)
+    ctx.warn(ignoredScriptsWarning(plan.service, notes.installScripts ?? []));
+  if (!plan.ignoreScripts && (notes.ignoredBuilds?.length ?? 0) > 0)
+    ctx.warn(pnpmIgnoredBuildsWarning(plan.service, notes.ignoredBuilds ?? []));
+  return layer;
+}
+
+/**
+ * With the project's own install scripts (a root `postinstall`, a workspace's `prepare`) the
+ * install needs the code they run: then its folders are install inputs too, and the layer is
+ * made again when they change.
+ */
+function codeFiles(analysis: NodeAnalysis, ignoreScripts: boolean): Record<string, string> {
+  if (ignoreScripts || !analysis.projectInstallScripts) return {};
+  const { tree } = analysis;
+  return Object.fromEntries(appFolders(analysis).map((dir) => [`${dir || '.'}/`, tree.get(dir)?.oid ?? '']));
+}
+
+/** The folders the app is made of: the project of its own, or the service and the workspaces it uses. */
+export function appFolders(analysis: NodeAnalysis): string[] {
+  if (analysis.project.workspace === undefined) return [analysis.project.root];
+  return [analysis.serviceDir, ...analysis.dependsOn.map((w) => w.dir)];
+}
+
+async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Promise<MadeLayer> {
+  const { analysis } = plan;
+  const { project } = analysis;
+  const cmd = installCommand(project.manager, {
+    workspace: project.workspace,
+    dependsOn: analysis.dependsOn,
+    root: project.root,
+    rootManifest: project.rootManifest,
+    includeDev: false,
+    ignoreScripts: plan.ignoreScripts,
+    cacheDir: CACHE,
+  });
+  const hostDir = join(ctx.workDir, 'node-install');
+  await writeInstallInputs(analysis, hostDir, plan.ignoreScripts, cmd.rootManifest);
+  const workspaces = [project.workspace, ...analysis.dependsOn].flatMap((w) =>
+    w === undefined ? [] : [w.dir],
+  );
+  const result = await ctx.runStep({
+    image: plan.images.install.ref,
+    cmd: [...plan.images.manager, ...cmd.argv.slice(1)],
+    env: plan.env,
+    workingDir: APP,
+    folders: [{ hostDir, containerPath: APP }],
+    label: `service "${plan.service}": ${project.manager} install`,
+    collect: {
+      paths: ['', ...workspaces.map((d) => inProject(project, d))].map(
+        (d) => `${APP}/${inFolder(d, 'node_modules')}`,
+      ),
+    },
+    secretFiles: plan.secretFiles,
+  });
+  const collected = result.collected ?? { entries: [], close: async () => undefined };
+  const notes = {
+    installScripts:
+      project.manager === 'npm'
+        ? lockedInstallScripts(analysis.locked)
+        : await installedInstallScripts(collected.entries),
+    ...(project.manager === 'pnpm' ? { ignoredBuilds: await pnpmIgnoredBuilds(collected.entries) } : {}),
+  };
+  return { entries: collected.entries.filter(inLayer), notes, close: () => collected.close() };
+}
+
+/** pnpm's records of the install itself (its time, the store's path) differ each time: not in the layer. */
+const PNPM_STATE = /^app\/node_modules\/(\.modules\.yaml|\.pnpm-workspace-state(-v\d+)?\.json)$/;
+
+function inLayer(e: LayerEntry): boolean {
+  return !PNPM_STATE.test(e.path);
+}
+
+/** The packages pnpm installed without running their install scripts (pnpm 10: `ignoredBuilds`). */
+async function pnpmIgnoredBuilds(entries: readonly LayerEntry[]): Promise<string[]> {
+  const state = entries.find((e) => e.path === `${APP.slice(1)}/node_modules/.modules.yaml`);
+  if (state === undefined || state.type !== 'file') return [];
+  const doc = parse(await text(await state.content())) as { ignoredBuilds?: unknown } | null;
+  return Array.isArray(doc?.ignoredBuilds) ? doc.ignoredBuilds.map(String).sort() : [];
+}
+
+/**
+ * What the package manager reads, from the committed tree into `dir` (the project root): the
+ * lock file, the manager's settings, every manifest of the project (so the lock file matches
+ * them, as in a checkout), and, when the project runs install scripts of its own, its code.
+ */
+async function writeInstallInputs(
+  analysis: NodeAnalysis,
+  dir: string,
+  ignoreScripts: boolean,
+  rootManifest: object | undefined,
+): Promise<void> {
+  const { tree, project } = analysis;
+  const wanted = new Map<string, TreeEntry>();
+  const add = (path: string) => {
+    const e = tree.get(path);
+    if (e?.type === 'blob') wanted.set(path, e);
+  };
+  for (const path of Object.keys(analysis.installFiles)) {
+    add(path);
+    // A `file:` dependency may be a folder.
+    if (tree.get(path)?.type === 'tree') for (const e of tree.under(path)) add(e.path);
+  }
+  add(project.lockFile);
+  for (const w of project.workspaces.values()) add(inFolder(w.dir, 'package.json'));
+  if (!ignoreScripts && analysis.projectInstallScripts)
+    for (const folder of appFolders(analysis))
+      for (const e of tree.under(folder)) if (e.type === 'blob') wanted.set(e.path, e);
+  for await (const f of tree.contents([...wanted.values()])) {
+    const file = join(dir, inProject(project, f.entry.path));
+    await mkdir(dirname(file), { recursive: true });
+    if (f.entry.mode === '120000') continue;
+    await writeFile(file, f.content, { mode: f.entry.mode === '100755' ? 0o755 : 0o644 });
+  }
+  if (rootManifest !== undefined)
+    await writeFile(join(dir, 'package.json'), JSON.stringify(rootManifest, null, 2));
+}

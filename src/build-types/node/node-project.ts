@@ -1,0 +1,140 @@
+import { posix } from 'node:path';
+import type { GitTree } from '../git-tree.js';
+import { findNodeProject, type NodeProject, type Workspace } from './find-node-project.js';
+import type { LockedPackage } from './locked-package.js';
+import { npmInstallClosure, parseNpmLock } from './lockfile-npm.js';
+import { parsePnpmLock, pnpmInstallClosure } from './lockfile-pnpm.js';
+import { parseYarnLock, yarnInstallClosure } from './lockfile-yarn.js';
+import { INSTALL_SETTINGS_FILES } from './package-manager.js';
+import { PROJECT_INSTALL_SCRIPTS, type PackageManifest } from './package-manifest.js';
+import { workspaceClosure } from './workspace-closure.js';
+
+/** A `node` service as its committed files describe it: what the planner and the build both need. */
+export interface NodeAnalysis {
+  tree: GitTree;
+  project: NodeProject;
+  /** The service's folder, repository-relative ('' for the root). */
+  serviceDir: string;
+  manifest: PackageManifest;
+  /** The workspaces it uses, with a build script's dev dependencies among them. */
+  dependsOn: Workspace[];
+  /** The part of the lock file its production dependencies are. */
+  locked: LockedPackage[];
+  /** With a build script: the part of the lock file its full install is. */
+  lockedWithDev: LockedPackage[] | undefined;
+  /**
+   * Files of the repository the install reads, by repository-relative path: the root manifest,
+   * the manager's settings files, the manifests of the service and the workspaces it uses.
+   */
+  installFiles: Record<string, string>;
+  /** Whether the project's own manifests have install lifecycle scripts (they need its code). */
+  projectInstallScripts: boolean;
+}
+
+/** `dir` relative to the project root. */
+export function inProject(project: NodeProject, dir: string): string {
+  return project.root === '' ? dir : dir === project.root ? '' : dir.slice(project.root.length + 1);
+}
+
+/** `file` in folder `dir` of the repository. */
+export function inFolder(dir: string, file: string): string {
+  return dir === '' ? file : `${dir}/${file}`;
+}
+
+/**
+ * Reads the service's project from the committed tree (no checkout, no code run): its lock file,
+ * workspace, the workspaces it uses, and the parts of the lock file it installs.
+ */
+export async function analyseNodeProject(
+  tree: GitTree,
+  context: string,
+  service: string,
+  withDev: boolean,
+): Promise<NodeAnalysis> {
+  const project = await findNodeProject(tree, context, service);
+  const manifest = project.workspace?.manifest ?? project.rootManifest;
+  const dependsOn =
+    project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, withDev);
+  const lockText = (await tree.readText(project.lockFile)) ?? '';
+  const part = lockPart(project, manifest, dependsOn, lockText);
+  const installFiles: Record<string, string> = {};
+  const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
+  const manifests = folders.map((d) => inFolder(d, 'package.json'));
+  const own = [project.rootManifest, manifest, ...dependsOn.map((w) => w.manifest)];
+  const local = own.flatMap((m, i) => localDependencies(m, folders[i] as string, withDev));
+  const settings = INSTALL_SETTINGS_FILES[project.manager].map((f) => inFolder(project.root, f));
+  // A project of its own (not a workspace) installs all of its lock file.
+  const whole = project.workspace === undefined ? [project.lockFile] : [];
+  for (const path of [...manifests, ...settings, ...whole, ...local]) {
+    const oid = tree.get(path)?.oid;
+    if (oid !== undefined) installFiles[path] = oid;
+  }
+  return {
+    tree,
+    project,
+    serviceDir: context,
+    manifest,
+    dependsOn,
+    locked: part(false),
+    lockedWithDev: withDev ? part(true) : undefined,
+    installFiles,
+    projectInstallScripts: own.some((m) =>
+      PROJECT_INSTALL_SCRIPTS.some((s) => typeof m.scripts?.[s] === 'string'),
+    ),
+  };
+}
+
+function lockPart(
+  project: NodeProject,
+  manifest: PackageManifest,
+  dependsOn: readonly Workspace[],
+  text: string,
+): (includeDev: boolean) => LockedPackage[] {
+  const from = project.workspace === undefined ? '' : inProject(project, project.workspace.dir);
+  switch (project.manager) {
+    case 'npm': {
+      const lock = parseNpmLock(text, project.lockFile);
+      // A workspace gets the root's dependencies too (installCommand: --include-workspace-root).
+      const withRoot = (dev: boolean) => [
+        ...npmInstallClosure(lock, '', dev),
+        ...npmInstallClosure(lock, from, dev),
+      ];
+      return (dev) => (from === '' ? npmInstallClosure(lock, '', dev) : uniqueByPath(withRoot(dev)));
+    }
+    case 'pnpm': {
+      const lock = parsePnpmLock(text, project.lockFile);
+      return (dev) => pnpmInstallClosure(lock, from, dev);
+    }
+    case 'yarn': {
+      const lock = parseYarnLock(text, project.lockFile);
+      const manifests = [manifest, ...dependsOn.map((w) => w.manifest), project.rootManifest];
+      return (dev) => yarnInstallClosure(lock, [...new Set(manifests)], project.workspaces, dev);
+    }
+    default: {
+      const never: never = project.manager;
+      throw new Error(`internal error: unknown package manager ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * The repository paths of a manifest's `file:` dependencies (a tarball or a folder committed
+ * beside it): the install reads them, so they are install inputs. Paths that leave the
+ * repository are left to fail in the install, as they would in a checkout.
+ */
+function localDependencies(m: PackageManifest, dir: string, withDev: boolean): string[] {
+  const specs = [m.dependencies, m.optionalDependencies, ...(withDev ? [m.devDependencies] : [])];
+  const paths: string[] = [];
+  for (const spec of specs.flatMap((deps) => Object.values(deps ?? {}))) {
+    if (typeof spec !== 'string' || !spec.startsWith('file:')) continue;
+    const path = posix.normalize(posix.join(dir, spec.slice('file:'.length))).replace(/\/+$/, '');
+    if (path !== '..' && !path.startsWith('../') && !path.startsWith('/'))
+      paths.push(path === '.' ? '' : path);
+  }
+  return paths;
+}
+
+function uniqueByPath(locked: LockedPackage[]): LockedPackage[] {
+  const byPath = new Map(locked.map((p) => [p.path, p]));
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

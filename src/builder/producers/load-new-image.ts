@@ -1,0 +1,58 @@
+import { UserError } from '../../core/user-error.js';
+import type { DockerEngine } from '../engines/docker-engine.js';
+import { dockerLoadArchive, slimLoadArchive, type LoadLayer } from '../oci/docker-load-archive.js';
+import type { LayoutImage, OciLayout } from '../oci/oci-layout.js';
+
+export interface NewImage {
+  ref: string;
+  configBytes: Buffer;
+  configDigest: string;
+  /** Every layer, base first: its diff ID and a file of its tar (gzip or not). */
+  layers: ReadonlyArray<{ diffId: string; file: string; size: number }>;
+  /** Images the daemon may hold that share the first layers (the base, the service's last image). */
+  related: readonly string[];
+}
+
+/**
+ * Loads a just-written image into the daemon with `slimLoadArchive`: only the layers after
+ * the longest chain the daemon has, a new layer as its uncompressed tar (so the daemon takes it
+ * while the layout still compresses it). When the daemon refuses that, or loads something else,
+ * the whole image is loaded once it is complete (`complete`); either way the daemon's image ID
+ * must be the config digest.
+ */
+export async function loadNewImage(
+  daemon: DockerEngine,
+  image: NewImage,
+  complete: () => Promise<{ layout: OciLayout; image: LayoutImage }>,
+  label: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const have = await layersDaemonHas(daemon, image);
+  const layers: LoadLayer[] = image.layers.map((l, i) => ({ ...l, file: i < have ? undefined : l.file }));
+  try {
+    await daemon.loadImage(slimLoadArchive(image.ref, image.configBytes, layers), label, signal);
+    if ((await daemon.imageInfo(image.ref))?.id === image.configDigest) return;
+  } catch (e) {
+    if (signal.aborted) throw e;
+  }
+  const { layout, image: written } = await complete();
+  await daemon.loadImage(dockerLoadArchive(layout, written), label, signal);
+  const id = (await daemon.imageInfo(image.ref))?.id;
+  if (id !== image.configDigest) {
+    throw new UserError({
+      message: `${label} failed: the daemon has it as ${id ?? 'nothing'}, not ${image.configDigest}`,
+    });
+  }
+}
+
+/** How many of the image's first layers the daemon has as a chain, judged by the related images. */
+async function layersDaemonHas(daemon: DockerEngine, image: NewImage): Promise<number> {
+  let shared = 0;
+  for (const ref of image.related) {
+    const have = (await daemon.imageInfo(ref).catch(() => undefined))?.layers ?? [];
+    let n = 0;
+    while (n < have.length && n < image.layers.length && have[n] === image.layers[n]?.diffId) n++;
+    shared = Math.max(shared, n);
+  }
+  return shared;
+}

@@ -1,0 +1,132 @@
+import { rm } from 'node:fs/promises';
+import type { AppImage, AppLayer, ToolImageRecipe } from '../../build-types/build-type.js';
+import type { Digest } from '../../inputs/types.js';
+import { writeLayer } from '../oci/layer-writer.js';
+import type { LayoutImage } from '../oci/oci-layout.js';
+import { writeImage, writeImageConfig, type ImageLayer } from '../oci/write-image.js';
+import { commitTime } from '../sources/commit-time.js';
+import { stepLogFile } from '../state/build-layout.js';
+import { pinnedRef } from './app-base-images.js';
+import { buildContext, freshBuildDirs } from './build-context.js';
+import type { ImageJob, StepRun } from './image-producer.js';
+import { ServiceKeyedLayers } from './keyed-layers.js';
+import { notLoadedWarning } from './layout-images.js';
+import { loadNewImage } from './load-new-image.js';
+import { baseOf, codeStepRuntime, toolBuildContext } from './tool-build-context.js';
+import type { ToolProducerDeps } from './tool-producer-deps.js';
+
+/** A layer of the image being written, and the file a daemon can load it from. */
+type PlacedLayer = ImageLayer & { loadFile: string; loadSize: number };
+
+/**
+ * The build step of a tool-written image: the build type's code steps in containers, its
+ * layers written (a keyed layer reused, or made and compressed in the background), the config,
+ * then, without `--push`, the daemon loads the new layers while they are still being
+ * compressed, and the image enters the layout once every blob is there. Returns its digest.
+ */
+export async function buildToolImage(
+  recipe: ToolImageRecipe,
+  job: ImageJob,
+  run: StepRun,
+  deps: ToolProducerDeps,
+  signal: AbortSignal,
+): Promise<Digest> {
+  const logFile = stepLogFile(deps.baseDir, job.name, 'build');
+  const { workDir, cacheDir } = await freshBuildDirs(deps.baseDir, job.name, logFile);
+  const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
+  const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir });
+  try {
+    const runtime = codeStepRuntime(job, run.engine, deps, signal, workDir);
+    const common = buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, deps);
+    const app = await recipe.assemble(
+      toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
+    );
+    const image = await writeAppImage(job, app, keyed, { deps, run, signal }).finally(() => app.done?.());
+    onLine(`image ${image.descriptor.digest} written to ${deps.layout.dir}`);
+    return image.descriptor.digest;
+  } finally {
+    await keyed.settle();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function writeAppImage(
+  job: ImageJob,
+  app: AppImage,
+  keyed: ServiceKeyedLayers,
+  at: { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal },
+): Promise<LayoutImage> {
+  const { deps } = at;
+  const base = baseOf(job, app.base);
+  const baseSource = await deps.bases.inLayout(base);
+  const epoch = app.epoch ?? (await commitTime(job.source.clonePath, job.source.commit));
+  const layers: PlacedLayer[] = [];
+  for (const layer of app.layers) layers.push(await placeLayer(layer, keyed, deps, epoch));
+  const common = { base: baseSource, layers, settings: app.settings, epoch };
+  const config = await writeImageConfig(deps.layout, common);
+  let written: Promise<LayoutImage> | undefined;
+  const complete = () =>
+    (written ??= writeImage(deps.layout, {
+      ...common,
+      ref: job.tag,
+      service: job.name,
+      config,
+      ...(base.source === 'registry' ? { baseRegistryRef: pinnedRef(base) } : {}),
+    }));
+  if (!deps.push) {
+    const down = await deps.engineUnreachable();
+    if (down !== undefined) at.run.emit(notLoadedWarning(job.name, down, job.tag, deps.layout.dir));
+    else {
+      const baseFiles = baseSource.layers.map((l, i) => ({
+        diffId: baseSource.config.rootfs.diff_ids[i] as string,
+        file: deps.layout.blobPath(l.digest),
+        size: l.size,
+      }));
+      const newImage = {
+        ref: job.tag,
+        configBytes: config.bytes,
+        configDigest: config.digest,
+        layers: [
+          ...baseFiles,
+          ...layers.map((l) => ({ diffId: l.diffId, file: l.loadFile, size: l.loadSize })),
+        ],
+        related: relatedImages(job),
+      };
+      const label = `service "${job.name}": loading the image into the Docker daemon`;
+      await loadNewImage(
+        deps.daemon,
+        newImage,
+        async () => ({ layout: deps.layout, image: await complete() }),
+        label,
+        at.signal,
+      );
+    }
+  }
+  return await complete();
+}
+
+async function placeLayer(
+  layer: AppLayer,
+  keyed: ServiceKeyedLayers,
+  deps: ToolProducerDeps,
+  epoch: number,
+): Promise<PlacedLayer> {
+  if ('keyed' in layer) return { createdBy: layer.createdBy, ...keyed.placement(layer.keyed) };
+  const w = await writeLayer(deps.layout, layer.sources, epoch);
+  return {
+    createdBy: layer.createdBy,
+    diffId: w.diffId,
+    descriptor: w.descriptor,
+    loadFile: deps.layout.blobPath(w.descriptor.digest),
+    loadSize: w.descriptor.size,
+  };
+}
+
+/** Images the daemon may hold that share the new image's first layers: its base, its last build. */
+function relatedImages(job: ImageJob): string[] {
+  const repository = job.tag.slice(0, job.tag.lastIndexOf(':'));
+  return [
+    ...(job.previous !== undefined ? [`${repository}:SVC-${job.previous.buildKey}`] : []),
+    ...job.bases.map((b) => (b.source === 'local' ? b.digest : pinnedRef(b))),
+  ];
+}
