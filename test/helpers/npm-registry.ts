@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -23,12 +23,31 @@ export interface NpmRegistry {
 export const PRIVATE_SCOPE = '@private';
 
 /**
- * Starts a real npm registry, verdaccio 6.8 (a devDependency of this project), on a free
- * loopback port with storage in a temp dir and no uplink: it serves only what the test
- * publishes, so nothing reaches the internet. Anyone may read and publish, except packages of
- * `@private/`, which need a user's token (made with `addUser`).
+ * The host's address on Docker's default bridge (`docker0`, the bridge network's gateway):
+ * containers of build steps reach a server listening there, as they would reach a registry on
+ * the network, while loopback is the container's own. The host reaches it too.
  */
-export async function startNpmRegistry(): Promise<NpmRegistry> {
+export function dockerBridgeHost(): string {
+  const bridge = execFileSync(
+    'docker',
+    ['network', 'inspect', 'bridge', '--format', '{{index .Options "com.docker.network.bridge.name"}}'],
+    { encoding: 'utf8' },
+  ).trim();
+  // os.networkInterfaces() leaves out a bridge that has no container on it (no carrier).
+  const ip = execFileSync('ip', ['-4', '-o', 'addr', 'show', bridge], { encoding: 'utf8' });
+  const address = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(ip)?.[1];
+  if (address === undefined) throw new Error(`no IPv4 address on Docker's bridge "${bridge}"`);
+  return address;
+}
+
+/**
+ * Starts a real npm registry, verdaccio 6.8 (a devDependency of this project), on a free port
+ * of `host` (loopback by default; `dockerBridgeHost()` for build steps in containers) with
+ * storage in a temp dir and no uplink: it serves only what the test publishes, so nothing
+ * reaches the internet. Anyone may read and publish, except packages of `@private/`, which need
+ * a user's token (made with `addUser`).
+ */
+export async function startNpmRegistry(host = '127.0.0.1'): Promise<NpmRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'tci-npm-registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yaml');
@@ -51,7 +70,7 @@ export async function startNpmRegistry(): Promise<NpmRegistry> {
   const bin = createRequire(import.meta.url).resolve('verdaccio/bin/verdaccio');
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, '--config', config, '--listen', `127.0.0.1:${port}`],
+    [bin, '--config', config, '--listen', `${host}:${port}`],
     {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,11 +79,11 @@ export async function startNpmRegistry(): Promise<NpmRegistry> {
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-  const url = `http://127.0.0.1:${port}/`;
+  const url = `http://${host}:${port}/`;
   await waitUntilUp(url, child, () => output);
   return {
     url,
-    nerfDart: `//127.0.0.1:${port}/`,
+    nerfDart: `//${host}:${port}/`,
     publish: (packages, token) => publishAll(url, packages, token),
     addUser: (name, password) => addUser(url, name, password),
     stop: () => stopServer(child, dir),

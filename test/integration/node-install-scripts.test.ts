@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { PackageManager } from '../../src/build-types/node/package-manager.js';
+import type { Event } from '../../src/core/events.js';
+import { buildAppService } from '../helpers/app-build.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
+import { NodeProjectRepo } from '../helpers/node-project-repo.js';
+import { dockerBridgeHost, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
+import { removeImages } from '../helpers/remove-images.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { workspacePackages } from '../helpers/two-service-workspaces.js';
+
+// The registry listens on the host's address on Docker's bridge, which the install steps'
+// containers reach: the default path, no host networking.
+let registry: NpmRegistry;
+let dir: string;
+const prefix = `tci-test-scripts-${process.pid}/`;
+
+before(async () => {
+  ensureNodeToolsImage();
+  registry = await startNpmRegistry(dockerBridgeHost());
+  await registry.publish(workspacePackages());
+  dir = await tempDir('tci-node-scripts-');
+});
+after(async () => {
+  await registry.stop();
+  removeImages(`${prefix}*`);
+});
+
+/** What `require('with-install-script')` gives in the image: the file its install script built. */
+function loads(image: string): string {
+  try {
+    return execFileSync(
+      'docker',
+      ['run', '--rm', image, 'node', '-e', "console.log(require('with-install-script'))"],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    ).trim();
+  } catch (e) {
+    return /Cannot find module '\.\/built\.js'/.test(String((e as { stderr?: string }).stderr))
+      ? 'built.js missing'
+      : `failed: ${String((e as { stderr?: string }).stderr)}`;
+  }
+}
+
+const warnings = (events: Event[]) => events.flatMap((e) => (e.kind === 'warning' ? [e.message] : []));
+const installed = (events: Event[]) =>
+  events.some((e) => e.kind === 'log-line' && /installed by/.test(e.line));
+
+function app(manager: PackageManager, name: string): NodeProjectRepo {
+  return new NodeProjectRepo(join(dir, name), manager, registry.url, join(dir, `cache-${manager}`), {
+    root: {
+      name,
+      scripts: { start: 'node server.js' },
+      dependencies: { 'with-install-script': '1.0.0', 'dep-0002': '^1.0.0' },
+    },
+    files: { 'server.js': "console.log(require('with-install-script'));\n" },
+  });
+}
+
+async function build(project: NodeProjectRepo, name: string, fields = '') {
+  return await buildAppService({
+    dir: join(dir, `build-${name}`),
+    name,
+    repo: project.repo,
+    service: `{buildType: node, node: "20"${fields}}`,
+    prefix,
+    images: { 'node:20': ensureNodeToolsImage() },
+  });
+}
+
+describe('install scripts of dependencies', () => {
+  for (const manager of ['npm', 'yarn'] as const) {
+    it(`run as ${manager} runs them by default: a module built at install loads in the image`, async () => {
+      const { image, events } = await build(app(manager, `runs-${manager}`), `runs-${manager}`);
+      assert.equal(loads(image), 'built at install');
+      assert.deepEqual(warnings(events), []);
+    });
+  }
+
+  it('do not run with ignoreScripts, which warns naming them, also when the layer is reused', async () => {
+    const project = app('npm', 'ignored');
+    const first = await build(project, 'ignored', ', ignoreScripts: true');
+    const expected =
+      'service "ignored": ignoreScripts is set, so the install scripts of 1 package will not run: ' +
+      'with-install-script@1.0.0; a package that builds a file it loads (a native module) will fail when it is required';
+    assert.deepEqual(warnings(first.events), [expected]);
+    assert.equal(loads(first.image), 'built.js missing');
+    project.repo.commit({ 'server.js': "console.log('changed', require('dep-0002'));\n" });
+    const second = await build(project, 'ignored', ', ignoreScripts: true');
+    assert.ok(!installed(second.events), 'the dependency layer is reused');
+    assert.deepEqual(warnings(second.events), [expected]);
+  });
+
+  it("follow pnpm 10's rule, which runs only allowed ones, with a warning naming the others", async () => {
+    const { image, events } = await build(app('pnpm', 'pnpm-default'), 'pnpm-default');
+    assert.equal(loads(image), 'built.js missing', 'what pnpm itself gives');
+    assert.deepEqual(warnings(events), [
+      'service "pnpm-default": pnpm did not run the install scripts of 1 package: with-install-script@1.0.0; ' +
+        'pnpm runs only those its settings allow (onlyBuiltDependencies in pnpm-workspace.yaml or package.json)',
+    ]);
+  });
+});

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { UserError } from '../../src/core/user-error.js';
+import { buildAppService } from '../helpers/app-build.js';
+import { listFiles } from '../helpers/build-rig.js';
+import { ensureNodeImage } from '../helpers/base-images.js';
+import { generatePackageSet } from '../helpers/generated-packages.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { runPackageManager } from '../helpers/node-project-repo.js';
+import {
+  dockerBridgeHost,
+  PRIVATE_SCOPE,
+  startNpmRegistry,
+  type NpmRegistry,
+} from '../helpers/npm-registry.js';
+import { removeImages } from '../helpers/remove-images.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+// The registry listens on the host's address on Docker's bridge, which the install step's
+// container reaches: the default path, no host networking.
+let registry: NpmRegistry;
+let token: string;
+let dir: string;
+let repo: GitRepo;
+const prefix = `tci-test-npmrc-${process.pid}/`;
+
+before(async () => {
+  ensureNodeImage();
+  registry = await startNpmRegistry(dockerBridgeHost());
+  token = await registry.addUser('ci', 'secret-password');
+  await registry.publish(
+    generatePackageSet({ count: 2, filesPerPackage: 2, prefix: `${PRIVATE_SCOPE}/lib-` }),
+    token,
+  );
+  dir = await tempDir('tci-node-npmrc-');
+  repo = GitRepo.create(join(dir, 'app'));
+  writeFileSync(
+    join(repo.path, 'package.json'),
+    JSON.stringify({
+      name: 'app',
+      version: '1.0.0',
+      main: 'dist/main.js',
+      scripts: { build: 'node build.js' },
+      dependencies: { [`${PRIVATE_SCOPE}/lib-0000`]: '^1.0.0' },
+    }),
+  );
+  writeFileSync(join(dir, 'user.npmrc'), npmrc());
+  // The lock file is written with the token; only the lock file is committed.
+  runPackageManager(
+    'npm',
+    repo.path,
+    ['install', '--package-lock-only', '--no-audit', '--no-fund'],
+    join(dir, 'cache'),
+    {
+      NPM_CONFIG_USERCONFIG: join(dir, 'user.npmrc'),
+    },
+  );
+  repo.commit({
+    'build.js':
+      "require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/main.js', `console.log(${JSON.stringify(process.env.GREETING + ' ' + process.env.PLAIN)})`);\n",
+  });
+});
+after(async () => {
+  await registry.stop();
+  removeImages(`${prefix}*`);
+});
+
+const npmrc = () => `${PRIVATE_SCOPE}:registry=${registry.url}\n${registry.nerfDart}:_authToken=${token}\n`;
+
+async function build(service: string, secrets: Record<string, string>, env: NodeJS.ProcessEnv = process.env) {
+  return await buildAppService({ dir: join(dir, 'build'), name: 'app', repo, service, prefix, secrets, env });
+}
+
+/** Every byte of the image as `docker save` gives it, layers unpacked. */
+function imageBytes(image: string): Buffer[] {
+  const out = join(dir, `saved-${Date.now()}`);
+  execFileSync('docker', ['save', '-o', `${out}.tar`, image]);
+  execFileSync('mkdir', ['-p', out]);
+  execFileSync('tar', ['-x', '-f', `${out}.tar`, '-C', out]);
+  return listFiles(out).map((f) => {
+    const bytes = readFileSync(join(out, f));
+    return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  });
+}
+
+describe('a node service with an npmrc secret and env', () => {
+  it('fails to install a private package without the secret, as npm would', async () => {
+    await assert.rejects(build('{buildType: node, node: "20", buildScript: build}', {}), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(e.message, /service "app": npm install failed: exit status/);
+      return true;
+    });
+  });
+
+  it('installs with the npmrc secret, sets env for the build, and keeps the token out of every layer and the base dir', async () => {
+    const service =
+      '{buildType: node, node: "20", buildScript: build, secrets: [npmrc], env: {GREETING: !env TCI_TEST_GREETING, PLAIN: world}}';
+    const { image } = await build(
+      service,
+      { npmrc: npmrc() },
+      { ...process.env, TCI_TEST_GREETING: 'hello' },
+    );
+    assert.equal(
+      execFileSync('docker', ['run', '--rm', image, 'web'], { encoding: 'utf8' }),
+      'hello world\n',
+    );
+    assert.equal(
+      execFileSync('docker', ['run', '--rm', image, 'ls', 'node_modules/@private'], { encoding: 'utf8' }),
+      'lib-0000\n',
+    );
+    for (const bytes of imageBytes(image)) assert.ok(!bytes.includes(token), 'the token is in the image');
+    const baseDir = join(dir, 'build', 'base');
+    for (const f of listFiles(baseDir)) {
+      let bytes = readFileSync(join(baseDir, f));
+      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+      assert.ok(!bytes.includes(token), `the token is in ${f}`);
+    }
+  });
+
+  it('stops before any work when a variable env reads is not set, naming the service and the variable', async () => {
+    const service = '{buildType: node, node: "20", env: {TOKEN: !env TCI_TEST_UNSET_VARIABLE}}';
+    await assert.rejects(build(service, {}), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(
+        e.problems[0]?.message ?? '',
+        /^service "app" reads the environment variable TCI_TEST_UNSET_VARIABLE \(!env TCI_TEST_UNSET_VARIABLE\), which is not set$/,
+      );
+      return true;
+    });
+  });
+});
