@@ -1,8 +1,9 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CollectedFiles, ToolBuildContext } from '../build-type.js';
 import { gitEntries } from '../git-tree-entries.js';
 import { shQuote } from '../procfile/procfile-entrypoint.js';
-import { APP, appFolders, type InstallPlan } from './dependency-layer.js';
-import { installCommand } from './install-command.js';
+import { APP, appFolders, serviceInstall, type InstallPlan } from './dependency-layer.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 
 /** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
@@ -41,27 +42,19 @@ export async function builtApp(
 ): Promise<CollectedFiles> {
   const { analysis } = plan;
   const { project } = analysis;
-  const install = installCommand(project.manager, {
-    workspace: project.workspace,
-    dependsOn: analysis.dependsOn,
-    root: project.root,
-    rootManifest: project.rootManifest,
-    includeDev: true,
-    ignoreScripts: plan.ignoreScripts,
-    cacheDir: '/tmp/taskcluster-installer-cache',
-  });
-  const hostDir = `${ctx.workDir}/node-build`;
+  const install = serviceInstall(plan, true);
+  const hostDir = join(ctx.workDir, 'node-build');
   await writeApp(analysis, hostDir, install.rootManifest);
   const manager = plan.images.manager.map(shQuote).join(' ');
   const serviceDir = `${APP}/${inProject(project, analysis.serviceDir)}`.replace(/\/$/, '');
-  const script_ = [
+  const command = [
     [manager, ...install.argv.slice(1).map(shQuote)].join(' '),
     `cd ${shQuote(serviceDir)}`,
     `${manager} run ${shQuote(script)}`,
   ].join(' && ');
   const result = await ctx.runStep({
     image: plan.images.install.ref,
-    cmd: ['/bin/sh', '-c', script_],
+    cmd: ['/bin/sh', '-c', command],
     env: plan.env,
     workingDir: APP,
     folders: [{ hostDir, containerPath: APP }],
@@ -78,8 +71,6 @@ async function writeApp(
   dir: string,
   rootManifest: object | undefined,
 ): Promise<void> {
-  const { mkdir, writeFile, symlink } = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
   const { project, tree } = analysis;
   const extra = [project.lockFile, ...Object.keys(analysis.installFiles)];
   const paths = [

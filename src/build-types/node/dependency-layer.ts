@@ -5,7 +5,7 @@ import type { LayerEntry } from '../../inputs/oci-types.js';
 import type { KeyedLayer, MadeLayer, ToolBuildContext } from '../build-type.js';
 import type { TreeEntry } from '../git-tree.js';
 import { dependencyLayerKey } from './dependency-layer-key.js';
-import { installCommand } from './install-command.js';
+import { installCommand, type InstallCommand } from './install-command.js';
 import {
   ignoredScriptsWarning,
   installedInstallScripts,
@@ -22,8 +22,6 @@ const DEPENDENCY_STEP = 'node-deps-1';
 
 /** Where the project root is in the install container and in the image. */
 export const APP = '/app';
-/** The package manager's cache in the install container: outside `/app`, never in a layer. */
-const CACHE = '/tmp/taskcluster-installer-cache';
 
 /** What the install of one service is: the service, its project, images and settings. */
 export interface InstallPlan {
@@ -77,6 +75,19 @@ export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext):
   return layer;
 }
 
+/** The install of the service's dependencies (`includeDev`: a build script's too). */
+export function serviceInstall(plan: InstallPlan, includeDev: boolean): InstallCommand {
+  const { project, dependsOn } = plan.analysis;
+  return installCommand(project.manager, {
+    workspace: project.workspace,
+    dependsOn,
+    root: project.root,
+    rootManifest: project.rootManifest,
+    includeDev,
+    ignoreScripts: plan.ignoreScripts,
+  });
+}
+
 /**
  * With the project's own install scripts (a root `postinstall`, a workspace's `prepare`) the
  * install needs the code they run: then its folders are install inputs too, and the layer is
@@ -97,15 +108,7 @@ export function appFolders(analysis: NodeAnalysis): string[] {
 async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Promise<MadeLayer> {
   const { analysis } = plan;
   const { project } = analysis;
-  const cmd = installCommand(project.manager, {
-    workspace: project.workspace,
-    dependsOn: analysis.dependsOn,
-    root: project.root,
-    rootManifest: project.rootManifest,
-    includeDev: false,
-    ignoreScripts: plan.ignoreScripts,
-    cacheDir: CACHE,
-  });
+  const cmd = serviceInstall(plan, false);
   const hostDir = join(ctx.workDir, 'node-install');
   await writeInstallInputs(analysis, hostDir, plan.ignoreScripts, cmd.rootManifest);
   const workspaces = [project.workspace, ...analysis.dependsOn].flatMap((w) =>

@@ -72,7 +72,9 @@ export async function findNodeProject(tree: GitTree, context: string, service: s
 function lockFileIn(tree: GitTree, dir: string): readonly [string, PackageManager] | undefined {
   for (const [file, manager] of LOCK_FILES) {
     const path = join(dir, file);
-    if (tree.get(path)?.type === 'blob') return [path, manager];
+    const entry = tree.get(path);
+    // A workspace's lock file that is a symbolic link (to the root's, say) is not its own.
+    if (entry?.type === 'blob' && entry.mode !== '120000') return [path, manager];
   }
   return undefined;
 }

@@ -13,8 +13,6 @@ export interface InstallOptions {
   /** Install dev dependencies too (for a build script); the image's layer never has them. */
   includeDev: boolean;
   ignoreScripts: boolean;
-  /** Folder for the package manager's cache or store, outside the tree that becomes the layer. */
-  cacheDir: string;
 }
 
 /** One install: the command, run in the project root, and the root manifest to install with. */
@@ -43,7 +41,9 @@ export interface InstallCommand {
  * - pnpm: `--filter={./<dir>}...` selects the workspace and the workspaces it depends on (the
  *   braces matter: `./<dir>...` selects the folder alone, and pnpm installs none of its
  *   workspaces' dependencies).
- * Install scripts run as each manager runs them by default unless `ignoreScripts`.
+ * Install scripts run as each manager runs them by default unless `ignoreScripts`. The cache or
+ * store is the manager's own (the image's settings decide; a cache the image carries is used):
+ * outside the project, so never in what the install leaves for a layer.
  */
 export function installCommand(manager: PackageManager, o: InstallOptions): InstallCommand {
   const scripts = o.ignoreScripts ? ['--ignore-scripts'] : [];
@@ -59,8 +59,6 @@ export function installCommand(manager: PackageManager, o: InstallOptions): Inst
           ...scripts,
           '--no-audit',
           '--no-fund',
-          '--cache',
-          o.cacheDir,
         ],
         rootManifest: undefined,
       };
@@ -73,8 +71,6 @@ export function installCommand(manager: PackageManager, o: InstallOptions): Inst
           ...(o.includeDev ? [] : ['--production']),
           ...scripts,
           '--non-interactive',
-          '--cache-folder',
-          o.cacheDir,
         ],
         rootManifest:
           o.workspace === undefined
@@ -93,8 +89,6 @@ export function installCommand(manager: PackageManager, o: InstallOptions): Inst
           ...(o.includeDev ? [] : ['--prod']),
           ...(rel !== undefined ? [`--filter={./${rel}}...`] : []),
           ...scripts,
-          '--store-dir',
-          o.cacheDir,
         ],
         rootManifest: undefined,
       };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findNodeProject } from '../../../../src/build-types/node/find-node-project.js';
@@ -64,6 +65,19 @@ describe('findNodeProject', () => {
     const p = await findNodeProject(pnpm, 'apps/a', 'a');
     assert.equal(p.manager, 'pnpm');
     assert.deepEqual([...p.workspaces.keys()], ['a']);
+  });
+
+  it("takes a workspace's lock file that links to the root's as the root's (certeu/morio does so)", async () => {
+    const repo = GitRepo.create(join(await tempDir('tci-find-project-'), 'repo'), {
+      'package.json': json({ name: 'mono', workspaces: ['api'] }),
+      'package-lock.json': '{}',
+      'api/package.json': json({ name: '@mono/api' }),
+    });
+    symlinkSync('../package-lock.json', join(repo.path, 'api', 'package-lock.json'));
+    repo.commit({}, 'a linked lock file');
+    const p = await findNodeProject(await GitTree.read(repo.path, repo.head()), 'api', 'api');
+    assert.equal(p.lockFile, 'package-lock.json');
+    assert.equal(p.workspace?.dir, 'api');
   });
 
   it('refuses a folder that the nearest lock file above does not list as a workspace', async () => {

@@ -47,14 +47,11 @@ async function realInstall(project: NodeProjectRepo, context: string, cache: str
     rootManifest: p.rootManifest,
     includeDev: false,
     ignoreScripts: true,
-    cacheDir: cache,
   });
   if (cmd.rootManifest !== undefined)
     writeFileSync(join(checkout, 'package.json'), JSON.stringify(cmd.rootManifest));
-  // The helper adds its own cache flag; the command's is checked for presence instead.
-  const i = cmd.argv.findIndex((a) => a === cache);
-  assert.ok(i > 0, 'the command names the cache folder');
-  runPackageManager(p.manager, checkout, cmd.argv.slice(1, i - 1), cache);
+  // The helper adds its own cache flag (the command leaves the cache to the manager).
+  runPackageManager(p.manager, checkout, cmd.argv.slice(1), cache);
   const dirs = ['node_modules', ...[...p.workspaces.values()].map((w) => join(w.dir, 'node_modules'))];
   const trees = await Promise.all(
     dirs.map(async (d) => installedPackages(await folderEntries(join(checkout, d), d).catch(() => []))),
