@@ -221,11 +221,8 @@ class EngineClient implements DockerEngine {
   }
 
   async loadImage(archive: Readable, label: string, signal?: AbortSignal): Promise<void> {
-    const docker = await this.docker();
-    const stream = await this.call(label, () =>
-      docker.loadImage(archive, { quiet: true, ...(signal ? { abortSignal: signal } : {}) }),
-    );
-    await followEngineStream(stream, { label, onLine: () => {}, ...signalOpt(signal) });
+    const { engineLoad } = await import('./engine-load.js');
+    await this.call(label, () => engineLoad(this.endpoint, archive, label, signal));
   }
 
   private docker(): Promise<Dockerode> {

@@ -14,16 +14,9 @@ export async function engineGet(
   endpoint: EngineEndpoint,
   path: string,
 ): Promise<{ status: number; body: unknown }> {
-  const opts: RequestOptions =
-    endpoint.kind === 'unix'
-      ? { socketPath: endpoint.socketPath, path, method: 'GET', headers: { host: 'docker' } }
-      : endpoint.kind === 'ssh'
-        ? { agent: sshDialAgent(endpoint), path, method: 'GET', headers: { host: 'docker' } }
-        : { host: endpoint.host, port: endpoint.port, path, method: 'GET' };
-  const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
-  const send: typeof request = tls ? (await import('node:https')).request : request;
+  const { opts, send } = await requestTo(endpoint, 'GET', path);
   return await new Promise((resolve, reject) => {
-    const req = send({ ...opts, ...tls, timeout: GET_TIMEOUT_MS }, (res: IncomingMessage) => {
+    const req = send({ ...opts, timeout: GET_TIMEOUT_MS }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => reject(isUnreachable(e) ? engineUnreachable(endpoint, e) : e));
@@ -44,4 +37,20 @@ export async function engineGet(
     req.on('error', (e) => reject(isUnreachable(e) ? engineUnreachable(endpoint, e) : e));
     req.end();
   });
+}
+
+/** How to send a request of `method` on `path` to the engine at `endpoint` over node:http(s). */
+export async function requestTo(
+  endpoint: EngineEndpoint,
+  method: string,
+  path: string,
+): Promise<{ opts: RequestOptions; send: typeof request }> {
+  const opts: RequestOptions =
+    endpoint.kind === 'unix'
+      ? { socketPath: endpoint.socketPath, path, method, headers: { host: 'docker' } }
+      : endpoint.kind === 'ssh'
+        ? { agent: sshDialAgent(endpoint), path, method, headers: { host: 'docker' } }
+        : { host: endpoint.host, port: endpoint.port, path, method, ...endpoint.tls };
+  const tls = endpoint.kind === 'tcp' && endpoint.tls !== undefined;
+  return { opts, send: tls ? (await import('node:https')).request : request };
 }

@@ -55,6 +55,8 @@ export class ServiceKeyedLayers {
       service: string;
       workDir: string;
       noCache: boolean;
+      /** Progress lines for the live display. */
+      onLine(line: string): void;
     },
   ) {}
 
@@ -71,8 +73,13 @@ export class ServiceKeyedLayers {
     }
     const made = await make();
     const tar = join(this.opts.workDir, `layer-${key}.tar`);
+    const started = Date.now();
     const written = await writeLayerFile(made.entries, KEYED_LAYER_EPOCH, tar).finally(() => made.close?.());
+    this.opts.onLine(
+      `layer ${key}: ${mb(written.size)} MB in ${made.entries.length} entries (${seconds(started)})`,
+    );
     const descriptor = compressLayerFile(this.opts.layout, tar).then(async (w) => {
+      this.opts.onLine(`layer ${key}: compressed to ${mb(w.descriptor.size)} MB (${seconds(started)})`);
       if (w.diffId !== written.diffId)
         throw new InternalError(`layer ${key} changed while it was compressed`);
       const record = { key, service: this.opts.service, ...w, notes: { ...made.notes }, usedAt: Date.now() };
@@ -132,3 +139,6 @@ export async function keptKeyedLayers(baseDir: string, inImages: ReadonlySet<str
   }
   return keep;
 }
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;

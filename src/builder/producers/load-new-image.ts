@@ -18,7 +18,7 @@ export interface NewImage {
  * the longest chain the daemon has, a new layer as its uncompressed tar (so the daemon takes it
  * while the layout still compresses it). When the daemon refuses that, or loads something else,
  * the whole image is loaded once it is complete (`complete`); either way the daemon's image ID
- * must be the config digest.
+ * must be the config digest. Returns how many layers were sent.
  */
 export async function loadNewImage(
   daemon: DockerEngine,
@@ -26,12 +26,12 @@ export async function loadNewImage(
   complete: () => Promise<{ layout: OciLayout; image: LayoutImage }>,
   label: string,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<number> {
   const have = await layersDaemonHas(daemon, image);
   const layers: LoadLayer[] = image.layers.map((l, i) => ({ ...l, file: i < have ? undefined : l.file }));
   try {
     await daemon.loadImage(slimLoadArchive(image.ref, image.configBytes, layers), label, signal);
-    if ((await daemon.imageInfo(image.ref))?.id === image.configDigest) return;
+    if ((await daemon.imageInfo(image.ref))?.id === image.configDigest) return image.layers.length - have;
   } catch (e) {
     if (signal.aborted) throw e;
   }
@@ -43,6 +43,7 @@ export async function loadNewImage(
       message: `${label} failed: the daemon has it as ${id ?? 'nothing'}, not ${image.configDigest}`,
     });
   }
+  return image.layers.length;
 }
 
 /** How many of the image's first layers the daemon has as a chain, judged by the related images. */

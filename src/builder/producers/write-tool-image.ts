@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { AppImage, AppLayer, ToolImageRecipe } from '../../build-types/build-type.js';
+import type { ImageSource } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
 import { writeLayer } from '../oci/layer-writer.js';
 import type { LayoutImage } from '../oci/oci-layout.js';
@@ -34,14 +35,16 @@ export async function buildToolImage(
   const logFile = stepLogFile(deps.baseDir, job.name, 'build');
   const { workDir, cacheDir } = await freshBuildDirs(deps.baseDir, job.name, logFile);
   const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
-  const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir });
+  const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir, onLine });
   try {
     const runtime = codeStepRuntime(job, run.engine, deps, signal, workDir);
     const common = buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, deps);
     const app = await recipe.assemble(
       toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
     );
-    const image = await writeAppImage(job, app, keyed, { deps, run, signal }).finally(() => app.done?.());
+    const image = await writeAppImage(job, app, keyed, { deps, run, signal, onLine }).finally(() =>
+      app.done?.(),
+    );
     onLine(`image ${image.descriptor.digest} written to ${deps.layout.dir}`);
     return image.descriptor.digest;
   } finally {
@@ -54,7 +57,7 @@ async function writeAppImage(
   job: ImageJob,
   app: AppImage,
   keyed: ServiceKeyedLayers,
-  at: { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal },
+  at: { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal; onLine(line: string): void },
 ): Promise<LayoutImage> {
   const { deps } = at;
   const base = baseOf(job, app.base);
@@ -73,36 +76,52 @@ async function writeAppImage(
       config,
       ...(base.source === 'registry' ? { baseRegistryRef: pinnedRef(base) } : {}),
     }));
-  if (!deps.push) {
-    const down = await deps.engineUnreachable();
-    if (down !== undefined) at.run.emit(notLoadedWarning(job.name, down, job.tag, deps.layout.dir));
-    else {
-      const baseFiles = baseSource.layers.map((l, i) => ({
-        diffId: baseSource.config.rootfs.diff_ids[i] as string,
-        file: deps.layout.blobPath(l.digest),
-        size: l.size,
-      }));
-      const newImage = {
-        ref: job.tag,
-        configBytes: config.bytes,
-        configDigest: config.digest,
-        layers: [
-          ...baseFiles,
-          ...layers.map((l) => ({ diffId: l.diffId, file: l.loadFile, size: l.loadSize })),
-        ],
-        related: relatedImages(job),
-      };
-      const label = `service "${job.name}": loading the image into the Docker daemon`;
-      await loadNewImage(
-        deps.daemon,
-        newImage,
-        async () => ({ layout: deps.layout, image: await complete() }),
-        label,
-        at.signal,
-      );
-    }
-  }
+  if (!deps.push) await loadWhileCompressing(job, { baseSource, layers, config, complete }, at);
   return await complete();
+}
+
+/**
+ * Without `--push`, into the daemon: only the layers it lacks, a new one as the uncompressed tar
+ * that is meanwhile being compressed into the layout (or, with no daemon, a warning).
+ */
+async function loadWhileCompressing(
+  job: ImageJob,
+  image: {
+    baseSource: ImageSource;
+    layers: readonly PlacedLayer[];
+    config: { digest: Digest; bytes: Buffer };
+    complete(): Promise<LayoutImage>;
+  },
+  at: { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal; onLine(line: string): void },
+): Promise<void> {
+  const { deps } = at;
+  const down = await deps.engineUnreachable();
+  if (down !== undefined) {
+    at.run.emit(notLoadedWarning(job.name, down, job.tag, deps.layout.dir));
+    return;
+  }
+  const { baseSource } = image;
+  const layers = [
+    ...baseSource.layers.map((l, i) => ({
+      diffId: baseSource.config.rootfs.diff_ids[i] as string,
+      file: deps.layout.blobPath(l.digest),
+      size: l.size,
+    })),
+    ...image.layers.map((l) => ({ diffId: l.diffId, file: l.loadFile, size: l.loadSize })),
+  ];
+  const newImage = {
+    ref: job.tag,
+    configBytes: image.config.bytes,
+    configDigest: image.config.digest,
+    layers,
+    related: relatedImages(job),
+  };
+  const started = Date.now();
+  const complete = async () => ({ layout: deps.layout, image: await image.complete() });
+  const label = `service "${job.name}": loading the image into the Docker daemon`;
+  const sent = await loadNewImage(deps.daemon, newImage, complete, label, at.signal);
+  const time = ((Date.now() - started) / 1000).toFixed(1);
+  at.onLine(`loaded into the Docker daemon: ${sent} of ${layers.length} layers sent (${time} s)`);
 }
 
 async function placeLayer(

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { connectDockerEngine } from '../../src/builder/engines/connect-docker-engine.js';
+import type { DockerEngine } from '../../src/builder/engines/docker-engine.js';
+import { importDockerArchive } from '../../src/builder/oci/import-docker-archive.js';
+import { writeLayer } from '../../src/builder/oci/layer-writer.js';
+import { OciLayout } from '../../src/builder/oci/oci-layout.js';
+import { writeImage, writeImageConfig } from '../../src/builder/oci/write-image.js';
+import { loadNewImage } from '../../src/builder/producers/load-new-image.js';
+import { ensureBusyboxImage } from '../helpers/base-images.js';
+import { removeImages } from '../helpers/remove-images.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const prefix = `tci-test-load-${process.pid}/`;
+after(() => removeImages(`${prefix}*`));
+
+/** An image of the busybox base plus one layer, written into a layout, and what loading it needs. */
+async function newImage(name: string) {
+  const daemon = connectDockerEngine();
+  const busybox = ensureBusyboxImage();
+  const layout = new OciLayout(await tempDir('tci-load-'));
+  const base = await importDockerArchive(layout, await daemon.exportImage(busybox), busybox);
+  const file = { kind: 'file' as const, at: 'hello.txt', content: `hello ${name}\n`, mode: 0o644 as const };
+  const layer = await writeLayer(layout, [file], 1_600_000_000);
+  const settings = { env: {}, workingDir: '/', entrypoint: ['/bin/cat'], cmd: ['/hello.txt'] };
+  const common = { base, layers: [{ createdBy: 'test', ...layer }], settings, epoch: 1_600_000_000 };
+  const config = await writeImageConfig(layout, common);
+  const ref = `${prefix}${name}:1`;
+  const complete = async () => ({
+    layout,
+    image: await writeImage(layout, { ...common, ref, service: name, config }),
+  });
+  const diffIds = base.config.rootfs.diff_ids;
+  const layers = [
+    ...base.layers.map((l, i) => ({
+      diffId: diffIds[i] as string,
+      file: layout.blobPath(l.digest),
+      size: l.size,
+    })),
+    { diffId: layer.diffId, file: layout.blobPath(layer.descriptor.digest), size: layer.descriptor.size },
+  ];
+  return {
+    daemon,
+    busybox,
+    ref,
+    complete,
+    image: { ref, configBytes: config.bytes, configDigest: config.digest, layers },
+  };
+}
+
+/** The engine, counting loads; `claims` makes it say an image holds layers it does not. */
+function counting(engine: DockerEngine, claims: Record<string, string[]> = {}) {
+  const loads: string[] = [];
+  const wrapped: DockerEngine = {
+    ...engine,
+    imageInfo: async (ref) => {
+      const info = await engine.imageInfo(ref);
+      return claims[ref] !== undefined ? { id: 'sha256:liar', repoDigests: [], layers: claims[ref] } : info;
+    },
+    loadImage: async (archive, label, signal) => {
+      loads.push(label);
+      await engine.loadImage(archive, label, signal);
+    },
+  };
+  return { wrapped, loads };
+}
+
+const idOf = (ref: string) =>
+  execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', ref], { encoding: 'utf8' }).trim();
+
+describe('loading a new image into the daemon', () => {
+  it('sends only what the daemon lacks: one load, the image ID the config digest', async () => {
+    const n = await newImage('slim');
+    const { wrapped, loads } = counting(n.daemon);
+    const signal = new AbortController().signal;
+    await loadNewImage(wrapped, { ...n.image, related: [n.busybox] }, n.complete, 'load slim', signal);
+    assert.deepEqual(loads, ['load slim']);
+    assert.equal(idOf(n.ref), n.image.configDigest);
+    assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello slim\n');
+  });
+
+  it('falls back to the whole image when the daemon refuses the slim archive', async () => {
+    const n = await newImage('refused');
+    // The "related" image claims every layer: the slim archive then holds none, which the
+    // daemon cannot load, and the whole image is sent.
+    const { wrapped, loads } = counting(n.daemon, {
+      'tci-test/claims-everything': n.image.layers.map((l) => l.diffId),
+    });
+    const signal = new AbortController().signal;
+    await loadNewImage(
+      wrapped,
+      { ...n.image, related: ['tci-test/claims-everything'] },
+      n.complete,
+      'load',
+      signal,
+    );
+    assert.deepEqual(loads, ['load', 'load']);
+    assert.equal(idOf(n.ref), n.image.configDigest);
+    assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello refused\n');
+  });
+});
