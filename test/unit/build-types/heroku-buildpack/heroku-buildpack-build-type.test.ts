@@ -5,6 +5,7 @@ import type { ServiceBuild } from '../../../../src/build-types/build-type.js';
 import { buildTypes } from '../../../../src/build-types/build-types.js';
 import { loadClusterSpec } from '../../../../src/inputs/cluster-spec.js';
 import type { CommitSha, ServiceRepository } from '../../../../src/inputs/types.js';
+import { readService } from '../../../helpers/read-service.js';
 import { fixturesDir } from '../../../helpers/run-cli.js';
 
 describe('heroku-buildpack build type on the 2018 spec', () => {
@@ -32,5 +33,17 @@ describe('heroku-buildpack build type on the 2018 spec', () => {
       };
       assert.deepEqual(await service.service.baseImages(ctx), ['heroku/heroku:16-build', 'heroku/heroku:16']);
     }
+  });
+
+  it('reads context as a folder of the repository, in one spelling, and refuses one outside it', () => {
+    const fields = { buildType: 'heroku-buildpack', stack: 'heroku-22', buildpack: 'https://h/bp#v1' };
+    assert.deepEqual(readService({ ...fields, context: './apps/queue/' }).keyFields, {
+      stack: 'heroku-22',
+      context: 'apps/queue',
+    });
+    assert.throws(
+      () => readService({ ...fields, context: '../elsewhere' }),
+      /repositories\[0\]\.service\.context: must be a relative path inside the repository/,
+    );
   });
 });

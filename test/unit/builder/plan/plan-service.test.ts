@@ -128,3 +128,52 @@ test('a dry run whose base images cannot be found has no key, and says why it wo
     ['build', 'base image base:1 is neither local nor in its registry'],
   );
 });
+
+/** A service whose build type says what of the repository its image is made of. */
+function keyedBySource(asked: string[], source: () => Record<string, string>): BuildableService {
+  const s = service([]);
+  return {
+    ...s,
+    service: {
+      ...s.service,
+      sourceKey: async (ctx) => {
+        asked.push(ctx.commit);
+        return source();
+      },
+    },
+  };
+}
+
+test("a build type's source key replaces the commit: another commit with the same files gives the same key", async () => {
+  const baseDir = await tempDir();
+  const asked: string[] = [];
+  let files = { 'services/api': 'tree-1' };
+  const svc = keyedBySource(asked, () => files);
+  const first = await planService(svc, sources, producer(), options(baseDir));
+  assert.deepEqual(first.inputs.source, { 'services/api': 'tree-1' });
+  assert.equal(first.inputs.commit, undefined, 'no commit in the key');
+  await recordLastBuild(
+    baseDir,
+    'api',
+    {
+      commit: COMMIT,
+      inputs: first.inputs,
+      baseImageRefs: first.baseImageRefs,
+      imagesMap: canonicalJson({}),
+      buildKey: String(first.key),
+    },
+    undefined,
+  );
+  const same = await planService(svc, sources, producer(), options(baseDir));
+  assert.deepEqual(asked, [COMMIT], 'the same commit: the source key comes from the record, no git');
+  assert.equal(same.key, first.key);
+  const other = 'b'.repeat(40) as CommitSha;
+  const moved = { main: { ...sources.main, commit: other, exactSource: `x#${other}` }, extra: {} };
+  const unrelated = await planService(svc, moved, producer(), options(baseDir));
+  assert.deepEqual(asked, [COMMIT, other], 'another commit is read again');
+  assert.equal(unrelated.key, first.key, 'a commit that changed none of its files');
+  assert.deepEqual(unrelated.changed, []);
+  files = { 'services/api': 'tree-2' };
+  const changed = await planService(svc, moved, producer(), options(await tempDir()));
+  assert.notEqual(changed.key, first.key);
+});

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Readable } from 'node:stream';
+import { spoolArchive } from '../../../../src/builder/oci/archive-entries.js';
+import { folderEntries } from '../../../../src/builder/oci/layer-entries.js';
+import { writeLayer } from '../../../../src/builder/oci/layer-writer.js';
+import { OciLayout } from '../../../../src/builder/oci/oci-layout.js';
+import type { LayerEntry } from '../../../../src/inputs/oci-types.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
+
+/** A node_modules folder as an install leaves it: nested packages, a link, a hard link, big and empty files. */
+async function installedTree(): Promise<string> {
+  const root = await tempDir('tci-archive-');
+  const nm = join(root, 'node_modules');
+  mkdirSync(join(nm, 'a', 'node_modules', 'b'), { recursive: true });
+  mkdirSync(join(nm, '.bin'));
+  mkdirSync(join(nm, 'skipped', 'deep'), { recursive: true });
+  writeFileSync(join(nm, 'a', 'index.js'), 'module.exports = 1;\n');
+  writeFileSync(join(nm, 'a', 'node_modules', 'b', 'big.bin'), Buffer.alloc(9 << 20, 7));
+  writeFileSync(join(nm, 'a', 'empty'), '');
+  writeFileSync(join(nm, 'skipped', 'deep', 'x.js'), 'never\n');
+  execFileSync('ln', [join(nm, 'a', 'index.js'), join(nm, 'a', 'hard.js')]);
+  symlinkSync('../a/index.js', join(nm, '.bin', 'a'));
+  return root;
+}
+
+async function layerDigest(entries: readonly LayerEntry[]): Promise<string> {
+  const layout = new OciLayout(await tempDir('tci-archive-layout-'));
+  return (await writeLayer(layout, [{ kind: 'entries', entries }], 1_600_000_000)).descriptor.digest;
+}
+
+describe('spoolArchive', () => {
+  it("makes a container folder's archive the same layer as the folder itself, leaving out what is excluded", async () => {
+    const root = await installedTree();
+    // What the Engine API's GET /archive gives for /app/node_modules: names start with the folder's.
+    const tar = execFileSync('tar', ['-c', '-C', root, 'node_modules'], { maxBuffer: 64 << 20 });
+    const skip = (p: string) => p === 'app/node_modules/skipped';
+    const spooled = await spoolArchive(Readable.from([tar]), join(root, 'spool'), 'app', skip);
+    assert.ok(!spooled.entries.some((e) => e.path.startsWith('app/node_modules/skipped')));
+    const fromFolder = await folderEntries(join(root, 'node_modules'), 'app/node_modules', skip);
+    assert.equal(await layerDigest(spooled.entries), await layerDigest(fromFolder));
+    const hard = spooled.entries.find((e) => e.path === 'app/node_modules/a/hard.js');
+    assert.equal(hard?.type, 'file', 'a hard link becomes a copy');
+    await spooled.close();
+    assert.equal(
+      readFileSync(join(root, 'spool')).length,
+      (9 << 20) + 20,
+      'each content once, nothing excluded',
+    );
+  });
+});
