@@ -14,9 +14,10 @@ export interface BigNodeApp {
   bytes: number;
   /**
    * A base image for both the tool and the Dockerfile: `from` plus npm's cache of every
-   * tarball of the lock file at /tmp/npm-cache and `npm_config_prefer_offline=true`, so
-   * `npm ci --cache /tmp/npm-cache` installs without reaching the registry (containers on
-   * Docker's bridge cannot reach a loopback one): a registry next door, for both alike.
+   * tarball of the lock file at /tmp/npm-cache (npm's cache there: `npm_config_cache`) and
+   * `npm_config_prefer_offline=true`, so `npm ci` installs without reaching the registry
+   * (containers on Docker's bridge cannot reach a loopback one): a registry next door, for both
+   * alike.
    */
   baseImage: string;
   /** Changes one line of the app and commits; returns the new commit. */
@@ -90,7 +91,7 @@ export async function makeBigNodeApp(
     execFileSync('cp', ['-a', cache, join(ctx, 'npm-cache')]);
     writeFileSync(
       join(ctx, 'Dockerfile'),
-      `FROM ${from}\nCOPY npm-cache /tmp/npm-cache\nENV npm_config_update_notifier=false npm_config_prefer_offline=true\n`,
+      `FROM ${from}\nCOPY npm-cache /tmp/npm-cache\nENV npm_config_update_notifier=false npm_config_prefer_offline=true npm_config_cache=/tmp/npm-cache\n`,
     );
     execFileSync('docker', ['build', '-q', '-t', baseImage, ctx], {
       stdio: 'ignore',
