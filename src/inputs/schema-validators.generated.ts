@@ -4,8 +4,890 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v520b0f1fc95d0d93 = validate10;
+export const v46a7856d2798d6b0 = validate10;
 const schema11 = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    docker: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        repositoryPrefix: {
+          type: 'string',
+          maxLength: 200,
+          pattern:
+            '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
+        },
+        registries: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { username: { type: 'string' }, password: { type: 'string' } },
+          },
+        },
+        builder: { enum: ['buildkit', 'legacy'], errorText: 'must be "buildkit" or "legacy"' },
+      },
+    },
+    images: {
+      type: 'object',
+      additionalProperties: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
+      },
+    },
+    secrets: {
+      type: 'object',
+      patternProperties: {
+        '^[A-Za-z0-9][A-Za-z0-9._-]*$': {
+          type: ['string', 'object'],
+          errorText: "must be the secret's value (e.g. !env NPM_TOKEN) or {file: <path>}",
+          additionalProperties: false,
+          required: ['file'],
+          properties: { file: { type: 'string', minLength: 1, errorText: 'must be a file path' } },
+        },
+      },
+      additionalProperties: false,
+      unknownFieldText:
+        'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit',
+    },
+    engines: {
+      type: 'array',
+      items: {
+        type: ['string', 'object'],
+        pattern: '^(unix|tcp|ssh|http|https)://',
+        errorText:
+          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+        additionalProperties: false,
+        required: ['endpoint'],
+        properties: {
+          endpoint: {
+            type: 'string',
+            pattern: '^(unix|tcp|ssh|http|https)://',
+            errorText:
+              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+          },
+          concurrency: {
+            type: 'integer',
+            minimum: 1,
+            errorText: 'must be a whole number of image builds at once, 1 or more',
+          },
+          certPath: {
+            type: 'string',
+            minLength: 1,
+            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
+          },
+        },
+      },
+    },
+  },
+};
+const func2 = require('ajv/dist/runtime/ucs2length').default;
+const pattern0 = new RegExp(
+  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+  'u',
+);
+const pattern1 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern2 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
+const pattern4 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'secrets' || key0 === 'engines')) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema11,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.docker !== undefined) {
+      let data0 = data.docker;
+      if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
+        for (const key1 in data0) {
+          if (!(key1 === 'repositoryPrefix' || key1 === 'registries' || key1 === 'builder')) {
+            const err1 = {
+              instancePath: instancePath + '/docker',
+              schemaPath: '#/properties/docker/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema11.properties.docker,
+              data: data0,
+            };
+            if (vErrors === null) {
+              vErrors = [err1];
+            } else {
+              vErrors.push(err1);
+            }
+            errors++;
+          }
+        }
+        if (data0.repositoryPrefix !== undefined) {
+          let data1 = data0.repositoryPrefix;
+          if (typeof data1 === 'string') {
+            if (func2(data1) > 200) {
+              const err2 = {
+                instancePath: instancePath + '/docker/repositoryPrefix',
+                schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 200 },
+                message: 'must NOT have more than 200 characters',
+                schema: 200,
+                parentSchema: schema11.properties.docker.properties.repositoryPrefix,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err2];
+              } else {
+                vErrors.push(err2);
+              }
+              errors++;
+            }
+            if (!pattern0.test(data1)) {
+              const err3 = {
+                instancePath: instancePath + '/docker/repositoryPrefix',
+                schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
+                keyword: 'pattern',
+                params: {
+                  pattern:
+                    '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+                },
+                message:
+                  'must match pattern "' +
+                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$' +
+                  '"',
+                schema:
+                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+                parentSchema: schema11.properties.docker.properties.repositoryPrefix,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err3];
+              } else {
+                vErrors.push(err3);
+              }
+              errors++;
+            }
+          } else {
+            const err4 = {
+              instancePath: instancePath + '/docker/repositoryPrefix',
+              schemaPath: '#/properties/docker/properties/repositoryPrefix/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema11.properties.docker.properties.repositoryPrefix.type,
+              parentSchema: schema11.properties.docker.properties.repositoryPrefix,
+              data: data1,
+            };
+            if (vErrors === null) {
+              vErrors = [err4];
+            } else {
+              vErrors.push(err4);
+            }
+            errors++;
+          }
+        }
+        if (data0.registries !== undefined) {
+          let data2 = data0.registries;
+          if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
+            for (const key2 in data2) {
+              let data3 = data2[key2];
+              if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
+                for (const key3 in data3) {
+                  if (!(key3 === 'username' || key3 === 'password')) {
+                    const err5 = {
+                      instancePath:
+                        instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/additionalProperties',
+                      keyword: 'additionalProperties',
+                      params: { additionalProperty: key3 },
+                      message: 'must NOT have additional properties',
+                      schema: false,
+                      parentSchema: schema11.properties.docker.properties.registries.additionalProperties,
+                      data: data3,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err5];
+                    } else {
+                      vErrors.push(err5);
+                    }
+                    errors++;
+                  }
+                }
+                if (data3.username !== undefined) {
+                  let data4 = data3.username;
+                  if (typeof data4 !== 'string') {
+                    const err6 = {
+                      instancePath:
+                        instancePath +
+                        '/docker/registries/' +
+                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/username',
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/properties/username/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .username.type,
+                      parentSchema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .username,
+                      data: data4,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err6];
+                    } else {
+                      vErrors.push(err6);
+                    }
+                    errors++;
+                  }
+                }
+                if (data3.password !== undefined) {
+                  let data5 = data3.password;
+                  if (typeof data5 !== 'string') {
+                    const err7 = {
+                      instancePath:
+                        instancePath +
+                        '/docker/registries/' +
+                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/password',
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/properties/password/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .password.type,
+                      parentSchema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .password,
+                      data: data5,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err7];
+                    } else {
+                      vErrors.push(err7);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err8 = {
+                  instancePath:
+                    instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath: '#/properties/docker/properties/registries/additionalProperties/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                  schema: schema11.properties.docker.properties.registries.additionalProperties.type,
+                  parentSchema: schema11.properties.docker.properties.registries.additionalProperties,
+                  data: data3,
+                };
+                if (vErrors === null) {
+                  vErrors = [err8];
+                } else {
+                  vErrors.push(err8);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err9 = {
+              instancePath: instancePath + '/docker/registries',
+              schemaPath: '#/properties/docker/properties/registries/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+              schema: schema11.properties.docker.properties.registries.type,
+              parentSchema: schema11.properties.docker.properties.registries,
+              data: data2,
+            };
+            if (vErrors === null) {
+              vErrors = [err9];
+            } else {
+              vErrors.push(err9);
+            }
+            errors++;
+          }
+        }
+        if (data0.builder !== undefined) {
+          let data6 = data0.builder;
+          if (!(data6 === 'buildkit' || data6 === 'legacy')) {
+            const err10 = {
+              instancePath: instancePath + '/docker/builder',
+              schemaPath: '#/properties/docker/properties/builder/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema11.properties.docker.properties.builder.enum },
+              message: 'must be equal to one of the allowed values',
+              schema: schema11.properties.docker.properties.builder.enum,
+              parentSchema: schema11.properties.docker.properties.builder,
+              data: data6,
+            };
+            if (vErrors === null) {
+              vErrors = [err10];
+            } else {
+              vErrors.push(err10);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err11 = {
+          instancePath: instancePath + '/docker',
+          schemaPath: '#/properties/docker/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.docker.type,
+          parentSchema: schema11.properties.docker,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    if (data.images !== undefined) {
+      let data7 = data.images;
+      if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
+        for (const key4 in data7) {
+          let data8 = data7[key4];
+          if (typeof data8 === 'string') {
+            if (func2(data8) > 255) {
+              const err12 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 255 },
+                message: 'must NOT have more than 255 characters',
+                schema: 255,
+                parentSchema: schema11.properties.images.additionalProperties,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err12];
+              } else {
+                vErrors.push(err12);
+              }
+              errors++;
+            }
+            if (func2(data8) < 1) {
+              const err13 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+                message: 'must NOT have fewer than 1 characters',
+                schema: 1,
+                parentSchema: schema11.properties.images.additionalProperties,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err13];
+              } else {
+                vErrors.push(err13);
+              }
+              errors++;
+            }
+            if (!pattern1.test(data8)) {
+              const err14 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+                parentSchema: schema11.properties.images.additionalProperties,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err14];
+              } else {
+                vErrors.push(err14);
+              }
+              errors++;
+            }
+          } else {
+            const err15 = {
+              instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+              schemaPath: '#/properties/images/additionalProperties/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema11.properties.images.additionalProperties.type,
+              parentSchema: schema11.properties.images.additionalProperties,
+              data: data8,
+            };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err16 = {
+          instancePath: instancePath + '/images',
+          schemaPath: '#/properties/images/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.images.type,
+          parentSchema: schema11.properties.images,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err16];
+        } else {
+          vErrors.push(err16);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data9 = data.secrets;
+      if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+        for (const key5 in data9) {
+          if (!pattern2.test(key5)) {
+            const err17 = {
+              instancePath: instancePath + '/secrets',
+              schemaPath: '#/properties/secrets/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key5 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema11.properties.secrets,
+              data: data9,
+            };
+            if (vErrors === null) {
+              vErrors = [err17];
+            } else {
+              vErrors.push(err17);
+            }
+            errors++;
+          }
+        }
+        for (const key6 in data9) {
+          if (pattern2.test(key6)) {
+            let data10 = data9[key6];
+            if (
+              typeof data10 !== 'string' &&
+              !(data10 && typeof data10 == 'object' && !Array.isArray(data10))
+            ) {
+              const err18 = {
+                instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/type',
+                keyword: 'type',
+                params: {
+                  type: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                },
+                message: 'must be string,object',
+                schema: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                parentSchema: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                data: data10,
+              };
+              if (vErrors === null) {
+                vErrors = [err18];
+              } else {
+                vErrors.push(err18);
+              }
+              errors++;
+            }
+            if (data10 && typeof data10 == 'object' && !Array.isArray(data10)) {
+              if (data10.file === undefined) {
+                const err19 = {
+                  instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath:
+                    '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/required',
+                  keyword: 'required',
+                  params: { missingProperty: 'file' },
+                  message: "must have required property '" + 'file' + "'",
+                  schema:
+                    schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
+                  parentSchema: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                  data: data10,
+                };
+                if (vErrors === null) {
+                  vErrors = [err19];
+                } else {
+                  vErrors.push(err19);
+                }
+                errors++;
+              }
+              for (const key7 in data10) {
+                if (!(key7 === 'file')) {
+                  const err20 = {
+                    instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                    schemaPath:
+                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/additionalProperties',
+                    keyword: 'additionalProperties',
+                    params: { additionalProperty: key7 },
+                    message: 'must NOT have additional properties',
+                    schema: false,
+                    parentSchema:
+                      schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                    data: data10,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err20];
+                  } else {
+                    vErrors.push(err20);
+                  }
+                  errors++;
+                }
+              }
+              if (data10.file !== undefined) {
+                let data11 = data10.file;
+                if (typeof data11 === 'string') {
+                  if (func2(data11) < 1) {
+                    const err21 = {
+                      instancePath:
+                        instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
+                      schemaPath:
+                        '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/minLength',
+                      keyword: 'minLength',
+                      params: { limit: 1 },
+                      message: 'must NOT have fewer than 1 characters',
+                      schema: 1,
+                      parentSchema:
+                        schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
+                          .properties.file,
+                      data: data11,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err21];
+                    } else {
+                      vErrors.push(err21);
+                    }
+                    errors++;
+                  }
+                } else {
+                  const err22 = {
+                    instancePath:
+                      instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
+                    schemaPath:
+                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                    schema:
+                      schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                        .file.type,
+                    parentSchema:
+                      schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                        .file,
+                    data: data11,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err22];
+                  } else {
+                    vErrors.push(err22);
+                  }
+                  errors++;
+                }
+              }
+            }
+          }
+        }
+      } else {
+        const err23 = {
+          instancePath: instancePath + '/secrets',
+          schemaPath: '#/properties/secrets/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.secrets.type,
+          parentSchema: schema11.properties.secrets,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err23];
+        } else {
+          vErrors.push(err23);
+        }
+        errors++;
+      }
+    }
+    if (data.engines !== undefined) {
+      let data12 = data.engines;
+      if (Array.isArray(data12)) {
+        const len0 = data12.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data13 = data12[i0];
+          if (
+            typeof data13 !== 'string' &&
+            !(data13 && typeof data13 == 'object' && !Array.isArray(data13))
+          ) {
+            const err24 = {
+              instancePath: instancePath + '/engines/' + i0,
+              schemaPath: '#/properties/engines/items/type',
+              keyword: 'type',
+              params: { type: schema11.properties.engines.items.type },
+              message: 'must be string,object',
+              schema: schema11.properties.engines.items.type,
+              parentSchema: schema11.properties.engines.items,
+              data: data13,
+            };
+            if (vErrors === null) {
+              vErrors = [err24];
+            } else {
+              vErrors.push(err24);
+            }
+            errors++;
+          }
+          if (typeof data13 === 'string') {
+            if (!pattern4.test(data13)) {
+              const err25 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                schema: '^(unix|tcp|ssh|http|https)://',
+                parentSchema: schema11.properties.engines.items,
+                data: data13,
+              };
+              if (vErrors === null) {
+                vErrors = [err25];
+              } else {
+                vErrors.push(err25);
+              }
+              errors++;
+            }
+          }
+          if (data13 && typeof data13 == 'object' && !Array.isArray(data13)) {
+            if (data13.endpoint === undefined) {
+              const err26 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'endpoint' },
+                message: "must have required property '" + 'endpoint' + "'",
+                schema: schema11.properties.engines.items.required,
+                parentSchema: schema11.properties.engines.items,
+                data: data13,
+              };
+              if (vErrors === null) {
+                vErrors = [err26];
+              } else {
+                vErrors.push(err26);
+              }
+              errors++;
+            }
+            for (const key8 in data13) {
+              if (!(key8 === 'endpoint' || key8 === 'concurrency' || key8 === 'certPath')) {
+                const err27 = {
+                  instancePath: instancePath + '/engines/' + i0,
+                  schemaPath: '#/properties/engines/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key8 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema11.properties.engines.items,
+                  data: data13,
+                };
+                if (vErrors === null) {
+                  vErrors = [err27];
+                } else {
+                  vErrors.push(err27);
+                }
+                errors++;
+              }
+            }
+            if (data13.endpoint !== undefined) {
+              let data14 = data13.endpoint;
+              if (typeof data14 === 'string') {
+                if (!pattern4.test(data14)) {
+                  const err28 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                    schema: '^(unix|tcp|ssh|http|https)://',
+                    parentSchema: schema11.properties.engines.items.properties.endpoint,
+                    data: data14,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err28];
+                  } else {
+                    vErrors.push(err28);
+                  }
+                  errors++;
+                }
+              } else {
+                const err29 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema11.properties.engines.items.properties.endpoint.type,
+                  parentSchema: schema11.properties.engines.items.properties.endpoint,
+                  data: data14,
+                };
+                if (vErrors === null) {
+                  vErrors = [err29];
+                } else {
+                  vErrors.push(err29);
+                }
+                errors++;
+              }
+            }
+            if (data13.concurrency !== undefined) {
+              let data15 = data13.concurrency;
+              if (!(typeof data15 == 'number' && !(data15 % 1) && !isNaN(data15) && isFinite(data15))) {
+                const err30 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                  schema: schema11.properties.engines.items.properties.concurrency.type,
+                  parentSchema: schema11.properties.engines.items.properties.concurrency,
+                  data: data15,
+                };
+                if (vErrors === null) {
+                  vErrors = [err30];
+                } else {
+                  vErrors.push(err30);
+                }
+                errors++;
+              }
+              if (typeof data15 == 'number' && isFinite(data15)) {
+                if (data15 < 1 || isNaN(data15)) {
+                  const err31 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                    schema: 1,
+                    parentSchema: schema11.properties.engines.items.properties.concurrency,
+                    data: data15,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err31];
+                  } else {
+                    vErrors.push(err31);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data13.certPath !== undefined) {
+              let data16 = data13.certPath;
+              if (typeof data16 === 'string') {
+                if (func2(data16) < 1) {
+                  const err32 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                    schema: 1,
+                    parentSchema: schema11.properties.engines.items.properties.certPath,
+                    data: data16,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err32];
+                  } else {
+                    vErrors.push(err32);
+                  }
+                  errors++;
+                }
+              } else {
+                const err33 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                  schemaPath: '#/properties/engines/items/properties/certPath/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema11.properties.engines.items.properties.certPath.type,
+                  parentSchema: schema11.properties.engines.items.properties.certPath,
+                  data: data16,
+                };
+                if (vErrors === null) {
+                  vErrors = [err33];
+                } else {
+                  vErrors.push(err33);
+                }
+                errors++;
+              }
+            }
+          }
+        }
+      } else {
+        const err34 = {
+          instancePath: instancePath + '/engines',
+          schemaPath: '#/properties/engines/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema11.properties.engines.type,
+          parentSchema: schema11.properties.engines,
+          data: data12,
+        };
+        if (vErrors === null) {
+          vErrors = [err34];
+        } else {
+          vErrors.push(err34);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err35 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema11.type,
+      parentSchema: schema11,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err35];
+    } else {
+      vErrors.push(err35);
+    }
+    errors++;
+  }
+  validate10.errors = vErrors;
+  return errors === 0;
+}
+export const v520b0f1fc95d0d93 = validate11;
+const schema12 = {
   type: 'object',
   required: ['buildpack', 'stack'],
   additionalProperties: false,
@@ -26,9 +908,9 @@ const schema11 = {
     },
   },
 };
-const func2 = Object.prototype.hasOwnProperty;
-const pattern0 = new RegExp('^heroku-[0-9]+$', 'u');
-function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const func7 = Object.prototype.hasOwnProperty;
+const pattern6 = new RegExp('^heroku-[0-9]+$', 'u');
+function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
@@ -39,8 +921,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'buildpack' },
         message: "must have required property '" + 'buildpack' + "'",
-        schema: schema11.required,
-        parentSchema: schema11,
+        schema: schema12.required,
+        parentSchema: schema12,
         data,
       };
       if (vErrors === null) {
@@ -57,8 +939,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         keyword: 'required',
         params: { missingProperty: 'stack' },
         message: "must have required property '" + 'stack' + "'",
-        schema: schema11.required,
-        parentSchema: schema11,
+        schema: schema12.required,
+        parentSchema: schema12,
         data,
       };
       if (vErrors === null) {
@@ -69,7 +951,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!func2.call(schema11.properties, key0)) {
+      if (!func7.call(schema12.properties, key0)) {
         const err2 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -77,7 +959,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema11,
+          parentSchema: schema12,
           data,
         };
         if (vErrors === null) {
@@ -97,8 +979,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.dockerImage.type,
-          parentSchema: schema11.properties.dockerImage,
+          schema: schema12.properties.dockerImage.type,
+          parentSchema: schema12.properties.dockerImage,
           data: data0,
         };
         if (vErrors === null) {
@@ -118,8 +1000,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.buildKey.type,
-          parentSchema: schema11.properties.buildKey,
+          schema: schema12.properties.buildKey.type,
+          parentSchema: schema12.properties.buildKey,
           data: data1,
         };
         if (vErrors === null) {
@@ -139,8 +1021,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.engine.type,
-          parentSchema: schema11.properties.engine,
+          schema: schema12.properties.engine.type,
+          parentSchema: schema12.properties.engine,
           data: data2,
         };
         if (vErrors === null) {
@@ -160,8 +1042,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'boolean' },
           message: 'must be boolean',
-          schema: schema11.properties.reproducible.type,
-          parentSchema: schema11.properties.reproducible,
+          schema: schema12.properties.reproducible.type,
+          parentSchema: schema12.properties.reproducible,
           data: data3,
         };
         if (vErrors === null) {
@@ -181,8 +1063,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.imageDigest.type,
-          parentSchema: schema11.properties.imageDigest,
+          schema: schema12.properties.imageDigest.type,
+          parentSchema: schema12.properties.imageDigest,
           data: data4,
         };
         if (vErrors === null) {
@@ -202,8 +1084,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.buildpack.type,
-          parentSchema: schema11.properties.buildpack,
+          schema: schema12.properties.buildpack.type,
+          parentSchema: schema12.properties.buildpack,
           data: data5,
         };
         if (vErrors === null) {
@@ -217,7 +1099,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.stack !== undefined) {
       let data6 = data.stack;
       if (typeof data6 === 'string') {
-        if (!pattern0.test(data6)) {
+        if (!pattern6.test(data6)) {
           const err9 = {
             instancePath: instancePath + '/stack',
             schemaPath: '#/properties/stack/pattern',
@@ -225,7 +1107,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { pattern: '^heroku-[0-9]+$' },
             message: 'must match pattern "' + '^heroku-[0-9]+$' + '"',
             schema: '^heroku-[0-9]+$',
-            parentSchema: schema11.properties.stack,
+            parentSchema: schema12.properties.stack,
             data: data6,
           };
           if (vErrors === null) {
@@ -242,8 +1124,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.stack.type,
-          parentSchema: schema11.properties.stack,
+          schema: schema12.properties.stack.type,
+          parentSchema: schema12.properties.stack,
           data: data6,
         };
         if (vErrors === null) {
@@ -261,8 +1143,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema11.type,
-      parentSchema: schema11,
+      schema: schema12.type,
+      parentSchema: schema12,
       data,
     };
     if (vErrors === null) {
@@ -272,358 +1154,15 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate10.errors = vErrors;
-  return errors === 0;
-}
-export const v570ba8c338ccdd65 = validate11;
-const schema12 = {
-  type: 'object',
-  required: ['repositories'],
-  additionalProperties: false,
-  properties: {
-    repositories: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['name', 'kind', 'source'],
-        additionalProperties: false,
-        properties: {
-          name: {
-            type: 'string',
-            pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-            errorText:
-              'must be lowercase letters, digits, ".", "_" or "-", start and end with a letter or digit, and not repeat separators (it becomes part of an image name)',
-          },
-          kind: { enum: ['service', 'other'] },
-          source: { type: 'string' },
-          docs: {},
-          service: { type: 'object' },
-          exactSource: { type: 'string' },
-        },
-      },
-    },
-  },
-};
-const pattern1 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
-function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    if (data.repositories === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'repositories' },
-        message: "must have required property '" + 'repositories' + "'",
-        schema: schema12.required,
-        parentSchema: schema12,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    for (const key0 in data) {
-      if (!(key0 === 'repositories')) {
-        const err1 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema12,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.repositories !== undefined) {
-      let data0 = data.repositories;
-      if (Array.isArray(data0)) {
-        const len0 = data0.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data1 = data0[i0];
-          if (data1 && typeof data1 == 'object' && !Array.isArray(data1)) {
-            if (data1.name === undefined) {
-              const err2 = {
-                instancePath: instancePath + '/repositories/' + i0,
-                schemaPath: '#/properties/repositories/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'name' },
-                message: "must have required property '" + 'name' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err2];
-              } else {
-                vErrors.push(err2);
-              }
-              errors++;
-            }
-            if (data1.kind === undefined) {
-              const err3 = {
-                instancePath: instancePath + '/repositories/' + i0,
-                schemaPath: '#/properties/repositories/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'kind' },
-                message: "must have required property '" + 'kind' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err3];
-              } else {
-                vErrors.push(err3);
-              }
-              errors++;
-            }
-            if (data1.source === undefined) {
-              const err4 = {
-                instancePath: instancePath + '/repositories/' + i0,
-                schemaPath: '#/properties/repositories/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'source' },
-                message: "must have required property '" + 'source' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err4];
-              } else {
-                vErrors.push(err4);
-              }
-              errors++;
-            }
-            for (const key1 in data1) {
-              if (!(
-                key1 === 'name' ||
-                key1 === 'kind' ||
-                key1 === 'source' ||
-                key1 === 'docs' ||
-                key1 === 'service' ||
-                key1 === 'exactSource'
-              )) {
-                const err5 = {
-                  instancePath: instancePath + '/repositories/' + i0,
-                  schemaPath: '#/properties/repositories/items/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key1 },
-                  message: 'must NOT have additional properties',
-                  schema: false,
-                  parentSchema: schema12.properties.repositories.items,
-                  data: data1,
-                };
-                if (vErrors === null) {
-                  vErrors = [err5];
-                } else {
-                  vErrors.push(err5);
-                }
-                errors++;
-              }
-            }
-            if (data1.name !== undefined) {
-              let data2 = data1.name;
-              if (typeof data2 === 'string') {
-                if (!pattern1.test(data2)) {
-                  const err6 = {
-                    instancePath: instancePath + '/repositories/' + i0 + '/name',
-                    schemaPath: '#/properties/repositories/items/properties/name/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
-                    message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
-                    schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-                    parentSchema: schema12.properties.repositories.items.properties.name,
-                    data: data2,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err6];
-                  } else {
-                    vErrors.push(err6);
-                  }
-                  errors++;
-                }
-              } else {
-                const err7 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/name',
-                  schemaPath: '#/properties/repositories/items/properties/name/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.name.type,
-                  parentSchema: schema12.properties.repositories.items.properties.name,
-                  data: data2,
-                };
-                if (vErrors === null) {
-                  vErrors = [err7];
-                } else {
-                  vErrors.push(err7);
-                }
-                errors++;
-              }
-            }
-            if (data1.kind !== undefined) {
-              let data3 = data1.kind;
-              if (!(data3 === 'service' || data3 === 'other')) {
-                const err8 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/kind',
-                  schemaPath: '#/properties/repositories/items/properties/kind/enum',
-                  keyword: 'enum',
-                  params: { allowedValues: schema12.properties.repositories.items.properties.kind.enum },
-                  message: 'must be equal to one of the allowed values',
-                  schema: schema12.properties.repositories.items.properties.kind.enum,
-                  parentSchema: schema12.properties.repositories.items.properties.kind,
-                  data: data3,
-                };
-                if (vErrors === null) {
-                  vErrors = [err8];
-                } else {
-                  vErrors.push(err8);
-                }
-                errors++;
-              }
-            }
-            if (data1.source !== undefined) {
-              let data4 = data1.source;
-              if (typeof data4 !== 'string') {
-                const err9 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/source',
-                  schemaPath: '#/properties/repositories/items/properties/source/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.source.type,
-                  parentSchema: schema12.properties.repositories.items.properties.source,
-                  data: data4,
-                };
-                if (vErrors === null) {
-                  vErrors = [err9];
-                } else {
-                  vErrors.push(err9);
-                }
-                errors++;
-              }
-            }
-            if (data1.service !== undefined) {
-              let data5 = data1.service;
-              if (!(data5 && typeof data5 == 'object' && !Array.isArray(data5))) {
-                const err10 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/service',
-                  schemaPath: '#/properties/repositories/items/properties/service/type',
-                  keyword: 'type',
-                  params: { type: 'object' },
-                  message: 'must be object',
-                  schema: schema12.properties.repositories.items.properties.service.type,
-                  parentSchema: schema12.properties.repositories.items.properties.service,
-                  data: data5,
-                };
-                if (vErrors === null) {
-                  vErrors = [err10];
-                } else {
-                  vErrors.push(err10);
-                }
-                errors++;
-              }
-            }
-            if (data1.exactSource !== undefined) {
-              let data6 = data1.exactSource;
-              if (typeof data6 !== 'string') {
-                const err11 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/exactSource',
-                  schemaPath: '#/properties/repositories/items/properties/exactSource/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.exactSource.type,
-                  parentSchema: schema12.properties.repositories.items.properties.exactSource,
-                  data: data6,
-                };
-                if (vErrors === null) {
-                  vErrors = [err11];
-                } else {
-                  vErrors.push(err11);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err12 = {
-              instancePath: instancePath + '/repositories/' + i0,
-              schemaPath: '#/properties/repositories/items/type',
-              keyword: 'type',
-              params: { type: 'object' },
-              message: 'must be object',
-              schema: schema12.properties.repositories.items.type,
-              parentSchema: schema12.properties.repositories.items,
-              data: data1,
-            };
-            if (vErrors === null) {
-              vErrors = [err12];
-            } else {
-              vErrors.push(err12);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err13 = {
-          instancePath: instancePath + '/repositories',
-          schemaPath: '#/properties/repositories/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema12.properties.repositories.type,
-          parentSchema: schema12.properties.repositories,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err13];
-        } else {
-          vErrors.push(err13);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err14 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema12.type,
-      parentSchema: schema12,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err14];
-    } else {
-      vErrors.push(err14);
-    }
-    errors++;
-  }
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const v85ba36310ad06748 = validate12;
+export const v56b8656c23dc3277 = validate12;
 const schema13 = {
   type: 'object',
   required: [],
   additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "node"',
+  unknownFieldText: 'unknown field for build type "docker"',
   properties: {
     buildType: {},
     buildtype: {},
@@ -632,14 +1171,15 @@ const schema13 = {
     engine: { type: 'string' },
     reproducible: { type: 'boolean' },
     imageDigest: { type: 'string' },
-    node: {
-      type: ['integer', 'string'],
-      minimum: 1,
-      pattern: '^[1-9][0-9]*$',
-      errorText: 'must be a Node.js major version, e.g. 20',
+    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildArgs: {
+      type: 'object',
+      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
+      additionalProperties: false,
+      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
     },
-    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     secrets: {
       type: 'array',
       uniqueItems: true,
@@ -649,17 +1189,16 @@ const schema13 = {
         errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
       },
     },
+    builder: { enum: ['buildkit', 'legacy'], errorText: 'must be "buildkit" or "legacy"' },
   },
 };
-const func4 = require('ajv/dist/runtime/ucs2length').default;
-const pattern2 = new RegExp('^[1-9][0-9]*$', 'u');
-const pattern3 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
+const pattern7 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
 function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func2.call(schema13.properties, key0)) {
+      if (!func7.call(schema13.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -783,434 +1322,10 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.node !== undefined) {
-      let data5 = data.node;
-      if (
-        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
-        typeof data5 !== 'string'
-      ) {
-        const err6 = {
-          instancePath: instancePath + '/node',
-          schemaPath: '#/properties/node/type',
-          keyword: 'type',
-          params: { type: schema13.properties.node.type },
-          message: 'must be integer,string',
-          schema: schema13.properties.node.type,
-          parentSchema: schema13.properties.node,
-          data: data5,
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-      if (typeof data5 == 'number' && isFinite(data5)) {
-        if (data5 < 1 || isNaN(data5)) {
-          const err7 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: 1 },
-            message: 'must be >= 1',
-            schema: 1,
-            parentSchema: schema13.properties.node,
-            data: data5,
-          };
-          if (vErrors === null) {
-            vErrors = [err7];
-          } else {
-            vErrors.push(err7);
-          }
-          errors++;
-        }
-      }
-      if (typeof data5 === 'string') {
-        if (!pattern2.test(data5)) {
-          const err8 = {
-            instancePath: instancePath + '/node',
-            schemaPath: '#/properties/node/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^[1-9][0-9]*$' },
-            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
-            schema: '^[1-9][0-9]*$',
-            parentSchema: schema13.properties.node,
-            data: data5,
-          };
-          if (vErrors === null) {
-            vErrors = [err8];
-          } else {
-            vErrors.push(err8);
-          }
-          errors++;
-        }
-      }
-    }
-    if (data.baseImage !== undefined) {
-      let data6 = data.baseImage;
-      if (typeof data6 === 'string') {
-        if (func4(data6) < 1) {
-          const err9 = {
-            instancePath: instancePath + '/baseImage',
-            schemaPath: '#/properties/baseImage/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema13.properties.baseImage,
-            data: data6,
-          };
-          if (vErrors === null) {
-            vErrors = [err9];
-          } else {
-            vErrors.push(err9);
-          }
-          errors++;
-        }
-      } else {
-        const err10 = {
-          instancePath: instancePath + '/baseImage',
-          schemaPath: '#/properties/baseImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.baseImage.type,
-          parentSchema: schema13.properties.baseImage,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.buildScript !== undefined) {
-      let data7 = data.buildScript;
-      if (typeof data7 === 'string') {
-        if (func4(data7) < 1) {
-          const err11 = {
-            instancePath: instancePath + '/buildScript',
-            schemaPath: '#/properties/buildScript/minLength',
-            keyword: 'minLength',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 characters',
-            schema: 1,
-            parentSchema: schema13.properties.buildScript,
-            data: data7,
-          };
-          if (vErrors === null) {
-            vErrors = [err11];
-          } else {
-            vErrors.push(err11);
-          }
-          errors++;
-        }
-      } else {
-        const err12 = {
-          instancePath: instancePath + '/buildScript',
-          schemaPath: '#/properties/buildScript/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema13.properties.buildScript.type,
-          parentSchema: schema13.properties.buildScript,
-          data: data7,
-        };
-        if (vErrors === null) {
-          vErrors = [err12];
-        } else {
-          vErrors.push(err12);
-        }
-        errors++;
-      }
-    }
-    if (data.secrets !== undefined) {
-      let data8 = data.secrets;
-      if (Array.isArray(data8)) {
-        const len0 = data8.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data9 = data8[i0];
-          if (typeof data9 === 'string') {
-            if (!pattern3.test(data9)) {
-              const err13 = {
-                instancePath: instancePath + '/secrets/' + i0,
-                schemaPath: '#/properties/secrets/items/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
-                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
-                schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-                parentSchema: schema13.properties.secrets.items,
-                data: data9,
-              };
-              if (vErrors === null) {
-                vErrors = [err13];
-              } else {
-                vErrors.push(err13);
-              }
-              errors++;
-            }
-          } else {
-            const err14 = {
-              instancePath: instancePath + '/secrets/' + i0,
-              schemaPath: '#/properties/secrets/items/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema13.properties.secrets.items.type,
-              parentSchema: schema13.properties.secrets.items,
-              data: data9,
-            };
-            if (vErrors === null) {
-              vErrors = [err14];
-            } else {
-              vErrors.push(err14);
-            }
-            errors++;
-          }
-        }
-        let i1 = data8.length;
-        let j0;
-        if (i1 > 1) {
-          const indices0 = {};
-          for (; i1--;) {
-            let item0 = data8[i1];
-            if (typeof item0 !== 'string') {
-              continue;
-            }
-            if (typeof indices0[item0] == 'number') {
-              j0 = indices0[item0];
-              const err15 = {
-                instancePath: instancePath + '/secrets',
-                schemaPath: '#/properties/secrets/uniqueItems',
-                keyword: 'uniqueItems',
-                params: { i: i1, j: j0 },
-                message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
-                schema: true,
-                parentSchema: schema13.properties.secrets,
-                data: data8,
-              };
-              if (vErrors === null) {
-                vErrors = [err15];
-              } else {
-                vErrors.push(err15);
-              }
-              errors++;
-              break;
-            }
-            indices0[item0] = i1;
-          }
-        }
-      } else {
-        const err16 = {
-          instancePath: instancePath + '/secrets',
-          schemaPath: '#/properties/secrets/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema13.properties.secrets.type,
-          parentSchema: schema13.properties.secrets,
-          data: data8,
-        };
-        if (vErrors === null) {
-          vErrors = [err16];
-        } else {
-          vErrors.push(err16);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err17 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema13.type,
-      parentSchema: schema13,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err17];
-    } else {
-      vErrors.push(err17);
-    }
-    errors++;
-  }
-  validate12.errors = vErrors;
-  return errors === 0;
-}
-export const v94b09470d3c53a15 = validate13;
-const schema14 = {
-  type: 'object',
-  required: [],
-  additionalProperties: false,
-  unknownFieldText: 'unknown field for build type "docker"',
-  properties: {
-    buildType: {},
-    buildtype: {},
-    dockerImage: { type: 'string' },
-    buildKey: { type: 'string' },
-    engine: { type: 'string' },
-    reproducible: { type: 'boolean' },
-    imageDigest: { type: 'string' },
-    context: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    dockerfile: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    buildArgs: {
-      type: 'object',
-      patternProperties: { '^[A-Za-z_][A-Za-z0-9_]*$': { type: 'string' } },
-      additionalProperties: false,
-      unknownFieldText: 'is not a build argument name (letters, digits and _, not starting with a digit)',
-    },
-    target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
-    secrets: {
-      type: 'array',
-      uniqueItems: true,
-      items: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-        errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
-      },
-    },
-  },
-};
-const pattern4 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
-function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!func2.call(schema14.properties, key0)) {
-        const err0 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema14,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err0];
-        } else {
-          vErrors.push(err0);
-        }
-        errors++;
-      }
-    }
-    if (data.dockerImage !== undefined) {
-      let data0 = data.dockerImage;
-      if (typeof data0 !== 'string') {
-        const err1 = {
-          instancePath: instancePath + '/dockerImage',
-          schemaPath: '#/properties/dockerImage/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.dockerImage.type,
-          parentSchema: schema14.properties.dockerImage,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.buildKey !== undefined) {
-      let data1 = data.buildKey;
-      if (typeof data1 !== 'string') {
-        const err2 = {
-          instancePath: instancePath + '/buildKey',
-          schemaPath: '#/properties/buildKey/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.buildKey.type,
-          parentSchema: schema14.properties.buildKey,
-          data: data1,
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-    if (data.engine !== undefined) {
-      let data2 = data.engine;
-      if (typeof data2 !== 'string') {
-        const err3 = {
-          instancePath: instancePath + '/engine',
-          schemaPath: '#/properties/engine/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.engine.type,
-          parentSchema: schema14.properties.engine,
-          data: data2,
-        };
-        if (vErrors === null) {
-          vErrors = [err3];
-        } else {
-          vErrors.push(err3);
-        }
-        errors++;
-      }
-    }
-    if (data.reproducible !== undefined) {
-      let data3 = data.reproducible;
-      if (typeof data3 !== 'boolean') {
-        const err4 = {
-          instancePath: instancePath + '/reproducible',
-          schemaPath: '#/properties/reproducible/type',
-          keyword: 'type',
-          params: { type: 'boolean' },
-          message: 'must be boolean',
-          schema: schema14.properties.reproducible.type,
-          parentSchema: schema14.properties.reproducible,
-          data: data3,
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.imageDigest !== undefined) {
-      let data4 = data.imageDigest;
-      if (typeof data4 !== 'string') {
-        const err5 = {
-          instancePath: instancePath + '/imageDigest',
-          schemaPath: '#/properties/imageDigest/type',
-          keyword: 'type',
-          params: { type: 'string' },
-          message: 'must be string',
-          schema: schema14.properties.imageDigest.type,
-          parentSchema: schema14.properties.imageDigest,
-          data: data4,
-        };
-        if (vErrors === null) {
-          vErrors = [err5];
-        } else {
-          vErrors.push(err5);
-        }
-        errors++;
-      }
-    }
     if (data.context !== undefined) {
       let data5 = data.context;
       if (typeof data5 === 'string') {
-        if (func4(data5) < 1) {
+        if (func2(data5) < 1) {
           const err6 = {
             instancePath: instancePath + '/context',
             schemaPath: '#/properties/context/minLength',
@@ -1218,7 +1333,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.context,
+            parentSchema: schema13.properties.context,
             data: data5,
           };
           if (vErrors === null) {
@@ -1235,8 +1350,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.context.type,
-          parentSchema: schema14.properties.context,
+          schema: schema13.properties.context.type,
+          parentSchema: schema13.properties.context,
           data: data5,
         };
         if (vErrors === null) {
@@ -1250,7 +1365,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.dockerfile !== undefined) {
       let data6 = data.dockerfile;
       if (typeof data6 === 'string') {
-        if (func4(data6) < 1) {
+        if (func2(data6) < 1) {
           const err8 = {
             instancePath: instancePath + '/dockerfile',
             schemaPath: '#/properties/dockerfile/minLength',
@@ -1258,7 +1373,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.dockerfile,
+            parentSchema: schema13.properties.dockerfile,
             data: data6,
           };
           if (vErrors === null) {
@@ -1275,8 +1390,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.dockerfile.type,
-          parentSchema: schema14.properties.dockerfile,
+          schema: schema13.properties.dockerfile.type,
+          parentSchema: schema13.properties.dockerfile,
           data: data6,
         };
         if (vErrors === null) {
@@ -1291,7 +1406,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       let data7 = data.buildArgs;
       if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
         for (const key1 in data7) {
-          if (!pattern4.test(key1)) {
+          if (!pattern7.test(key1)) {
             const err10 = {
               instancePath: instancePath + '/buildArgs',
               schemaPath: '#/properties/buildArgs/additionalProperties',
@@ -1299,7 +1414,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema14.properties.buildArgs,
+              parentSchema: schema13.properties.buildArgs,
               data: data7,
             };
             if (vErrors === null) {
@@ -1311,7 +1426,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           }
         }
         for (const key2 in data7) {
-          if (pattern4.test(key2)) {
+          if (pattern7.test(key2)) {
             let data8 = data7[key2];
             if (typeof data8 !== 'string') {
               const err11 = {
@@ -1321,8 +1436,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'type',
                 params: { type: 'string' },
                 message: 'must be string',
-                schema: schema14.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
-                parentSchema: schema14.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                schema: schema13.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].type,
+                parentSchema: schema13.properties.buildArgs.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
                 data: data8,
               };
               if (vErrors === null) {
@@ -1341,8 +1456,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema14.properties.buildArgs.type,
-          parentSchema: schema14.properties.buildArgs,
+          schema: schema13.properties.buildArgs.type,
+          parentSchema: schema13.properties.buildArgs,
           data: data7,
         };
         if (vErrors === null) {
@@ -1356,7 +1471,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.target !== undefined) {
       let data9 = data.target;
       if (typeof data9 === 'string') {
-        if (func4(data9) < 1) {
+        if (func2(data9) < 1) {
           const err13 = {
             instancePath: instancePath + '/target',
             schemaPath: '#/properties/target/minLength',
@@ -1364,7 +1479,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema14.properties.target,
+            parentSchema: schema13.properties.target,
             data: data9,
           };
           if (vErrors === null) {
@@ -1381,8 +1496,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema14.properties.target.type,
-          parentSchema: schema14.properties.target,
+          schema: schema13.properties.target.type,
+          parentSchema: schema13.properties.target,
           data: data9,
         };
         if (vErrors === null) {
@@ -1400,7 +1515,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data11 = data10[i0];
           if (typeof data11 === 'string') {
-            if (!pattern3.test(data11)) {
+            if (!pattern2.test(data11)) {
               const err15 = {
                 instancePath: instancePath + '/secrets/' + i0,
                 schemaPath: '#/properties/secrets/items/pattern',
@@ -1408,7 +1523,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
                 schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-                parentSchema: schema14.properties.secrets.items,
+                parentSchema: schema13.properties.secrets.items,
                 data: data11,
               };
               if (vErrors === null) {
@@ -1425,8 +1540,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema14.properties.secrets.items.type,
-              parentSchema: schema14.properties.secrets.items,
+              schema: schema13.properties.secrets.items.type,
+              parentSchema: schema13.properties.secrets.items,
               data: data11,
             };
             if (vErrors === null) {
@@ -1455,7 +1570,7 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { i: i1, j: j0 },
                 message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
                 schema: true,
-                parentSchema: schema14.properties.secrets,
+                parentSchema: schema13.properties.secrets,
                 data: data10,
               };
               if (vErrors === null) {
@@ -1476,8 +1591,8 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema14.properties.secrets.type,
-          parentSchema: schema14.properties.secrets,
+          schema: schema13.properties.secrets.type,
+          parentSchema: schema13.properties.secrets,
           data: data10,
         };
         if (vErrors === null) {
@@ -1488,8 +1603,372 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.builder !== undefined) {
+      let data12 = data.builder;
+      if (!(data12 === 'buildkit' || data12 === 'legacy')) {
+        const err19 = {
+          instancePath: instancePath + '/builder',
+          schemaPath: '#/properties/builder/enum',
+          keyword: 'enum',
+          params: { allowedValues: schema13.properties.builder.enum },
+          message: 'must be equal to one of the allowed values',
+          schema: schema13.properties.builder.enum,
+          parentSchema: schema13.properties.builder,
+          data: data12,
+        };
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err19 = {
+    const err20 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema13.type,
+      parentSchema: schema13,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err20];
+    } else {
+      vErrors.push(err20);
+    }
+    errors++;
+  }
+  validate12.errors = vErrors;
+  return errors === 0;
+}
+export const v570ba8c338ccdd65 = validate13;
+const schema14 = {
+  type: 'object',
+  required: ['repositories'],
+  additionalProperties: false,
+  properties: {
+    repositories: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'kind', 'source'],
+        additionalProperties: false,
+        properties: {
+          name: {
+            type: 'string',
+            pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
+            errorText:
+              'must be lowercase letters, digits, ".", "_" or "-", start and end with a letter or digit, and not repeat separators (it becomes part of an image name)',
+          },
+          kind: { enum: ['service', 'other'] },
+          source: { type: 'string' },
+          docs: {},
+          service: { type: 'object' },
+          exactSource: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+const pattern10 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
+function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.repositories === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'repositories' },
+        message: "must have required property '" + 'repositories' + "'",
+        schema: schema14.required,
+        parentSchema: schema14,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!(key0 === 'repositories')) {
+        const err1 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema14,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+    }
+    if (data.repositories !== undefined) {
+      let data0 = data.repositories;
+      if (Array.isArray(data0)) {
+        const len0 = data0.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data1 = data0[i0];
+          if (data1 && typeof data1 == 'object' && !Array.isArray(data1)) {
+            if (data1.name === undefined) {
+              const err2 = {
+                instancePath: instancePath + '/repositories/' + i0,
+                schemaPath: '#/properties/repositories/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'name' },
+                message: "must have required property '" + 'name' + "'",
+                schema: schema14.properties.repositories.items.required,
+                parentSchema: schema14.properties.repositories.items,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err2];
+              } else {
+                vErrors.push(err2);
+              }
+              errors++;
+            }
+            if (data1.kind === undefined) {
+              const err3 = {
+                instancePath: instancePath + '/repositories/' + i0,
+                schemaPath: '#/properties/repositories/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'kind' },
+                message: "must have required property '" + 'kind' + "'",
+                schema: schema14.properties.repositories.items.required,
+                parentSchema: schema14.properties.repositories.items,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err3];
+              } else {
+                vErrors.push(err3);
+              }
+              errors++;
+            }
+            if (data1.source === undefined) {
+              const err4 = {
+                instancePath: instancePath + '/repositories/' + i0,
+                schemaPath: '#/properties/repositories/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'source' },
+                message: "must have required property '" + 'source' + "'",
+                schema: schema14.properties.repositories.items.required,
+                parentSchema: schema14.properties.repositories.items,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err4];
+              } else {
+                vErrors.push(err4);
+              }
+              errors++;
+            }
+            for (const key1 in data1) {
+              if (!(
+                key1 === 'name' ||
+                key1 === 'kind' ||
+                key1 === 'source' ||
+                key1 === 'docs' ||
+                key1 === 'service' ||
+                key1 === 'exactSource'
+              )) {
+                const err5 = {
+                  instancePath: instancePath + '/repositories/' + i0,
+                  schemaPath: '#/properties/repositories/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key1 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema14.properties.repositories.items,
+                  data: data1,
+                };
+                if (vErrors === null) {
+                  vErrors = [err5];
+                } else {
+                  vErrors.push(err5);
+                }
+                errors++;
+              }
+            }
+            if (data1.name !== undefined) {
+              let data2 = data1.name;
+              if (typeof data2 === 'string') {
+                if (!pattern10.test(data2)) {
+                  const err6 = {
+                    instancePath: instancePath + '/repositories/' + i0 + '/name',
+                    schemaPath: '#/properties/repositories/items/properties/name/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
+                    message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
+                    schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
+                    parentSchema: schema14.properties.repositories.items.properties.name,
+                    data: data2,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err6];
+                  } else {
+                    vErrors.push(err6);
+                  }
+                  errors++;
+                }
+              } else {
+                const err7 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/name',
+                  schemaPath: '#/properties/repositories/items/properties/name/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.repositories.items.properties.name.type,
+                  parentSchema: schema14.properties.repositories.items.properties.name,
+                  data: data2,
+                };
+                if (vErrors === null) {
+                  vErrors = [err7];
+                } else {
+                  vErrors.push(err7);
+                }
+                errors++;
+              }
+            }
+            if (data1.kind !== undefined) {
+              let data3 = data1.kind;
+              if (!(data3 === 'service' || data3 === 'other')) {
+                const err8 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/kind',
+                  schemaPath: '#/properties/repositories/items/properties/kind/enum',
+                  keyword: 'enum',
+                  params: { allowedValues: schema14.properties.repositories.items.properties.kind.enum },
+                  message: 'must be equal to one of the allowed values',
+                  schema: schema14.properties.repositories.items.properties.kind.enum,
+                  parentSchema: schema14.properties.repositories.items.properties.kind,
+                  data: data3,
+                };
+                if (vErrors === null) {
+                  vErrors = [err8];
+                } else {
+                  vErrors.push(err8);
+                }
+                errors++;
+              }
+            }
+            if (data1.source !== undefined) {
+              let data4 = data1.source;
+              if (typeof data4 !== 'string') {
+                const err9 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/source',
+                  schemaPath: '#/properties/repositories/items/properties/source/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.repositories.items.properties.source.type,
+                  parentSchema: schema14.properties.repositories.items.properties.source,
+                  data: data4,
+                };
+                if (vErrors === null) {
+                  vErrors = [err9];
+                } else {
+                  vErrors.push(err9);
+                }
+                errors++;
+              }
+            }
+            if (data1.service !== undefined) {
+              let data5 = data1.service;
+              if (!(data5 && typeof data5 == 'object' && !Array.isArray(data5))) {
+                const err10 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/service',
+                  schemaPath: '#/properties/repositories/items/properties/service/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                  schema: schema14.properties.repositories.items.properties.service.type,
+                  parentSchema: schema14.properties.repositories.items.properties.service,
+                  data: data5,
+                };
+                if (vErrors === null) {
+                  vErrors = [err10];
+                } else {
+                  vErrors.push(err10);
+                }
+                errors++;
+              }
+            }
+            if (data1.exactSource !== undefined) {
+              let data6 = data1.exactSource;
+              if (typeof data6 !== 'string') {
+                const err11 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/exactSource',
+                  schemaPath: '#/properties/repositories/items/properties/exactSource/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.repositories.items.properties.exactSource.type,
+                  parentSchema: schema14.properties.repositories.items.properties.exactSource,
+                  data: data6,
+                };
+                if (vErrors === null) {
+                  vErrors = [err11];
+                } else {
+                  vErrors.push(err11);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err12 = {
+              instancePath: instancePath + '/repositories/' + i0,
+              schemaPath: '#/properties/repositories/items/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+              schema: schema14.properties.repositories.items.type,
+              parentSchema: schema14.properties.repositories.items,
+              data: data1,
+            };
+            if (vErrors === null) {
+              vErrors = [err12];
+            } else {
+              vErrors.push(err12);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err13 = {
+          instancePath: instancePath + '/repositories',
+          schemaPath: '#/properties/repositories/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema14.properties.repositories.type,
+          parentSchema: schema14.properties.repositories,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err14 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1500,109 +1979,55 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err19];
+      vErrors = [err14];
     } else {
-      vErrors.push(err19);
+      vErrors.push(err14);
     }
     errors++;
   }
   validate13.errors = vErrors;
   return errors === 0;
 }
-export const ve67eafb8a11298ac = validate14;
+export const v85ba36310ad06748 = validate14;
 const schema15 = {
   type: 'object',
+  required: [],
   additionalProperties: false,
+  unknownFieldText: 'unknown field for build type "node"',
   properties: {
-    docker: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        repositoryPrefix: {
-          type: 'string',
-          maxLength: 200,
-          pattern:
-            '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
-        },
-        registries: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { username: { type: 'string' }, password: { type: 'string' } },
-          },
-        },
-      },
+    buildType: {},
+    buildtype: {},
+    dockerImage: { type: 'string' },
+    buildKey: { type: 'string' },
+    engine: { type: 'string' },
+    reproducible: { type: 'boolean' },
+    imageDigest: { type: 'string' },
+    node: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      pattern: '^[1-9][0-9]*$',
+      errorText: 'must be a Node.js major version, e.g. 20',
     },
-    images: {
-      type: 'object',
-      additionalProperties: {
-        type: 'string',
-        minLength: 1,
-        maxLength: 255,
-        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
-      },
-    },
+    baseImage: { type: 'string', minLength: 1, errorText: 'must not be empty' },
+    buildScript: { type: 'string', minLength: 1, errorText: 'must not be empty' },
     secrets: {
-      type: 'object',
-      patternProperties: {
-        '^[A-Za-z0-9][A-Za-z0-9._-]*$': {
-          type: ['string', 'object'],
-          errorText: "must be the secret's value (e.g. !env NPM_TOKEN) or {file: <path>}",
-          additionalProperties: false,
-          required: ['file'],
-          properties: { file: { type: 'string', minLength: 1, errorText: 'must be a file path' } },
-        },
-      },
-      additionalProperties: false,
-      unknownFieldText:
-        'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit',
-    },
-    engines: {
       type: 'array',
+      uniqueItems: true,
       items: {
-        type: ['string', 'object'],
-        pattern: '^(unix|tcp|ssh|http|https)://',
-        errorText:
-          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
-        additionalProperties: false,
-        required: ['endpoint'],
-        properties: {
-          endpoint: {
-            type: 'string',
-            pattern: '^(unix|tcp|ssh|http|https)://',
-            errorText:
-              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
-          },
-          concurrency: {
-            type: 'integer',
-            minimum: 1,
-            errorText: 'must be a whole number of image builds at once, 1 or more',
-          },
-          certPath: {
-            type: 'string',
-            minLength: 1,
-            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
-          },
-        },
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
       },
     },
   },
 };
-const pattern7 = new RegExp(
-  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-  'u',
-);
-const pattern8 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
-const pattern11 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+const pattern11 = new RegExp('^[1-9][0-9]*$', 'u');
 function validate14(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'secrets' || key0 === 'engines')) {
+      if (!func7.call(schema15.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1621,231 +2046,206 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.docker !== undefined) {
-      let data0 = data.docker;
-      if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
-        for (const key1 in data0) {
-          if (!(key1 === 'repositoryPrefix' || key1 === 'registries')) {
-            const err1 = {
-              instancePath: instancePath + '/docker',
-              schemaPath: '#/properties/docker/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key1 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema15.properties.docker,
-              data: data0,
-            };
-            if (vErrors === null) {
-              vErrors = [err1];
-            } else {
-              vErrors.push(err1);
-            }
-            errors++;
-          }
+    if (data.dockerImage !== undefined) {
+      let data0 = data.dockerImage;
+      if (typeof data0 !== 'string') {
+        const err1 = {
+          instancePath: instancePath + '/dockerImage',
+          schemaPath: '#/properties/dockerImage/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema15.properties.dockerImage.type,
+          parentSchema: schema15.properties.dockerImage,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
         }
-        if (data0.repositoryPrefix !== undefined) {
-          let data1 = data0.repositoryPrefix;
-          if (typeof data1 === 'string') {
-            if (func4(data1) > 200) {
-              const err2 = {
-                instancePath: instancePath + '/docker/repositoryPrefix',
-                schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 200 },
-                message: 'must NOT have more than 200 characters',
-                schema: 200,
-                parentSchema: schema15.properties.docker.properties.repositoryPrefix,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err2];
-              } else {
-                vErrors.push(err2);
-              }
-              errors++;
-            }
-            if (!pattern7.test(data1)) {
-              const err3 = {
-                instancePath: instancePath + '/docker/repositoryPrefix',
-                schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
-                keyword: 'pattern',
-                params: {
-                  pattern:
-                    '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                },
-                message:
-                  'must match pattern "' +
-                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$' +
-                  '"',
-                schema:
-                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                parentSchema: schema15.properties.docker.properties.repositoryPrefix,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err3];
-              } else {
-                vErrors.push(err3);
-              }
-              errors++;
-            }
-          } else {
-            const err4 = {
-              instancePath: instancePath + '/docker/repositoryPrefix',
-              schemaPath: '#/properties/docker/properties/repositoryPrefix/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema15.properties.docker.properties.repositoryPrefix.type,
-              parentSchema: schema15.properties.docker.properties.repositoryPrefix,
-              data: data1,
-            };
-            if (vErrors === null) {
-              vErrors = [err4];
-            } else {
-              vErrors.push(err4);
-            }
-            errors++;
-          }
+        errors++;
+      }
+    }
+    if (data.buildKey !== undefined) {
+      let data1 = data.buildKey;
+      if (typeof data1 !== 'string') {
+        const err2 = {
+          instancePath: instancePath + '/buildKey',
+          schemaPath: '#/properties/buildKey/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema15.properties.buildKey.type,
+          parentSchema: schema15.properties.buildKey,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
         }
-        if (data0.registries !== undefined) {
-          let data2 = data0.registries;
-          if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
-            for (const key2 in data2) {
-              let data3 = data2[key2];
-              if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
-                for (const key3 in data3) {
-                  if (!(key3 === 'username' || key3 === 'password')) {
-                    const err5 = {
-                      instancePath:
-                        instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/additionalProperties',
-                      keyword: 'additionalProperties',
-                      params: { additionalProperty: key3 },
-                      message: 'must NOT have additional properties',
-                      schema: false,
-                      parentSchema: schema15.properties.docker.properties.registries.additionalProperties,
-                      data: data3,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err5];
-                    } else {
-                      vErrors.push(err5);
-                    }
-                    errors++;
-                  }
-                }
-                if (data3.username !== undefined) {
-                  let data4 = data3.username;
-                  if (typeof data4 !== 'string') {
-                    const err6 = {
-                      instancePath:
-                        instancePath +
-                        '/docker/registries/' +
-                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
-                        '/username',
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/properties/username/type',
-                      keyword: 'type',
-                      params: { type: 'string' },
-                      message: 'must be string',
-                      schema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
-                          .username.type,
-                      parentSchema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
-                          .username,
-                      data: data4,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err6];
-                    } else {
-                      vErrors.push(err6);
-                    }
-                    errors++;
-                  }
-                }
-                if (data3.password !== undefined) {
-                  let data5 = data3.password;
-                  if (typeof data5 !== 'string') {
-                    const err7 = {
-                      instancePath:
-                        instancePath +
-                        '/docker/registries/' +
-                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
-                        '/password',
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/properties/password/type',
-                      keyword: 'type',
-                      params: { type: 'string' },
-                      message: 'must be string',
-                      schema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
-                          .password.type,
-                      parentSchema:
-                        schema15.properties.docker.properties.registries.additionalProperties.properties
-                          .password,
-                      data: data5,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err7];
-                    } else {
-                      vErrors.push(err7);
-                    }
-                    errors++;
-                  }
-                }
-              } else {
-                const err8 = {
-                  instancePath:
-                    instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                  schemaPath: '#/properties/docker/properties/registries/additionalProperties/type',
-                  keyword: 'type',
-                  params: { type: 'object' },
-                  message: 'must be object',
-                  schema: schema15.properties.docker.properties.registries.additionalProperties.type,
-                  parentSchema: schema15.properties.docker.properties.registries.additionalProperties,
-                  data: data3,
-                };
-                if (vErrors === null) {
-                  vErrors = [err8];
-                } else {
-                  vErrors.push(err8);
-                }
-                errors++;
-              }
-            }
+        errors++;
+      }
+    }
+    if (data.engine !== undefined) {
+      let data2 = data.engine;
+      if (typeof data2 !== 'string') {
+        const err3 = {
+          instancePath: instancePath + '/engine',
+          schemaPath: '#/properties/engine/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema15.properties.engine.type,
+          parentSchema: schema15.properties.engine,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.reproducible !== undefined) {
+      let data3 = data.reproducible;
+      if (typeof data3 !== 'boolean') {
+        const err4 = {
+          instancePath: instancePath + '/reproducible',
+          schemaPath: '#/properties/reproducible/type',
+          keyword: 'type',
+          params: { type: 'boolean' },
+          message: 'must be boolean',
+          schema: schema15.properties.reproducible.type,
+          parentSchema: schema15.properties.reproducible,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.imageDigest !== undefined) {
+      let data4 = data.imageDigest;
+      if (typeof data4 !== 'string') {
+        const err5 = {
+          instancePath: instancePath + '/imageDigest',
+          schemaPath: '#/properties/imageDigest/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema15.properties.imageDigest.type,
+          parentSchema: schema15.properties.imageDigest,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.node !== undefined) {
+      let data5 = data.node;
+      if (
+        !(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5)) &&
+        typeof data5 !== 'string'
+      ) {
+        const err6 = {
+          instancePath: instancePath + '/node',
+          schemaPath: '#/properties/node/type',
+          keyword: 'type',
+          params: { type: schema15.properties.node.type },
+          message: 'must be integer,string',
+          schema: schema15.properties.node.type,
+          parentSchema: schema15.properties.node,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+      if (typeof data5 == 'number' && isFinite(data5)) {
+        if (data5 < 1 || isNaN(data5)) {
+          const err7 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 1 },
+            message: 'must be >= 1',
+            schema: 1,
+            parentSchema: schema15.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
           } else {
-            const err9 = {
-              instancePath: instancePath + '/docker/registries',
-              schemaPath: '#/properties/docker/properties/registries/type',
-              keyword: 'type',
-              params: { type: 'object' },
-              message: 'must be object',
-              schema: schema15.properties.docker.properties.registries.type,
-              parentSchema: schema15.properties.docker.properties.registries,
-              data: data2,
-            };
-            if (vErrors === null) {
-              vErrors = [err9];
-            } else {
-              vErrors.push(err9);
-            }
-            errors++;
+            vErrors.push(err7);
           }
+          errors++;
+        }
+      }
+      if (typeof data5 === 'string') {
+        if (!pattern11.test(data5)) {
+          const err8 = {
+            instancePath: instancePath + '/node',
+            schemaPath: '#/properties/node/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[1-9][0-9]*$' },
+            message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
+            schema: '^[1-9][0-9]*$',
+            parentSchema: schema15.properties.node,
+            data: data5,
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.baseImage !== undefined) {
+      let data6 = data.baseImage;
+      if (typeof data6 === 'string') {
+        if (func2(data6) < 1) {
+          const err9 = {
+            instancePath: instancePath + '/baseImage',
+            schemaPath: '#/properties/baseImage/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema15.properties.baseImage,
+            data: data6,
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
         }
       } else {
         const err10 = {
-          instancePath: instancePath + '/docker',
-          schemaPath: '#/properties/docker/type',
+          instancePath: instancePath + '/baseImage',
+          schemaPath: '#/properties/baseImage/type',
           keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema15.properties.docker.type,
-          parentSchema: schema15.properties.docker,
-          data: data0,
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema15.properties.baseImage.type,
+          parentSchema: schema15.properties.baseImage,
+          data: data6,
         };
         if (vErrors === null) {
           vErrors = [err10];
@@ -1855,58 +2255,63 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.images !== undefined) {
-      let data6 = data.images;
-      if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
-        for (const key4 in data6) {
-          let data7 = data6[key4];
-          if (typeof data7 === 'string') {
-            if (func4(data7) > 255) {
-              const err11 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 255 },
-                message: 'must NOT have more than 255 characters',
-                schema: 255,
-                parentSchema: schema15.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err11];
-              } else {
-                vErrors.push(err11);
-              }
-              errors++;
-            }
-            if (func4(data7) < 1) {
-              const err12 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-                message: 'must NOT have fewer than 1 characters',
-                schema: 1,
-                parentSchema: schema15.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err12];
-              } else {
-                vErrors.push(err12);
-              }
-              errors++;
-            }
-            if (!pattern8.test(data7)) {
+    if (data.buildScript !== undefined) {
+      let data7 = data.buildScript;
+      if (typeof data7 === 'string') {
+        if (func2(data7) < 1) {
+          const err11 = {
+            instancePath: instancePath + '/buildScript',
+            schemaPath: '#/properties/buildScript/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema15.properties.buildScript,
+            data: data7,
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + '/buildScript',
+          schemaPath: '#/properties/buildScript/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema15.properties.buildScript.type,
+          parentSchema: schema15.properties.buildScript,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data8 = data.secrets;
+      if (Array.isArray(data8)) {
+        const len0 = data8.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data9 = data8[i0];
+          if (typeof data9 === 'string') {
+            if (!pattern2.test(data9)) {
               const err13 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/pattern',
+                instancePath: instancePath + '/secrets/' + i0,
+                schemaPath: '#/properties/secrets/items/pattern',
                 keyword: 'pattern',
-                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
-                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
-                schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-                parentSchema: schema15.properties.images.additionalProperties,
-                data: data7,
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+                parentSchema: schema15.properties.secrets.items,
+                data: data9,
               };
               if (vErrors === null) {
                 vErrors = [err13];
@@ -1917,14 +2322,14 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             }
           } else {
             const err14 = {
-              instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-              schemaPath: '#/properties/images/additionalProperties/type',
+              instancePath: instancePath + '/secrets/' + i0,
+              schemaPath: '#/properties/secrets/items/type',
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema15.properties.images.additionalProperties.type,
-              parentSchema: schema15.properties.images.additionalProperties,
-              data: data7,
+              schema: schema15.properties.secrets.items.type,
+              parentSchema: schema15.properties.secrets.items,
+              data: data9,
             };
             if (vErrors === null) {
               vErrors = [err14];
@@ -1934,417 +2339,59 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
             errors++;
           }
         }
-      } else {
-        const err15 = {
-          instancePath: instancePath + '/images',
-          schemaPath: '#/properties/images/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema15.properties.images.type,
-          parentSchema: schema15.properties.images,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err15];
-        } else {
-          vErrors.push(err15);
-        }
-        errors++;
-      }
-    }
-    if (data.secrets !== undefined) {
-      let data8 = data.secrets;
-      if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
-        for (const key5 in data8) {
-          if (!pattern3.test(key5)) {
-            const err16 = {
-              instancePath: instancePath + '/secrets',
-              schemaPath: '#/properties/secrets/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key5 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema15.properties.secrets,
-              data: data8,
-            };
-            if (vErrors === null) {
-              vErrors = [err16];
-            } else {
-              vErrors.push(err16);
+        let i1 = data8.length;
+        let j0;
+        if (i1 > 1) {
+          const indices0 = {};
+          for (; i1--;) {
+            let item0 = data8[i1];
+            if (typeof item0 !== 'string') {
+              continue;
             }
-            errors++;
-          }
-        }
-        for (const key6 in data8) {
-          if (pattern3.test(key6)) {
-            let data9 = data8[key6];
-            if (typeof data9 !== 'string' && !(data9 && typeof data9 == 'object' && !Array.isArray(data9))) {
-              const err17 = {
-                instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath:
-                  '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/type',
-                keyword: 'type',
-                params: {
-                  type: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
-                },
-                message: 'must be string,object',
-                schema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
-                parentSchema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
-                data: data9,
+            if (typeof indices0[item0] == 'number') {
+              j0 = indices0[item0];
+              const err15 = {
+                instancePath: instancePath + '/secrets',
+                schemaPath: '#/properties/secrets/uniqueItems',
+                keyword: 'uniqueItems',
+                params: { i: i1, j: j0 },
+                message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
+                schema: true,
+                parentSchema: schema15.properties.secrets,
+                data: data8,
               };
               if (vErrors === null) {
-                vErrors = [err17];
+                vErrors = [err15];
               } else {
-                vErrors.push(err17);
+                vErrors.push(err15);
               }
               errors++;
+              break;
             }
-            if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
-              if (data9.file === undefined) {
-                const err18 = {
-                  instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
-                  schemaPath:
-                    '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/required',
-                  keyword: 'required',
-                  params: { missingProperty: 'file' },
-                  message: "must have required property '" + 'file' + "'",
-                  schema:
-                    schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
-                  parentSchema: schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
-                  data: data9,
-                };
-                if (vErrors === null) {
-                  vErrors = [err18];
-                } else {
-                  vErrors.push(err18);
-                }
-                errors++;
-              }
-              for (const key7 in data9) {
-                if (!(key7 === 'file')) {
-                  const err19 = {
-                    instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
-                    schemaPath:
-                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/additionalProperties',
-                    keyword: 'additionalProperties',
-                    params: { additionalProperty: key7 },
-                    message: 'must NOT have additional properties',
-                    schema: false,
-                    parentSchema:
-                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
-                    data: data9,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err19];
-                  } else {
-                    vErrors.push(err19);
-                  }
-                  errors++;
-                }
-              }
-              if (data9.file !== undefined) {
-                let data10 = data9.file;
-                if (typeof data10 === 'string') {
-                  if (func4(data10) < 1) {
-                    const err20 = {
-                      instancePath:
-                        instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
-                      schemaPath:
-                        '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/minLength',
-                      keyword: 'minLength',
-                      params: { limit: 1 },
-                      message: 'must NOT have fewer than 1 characters',
-                      schema: 1,
-                      parentSchema:
-                        schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
-                          .properties.file,
-                      data: data10,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err20];
-                    } else {
-                      vErrors.push(err20);
-                    }
-                    errors++;
-                  }
-                } else {
-                  const err21 = {
-                    instancePath:
-                      instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
-                    schemaPath:
-                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/type',
-                    keyword: 'type',
-                    params: { type: 'string' },
-                    message: 'must be string',
-                    schema:
-                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
-                        .file.type,
-                    parentSchema:
-                      schema15.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
-                        .file,
-                    data: data10,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err21];
-                  } else {
-                    vErrors.push(err21);
-                  }
-                  errors++;
-                }
-              }
-            }
+            indices0[item0] = i1;
           }
         }
       } else {
-        const err22 = {
+        const err16 = {
           instancePath: instancePath + '/secrets',
           schemaPath: '#/properties/secrets/type',
           keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
+          params: { type: 'array' },
+          message: 'must be array',
           schema: schema15.properties.secrets.type,
           parentSchema: schema15.properties.secrets,
           data: data8,
         };
         if (vErrors === null) {
-          vErrors = [err22];
+          vErrors = [err16];
         } else {
-          vErrors.push(err22);
-        }
-        errors++;
-      }
-    }
-    if (data.engines !== undefined) {
-      let data11 = data.engines;
-      if (Array.isArray(data11)) {
-        const len0 = data11.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data12 = data11[i0];
-          if (
-            typeof data12 !== 'string' &&
-            !(data12 && typeof data12 == 'object' && !Array.isArray(data12))
-          ) {
-            const err23 = {
-              instancePath: instancePath + '/engines/' + i0,
-              schemaPath: '#/properties/engines/items/type',
-              keyword: 'type',
-              params: { type: schema15.properties.engines.items.type },
-              message: 'must be string,object',
-              schema: schema15.properties.engines.items.type,
-              parentSchema: schema15.properties.engines.items,
-              data: data12,
-            };
-            if (vErrors === null) {
-              vErrors = [err23];
-            } else {
-              vErrors.push(err23);
-            }
-            errors++;
-          }
-          if (typeof data12 === 'string') {
-            if (!pattern11.test(data12)) {
-              const err24 = {
-                instancePath: instancePath + '/engines/' + i0,
-                schemaPath: '#/properties/engines/items/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
-                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
-                schema: '^(unix|tcp|ssh|http|https)://',
-                parentSchema: schema15.properties.engines.items,
-                data: data12,
-              };
-              if (vErrors === null) {
-                vErrors = [err24];
-              } else {
-                vErrors.push(err24);
-              }
-              errors++;
-            }
-          }
-          if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
-            if (data12.endpoint === undefined) {
-              const err25 = {
-                instancePath: instancePath + '/engines/' + i0,
-                schemaPath: '#/properties/engines/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'endpoint' },
-                message: "must have required property '" + 'endpoint' + "'",
-                schema: schema15.properties.engines.items.required,
-                parentSchema: schema15.properties.engines.items,
-                data: data12,
-              };
-              if (vErrors === null) {
-                vErrors = [err25];
-              } else {
-                vErrors.push(err25);
-              }
-              errors++;
-            }
-            for (const key8 in data12) {
-              if (!(key8 === 'endpoint' || key8 === 'concurrency' || key8 === 'certPath')) {
-                const err26 = {
-                  instancePath: instancePath + '/engines/' + i0,
-                  schemaPath: '#/properties/engines/items/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key8 },
-                  message: 'must NOT have additional properties',
-                  schema: false,
-                  parentSchema: schema15.properties.engines.items,
-                  data: data12,
-                };
-                if (vErrors === null) {
-                  vErrors = [err26];
-                } else {
-                  vErrors.push(err26);
-                }
-                errors++;
-              }
-            }
-            if (data12.endpoint !== undefined) {
-              let data13 = data12.endpoint;
-              if (typeof data13 === 'string') {
-                if (!pattern11.test(data13)) {
-                  const err27 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
-                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
-                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
-                    schema: '^(unix|tcp|ssh|http|https)://',
-                    parentSchema: schema15.properties.engines.items.properties.endpoint,
-                    data: data13,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err27];
-                  } else {
-                    vErrors.push(err27);
-                  }
-                  errors++;
-                }
-              } else {
-                const err28 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
-                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema15.properties.engines.items.properties.endpoint.type,
-                  parentSchema: schema15.properties.engines.items.properties.endpoint,
-                  data: data13,
-                };
-                if (vErrors === null) {
-                  vErrors = [err28];
-                } else {
-                  vErrors.push(err28);
-                }
-                errors++;
-              }
-            }
-            if (data12.concurrency !== undefined) {
-              let data14 = data12.concurrency;
-              if (!(typeof data14 == 'number' && !(data14 % 1) && !isNaN(data14) && isFinite(data14))) {
-                const err29 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
-                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
-                  schema: schema15.properties.engines.items.properties.concurrency.type,
-                  parentSchema: schema15.properties.engines.items.properties.concurrency,
-                  data: data14,
-                };
-                if (vErrors === null) {
-                  vErrors = [err29];
-                } else {
-                  vErrors.push(err29);
-                }
-                errors++;
-              }
-              if (typeof data14 == 'number' && isFinite(data14)) {
-                if (data14 < 1 || isNaN(data14)) {
-                  const err30 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
-                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                    schema: 1,
-                    parentSchema: schema15.properties.engines.items.properties.concurrency,
-                    data: data14,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err30];
-                  } else {
-                    vErrors.push(err30);
-                  }
-                  errors++;
-                }
-              }
-            }
-            if (data12.certPath !== undefined) {
-              let data15 = data12.certPath;
-              if (typeof data15 === 'string') {
-                if (func4(data15) < 1) {
-                  const err31 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
-                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
-                    keyword: 'minLength',
-                    params: { limit: 1 },
-                    message: 'must NOT have fewer than 1 characters',
-                    schema: 1,
-                    parentSchema: schema15.properties.engines.items.properties.certPath,
-                    data: data15,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err31];
-                  } else {
-                    vErrors.push(err31);
-                  }
-                  errors++;
-                }
-              } else {
-                const err32 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
-                  schemaPath: '#/properties/engines/items/properties/certPath/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema15.properties.engines.items.properties.certPath.type,
-                  parentSchema: schema15.properties.engines.items.properties.certPath,
-                  data: data15,
-                };
-                if (vErrors === null) {
-                  vErrors = [err32];
-                } else {
-                  vErrors.push(err32);
-                }
-                errors++;
-              }
-            }
-          }
-        }
-      } else {
-        const err33 = {
-          instancePath: instancePath + '/engines',
-          schemaPath: '#/properties/engines/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema15.properties.engines.type,
-          parentSchema: schema15.properties.engines,
-          data: data11,
-        };
-        if (vErrors === null) {
-          vErrors = [err33];
-        } else {
-          vErrors.push(err33);
+          vErrors.push(err16);
         }
         errors++;
       }
     }
   } else {
-    const err34 = {
+    const err17 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -2355,9 +2402,9 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err34];
+      vErrors = [err17];
     } else {
-      vErrors.push(err34);
+      vErrors.push(err17);
     }
     errors++;
   }
@@ -2626,10 +2673,10 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
+  '46a7856d2798d6b0': v46a7856d2798d6b0,
   '520b0f1fc95d0d93': v520b0f1fc95d0d93,
+  '56b8656c23dc3277': v56b8656c23dc3277,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
   '85ba36310ad06748': v85ba36310ad06748,
-  '94b09470d3c53a15': v94b09470d3c53a15,
-  e67eafb8a11298ac: ve67eafb8a11298ac,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
 };

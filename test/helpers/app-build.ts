@@ -49,7 +49,7 @@ export async function buildAppService(opts: {
   const { release } = await runBuild({
     spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),
     config: {
-      docker: { repositoryPrefix: opts.prefix, registries: opts.registries ?? {} },
+      docker: { repositoryPrefix: opts.prefix, registries: opts.registries ?? {}, builder: 'buildkit' },
       images: opts.images ?? {},
       engines: [],
       secrets: {},

@@ -18,7 +18,7 @@ export interface BuildkitSessionOptions {
   /** The build secrets this build may read, by id; values stay in memory. */
   secrets?: ReadonlyMap<string, Uint8Array>;
   /** Registry credentials for a host (`127.0.0.1:5000`, `registry-1.docker.io`), for pulls and cache imports. */
-  registryAuth?: (host: string) => RegistryLogin | undefined;
+  registryAuth?: (host: string) => RegistryLogin | undefined | Promise<RegistryLogin | undefined>;
   /** Told of every call the engine makes, e.g. for a debug log or a test. */
   observe?: (call: SessionCall) => void;
   signal?: AbortSignal;
@@ -61,9 +61,15 @@ export async function openBuildkitSession(opts: BuildkitSessionOptions): Promise
       reply: Grpc.sendUnaryData<object>,
     ) => {
       const host = call.request.Host ?? '';
-      const login = opts.registryAuth?.(host);
-      opts.observe?.({ service: 'auth', host, given: login !== undefined });
-      reply(null, login ? { Username: login.username, Secret: login.password } : {});
+      // A lookup that fails (an unreadable Docker config) answers as anonymous: the pull then
+      // fails with the registry's own refusal, which names the registry.
+      void Promise.resolve()
+        .then(() => opts.registryAuth?.(host))
+        .catch(() => undefined)
+        .then((login) => {
+          opts.observe?.({ service: 'auth', host, given: login !== undefined });
+          reply(null, login ? { Username: login.username, Secret: login.password } : {});
+        });
     },
   });
   server.addService(service(GET_SECRET, m.getSecretRequest, m.getSecretResponse), {

@@ -5,7 +5,7 @@ import { readFileAtCommit } from '../sources/read-file-at-commit.js';
 import type { ResolvedSource } from '../sources/source-request.js';
 import { computeBuildKey, type BuildKeyInputs } from './build-key.js';
 import { decideAction } from './decide-action.js';
-import { readLastBuild } from './last-build.js';
+import { readLastBuild, type LastBuild } from './last-build.js';
 import type { BuildableService, ServicePlan } from './service-plan.js';
 
 export interface PlanServiceOptions {
@@ -17,17 +17,43 @@ export interface PlanServiceOptions {
   dryRun: boolean;
 }
 
+/** A service whose base images are named, before they are resolved: the first half of its plan. */
+export interface NamedBases {
+  service: BuildableService;
+  sources: { main: ResolvedSource; extra: Readonly<Record<string, ResolvedSource>> };
+  producer: ImageProducer;
+  previous: LastBuild | undefined;
+  /** The build-key inputs but the base images. */
+  partial: Omit<BuildKeyInputs, 'baseImages'>;
+  /** The base images as the build type names them. */
+  baseImageRefs: string[];
+}
+
 /**
- * One service's plan: its build key and tag (docs/caching.md#build-keys), then its action. On
- * a repeated build the base images named by the files at an unchanged commit come from the
- * last-build record, so the no-op path spawns no git process.
+ * One service's plan: its build key and tag (docs/caching.md#build-keys), then its action.
+ * Both halves in one; `planBuild` runs the first half of every service before the second, so
+ * that every missing base image can be named at once in between.
  */
 export async function planService(
   s: BuildableService,
-  sources: { main: ResolvedSource; extra: Readonly<Record<string, ResolvedSource>> },
+  sources: NamedBases['sources'],
   producer: ImageProducer,
   opts: PlanServiceOptions,
 ): Promise<ServicePlan> {
+  return await finishPlan(await nameBases(s, sources, producer, opts), opts);
+}
+
+/**
+ * The first half of a plan: the build-key inputs but the base images, and the base images the
+ * build type names. On a repeated build the base images named by the files at an unchanged
+ * commit come from the last-build record, so the no-op path spawns no git process.
+ */
+export async function nameBases(
+  s: BuildableService,
+  sources: NamedBases['sources'],
+  producer: ImageProducer,
+  opts: PlanServiceOptions,
+): Promise<NamedBases> {
   const build = s.service;
   const previous = await readLastBuild(opts.baseDir, s.name);
   const { main: source, extra } = sources;
@@ -51,6 +77,13 @@ export async function planService(
         readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
         images: opts.images,
       });
+  return { service: s, sources, producer, previous, partial, baseImageRefs };
+}
+
+/** The second half: the base images resolved, the key and tag, and the action with its reason. */
+export async function finishPlan(named: NamedBases, opts: PlanServiceOptions): Promise<ServicePlan> {
+  const { service: s, producer, previous, partial, baseImageRefs } = named;
+  const { main: source, extra } = named.sources;
   const { bases, unknown } = await producer.resolveBases(s.name, baseImageRefs, opts.dryRun);
   const inputs: BuildKeyInputs = {
     ...partial,
@@ -66,5 +99,5 @@ export async function planService(
     ...(unknown !== undefined ? { unknownKey: unknown } : {}),
   };
   const decision = await decideAction(keyed, producer, opts.noCache);
-  return { ...keyed, build, source, extra, baseImageRefs, bases, key, producer, ...decision };
+  return { ...keyed, build: s.service, source, extra, baseImageRefs, bases, key, producer, ...decision };
 }
