@@ -12,6 +12,12 @@ import { buildContext, freshBuildDirs } from './build-context.js';
 import { hasRegistry } from './has-registry.js';
 import type { Decision, ImageJob, ImageProducer, ResolvedBases, StepRun } from './image-producer.js';
 
+/** A UserError's first line; anything else, or an engine that stopped answering, is thrown on. */
+function reasonOf(e: unknown): string {
+  if (!isUserError(e) || unreachableEngineOf(e) !== undefined) throw e;
+  return e.problems[0]?.message ?? e.message;
+}
+
 /** What an engine-built image needs of the build. */
 export interface EngineProducerDeps {
   baseDir: string;
@@ -67,27 +73,27 @@ export class EngineImageProducer implements ImageProducer {
    */
   async missingBase(ref: string): Promise<string | undefined> {
     const { keyEngine, authFor, signal } = this.deps;
-    const reason = (e: unknown) => {
-      if (!isUserError(e) || unreachableEngineOf(e) !== undefined) throw e;
-      return e.problems[0]?.message ?? e.message;
-    };
     try {
       if ((await keyEngine.imageInfo(ref)) !== undefined) return undefined;
     } catch (e) {
-      return `cannot be looked up: ${reason(e)}`;
+      return `cannot be looked up: ${reasonOf(e)}`;
     }
     const auth = await authFor(ref);
+    let unasked: string;
     try {
       const digest = await headManifest(ref, auth, { signal, retries: 0 });
-      return digest === undefined ? 'is neither on the engine nor in its registry' : undefined;
-    } catch {
-      // asked of the engine below
+      if (digest === undefined) return 'is neither on the engine nor in its registry';
+      return undefined;
+    } catch (e) {
+      unasked = reasonOf(e);
     }
     try {
       await keyEngine.pull(ref, auth, signal);
       return undefined;
     } catch (e) {
-      return `is not on the engine and could not be pulled: ${reason(e)}`;
+      if (!isUserError(e) || unreachableEngineOf(e) !== undefined) throw e;
+      // The registry's words as this machine heard them: the engine's are wrapped in HTTP noise.
+      return `is not on the engine and could not be pulled: ${unasked.replace(/, \d+ attempts?$/, '')}`;
     }
   }
 
