@@ -5,7 +5,6 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   EngineBuildContext,
   EngineImageRecipe,
@@ -15,6 +14,7 @@ import { connectDockerEngine } from '../../src/builder/engines/connect-docker-en
 import { InterruptedError, UserError } from '../../src/core/user-error.js';
 import type { CommitSha, ImageRef } from '../../src/inputs/types.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
+import { processesEnded } from '../helpers/build-rig.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { readService } from '../helpers/read-service.js';
 
@@ -262,9 +262,7 @@ describe('a failing build', () => {
     await assert.rejects(() => build(ctx), InterruptedError);
     assert.equal(controller.signal.aborted, true, 'the RUN step started');
     // BuildKit runs RUN steps as processes of its own, not containers: they must end.
-    const deadline = Date.now() + 10_000;
-    while (processesWith(marker).length > 0 && Date.now() < deadline) await sleep(200);
-    assert.deepEqual(processesWith(marker), []);
+    assert.deepEqual(await processesEnded(marker), []);
     assert.equal(await engine.imageExists(ctx.tag), false);
   });
 
@@ -283,10 +281,3 @@ describe('a failing build', () => {
     assert.equal(await engine.imageExists(ctx.tag), false);
   });
 });
-
-/** Processes on this machine whose command line holds `marker` (a RUN step's shell). */
-function processesWith(marker: string): string[] {
-  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes(marker) && !l.includes('ps -eo'));
-}
