@@ -33,6 +33,22 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
+    // One process runner: every child leads a process group that an interruption stops whole.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/exec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:child_process', 'child_process'].map((name) => ({
+            name,
+            message: 'start processes with exec or startProcess of src/core/exec.ts',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // bin/ is CommonJS (bin/package.json), so Node starts it without the ES module loader.
     files: ['bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
