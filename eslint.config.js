@@ -49,6 +49,20 @@ export default tseslint.config(
     },
   },
   {
+    // Node's recursive mkdir loops forever under /proc (src/core/make-directory.ts says why).
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/make-directory.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['callee.name', 'callee.property.name'].map((callee) => ({
+          selector: `CallExpression[${callee}=/^mkdir(Sync)?$/] > ObjectExpression > Property[key.name='recursive']`,
+          message: 'make directories with makeDirectory of src/core/make-directory.ts',
+        })),
+      ],
+    },
+  },
+  {
     // bin/ is CommonJS (bin/package.json), so Node starts it without the ES module loader.
     files: ['bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { makeDirectory } from './make-directory.js';
 import { signalGroup, stopGroup, trackGroup, untrackGroup } from './process-group.js';
 import { InterruptedError } from './user-error.js';
 
@@ -103,7 +103,7 @@ export class LineTail {
 }
 
 export async function openLog(logFile: string): Promise<WriteStream> {
-  await mkdir(dirname(logFile), { recursive: true });
+  makeDirectory(dirname(logFile));
   return createWriteStream(logFile, { flags: 'a' });
 }
 

@@ -1,5 +1,6 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { makeDirectory } from '../../core/make-directory.js';
 import { formatPath } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
@@ -69,7 +70,7 @@ function dockerService(f: DockerFields, at: Pick<ServiceReadContext, 'name' | 'i
         const contextDir = join(ctx.workDir, 'docker-context');
         // A killed earlier run may have left a context behind: start from nothing.
         await rm(contextDir, { recursive: true, force: true });
-        await mkdir(contextDir, { recursive: true });
+        makeDirectory(contextDir);
         try {
           await ctx.exportTree(context, contextDir);
           await ctx.buildImage({
