@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
 import { makeDirectory } from '../../core/make-directory.js';
-import { systemErrorText } from '../../core/system-error-text.js';
+import { pathError } from '../../core/system-error-text.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 
 export interface LockHolder {
@@ -93,7 +93,7 @@ function defaultCommand(): string {
 async function createExclusive(file: string, holder: LockHolder): Promise<boolean> {
   const tmp = tempSiblingPath(file);
   await writeFile(tmp, JSON.stringify(holder) + '\n', { flag: 'wx' }).catch((e: unknown) => {
-    throw baseDirError(dirname(file), 'cannot write into the base dir', e);
+    throw pathError(dirname(file), 'cannot write into the base dir', e);
   });
   try {
     await link(tmp, file);
@@ -198,12 +198,6 @@ function makeBaseDir(baseDir: string): void {
   try {
     makeDirectory(baseDir);
   } catch (e) {
-    throw baseDirError(baseDir, 'cannot make the base dir', e);
+    throw pathError(baseDir, 'cannot make the base dir', e);
   }
-}
-
-/** A failed system call on the base dir as an error naming it; anything else as it was. */
-function baseDirError(baseDir: string, what: string, e: unknown): unknown {
-  const text = systemErrorText(e);
-  return text === undefined ? e : new UserError({ file: baseDir, message: `${what}: ${text}` }, { cause: e });
 }
