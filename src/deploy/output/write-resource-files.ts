@@ -5,13 +5,10 @@ import { replaceDirAtomic } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
 import { pathError } from '../../core/system-error-text.js';
 import { InterruptedError } from '../../core/user-error.js';
+import type { ResourceFile } from '../resources/check-resources.js';
 
-export interface OutputFile {
-  fileName: string;
-  kind: string;
-  name: string;
-  object: Record<string, unknown>;
-}
+/** What writing needs of a checked resource. */
+type OutputFile = Pick<ResourceFile, 'fileName' | 'id' | 'name' | 'object'>;
 
 /**
  * Files written between turns of the event loop, so signal handlers still run while a large
@@ -62,7 +59,7 @@ export async function writeResourceFiles(
     throw outputDirError(dir, e);
   }
   for (const f of files)
-    emit({ kind: 'resource-written', file: join(dir, f.fileName), resourceKind: f.kind, name: f.name });
+    emit({ kind: 'resource-written', file: join(dir, f.fileName), resourceKind: f.id.kind, name: f.name });
   emit({ kind: 'output-written', dir, files: files.length });
 }
 
