@@ -49,13 +49,7 @@ export async function acquireBaseDirLock(
 ): Promise<() => Promise<void>> {
   makeBaseDir(baseDir);
   const lockFile = join(baseDir, 'build.lock');
-  const me: LockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    command: opts.command ?? defaultCommand(),
-    token: randomBytes(8).toString('hex'),
-  };
+  const me = newHolder(opts.command ?? defaultCommand());
   const deadline = Date.now() + (opts.waitMs ?? 30 * 60_000);
   let announced = false;
   for (;;) {
@@ -83,6 +77,17 @@ export async function acquireBaseDirLock(
 
 function describe(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host}, running "${h.command}" since ${h.startedAt}`;
+}
+
+/** This process as the holder of a lock it is about to take, with a token of its own. */
+function newHolder(command: string): LockHolder {
+  return {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command,
+    token: randomBytes(8).toString('hex'),
+  };
 }
 
 function defaultCommand(): string {
@@ -148,13 +153,7 @@ function isDead(h: LockHolder): boolean {
  */
 async function takeOver(lockFile: string, stale: LockHolder | 'unreadable'): Promise<void> {
   const guard = `${lockFile}.takeover`;
-  const me: LockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    command: 'takeover',
-    token: randomBytes(8).toString('hex'),
-  };
+  const me = newHolder('takeover');
   if (!(await createExclusive(guard, me))) {
     const other = await readHolder(guard);
     if (other === 'unreadable' || (other !== 'gone' && isDead(other)))
