@@ -108,9 +108,9 @@ export async function openLog(logFile: string): Promise<WriteStream> {
 }
 
 /**
- * The one child-process runner (git, tar, runc, ssh, mount all go through it): runs a command
- * without a shell and settles once it has exited and all its output was read. Output is
- * captured in memory only when no log file is given (git plumbing output is small); build
+ * The one child-process runner (git, kubectl, tar, runc, ssh, mount all go through it): runs
+ * a command without a shell and settles once it has exited and all its output was read. Output
+ * is captured in memory only when no log file is given (git plumbing output is small); build
  * tools go to a log file and keep a tail of lines for error messages.
  *
  * Hand-written rather than execa: execa's cancellation kills the child (runc's must not be
@@ -196,6 +196,8 @@ function stopWhenAborted(
       fired = true;
       void stop().then(() => reject(new InterruptedError('SIGINT')));
     };
+    // Aborted while the log file was being opened: the process has just started; stop it.
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     void closed.then(() => signal.removeEventListener('abort', onAbort));
   });

@@ -10,6 +10,9 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 const sh = (script: string) => ['-c', script] as const;
 
+/** A number of seconds no other test sleeps: a marker in the command line of its `sleep`. */
+const uniqueSeconds = () => String(1000 + Math.floor(Math.random() * 1e6));
+
 test('a run gives its exit status, its output and its last lines', async () => {
   const r = await exec('sh', sh('echo out; echo err >&2; exit 3'));
   assert.equal(r.code, 3);
@@ -54,6 +57,15 @@ test('an abort kills the process and rejects as interrupted', async () => {
   await assert.rejects(run, InterruptedError);
 });
 
+test('an abort while the log file opens stops the process that starts after it', async () => {
+  const abort = new AbortController();
+  const marker = uniqueSeconds();
+  const run = exec('sleep', [marker], { signal: abort.signal, logFile: join(await tempDir(), 'a.log') });
+  abort.abort();
+  await assert.rejects(run, InterruptedError);
+  assert.deepEqual(processesWith(`sleep ${marker}`), []);
+});
+
 test("with onAbort 'leave', an abort is the caller's to act on", async () => {
   const abort = new AbortController();
   abort.abort();
@@ -87,8 +99,6 @@ test('output that is data is captured, but never logged, streamed or among the l
 function sleeperScript(marker: string, ignoreTerm = false): string {
   return `${ignoreTerm ? "trap '' TERM; " : ''}sleep ${marker} & echo started; wait`;
 }
-
-const uniqueSeconds = () => String(1000 + Math.floor(Math.random() * 1e6));
 
 test('an abort stops what the process started too, not only the process', async () => {
   const marker = uniqueSeconds();
