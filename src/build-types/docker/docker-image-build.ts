@@ -1,5 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../../core/make-directory.js';
 import type { DockerBuilder } from '../../inputs/types.js';
 import type { EngineBuildContext } from '../build-type.js';
 import { rewriteDockerfileImages } from './dockerfile-from-rewrite.js';
@@ -26,7 +27,7 @@ export async function buildDockerImage(ctx: EngineBuildContext, spec: DockerImag
   const contextDir = join(ctx.workDir, 'docker-context');
   // A killed earlier run may have left a context behind: start from nothing.
   await rm(contextDir, { recursive: true, force: true });
-  await mkdir(contextDir, { recursive: true });
+  makeDirectory(contextDir);
   try {
     await ctx.exportTree(spec.context, contextDir);
     const dockerfilePath = join(contextDir, spec.dockerfile);

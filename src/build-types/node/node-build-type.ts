@@ -1,6 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import { UserError } from '../../core/user-error.js';
 import type { AppImage, BuildType, ServiceBuild, ToolBuildContext } from '../build-type.js';
 import { procfileSettings } from '../procfile/procfile-image.js';
@@ -52,7 +53,7 @@ async function assembleNodeImage(f: NodeFields, name: string, ctx: ToolBuildCont
   ]);
   const appDir = join(ctx.workDir, 'node', 'app');
   await rm(join(ctx.workDir, 'node'), { recursive: true, force: true });
-  await mkdir(appDir, { recursive: true });
+  makeDirectory(appDir);
   await ctx.exportTree('', appDir);
   const manager = await packageManager(name, ctx.commit, appDir);
   const install = nodeInstallCommand(manager, f.buildScript);

@@ -31,16 +31,20 @@ export async function runCodeStep(
   runtime: CodeStepRuntime,
 ): Promise<void> {
   const owner = ownerOf(step.user);
+  // What both runtimes are told alike; each adds the image and the folders its own way.
+  const run = {
+    ...out,
+    label: step.label,
+    cmd: step.cmd,
+    workingDir: step.workingDir,
+    ...(step.env !== undefined ? { env: step.env } : {}),
+    ...(step.user !== undefined ? { user: step.user } : {}),
+  };
   const down = await runtime.engineUnreachable();
   if (down === undefined) {
     await runtime.engine.runContainer({
-      ...out,
-      label: step.label,
+      ...run,
       image: await runtime.engineImage(step.image),
-      cmd: step.cmd,
-      workingDir: step.workingDir,
-      ...(step.env !== undefined ? { env: step.env } : {}),
-      ...(step.user !== undefined ? { user: step.user } : {}),
       copyIn: step.folders.map((f) => ({
         hostDir: f.hostDir,
         containerPath: f.containerPath,
@@ -64,13 +68,8 @@ export async function runCodeStep(
   for (const f of step.folders) if (!f.readOnly) await chownTree(f.hostDir, owner.uid, owner.gid);
   await runc.runWithRunc(
     {
-      ...out,
-      label: step.label,
+      ...run,
       image: await runtime.imageSource(step.image),
-      cmd: step.cmd,
-      workingDir: step.workingDir,
-      ...(step.env !== undefined ? { env: step.env } : {}),
-      ...(step.user !== undefined ? { user: step.user } : {}),
       binds: step.folders.map((f) => `${f.hostDir}:${f.containerPath}${f.readOnly ? ':ro' : ''}`),
     },
     { stateDir: runtime.runcStateDir },
