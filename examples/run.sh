@@ -15,14 +15,14 @@ fi
 # a root file system of busybox and its applet links, imported as an image (`docker build`
 # would need the docker CLI's legacy builder here, which prints a deprecation notice).
 if ! docker image inspect example/busybox:1 >/dev/null 2>&1; then
-  root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/tmp"
-  cp /bin/busybox "$root/bin/busybox"
+  rootfs=$(mktemp -d)
+  mkdir -p "$rootfs/bin" "$rootfs/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
   for applet in $(/bin/busybox --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+    [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
   done
-  tar -C "$root" -c . | docker import -c 'CMD ["sh"]' - example/busybox:1 >/dev/null
-  rm -rf "$root"
+  tar -C "$rootfs" -c . | docker import -c 'CMD ["sh"]' - example/busybox:1 >/dev/null
+  rm -rf "$rootfs"
 fi
 
 # One git repository per folder of examples/services; changes there become new commits.
