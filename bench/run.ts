@@ -2,6 +2,7 @@ import { cpus, loadavg } from 'node:os';
 import { appImageBenchmarks } from './app-images.bench.js';
 import { baselineBenchmarks } from './baseline.bench.js';
 import { buildBenchmarks } from './build.bench.js';
+import { buildkitBenchmarks } from './buildkit.bench.js';
 import { deployFigures } from './deploy.bench.js';
 import { engineBenchmarks } from './engines.bench.js';
 import { formatTable, type Figure } from './figure.js';
@@ -13,7 +14,7 @@ import { startupFigures } from './startup.bench.js';
  * `npm run bench`: every figure in one table. Run counts can be lowered for a quick look with
  * BENCH_RUNS (no-op and start-up figures, default 7), BENCH_SLOW_RUNS (cold builds and the
  * baseline, default 3) and BENCH_RENDER_RUNS (default 5); BENCH_ONLY=render, startup, build,
- * engines, apps, node-app or deploy runs one part. BENCH_BASELINE=<dir> adds the no-op build of this checkout
+ * engines, buildkit, apps, node-app or deploy runs one part. BENCH_BASELINE=<dir> adds the no-op build of this checkout
  * against the CLI of another built checkout (e.g. a worktree of the commit before a change),
  * interleaved; BENCH_ONLY=baseline runs only that. Render runs first: the build parts delete thousands of files
  * when they end, which slows creating files for a while on some file systems (see
@@ -45,6 +46,8 @@ if (only === undefined || only === 'startup') figures.push(...(await startupFigu
 if (only === undefined || only === 'deploy') figures.push(...(await deployFigures(log)));
 if (only === undefined || only === 'build') figures.push(...(await buildBenchmarks({ runs, slowRuns, log })));
 if (only === undefined || only === 'engines') figures.push(...(await engineBenchmarks({ slowRuns, log })));
+if (only === undefined || only === 'buildkit')
+  figures.push(...(await buildkitBenchmarks({ runs, slowRuns, log })));
 const baselineDir = process.env['BENCH_BASELINE'];
 if (baselineDir !== undefined && (only === undefined || only === 'baseline'))
   figures.push(...(await baselineBenchmarks({ baselineDir, runs, log })));

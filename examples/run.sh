@@ -11,12 +11,18 @@ if [ ! -f "$root/dist/bundle/main.js" ] || [ ! -d "$root/node_modules" ]; then
   (cd "$root" && npm ci --no-audit --no-fund)
 fi
 
-# The services' Dockerfiles start FROM example/busybox:1, made offline from the host's busybox.
+# The services' Dockerfiles start FROM example/busybox:1, made offline from the host's busybox:
+# a root file system of busybox and its applet links, imported as an image (`docker build`
+# would need the docker CLI's legacy builder here, which prints a deprecation notice).
 if ! docker image inspect example/busybox:1 >/dev/null 2>&1; then
-  ctx=$(mktemp -d)
-  cp /bin/busybox "$here/base-image/Dockerfile" "$ctx/"
-  DOCKER_BUILDKIT=0 docker build -q -t example/busybox:1 "$ctx" >/dev/null
-  rm -rf "$ctx"
+  rootfs=$(mktemp -d)
+  mkdir -p "$rootfs/bin" "$rootfs/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  tar -C "$rootfs" -c . | docker import -c 'CMD ["sh"]' - example/busybox:1 >/dev/null
+  rm -rf "$rootfs"
 fi
 
 # One git repository per folder of examples/services; changes there become new commits.

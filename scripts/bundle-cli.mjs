@@ -6,7 +6,8 @@
 // saves compiling the bundle on each start (see bench/README.md, start-up). It also spares the
 // ESM loader. Lazy `import()`s become lazy `require()`s (a vm.Script cannot `import()` without
 // an experimental flag), so log-update, the one dependency that exists only as an ES module,
-// is bundled; the other libraries stay external and load when a step first needs them. json-e
+// is bundled; the other libraries stay external and load when a step first needs them (gRPC and
+// protobufjs only when a BuildKit build opens its session, so a no-op build never reads them). json-e
 // must stay external: its error classes are also loaded by path
 // (src/deploy/render/json-e-errors.ts) and must be the same instances.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -39,6 +40,8 @@ await build({
     'pako',
     '@balena/dockerignore',
     'ajv',
+    '@grpc/grpc-js',
+    'protobufjs',
   ],
   // import.meta.url is the file's own URL, as in the ES modules it was compiled from.
   define: { 'import.meta.url': '__tciImportMetaUrl' },

@@ -1,6 +1,7 @@
+import type { Duplex, Readable } from 'node:stream';
 import type { ImageSettings, LayerEntry, LayerSource } from '../inputs/oci-types.js';
-import type { ServiceType } from '../inputs/service-types.js';
-import type { CommitSha, GitSource } from '../inputs/types.js';
+import type { FieldPath, ServiceType } from '../inputs/service-types.js';
+import type { BuildConfig, CommitSha, GitSource, RegistryCredentials } from '../inputs/types.js';
 import type { GitTree } from './git-tree.js';
 
 /**
@@ -44,7 +45,16 @@ export interface ServiceBuild {
   sourceKey?(ctx: BaseImagesContext): Promise<Readonly<Record<string, string>>>;
   /** How the image is made: by a Docker engine, or written by the tool from files. */
   readonly image: ImageRecipe;
+  /**
+   * This build as the build config sets it up, for what the service leaves to the config (a
+   * `docker` service's builder: `docker.builder`); problems go to `report`, at a path inside the
+   * service. Absent: the build config changes nothing here.
+   */
+  configure?(config: { docker: Pick<BuildConfig['docker'], 'builder'> }, report: ReportProblem): ServiceBuild;
 }
+
+/** Records a problem at a path inside the service (`['secrets']`); the caller adds file and line. */
+export type ReportProblem = (path: FieldPath, message: string, hint?: string) => void;
 
 /** What `baseImages` and `sourceKey` may use: the committed files and the `images` map. */
 export interface BaseImagesContext {
@@ -131,21 +141,48 @@ export interface BuildContext extends BaseImagesContext {
   env: ReadonlyMap<string, string>;
 }
 
-/** An engine build: the context folder and Dockerfile, built and tagged on the chosen engine. */
+/** An engine build: built and tagged on the engine chosen for the step. */
 export interface EngineBuildContext extends BuildContext {
   /**
-   * Builds `contextDir` (its `.dockerignore` honoured) and tags the result with the service's
+   * Builds a context with the engine's legacy builder and tags the result with the service's
    * tag; the executor adds the tag, `--no-cache`, layer reuse, output and failure wording.
    */
   buildImage(build: EngineBuild): Promise<void>;
+  /**
+   * A build that speaks to the engine itself (BuildKit's session and build request): `build`
+   * gets the engine chosen for the step and what the executor adds, and resolves to the image
+   * ID the engine reported, if any. A connection that fails is that engine not answering (with
+   * several engines the step runs again on another); a build that ends with neither an image
+   * ID nor an image under the tag is an engine that stopped.
+   */
+  buildOnEngine(build: (engine: BuildEngine) => Promise<string | undefined>): Promise<void>;
 }
 
 export interface EngineBuild {
-  contextDir: string;
-  /** Dockerfile path relative to `contextDir`. */
+  /** The build context as a tar stream, `.dockerignore` applied, the Dockerfile in it. */
+  context: Readable;
+  /** Dockerfile path inside the context. */
   dockerfile: string;
   buildArgs?: Record<string, string>;
   target?: string;
+}
+
+/** What a build that speaks to the engine itself gets of it and of the executor. */
+export interface BuildEngine {
+  /** Opens a new connection to the engine (its unix socket, TCP or TLS, an ssh pipe). */
+  dial(): Duplex;
+  /** The engine as messages name it (`DOCKER_HOST=…`, `tcp://builder-1:2376`). */
+  name: string;
+  /** The tag the image gets. */
+  tag: string;
+  /** Names the build in errors: `service "api": docker build`. */
+  label: string;
+  /** Images whose layer cache the build may import (the previous release's image, in its registry). */
+  cacheFrom: readonly string[];
+  /** Whether to write the layer cache into the image (`--push`), for `cacheFrom` on other engines. */
+  inlineCache: boolean;
+  /** The credentials for a registry host, for the engine's pulls of base and cache images. */
+  registryLogin(host: string): Promise<RegistryCredentials | undefined>;
 }
 
 /** A build whose image the tool writes: code runs only in the steps it asks for. */

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { exec } from '../core/exec.js';
+import { exec, startProcess } from '../core/exec.js';
 
 /** One entry of a committed tree, as `git ls-tree` lists it. */
 export interface TreeEntry {
@@ -86,15 +85,13 @@ export class GitTree {
   /** Contents of blob entries, in the order given, from one `git cat-file --batch`. */
   async *contents(entries: readonly TreeEntry[]): AsyncGenerator<TreeFile> {
     if (entries.length === 0) return;
-    const git = spawn('git', ['-C', this.clonePath, 'cat-file', '--batch'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
     let stderr = '';
-    git.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    git.stdin.on('error', () => undefined);
-    git.stdin.end(entries.map((e) => `${e.oid}\n`).join(''));
-    const exited = new Promise<number>((resolve) => git.on('close', (code) => resolve(code ?? 1)));
-    const reader = new BatchReader(git.stdout);
+    const git = await startProcess('git', ['-C', this.clonePath, 'cat-file', '--batch'], {
+      input: entries.map((e) => `${e.oid}\n`).join(''),
+      stdout: 'pipe',
+      onLine: (line) => (stderr += `${line}\n`),
+    });
+    const reader = new BatchReader(git.stdout as NodeJS.ReadableStream);
     try {
       for (const entry of entries) {
         const header = await reader.line();
@@ -109,9 +106,9 @@ export class GitTree {
         yield { entry, content };
       }
     } finally {
-      git.stdout.destroy();
+      git.stdout?.destroy();
       git.kill();
-      await exited;
+      await git.result.catch(() => undefined);
     }
   }
 }

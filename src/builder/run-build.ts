@@ -17,6 +17,7 @@ import { sharedImageLookups } from './engines/shared-image-lookups.js';
 import { executePlans } from './execute/execute-plans.js';
 import { planBuild } from './plan/plan-build.js';
 import type { BuildableService, ServicePlan } from './plan/service-plan.js';
+import { configureServices } from './plan/configure-services.js';
 import { selectServices } from './plan/select-services.js';
 import { buildProducers } from './producers/build-producers.js';
 import type { BuildContextOptions } from './producers/build-context.js';
@@ -70,7 +71,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     opts.redactor.add(r.source.credentials?.password);
     if (r.source.url.startsWith('http')) opts.redactor.add(r.source.credentials?.username);
   }
-  const selected = selectServices(opts.spec, opts.targetServices);
+  const selected = configureServices(opts.spec, selectServices(opts.spec, opts.targetServices), opts.config);
   // Before any work: a service naming a secret the build config lacks stops the build here.
   const secrets = await loadServiceSecrets(
     selected.map((s) => ({ service: s.name, index: s.index, ids: s.service.secrets })),

@@ -1,4 +1,5 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { killAllGroups } from '../core/process-group.js';
 import { toolInfo } from '../core/tool-info.js';
 import { ExitCode } from '../core/user-error.js';
 import { describeError } from './print-error.js';
@@ -181,10 +182,13 @@ async function main(): Promise<void> {
       process.exitCode = exitCode;
     }
   }
-  // An interrupted command has cleaned up after itself. What it started may have started
-  // processes of its own (a git hook) that still hold its output pipes: they must not keep
-  // the CLI alive.
-  if (processContext.abort.signal.aborted) process.exit();
+  // An interrupted command has cleaned up after itself and stopped the processes it started
+  // (each with everything it started in turn). One started without the abort signal may still
+  // run: it must neither outlive the CLI nor, holding an output pipe, keep the CLI alive.
+  if (processContext.abort.signal.aborted) {
+    killAllGroups();
+    process.exit();
+  }
 }
 
 // Not `await`: the bundle is CommonJS (see start.ts), which has no top-level await.

@@ -73,20 +73,16 @@ export type Event =
   | { kind: 'resource-written'; file: string; resourceKind: string; name: string }
   | { kind: 'output-written'; dir: string; files: number }
   | { kind: 'kubectl-output'; stream: 'stdout' | 'stderr'; line: string }
-  | {
+  | ({
       kind: 'diff-resource';
       change: 'added' | 'removed' | 'changed';
       /** File name on the new side (the old side for `removed`). */
       file: string;
       /** The old side's file name, when the resource moved to another file. */
       oldFile?: string;
-      apiVersion: string;
-      resourceKind: string;
-      namespace?: string;
-      name: string;
       /** For `changed`. */
       fields?: FieldChange[];
-    }
+    } & ResourceRef)
   | { kind: 'diff-summary'; added: number; removed: number; changed: number; unchanged: number }
   /** `deploy --apply --dry-run`: the files that would be applied. */
   | { kind: 'apply-planned'; files: string[] }

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { makeDirectory } from './make-directory.js';
+import { signalGroup, stopGroup, trackGroup, untrackGroup } from './process-group.js';
 import { InterruptedError } from './user-error.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -58,7 +59,13 @@ export interface RunningProcess {
   readonly stdout: Readable | undefined;
   /** Settles after the process exited and its output was read; rejects when it could not start. */
   readonly result: Promise<ExecResult>;
+  /** Sends `signal` (default SIGTERM) to the process and to every process it started. */
   kill(signal?: NodeJS.Signals): void;
+  /**
+   * Ends the process and every process it started: SIGTERM, then SIGKILL after a grace period
+   * (process-group.ts). Settles once they are gone; `result` then gives the exit status.
+   */
+  stop(): Promise<void>;
   /** Whether the process has exited. */
   readonly exited: boolean;
 }
@@ -96,14 +103,14 @@ export class LineTail {
 }
 
 export async function openLog(logFile: string): Promise<WriteStream> {
-  await mkdir(dirname(logFile), { recursive: true });
+  makeDirectory(dirname(logFile));
   return createWriteStream(logFile, { flags: 'a' });
 }
 
 /**
- * The one child-process runner (git, tar, runc, ssh, mount all go through it): runs a command
- * without a shell and settles once it has exited and all its output was read. Output is
- * captured in memory only when no log file is given (git plumbing output is small); build
+ * The one child-process runner (git, kubectl, tar, runc, ssh, mount all go through it): runs
+ * a command without a shell and settles once it has exited and all its output was read. Output
+ * is captured in memory only when no log file is given (git plumbing output is small); build
  * tools go to a log file and keep a tail of lines for error messages.
  *
  * Hand-written rather than execa: execa's cancellation kills the child (runc's must not be
@@ -120,86 +127,102 @@ export async function exec(
   ).result;
 }
 
-/** Starts a process; `exec` when the caller needs its streams or to stop it (ssh, piped tar). */
+type Closed = [code: number | null, signal: NodeJS.Signals | null];
+
+/**
+ * Starts a process; `exec` when the caller needs its streams or to stop it (ssh, piped tar).
+ * The process leads a process group of its own, so that `kill`, `stop` and an abort reach
+ * whatever it starts too (process-group.ts). It has no controlling terminal then, which no
+ * caller needs: git, ssh and kubectl run with prompts off.
+ */
 export async function startProcess(
   cmd: string,
   args: readonly string[],
   opts: StartOptions = {},
 ): Promise<RunningProcess> {
-  if (opts.signal?.aborted && opts.onAbort !== 'leave') throw new InterruptedError('SIGINT');
+  const stopOnAbort = opts.onAbort !== 'leave' ? opts.signal : undefined;
+  if (stopOnAbort?.aborted === true) throw new InterruptedError('SIGINT');
   const log = opts.logFile !== undefined ? await openLog(opts.logFile) : undefined;
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     stdio: [opts.stdin === 'pipe' || opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    ...(opts.onAbort !== 'leave' && opts.signal !== undefined ? { signal: opts.signal } : {}),
+    detached: true,
   });
+  let done = false;
+  const closed = new Promise<Closed>((resolve) => child.on('close', (...end) => resolve(end)));
+  const pid = child.pid;
+  if (pid !== undefined) trackGroup(pid);
+  void closed.then(() => {
+    done = true;
+    if (pid !== undefined) untrackGroup(pid);
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= pid !== undefined && !done ? stopGroup(pid, closed) : Promise.resolve());
   // A child that exits without reading its input breaks the pipe; its exit status reports that.
   child.stdin?.on('error', () => undefined);
   if (typeof opts.input === 'string') child.stdin?.end(opts.input);
   else if (opts.input !== undefined && child.stdin !== null) opts.input.pipe(child.stdin);
-  const started: RunningProcess = {
+  const interrupted = stopOnAbort !== undefined ? stopWhenAborted(stopOnAbort, stop, closed) : undefined;
+  return {
     stdin: opts.stdin === 'pipe' ? (child.stdin ?? undefined) : undefined,
     stdout: opts.stdout === 'pipe' ? (child.stdout ?? undefined) : undefined,
-    result: collect(child, opts, log),
-    kill: (signal) => void child.kill(signal),
+    result: collect(child, closed, opts, log, interrupted),
+    kill: (signal = 'SIGTERM') => {
+      if (pid !== undefined && !done) signalGroup(pid, signal);
+    },
+    stop,
     get exited() {
       return child.exitCode !== null || child.signalCode !== null;
     },
   };
-  return started;
+}
+
+/** An abort while the process runs: stop it, then report the interruption. */
+interface Interruption {
+  /** Rejects with InterruptedError once the aborted process is stopped; never settles otherwise. */
+  promise: Promise<never>;
+  fired(): boolean;
+}
+
+function stopWhenAborted(
+  signal: AbortSignal,
+  stop: () => Promise<void>,
+  closed: Promise<Closed>,
+): Interruption {
+  let fired = false;
+  const promise = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      fired = true;
+      void stop().then(() => reject(new InterruptedError('SIGINT')));
+    };
+    // Aborted while the log file was being opened: the process has just started; stop it.
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void closed.then(() => signal.removeEventListener('abort', onAbort));
+  });
+  promise.catch(() => undefined);
+  return { promise, fired: () => fired };
 }
 
 async function collect(
   child: ReturnType<typeof spawn>,
+  closed: Promise<Closed>,
   opts: StartOptions,
   log: WriteStream | undefined,
+  interrupted: Interruption | undefined,
 ): Promise<ExecResult> {
-  const failed = new Promise<never>((_, reject) =>
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(err.name === 'AbortError' ? new InterruptedError('SIGINT') : err),
-    ),
-  );
+  const failed = new Promise<never>((_, reject) => child.on('error', reject));
   // Awaited only while the process runs; an error after that has nobody left to tell.
   failed.catch(() => undefined);
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (code, signal) => resolve([code, signal])),
-  );
   const tail = new LineTail(opts.tail ?? 20);
   const text = { stdout: '', stderr: '' };
-  const read = async (stream: Readable | null, name: OutputStream): Promise<void> => {
-    if (stream === null) return;
-    const decoder = new StringDecoder('utf8');
-    if (opts.dataOnly?.includes(name) === true) {
-      for await (const chunk of stream) text[name] += decoder.write(chunk as Buffer);
-      text[name] += decoder.end();
-      return;
-    }
-    const lines = new LineTail(0, (line) => opts.onLine?.(line, name));
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      const s = decoder.write(buf);
-      if (log !== undefined) {
-        if (!log.write(buf)) await new Promise<void>((r) => log.once('drain', () => r()));
-      } else text[name] += s;
-      tail.push(s);
-      lines.push(s);
-      await opts.onOutput?.(buf, name);
-    }
-    const rest = decoder.end();
-    tail.push(rest);
-    lines.push(rest);
-    lines.end();
-  };
-  try {
-    await Promise.race([
-      Promise.all([
-        read(opts.stdout === 'pipe' ? null : child.stdout, 'stdout'),
-        read(child.stderr, 'stderr'),
-      ]),
-      failed,
+  const outcome = (async (): Promise<ExecResult> => {
+    await Promise.all([
+      readStream(opts.stdout === 'pipe' ? null : child.stdout, 'stdout', opts, log, tail, text),
+      readStream(child.stderr, 'stderr', opts, log, tail, text),
     ]);
-    const [code, signal] = await Promise.race([closed, failed]);
+    const [code, signal] = await closed;
     tail.end();
     return {
       code: code ?? 128 + (signal !== null ? constants.signals[signal] : 0),
@@ -207,7 +230,46 @@ async function collect(
       ...text,
       lastLines: tail.lines,
     };
+  })();
+  try {
+    const result = await Promise.race([outcome, failed, ...(interrupted ? [interrupted.promise] : [])]);
+    // Ended by the abort's stop: the caller learns that it was interrupted, not how it ended.
+    if (interrupted?.fired() === true) await interrupted.promise;
+    return result;
   } finally {
     if (log !== undefined) await new Promise<void>((r) => log.end(r));
   }
+}
+
+/** Reads one output stream into the log (or `text`), the tail and `onLine`/`onOutput`. */
+async function readStream(
+  stream: Readable | null,
+  name: OutputStream,
+  opts: StartOptions,
+  log: WriteStream | undefined,
+  tail: LineTail,
+  text: Record<OutputStream, string>,
+): Promise<void> {
+  if (stream === null) return;
+  const decoder = new StringDecoder('utf8');
+  if (opts.dataOnly?.includes(name) === true) {
+    for await (const chunk of stream) text[name] += decoder.write(chunk as Buffer);
+    text[name] += decoder.end();
+    return;
+  }
+  const lines = new LineTail(0, (line) => opts.onLine?.(line, name));
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    const s = decoder.write(buf);
+    if (log !== undefined) {
+      if (!log.write(buf)) await new Promise<void>((r) => log.once('drain', () => r()));
+    } else text[name] += s;
+    tail.push(s);
+    lines.push(s);
+    await opts.onOutput?.(buf, name);
+  }
+  const rest = decoder.end();
+  tail.push(rest);
+  lines.push(rest);
+  lines.end();
 }

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
-import { systemErrorText } from '../core/system-error-text.js';
+import { pathError } from '../core/system-error-text.js';
 import { InterruptedError, isUserError, UserError } from '../core/user-error.js';
 import { buildTypes } from '../build-types/build-types.js';
 import { loadClusterSpec } from '../inputs/cluster-spec.js';
@@ -66,7 +66,7 @@ async function sideKind(path: string): Promise<'output-dir' | 'spec'> {
   const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
     // Not there, or a file where a folder of the path should be: not found, as ls says.
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
-    throw new UserError({ file: path, message: `cannot read: ${systemErrorText(e) ?? e.message}` });
+    throw pathError(path, 'cannot read', e);
   });
   if (info === undefined) throw new UserError({ file: path, message: 'not found', hint: SIDE_HINT });
   if (!info.isDirectory()) return 'spec';

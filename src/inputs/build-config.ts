@@ -50,6 +50,8 @@ export const buildConfigFileSchema: SchemaObject = {
             properties: { username: { type: 'string' }, password: { type: 'string' } },
           },
         },
+        // Per service, `builder:` in build.yml wins over this default.
+        builder: { enum: ['buildkit', 'legacy'], errorText: 'must be "buildkit" or "legacy"' },
       },
     },
     images: {
@@ -173,6 +175,7 @@ async function loadWith(
     docker: {
       repositoryPrefix: config.docker?.repositoryPrefix ?? '',
       registries: registries as Record<string, RegistryCredentials>,
+      builder: config.docker?.builder ?? 'buildkit',
     },
     images: config.images ?? {},
     engines: engines ?? [],

@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { exists } from '../core/atomic-fs.js';
 import type { Problem } from '../core/problem.js';
+import { setOwn } from '../core/set-own.js';
 import { isPlainObject } from './is-plain-object.js';
 import { readYamlFile } from './read-yaml-input.js';
 import type { LineOf } from './yaml-file.js';
@@ -62,13 +63,7 @@ export function deepMerge(base: unknown, override: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(override)) return override;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    // defineProperty, so that a key named "__proto__" stays data and never becomes a prototype.
-    Object.defineProperty(out, key, {
-      value: Object.hasOwn(out, key) ? deepMerge(out[key], value) : value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(out, key, Object.hasOwn(out, key) ? deepMerge(out[key], value) : value);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { formatPath } from '../core/problem.js';
+import { setOwn } from '../core/set-own.js';
 import { UserError } from '../core/user-error.js';
 import { deepMerge, readConfigFiles } from './config-files.js';
 import { isPlainObject } from './is-plain-object.js';
@@ -83,12 +84,7 @@ export function isTerraformOutput(doc: Record<string, unknown>): boolean {
 function unwrapTerraform(doc: Record<string, unknown>): InfraInfo {
   const out: InfraInfo = {};
   for (const [key, wrapped] of Object.entries(doc)) {
-    Object.defineProperty(out, key, {
-      value: (wrapped as { value: unknown }).value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(out, key, (wrapped as { value: unknown }).value);
   }
   return out;
 }

@@ -4,8 +4,890 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 const require = createRequire(import.meta.url);
-export const v546bccf081cd47db = validate10;
+export const v46a7856d2798d6b0 = validate10;
 const schema11 = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    docker: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        repositoryPrefix: {
+          type: 'string',
+          maxLength: 200,
+          pattern:
+            '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
+        },
+        registries: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { username: { type: 'string' }, password: { type: 'string' } },
+          },
+        },
+        builder: { enum: ['buildkit', 'legacy'], errorText: 'must be "buildkit" or "legacy"' },
+      },
+    },
+    images: {
+      type: 'object',
+      additionalProperties: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
+      },
+    },
+    secrets: {
+      type: 'object',
+      patternProperties: {
+        '^[A-Za-z0-9][A-Za-z0-9._-]*$': {
+          type: ['string', 'object'],
+          errorText: "must be the secret's value (e.g. !env NPM_TOKEN) or {file: <path>}",
+          additionalProperties: false,
+          required: ['file'],
+          properties: { file: { type: 'string', minLength: 1, errorText: 'must be a file path' } },
+        },
+      },
+      additionalProperties: false,
+      unknownFieldText:
+        'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit',
+    },
+    engines: {
+      type: 'array',
+      items: {
+        type: ['string', 'object'],
+        pattern: '^(unix|tcp|ssh|http|https)://',
+        errorText:
+          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+        additionalProperties: false,
+        required: ['endpoint'],
+        properties: {
+          endpoint: {
+            type: 'string',
+            pattern: '^(unix|tcp|ssh|http|https)://',
+            errorText:
+              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+          },
+          concurrency: {
+            type: 'integer',
+            minimum: 1,
+            errorText: 'must be a whole number of image builds at once, 1 or more',
+          },
+          certPath: {
+            type: 'string',
+            minLength: 1,
+            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
+          },
+        },
+      },
+    },
+  },
+};
+const func2 = require('ajv/dist/runtime/ucs2length').default;
+const pattern0 = new RegExp(
+  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+  'u',
+);
+const pattern1 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
+const pattern2 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
+const pattern4 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'secrets' || key0 === 'engines')) {
+        const err0 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema11,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.docker !== undefined) {
+      let data0 = data.docker;
+      if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
+        for (const key1 in data0) {
+          if (!(key1 === 'repositoryPrefix' || key1 === 'registries' || key1 === 'builder')) {
+            const err1 = {
+              instancePath: instancePath + '/docker',
+              schemaPath: '#/properties/docker/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema11.properties.docker,
+              data: data0,
+            };
+            if (vErrors === null) {
+              vErrors = [err1];
+            } else {
+              vErrors.push(err1);
+            }
+            errors++;
+          }
+        }
+        if (data0.repositoryPrefix !== undefined) {
+          let data1 = data0.repositoryPrefix;
+          if (typeof data1 === 'string') {
+            if (func2(data1) > 200) {
+              const err2 = {
+                instancePath: instancePath + '/docker/repositoryPrefix',
+                schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 200 },
+                message: 'must NOT have more than 200 characters',
+                schema: 200,
+                parentSchema: schema11.properties.docker.properties.repositoryPrefix,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err2];
+              } else {
+                vErrors.push(err2);
+              }
+              errors++;
+            }
+            if (!pattern0.test(data1)) {
+              const err3 = {
+                instancePath: instancePath + '/docker/repositoryPrefix',
+                schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
+                keyword: 'pattern',
+                params: {
+                  pattern:
+                    '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+                },
+                message:
+                  'must match pattern "' +
+                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$' +
+                  '"',
+                schema:
+                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
+                parentSchema: schema11.properties.docker.properties.repositoryPrefix,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err3];
+              } else {
+                vErrors.push(err3);
+              }
+              errors++;
+            }
+          } else {
+            const err4 = {
+              instancePath: instancePath + '/docker/repositoryPrefix',
+              schemaPath: '#/properties/docker/properties/repositoryPrefix/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema11.properties.docker.properties.repositoryPrefix.type,
+              parentSchema: schema11.properties.docker.properties.repositoryPrefix,
+              data: data1,
+            };
+            if (vErrors === null) {
+              vErrors = [err4];
+            } else {
+              vErrors.push(err4);
+            }
+            errors++;
+          }
+        }
+        if (data0.registries !== undefined) {
+          let data2 = data0.registries;
+          if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
+            for (const key2 in data2) {
+              let data3 = data2[key2];
+              if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
+                for (const key3 in data3) {
+                  if (!(key3 === 'username' || key3 === 'password')) {
+                    const err5 = {
+                      instancePath:
+                        instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/additionalProperties',
+                      keyword: 'additionalProperties',
+                      params: { additionalProperty: key3 },
+                      message: 'must NOT have additional properties',
+                      schema: false,
+                      parentSchema: schema11.properties.docker.properties.registries.additionalProperties,
+                      data: data3,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err5];
+                    } else {
+                      vErrors.push(err5);
+                    }
+                    errors++;
+                  }
+                }
+                if (data3.username !== undefined) {
+                  let data4 = data3.username;
+                  if (typeof data4 !== 'string') {
+                    const err6 = {
+                      instancePath:
+                        instancePath +
+                        '/docker/registries/' +
+                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/username',
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/properties/username/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .username.type,
+                      parentSchema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .username,
+                      data: data4,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err6];
+                    } else {
+                      vErrors.push(err6);
+                    }
+                    errors++;
+                  }
+                }
+                if (data3.password !== undefined) {
+                  let data5 = data3.password;
+                  if (typeof data5 !== 'string') {
+                    const err7 = {
+                      instancePath:
+                        instancePath +
+                        '/docker/registries/' +
+                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/password',
+                      schemaPath:
+                        '#/properties/docker/properties/registries/additionalProperties/properties/password/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                      schema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .password.type,
+                      parentSchema:
+                        schema11.properties.docker.properties.registries.additionalProperties.properties
+                          .password,
+                      data: data5,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err7];
+                    } else {
+                      vErrors.push(err7);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err8 = {
+                  instancePath:
+                    instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath: '#/properties/docker/properties/registries/additionalProperties/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                  schema: schema11.properties.docker.properties.registries.additionalProperties.type,
+                  parentSchema: schema11.properties.docker.properties.registries.additionalProperties,
+                  data: data3,
+                };
+                if (vErrors === null) {
+                  vErrors = [err8];
+                } else {
+                  vErrors.push(err8);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err9 = {
+              instancePath: instancePath + '/docker/registries',
+              schemaPath: '#/properties/docker/properties/registries/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+              schema: schema11.properties.docker.properties.registries.type,
+              parentSchema: schema11.properties.docker.properties.registries,
+              data: data2,
+            };
+            if (vErrors === null) {
+              vErrors = [err9];
+            } else {
+              vErrors.push(err9);
+            }
+            errors++;
+          }
+        }
+        if (data0.builder !== undefined) {
+          let data6 = data0.builder;
+          if (!(data6 === 'buildkit' || data6 === 'legacy')) {
+            const err10 = {
+              instancePath: instancePath + '/docker/builder',
+              schemaPath: '#/properties/docker/properties/builder/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema11.properties.docker.properties.builder.enum },
+              message: 'must be equal to one of the allowed values',
+              schema: schema11.properties.docker.properties.builder.enum,
+              parentSchema: schema11.properties.docker.properties.builder,
+              data: data6,
+            };
+            if (vErrors === null) {
+              vErrors = [err10];
+            } else {
+              vErrors.push(err10);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err11 = {
+          instancePath: instancePath + '/docker',
+          schemaPath: '#/properties/docker/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.docker.type,
+          parentSchema: schema11.properties.docker,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    if (data.images !== undefined) {
+      let data7 = data.images;
+      if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
+        for (const key4 in data7) {
+          let data8 = data7[key4];
+          if (typeof data8 === 'string') {
+            if (func2(data8) > 255) {
+              const err12 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 255 },
+                message: 'must NOT have more than 255 characters',
+                schema: 255,
+                parentSchema: schema11.properties.images.additionalProperties,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err12];
+              } else {
+                vErrors.push(err12);
+              }
+              errors++;
+            }
+            if (func2(data8) < 1) {
+              const err13 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+                message: 'must NOT have fewer than 1 characters',
+                schema: 1,
+                parentSchema: schema11.properties.images.additionalProperties,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err13];
+              } else {
+                vErrors.push(err13);
+              }
+              errors++;
+            }
+            if (!pattern1.test(data8)) {
+              const err14 = {
+                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath: '#/properties/images/additionalProperties/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
+                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
+                schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
+                parentSchema: schema11.properties.images.additionalProperties,
+                data: data8,
+              };
+              if (vErrors === null) {
+                vErrors = [err14];
+              } else {
+                vErrors.push(err14);
+              }
+              errors++;
+            }
+          } else {
+            const err15 = {
+              instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+              schemaPath: '#/properties/images/additionalProperties/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema11.properties.images.additionalProperties.type,
+              parentSchema: schema11.properties.images.additionalProperties,
+              data: data8,
+            };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err16 = {
+          instancePath: instancePath + '/images',
+          schemaPath: '#/properties/images/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.images.type,
+          parentSchema: schema11.properties.images,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err16];
+        } else {
+          vErrors.push(err16);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data9 = data.secrets;
+      if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+        for (const key5 in data9) {
+          if (!pattern2.test(key5)) {
+            const err17 = {
+              instancePath: instancePath + '/secrets',
+              schemaPath: '#/properties/secrets/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key5 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema11.properties.secrets,
+              data: data9,
+            };
+            if (vErrors === null) {
+              vErrors = [err17];
+            } else {
+              vErrors.push(err17);
+            }
+            errors++;
+          }
+        }
+        for (const key6 in data9) {
+          if (pattern2.test(key6)) {
+            let data10 = data9[key6];
+            if (
+              typeof data10 !== 'string' &&
+              !(data10 && typeof data10 == 'object' && !Array.isArray(data10))
+            ) {
+              const err18 = {
+                instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                schemaPath:
+                  '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/type',
+                keyword: 'type',
+                params: {
+                  type: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                },
+                message: 'must be string,object',
+                schema: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
+                parentSchema: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                data: data10,
+              };
+              if (vErrors === null) {
+                vErrors = [err18];
+              } else {
+                vErrors.push(err18);
+              }
+              errors++;
+            }
+            if (data10 && typeof data10 == 'object' && !Array.isArray(data10)) {
+              if (data10.file === undefined) {
+                const err19 = {
+                  instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath:
+                    '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/required',
+                  keyword: 'required',
+                  params: { missingProperty: 'file' },
+                  message: "must have required property '" + 'file' + "'",
+                  schema:
+                    schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
+                  parentSchema: schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                  data: data10,
+                };
+                if (vErrors === null) {
+                  vErrors = [err19];
+                } else {
+                  vErrors.push(err19);
+                }
+                errors++;
+              }
+              for (const key7 in data10) {
+                if (!(key7 === 'file')) {
+                  const err20 = {
+                    instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
+                    schemaPath:
+                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/additionalProperties',
+                    keyword: 'additionalProperties',
+                    params: { additionalProperty: key7 },
+                    message: 'must NOT have additional properties',
+                    schema: false,
+                    parentSchema:
+                      schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
+                    data: data10,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err20];
+                  } else {
+                    vErrors.push(err20);
+                  }
+                  errors++;
+                }
+              }
+              if (data10.file !== undefined) {
+                let data11 = data10.file;
+                if (typeof data11 === 'string') {
+                  if (func2(data11) < 1) {
+                    const err21 = {
+                      instancePath:
+                        instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
+                      schemaPath:
+                        '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/minLength',
+                      keyword: 'minLength',
+                      params: { limit: 1 },
+                      message: 'must NOT have fewer than 1 characters',
+                      schema: 1,
+                      parentSchema:
+                        schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
+                          .properties.file,
+                      data: data11,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err21];
+                    } else {
+                      vErrors.push(err21);
+                    }
+                    errors++;
+                  }
+                } else {
+                  const err22 = {
+                    instancePath:
+                      instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
+                    schemaPath:
+                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                    schema:
+                      schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                        .file.type,
+                    parentSchema:
+                      schema11.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
+                        .file,
+                    data: data11,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err22];
+                  } else {
+                    vErrors.push(err22);
+                  }
+                  errors++;
+                }
+              }
+            }
+          }
+        }
+      } else {
+        const err23 = {
+          instancePath: instancePath + '/secrets',
+          schemaPath: '#/properties/secrets/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema11.properties.secrets.type,
+          parentSchema: schema11.properties.secrets,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err23];
+        } else {
+          vErrors.push(err23);
+        }
+        errors++;
+      }
+    }
+    if (data.engines !== undefined) {
+      let data12 = data.engines;
+      if (Array.isArray(data12)) {
+        const len0 = data12.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data13 = data12[i0];
+          if (
+            typeof data13 !== 'string' &&
+            !(data13 && typeof data13 == 'object' && !Array.isArray(data13))
+          ) {
+            const err24 = {
+              instancePath: instancePath + '/engines/' + i0,
+              schemaPath: '#/properties/engines/items/type',
+              keyword: 'type',
+              params: { type: schema11.properties.engines.items.type },
+              message: 'must be string,object',
+              schema: schema11.properties.engines.items.type,
+              parentSchema: schema11.properties.engines.items,
+              data: data13,
+            };
+            if (vErrors === null) {
+              vErrors = [err24];
+            } else {
+              vErrors.push(err24);
+            }
+            errors++;
+          }
+          if (typeof data13 === 'string') {
+            if (!pattern4.test(data13)) {
+              const err25 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                schema: '^(unix|tcp|ssh|http|https)://',
+                parentSchema: schema11.properties.engines.items,
+                data: data13,
+              };
+              if (vErrors === null) {
+                vErrors = [err25];
+              } else {
+                vErrors.push(err25);
+              }
+              errors++;
+            }
+          }
+          if (data13 && typeof data13 == 'object' && !Array.isArray(data13)) {
+            if (data13.endpoint === undefined) {
+              const err26 = {
+                instancePath: instancePath + '/engines/' + i0,
+                schemaPath: '#/properties/engines/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'endpoint' },
+                message: "must have required property '" + 'endpoint' + "'",
+                schema: schema11.properties.engines.items.required,
+                parentSchema: schema11.properties.engines.items,
+                data: data13,
+              };
+              if (vErrors === null) {
+                vErrors = [err26];
+              } else {
+                vErrors.push(err26);
+              }
+              errors++;
+            }
+            for (const key8 in data13) {
+              if (!(key8 === 'endpoint' || key8 === 'concurrency' || key8 === 'certPath')) {
+                const err27 = {
+                  instancePath: instancePath + '/engines/' + i0,
+                  schemaPath: '#/properties/engines/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key8 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema11.properties.engines.items,
+                  data: data13,
+                };
+                if (vErrors === null) {
+                  vErrors = [err27];
+                } else {
+                  vErrors.push(err27);
+                }
+                errors++;
+              }
+            }
+            if (data13.endpoint !== undefined) {
+              let data14 = data13.endpoint;
+              if (typeof data14 === 'string') {
+                if (!pattern4.test(data14)) {
+                  const err28 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
+                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
+                    schema: '^(unix|tcp|ssh|http|https)://',
+                    parentSchema: schema11.properties.engines.items.properties.endpoint,
+                    data: data14,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err28];
+                  } else {
+                    vErrors.push(err28);
+                  }
+                  errors++;
+                }
+              } else {
+                const err29 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
+                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema11.properties.engines.items.properties.endpoint.type,
+                  parentSchema: schema11.properties.engines.items.properties.endpoint,
+                  data: data14,
+                };
+                if (vErrors === null) {
+                  vErrors = [err29];
+                } else {
+                  vErrors.push(err29);
+                }
+                errors++;
+              }
+            }
+            if (data13.concurrency !== undefined) {
+              let data15 = data13.concurrency;
+              if (!(typeof data15 == 'number' && !(data15 % 1) && !isNaN(data15) && isFinite(data15))) {
+                const err30 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                  schema: schema11.properties.engines.items.properties.concurrency.type,
+                  parentSchema: schema11.properties.engines.items.properties.concurrency,
+                  data: data15,
+                };
+                if (vErrors === null) {
+                  vErrors = [err30];
+                } else {
+                  vErrors.push(err30);
+                }
+                errors++;
+              }
+              if (typeof data15 == 'number' && isFinite(data15)) {
+                if (data15 < 1 || isNaN(data15)) {
+                  const err31 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
+                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                    schema: 1,
+                    parentSchema: schema11.properties.engines.items.properties.concurrency,
+                    data: data15,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err31];
+                  } else {
+                    vErrors.push(err31);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data13.certPath !== undefined) {
+              let data16 = data13.certPath;
+              if (typeof data16 === 'string') {
+                if (func2(data16) < 1) {
+                  const err32 = {
+                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                    schema: 1,
+                    parentSchema: schema11.properties.engines.items.properties.certPath,
+                    data: data16,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err32];
+                  } else {
+                    vErrors.push(err32);
+                  }
+                  errors++;
+                }
+              } else {
+                const err33 = {
+                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
+                  schemaPath: '#/properties/engines/items/properties/certPath/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema11.properties.engines.items.properties.certPath.type,
+                  parentSchema: schema11.properties.engines.items.properties.certPath,
+                  data: data16,
+                };
+                if (vErrors === null) {
+                  vErrors = [err33];
+                } else {
+                  vErrors.push(err33);
+                }
+                errors++;
+              }
+            }
+          }
+        }
+      } else {
+        const err34 = {
+          instancePath: instancePath + '/engines',
+          schemaPath: '#/properties/engines/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema11.properties.engines.type,
+          parentSchema: schema11.properties.engines,
+          data: data12,
+        };
+        if (vErrors === null) {
+          vErrors = [err34];
+        } else {
+          vErrors.push(err34);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err35 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema11.type,
+      parentSchema: schema11,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err35];
+    } else {
+      vErrors.push(err35);
+    }
+    errors++;
+  }
+  validate10.errors = vErrors;
+  return errors === 0;
+}
+export const v546bccf081cd47db = validate11;
+const schema12 = {
   type: 'object',
   required: [],
   additionalProperties: false,
@@ -60,17 +942,15 @@ const schema11 = {
     },
   },
 };
-const func2 = Object.prototype.hasOwnProperty;
-const func3 = require('ajv/dist/runtime/ucs2length').default;
-const pattern0 = new RegExp('^[1-9][0-9]*$', 'u');
-const pattern1 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
-const pattern4 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
-function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+const func7 = Object.prototype.hasOwnProperty;
+const pattern6 = new RegExp('^[1-9][0-9]*$', 'u');
+const pattern7 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
+function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func2.call(schema11.properties, key0)) {
+      if (!func7.call(schema12.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -78,7 +958,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema11,
+          parentSchema: schema12,
           data,
         };
         if (vErrors === null) {
@@ -98,8 +978,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.dockerImage.type,
-          parentSchema: schema11.properties.dockerImage,
+          schema: schema12.properties.dockerImage.type,
+          parentSchema: schema12.properties.dockerImage,
           data: data0,
         };
         if (vErrors === null) {
@@ -119,8 +999,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.buildKey.type,
-          parentSchema: schema11.properties.buildKey,
+          schema: schema12.properties.buildKey.type,
+          parentSchema: schema12.properties.buildKey,
           data: data1,
         };
         if (vErrors === null) {
@@ -140,8 +1020,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.engine.type,
-          parentSchema: schema11.properties.engine,
+          schema: schema12.properties.engine.type,
+          parentSchema: schema12.properties.engine,
           data: data2,
         };
         if (vErrors === null) {
@@ -161,8 +1041,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'boolean' },
           message: 'must be boolean',
-          schema: schema11.properties.reproducible.type,
-          parentSchema: schema11.properties.reproducible,
+          schema: schema12.properties.reproducible.type,
+          parentSchema: schema12.properties.reproducible,
           data: data3,
         };
         if (vErrors === null) {
@@ -182,8 +1062,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.imageDigest.type,
-          parentSchema: schema11.properties.imageDigest,
+          schema: schema12.properties.imageDigest.type,
+          parentSchema: schema12.properties.imageDigest,
           data: data4,
         };
         if (vErrors === null) {
@@ -204,10 +1084,10 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           instancePath: instancePath + '/node',
           schemaPath: '#/properties/node/type',
           keyword: 'type',
-          params: { type: schema11.properties.node.type },
+          params: { type: schema12.properties.node.type },
           message: 'must be integer,string',
-          schema: schema11.properties.node.type,
-          parentSchema: schema11.properties.node,
+          schema: schema12.properties.node.type,
+          parentSchema: schema12.properties.node,
           data: data5,
         };
         if (vErrors === null) {
@@ -226,7 +1106,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { comparison: '>=', limit: 1 },
             message: 'must be >= 1',
             schema: 1,
-            parentSchema: schema11.properties.node,
+            parentSchema: schema12.properties.node,
             data: data5,
           };
           if (vErrors === null) {
@@ -238,7 +1118,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         }
       }
       if (typeof data5 === 'string') {
-        if (!pattern0.test(data5)) {
+        if (!pattern6.test(data5)) {
           const err8 = {
             instancePath: instancePath + '/node',
             schemaPath: '#/properties/node/pattern',
@@ -246,7 +1126,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { pattern: '^[1-9][0-9]*$' },
             message: 'must match pattern "' + '^[1-9][0-9]*$' + '"',
             schema: '^[1-9][0-9]*$',
-            parentSchema: schema11.properties.node,
+            parentSchema: schema12.properties.node,
             data: data5,
           };
           if (vErrors === null) {
@@ -261,7 +1141,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.baseImage !== undefined) {
       let data6 = data.baseImage;
       if (typeof data6 === 'string') {
-        if (func3(data6) < 1) {
+        if (func2(data6) < 1) {
           const err9 = {
             instancePath: instancePath + '/baseImage',
             schemaPath: '#/properties/baseImage/minLength',
@@ -269,7 +1149,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema11.properties.baseImage,
+            parentSchema: schema12.properties.baseImage,
             data: data6,
           };
           if (vErrors === null) {
@@ -286,8 +1166,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.baseImage.type,
-          parentSchema: schema11.properties.baseImage,
+          schema: schema12.properties.baseImage.type,
+          parentSchema: schema12.properties.baseImage,
           data: data6,
         };
         if (vErrors === null) {
@@ -301,7 +1181,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.buildImage !== undefined) {
       let data7 = data.buildImage;
       if (typeof data7 === 'string') {
-        if (func3(data7) < 1) {
+        if (func2(data7) < 1) {
           const err11 = {
             instancePath: instancePath + '/buildImage',
             schemaPath: '#/properties/buildImage/minLength',
@@ -309,7 +1189,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema11.properties.buildImage,
+            parentSchema: schema12.properties.buildImage,
             data: data7,
           };
           if (vErrors === null) {
@@ -326,8 +1206,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.buildImage.type,
-          parentSchema: schema11.properties.buildImage,
+          schema: schema12.properties.buildImage.type,
+          parentSchema: schema12.properties.buildImage,
           data: data7,
         };
         if (vErrors === null) {
@@ -341,7 +1221,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.buildScript !== undefined) {
       let data8 = data.buildScript;
       if (typeof data8 === 'string') {
-        if (func3(data8) < 1) {
+        if (func2(data8) < 1) {
           const err13 = {
             instancePath: instancePath + '/buildScript',
             schemaPath: '#/properties/buildScript/minLength',
@@ -349,7 +1229,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema11.properties.buildScript,
+            parentSchema: schema12.properties.buildScript,
             data: data8,
           };
           if (vErrors === null) {
@@ -366,8 +1246,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.buildScript.type,
-          parentSchema: schema11.properties.buildScript,
+          schema: schema12.properties.buildScript.type,
+          parentSchema: schema12.properties.buildScript,
           data: data8,
         };
         if (vErrors === null) {
@@ -381,7 +1261,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.context !== undefined) {
       let data9 = data.context;
       if (typeof data9 === 'string') {
-        if (func3(data9) < 1) {
+        if (func2(data9) < 1) {
           const err15 = {
             instancePath: instancePath + '/context',
             schemaPath: '#/properties/context/minLength',
@@ -389,7 +1269,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema11.properties.context,
+            parentSchema: schema12.properties.context,
             data: data9,
           };
           if (vErrors === null) {
@@ -406,8 +1286,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema11.properties.context.type,
-          parentSchema: schema11.properties.context,
+          schema: schema12.properties.context.type,
+          parentSchema: schema12.properties.context,
           data: data9,
         };
         if (vErrors === null) {
@@ -427,8 +1307,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'boolean' },
           message: 'must be boolean',
-          schema: schema11.properties.ignoreScripts.type,
-          parentSchema: schema11.properties.ignoreScripts,
+          schema: schema12.properties.ignoreScripts.type,
+          parentSchema: schema12.properties.ignoreScripts,
           data: data10,
         };
         if (vErrors === null) {
@@ -443,7 +1323,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       let data11 = data.env;
       if (data11 && typeof data11 == 'object' && !Array.isArray(data11)) {
         for (const key1 in data11) {
-          if (!pattern1.test(key1)) {
+          if (!pattern7.test(key1)) {
             const err18 = {
               instancePath: instancePath + '/env',
               schemaPath: '#/properties/env/additionalProperties',
@@ -451,7 +1331,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema11.properties.env,
+              parentSchema: schema12.properties.env,
               data: data11,
             };
             if (vErrors === null) {
@@ -463,7 +1343,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           }
         }
         for (const key2 in data11) {
-          if (pattern1.test(key2)) {
+          if (pattern7.test(key2)) {
             let data12 = data11[key2];
             const _errs28 = errors;
             let valid2 = false;
@@ -476,8 +1356,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'type',
                 params: { type: 'string' },
                 message: 'must be string',
-                schema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[0].type,
-                parentSchema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[0],
+                schema: schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[0].type,
+                parentSchema: schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[0],
                 data: data12,
               };
               if (vErrors === null) {
@@ -501,9 +1381,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                     params: { missingProperty: '!env' },
                     message: "must have required property '" + '!env' + "'",
                     schema:
-                      schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1].required,
+                      schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1].required,
                     parentSchema:
-                      schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
+                      schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
                     data: data12,
                   };
                   if (vErrors === null) {
@@ -524,7 +1404,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                       message: 'must NOT have additional properties',
                       schema: false,
                       parentSchema:
-                        schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
+                        schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
                       data: data12,
                     };
                     if (vErrors === null) {
@@ -538,7 +1418,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 if (data12['!env'] !== undefined) {
                   let data13 = data12['!env'];
                   if (typeof data13 === 'string') {
-                    if (!pattern1.test(data13)) {
+                    if (!pattern7.test(data13)) {
                       const err22 = {
                         instancePath:
                           instancePath + '/env/' + key2.replace(/~/g, '~0').replace(/\//g, '~1') + '/!env',
@@ -549,7 +1429,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                         message: 'must match pattern "' + '^[A-Za-z_][A-Za-z0-9_]*$' + '"',
                         schema: '^[A-Za-z_][A-Za-z0-9_]*$',
                         parentSchema:
-                          schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
+                          schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
                             .properties['!env'],
                         data: data13,
                       };
@@ -570,10 +1450,10 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                       params: { type: 'string' },
                       message: 'must be string',
                       schema:
-                        schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
+                        schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
                           .properties['!env'].type,
                       parentSchema:
-                        schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
+                        schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1]
                           .properties['!env'],
                       data: data13,
                     };
@@ -593,9 +1473,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                   keyword: 'type',
                   params: { type: 'object' },
                   message: 'must be object',
-                  schema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1].type,
+                  schema: schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1].type,
                   parentSchema:
-                    schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
+                    schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf[1],
                   data: data12,
                 };
                 if (vErrors === null) {
@@ -615,8 +1495,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 keyword: 'anyOf',
                 params: {},
                 message: 'must match a schema in anyOf',
-                schema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf,
-                parentSchema: schema11.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
+                schema: schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'].anyOf,
+                parentSchema: schema12.properties.env.patternProperties['^[A-Za-z_][A-Za-z0-9_]*$'],
                 data: data12,
               };
               if (vErrors === null) {
@@ -644,8 +1524,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema11.properties.env.type,
-          parentSchema: schema11.properties.env,
+          schema: schema12.properties.env.type,
+          parentSchema: schema12.properties.env,
           data: data11,
         };
         if (vErrors === null) {
@@ -663,7 +1543,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data15 = data14[i0];
           if (typeof data15 === 'string') {
-            if (!pattern4.test(data15)) {
+            if (!pattern2.test(data15)) {
               const err27 = {
                 instancePath: instancePath + '/secrets/' + i0,
                 schemaPath: '#/properties/secrets/items/pattern',
@@ -671,7 +1551,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
                 schema: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-                parentSchema: schema11.properties.secrets.items,
+                parentSchema: schema12.properties.secrets.items,
                 data: data15,
               };
               if (vErrors === null) {
@@ -688,8 +1568,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema11.properties.secrets.items.type,
-              parentSchema: schema11.properties.secrets.items,
+              schema: schema12.properties.secrets.items.type,
+              parentSchema: schema12.properties.secrets.items,
               data: data15,
             };
             if (vErrors === null) {
@@ -718,7 +1598,7 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                 params: { i: i1, j: j0 },
                 message: 'must NOT have duplicate items (items ## ' + j0 + ' and ' + i1 + ' are identical)',
                 schema: true,
-                parentSchema: schema11.properties.secrets,
+                parentSchema: schema12.properties.secrets,
                 data: data14,
               };
               if (vErrors === null) {
@@ -739,8 +1619,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema11.properties.secrets.type,
-          parentSchema: schema11.properties.secrets,
+          schema: schema12.properties.secrets.type,
+          parentSchema: schema12.properties.secrets,
           data: data14,
         };
         if (vErrors === null) {
@@ -758,8 +1638,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema11.type,
-      parentSchema: schema11,
+      schema: schema12.type,
+      parentSchema: schema12,
       data,
     };
     if (vErrors === null) {
@@ -769,353 +1649,10 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate10.errors = vErrors;
-  return errors === 0;
-}
-export const v570ba8c338ccdd65 = validate11;
-const schema12 = {
-  type: 'object',
-  required: ['repositories'],
-  additionalProperties: false,
-  properties: {
-    repositories: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['name', 'kind', 'source'],
-        additionalProperties: false,
-        properties: {
-          name: {
-            type: 'string',
-            pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-            errorText:
-              'must be lowercase letters, digits, ".", "_" or "-", start and end with a letter or digit, and not repeat separators (it becomes part of an image name)',
-          },
-          kind: { enum: ['service', 'other'] },
-          source: { type: 'string' },
-          docs: {},
-          service: { type: 'object' },
-          exactSource: { type: 'string' },
-        },
-      },
-    },
-  },
-};
-const pattern5 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
-function validate11(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == 'object' && !Array.isArray(data)) {
-    if (data.repositories === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: '#/required',
-        keyword: 'required',
-        params: { missingProperty: 'repositories' },
-        message: "must have required property '" + 'repositories' + "'",
-        schema: schema12.required,
-        parentSchema: schema12,
-        data,
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    for (const key0 in data) {
-      if (!(key0 === 'repositories')) {
-        const err1 = {
-          instancePath,
-          schemaPath: '#/additionalProperties',
-          keyword: 'additionalProperties',
-          params: { additionalProperty: key0 },
-          message: 'must NOT have additional properties',
-          schema: false,
-          parentSchema: schema12,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.repositories !== undefined) {
-      let data0 = data.repositories;
-      if (Array.isArray(data0)) {
-        const len0 = data0.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data1 = data0[i0];
-          if (data1 && typeof data1 == 'object' && !Array.isArray(data1)) {
-            if (data1.name === undefined) {
-              const err2 = {
-                instancePath: instancePath + '/repositories/' + i0,
-                schemaPath: '#/properties/repositories/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'name' },
-                message: "must have required property '" + 'name' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err2];
-              } else {
-                vErrors.push(err2);
-              }
-              errors++;
-            }
-            if (data1.kind === undefined) {
-              const err3 = {
-                instancePath: instancePath + '/repositories/' + i0,
-                schemaPath: '#/properties/repositories/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'kind' },
-                message: "must have required property '" + 'kind' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err3];
-              } else {
-                vErrors.push(err3);
-              }
-              errors++;
-            }
-            if (data1.source === undefined) {
-              const err4 = {
-                instancePath: instancePath + '/repositories/' + i0,
-                schemaPath: '#/properties/repositories/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'source' },
-                message: "must have required property '" + 'source' + "'",
-                schema: schema12.properties.repositories.items.required,
-                parentSchema: schema12.properties.repositories.items,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err4];
-              } else {
-                vErrors.push(err4);
-              }
-              errors++;
-            }
-            for (const key1 in data1) {
-              if (!(
-                key1 === 'name' ||
-                key1 === 'kind' ||
-                key1 === 'source' ||
-                key1 === 'docs' ||
-                key1 === 'service' ||
-                key1 === 'exactSource'
-              )) {
-                const err5 = {
-                  instancePath: instancePath + '/repositories/' + i0,
-                  schemaPath: '#/properties/repositories/items/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key1 },
-                  message: 'must NOT have additional properties',
-                  schema: false,
-                  parentSchema: schema12.properties.repositories.items,
-                  data: data1,
-                };
-                if (vErrors === null) {
-                  vErrors = [err5];
-                } else {
-                  vErrors.push(err5);
-                }
-                errors++;
-              }
-            }
-            if (data1.name !== undefined) {
-              let data2 = data1.name;
-              if (typeof data2 === 'string') {
-                if (!pattern5.test(data2)) {
-                  const err6 = {
-                    instancePath: instancePath + '/repositories/' + i0 + '/name',
-                    schemaPath: '#/properties/repositories/items/properties/name/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
-                    message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
-                    schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
-                    parentSchema: schema12.properties.repositories.items.properties.name,
-                    data: data2,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err6];
-                  } else {
-                    vErrors.push(err6);
-                  }
-                  errors++;
-                }
-              } else {
-                const err7 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/name',
-                  schemaPath: '#/properties/repositories/items/properties/name/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.name.type,
-                  parentSchema: schema12.properties.repositories.items.properties.name,
-                  data: data2,
-                };
-                if (vErrors === null) {
-                  vErrors = [err7];
-                } else {
-                  vErrors.push(err7);
-                }
-                errors++;
-              }
-            }
-            if (data1.kind !== undefined) {
-              let data3 = data1.kind;
-              if (!(data3 === 'service' || data3 === 'other')) {
-                const err8 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/kind',
-                  schemaPath: '#/properties/repositories/items/properties/kind/enum',
-                  keyword: 'enum',
-                  params: { allowedValues: schema12.properties.repositories.items.properties.kind.enum },
-                  message: 'must be equal to one of the allowed values',
-                  schema: schema12.properties.repositories.items.properties.kind.enum,
-                  parentSchema: schema12.properties.repositories.items.properties.kind,
-                  data: data3,
-                };
-                if (vErrors === null) {
-                  vErrors = [err8];
-                } else {
-                  vErrors.push(err8);
-                }
-                errors++;
-              }
-            }
-            if (data1.source !== undefined) {
-              let data4 = data1.source;
-              if (typeof data4 !== 'string') {
-                const err9 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/source',
-                  schemaPath: '#/properties/repositories/items/properties/source/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.source.type,
-                  parentSchema: schema12.properties.repositories.items.properties.source,
-                  data: data4,
-                };
-                if (vErrors === null) {
-                  vErrors = [err9];
-                } else {
-                  vErrors.push(err9);
-                }
-                errors++;
-              }
-            }
-            if (data1.service !== undefined) {
-              let data5 = data1.service;
-              if (!(data5 && typeof data5 == 'object' && !Array.isArray(data5))) {
-                const err10 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/service',
-                  schemaPath: '#/properties/repositories/items/properties/service/type',
-                  keyword: 'type',
-                  params: { type: 'object' },
-                  message: 'must be object',
-                  schema: schema12.properties.repositories.items.properties.service.type,
-                  parentSchema: schema12.properties.repositories.items.properties.service,
-                  data: data5,
-                };
-                if (vErrors === null) {
-                  vErrors = [err10];
-                } else {
-                  vErrors.push(err10);
-                }
-                errors++;
-              }
-            }
-            if (data1.exactSource !== undefined) {
-              let data6 = data1.exactSource;
-              if (typeof data6 !== 'string') {
-                const err11 = {
-                  instancePath: instancePath + '/repositories/' + i0 + '/exactSource',
-                  schemaPath: '#/properties/repositories/items/properties/exactSource/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema12.properties.repositories.items.properties.exactSource.type,
-                  parentSchema: schema12.properties.repositories.items.properties.exactSource,
-                  data: data6,
-                };
-                if (vErrors === null) {
-                  vErrors = [err11];
-                } else {
-                  vErrors.push(err11);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err12 = {
-              instancePath: instancePath + '/repositories/' + i0,
-              schemaPath: '#/properties/repositories/items/type',
-              keyword: 'type',
-              params: { type: 'object' },
-              message: 'must be object',
-              schema: schema12.properties.repositories.items.type,
-              parentSchema: schema12.properties.repositories.items,
-              data: data1,
-            };
-            if (vErrors === null) {
-              vErrors = [err12];
-            } else {
-              vErrors.push(err12);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err13 = {
-          instancePath: instancePath + '/repositories',
-          schemaPath: '#/properties/repositories/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema12.properties.repositories.type,
-          parentSchema: schema12.properties.repositories,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err13];
-        } else {
-          vErrors.push(err13);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err14 = {
-      instancePath,
-      schemaPath: '#/type',
-      keyword: 'type',
-      params: { type: 'object' },
-      message: 'must be object',
-      schema: schema12.type,
-      parentSchema: schema12,
-      data,
-    };
-    if (vErrors === null) {
-      vErrors = [err14];
-    } else {
-      vErrors.push(err14);
-    }
-    errors++;
-  }
   validate11.errors = vErrors;
   return errors === 0;
 }
-export const v94b09470d3c53a15 = validate12;
+export const v56b8656c23dc3277 = validate12;
 const schema13 = {
   type: 'object',
   required: [],
@@ -1147,6 +1684,7 @@ const schema13 = {
         errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
       },
     },
+    builder: { enum: ['buildkit', 'legacy'], errorText: 'must be "buildkit" or "legacy"' },
   },
 };
 function validate12(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
@@ -1154,7 +1692,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func2.call(schema13.properties, key0)) {
+      if (!func7.call(schema13.properties, key0)) {
         const err0 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1281,7 +1819,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.context !== undefined) {
       let data5 = data.context;
       if (typeof data5 === 'string') {
-        if (func3(data5) < 1) {
+        if (func2(data5) < 1) {
           const err6 = {
             instancePath: instancePath + '/context',
             schemaPath: '#/properties/context/minLength',
@@ -1321,7 +1859,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.dockerfile !== undefined) {
       let data6 = data.dockerfile;
       if (typeof data6 === 'string') {
-        if (func3(data6) < 1) {
+        if (func2(data6) < 1) {
           const err8 = {
             instancePath: instancePath + '/dockerfile',
             schemaPath: '#/properties/dockerfile/minLength',
@@ -1362,7 +1900,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
       let data7 = data.buildArgs;
       if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
         for (const key1 in data7) {
-          if (!pattern1.test(key1)) {
+          if (!pattern7.test(key1)) {
             const err10 = {
               instancePath: instancePath + '/buildArgs',
               schemaPath: '#/properties/buildArgs/additionalProperties',
@@ -1382,7 +1920,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
           }
         }
         for (const key2 in data7) {
-          if (pattern1.test(key2)) {
+          if (pattern7.test(key2)) {
             let data8 = data7[key2];
             if (typeof data8 !== 'string') {
               const err11 = {
@@ -1427,7 +1965,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.target !== undefined) {
       let data9 = data.target;
       if (typeof data9 === 'string') {
-        if (func3(data9) < 1) {
+        if (func2(data9) < 1) {
           const err13 = {
             instancePath: instancePath + '/target',
             schemaPath: '#/properties/target/minLength',
@@ -1471,7 +2009,7 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data11 = data10[i0];
           if (typeof data11 === 'string') {
-            if (!pattern4.test(data11)) {
+            if (!pattern2.test(data11)) {
               const err15 = {
                 instancePath: instancePath + '/secrets/' + i0,
                 schemaPath: '#/properties/secrets/items/pattern',
@@ -1559,8 +2097,29 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.builder !== undefined) {
+      let data12 = data.builder;
+      if (!(data12 === 'buildkit' || data12 === 'legacy')) {
+        const err19 = {
+          instancePath: instancePath + '/builder',
+          schemaPath: '#/properties/builder/enum',
+          keyword: 'enum',
+          params: { allowedValues: schema13.properties.builder.enum },
+          message: 'must be equal to one of the allowed values',
+          schema: schema13.properties.builder.enum,
+          parentSchema: schema13.properties.builder,
+          data: data12,
+        };
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err19 = {
+    const err20 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1571,110 +2130,70 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err19];
+      vErrors = [err20];
     } else {
-      vErrors.push(err19);
+      vErrors.push(err20);
     }
     errors++;
   }
   validate12.errors = vErrors;
   return errors === 0;
 }
-export const ve67eafb8a11298ac = validate13;
+export const v570ba8c338ccdd65 = validate13;
 const schema14 = {
   type: 'object',
+  required: ['repositories'],
   additionalProperties: false,
   properties: {
-    docker: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        repositoryPrefix: {
-          type: 'string',
-          maxLength: 200,
-          pattern:
-            '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-          errorText: 'must be the start of an image name, e.g. "registry.example.com/taskcluster/"',
-        },
-        registries: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { username: { type: 'string' }, password: { type: 'string' } },
-          },
-        },
-      },
-    },
-    images: {
-      type: 'object',
-      additionalProperties: {
-        type: 'string',
-        minLength: 1,
-        maxLength: 255,
-        pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-        errorText: 'must be an image reference, e.g. "registry.example.com/mirror/node:20"',
-      },
-    },
-    secrets: {
-      type: 'object',
-      patternProperties: {
-        '^[A-Za-z0-9][A-Za-z0-9._-]*$': {
-          type: ['string', 'object'],
-          errorText: "must be the secret's value (e.g. !env NPM_TOKEN) or {file: <path>}",
-          additionalProperties: false,
-          required: ['file'],
-          properties: { file: { type: 'string', minLength: 1, errorText: 'must be a file path' } },
-        },
-      },
-      additionalProperties: false,
-      unknownFieldText:
-        'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit',
-    },
-    engines: {
+    repositories: {
       type: 'array',
       items: {
-        type: ['string', 'object'],
-        pattern: '^(unix|tcp|ssh|http|https)://',
-        errorText:
-          'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+        type: 'object',
+        required: ['name', 'kind', 'source'],
         additionalProperties: false,
-        required: ['endpoint'],
         properties: {
-          endpoint: {
+          name: {
             type: 'string',
-            pattern: '^(unix|tcp|ssh|http|https)://',
+            pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
             errorText:
-              'must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or {endpoint, concurrency, certPath}',
+              'must be lowercase letters, digits, ".", "_" or "-", start and end with a letter or digit, and not repeat separators (it becomes part of an image name)',
           },
-          concurrency: {
-            type: 'integer',
-            minimum: 1,
-            errorText: 'must be a whole number of image builds at once, 1 or more',
-          },
-          certPath: {
-            type: 'string',
-            minLength: 1,
-            errorText: 'must be a folder holding ca.pem, cert.pem and key.pem',
-          },
+          kind: { enum: ['service', 'other'] },
+          source: { type: 'string' },
+          docs: {},
+          service: { type: 'object' },
+          exactSource: { type: 'string' },
         },
       },
     },
   },
 };
-const pattern9 = new RegExp(
-  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-  'u',
-);
-const pattern10 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._/:@-]*$', 'u');
-const pattern13 = new RegExp('^(unix|tcp|ssh|http|https)://', 'u');
+const pattern14 = new RegExp('^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$', 'u');
 function validate13(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.repositories === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'repositories' },
+        message: "must have required property '" + 'repositories' + "'",
+        schema: schema14.required,
+        parentSchema: schema14,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
     for (const key0 in data) {
-      if (!(key0 === 'docker' || key0 === 'images' || key0 === 'secrets' || key0 === 'engines')) {
-        const err0 = {
+      if (!(key0 === 'repositories')) {
+        const err1 = {
           instancePath,
           schemaPath: '#/additionalProperties',
           keyword: 'additionalProperties',
@@ -1685,48 +2204,29 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
           data,
         };
         if (vErrors === null) {
-          vErrors = [err0];
+          vErrors = [err1];
         } else {
-          vErrors.push(err0);
+          vErrors.push(err1);
         }
         errors++;
       }
     }
-    if (data.docker !== undefined) {
-      let data0 = data.docker;
-      if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
-        for (const key1 in data0) {
-          if (!(key1 === 'repositoryPrefix' || key1 === 'registries')) {
-            const err1 = {
-              instancePath: instancePath + '/docker',
-              schemaPath: '#/properties/docker/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key1 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema14.properties.docker,
-              data: data0,
-            };
-            if (vErrors === null) {
-              vErrors = [err1];
-            } else {
-              vErrors.push(err1);
-            }
-            errors++;
-          }
-        }
-        if (data0.repositoryPrefix !== undefined) {
-          let data1 = data0.repositoryPrefix;
-          if (typeof data1 === 'string') {
-            if (func3(data1) > 200) {
+    if (data.repositories !== undefined) {
+      let data0 = data.repositories;
+      if (Array.isArray(data0)) {
+        const len0 = data0.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data1 = data0[i0];
+          if (data1 && typeof data1 == 'object' && !Array.isArray(data1)) {
+            if (data1.name === undefined) {
               const err2 = {
-                instancePath: instancePath + '/docker/repositoryPrefix',
-                schemaPath: '#/properties/docker/properties/repositoryPrefix/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 200 },
-                message: 'must NOT have more than 200 characters',
-                schema: 200,
-                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
+                instancePath: instancePath + '/repositories/' + i0,
+                schemaPath: '#/properties/repositories/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'name' },
+                message: "must have required property '" + 'name' + "'",
+                schema: schema14.properties.repositories.items.required,
+                parentSchema: schema14.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -1736,22 +2236,15 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern9.test(data1)) {
+            if (data1.kind === undefined) {
               const err3 = {
-                instancePath: instancePath + '/docker/repositoryPrefix',
-                schemaPath: '#/properties/docker/properties/repositoryPrefix/pattern',
-                keyword: 'pattern',
-                params: {
-                  pattern:
-                    '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                },
-                message:
-                  'must match pattern "' +
-                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$' +
-                  '"',
-                schema:
-                  '^(?:(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:[._]|__|-+)?)?$',
-                parentSchema: schema14.properties.docker.properties.repositoryPrefix,
+                instancePath: instancePath + '/repositories/' + i0,
+                schemaPath: '#/properties/repositories/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'kind' },
+                message: "must have required property '" + 'kind' + "'",
+                schema: schema14.properties.repositories.items.required,
+                parentSchema: schema14.properties.repositories.items,
                 data: data1,
               };
               if (vErrors === null) {
@@ -1761,123 +2254,102 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-          } else {
-            const err4 = {
-              instancePath: instancePath + '/docker/repositoryPrefix',
-              schemaPath: '#/properties/docker/properties/repositoryPrefix/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema14.properties.docker.properties.repositoryPrefix.type,
-              parentSchema: schema14.properties.docker.properties.repositoryPrefix,
-              data: data1,
-            };
-            if (vErrors === null) {
-              vErrors = [err4];
-            } else {
-              vErrors.push(err4);
+            if (data1.source === undefined) {
+              const err4 = {
+                instancePath: instancePath + '/repositories/' + i0,
+                schemaPath: '#/properties/repositories/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'source' },
+                message: "must have required property '" + 'source' + "'",
+                schema: schema14.properties.repositories.items.required,
+                parentSchema: schema14.properties.repositories.items,
+                data: data1,
+              };
+              if (vErrors === null) {
+                vErrors = [err4];
+              } else {
+                vErrors.push(err4);
+              }
+              errors++;
             }
-            errors++;
-          }
-        }
-        if (data0.registries !== undefined) {
-          let data2 = data0.registries;
-          if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
-            for (const key2 in data2) {
-              let data3 = data2[key2];
-              if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
-                for (const key3 in data3) {
-                  if (!(key3 === 'username' || key3 === 'password')) {
-                    const err5 = {
-                      instancePath:
-                        instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/additionalProperties',
-                      keyword: 'additionalProperties',
-                      params: { additionalProperty: key3 },
-                      message: 'must NOT have additional properties',
-                      schema: false,
-                      parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
-                      data: data3,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err5];
-                    } else {
-                      vErrors.push(err5);
-                    }
-                    errors++;
-                  }
+            for (const key1 in data1) {
+              if (!(
+                key1 === 'name' ||
+                key1 === 'kind' ||
+                key1 === 'source' ||
+                key1 === 'docs' ||
+                key1 === 'service' ||
+                key1 === 'exactSource'
+              )) {
+                const err5 = {
+                  instancePath: instancePath + '/repositories/' + i0,
+                  schemaPath: '#/properties/repositories/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key1 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema14.properties.repositories.items,
+                  data: data1,
+                };
+                if (vErrors === null) {
+                  vErrors = [err5];
+                } else {
+                  vErrors.push(err5);
                 }
-                if (data3.username !== undefined) {
-                  let data4 = data3.username;
-                  if (typeof data4 !== 'string') {
-                    const err6 = {
-                      instancePath:
-                        instancePath +
-                        '/docker/registries/' +
-                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
-                        '/username',
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/properties/username/type',
-                      keyword: 'type',
-                      params: { type: 'string' },
-                      message: 'must be string',
-                      schema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
-                          .username.type,
-                      parentSchema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
-                          .username,
-                      data: data4,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err6];
-                    } else {
-                      vErrors.push(err6);
-                    }
-                    errors++;
+                errors++;
+              }
+            }
+            if (data1.name !== undefined) {
+              let data2 = data1.name;
+              if (typeof data2 === 'string') {
+                if (!pattern14.test(data2)) {
+                  const err6 = {
+                    instancePath: instancePath + '/repositories/' + i0 + '/name',
+                    schemaPath: '#/properties/repositories/items/properties/name/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' },
+                    message: 'must match pattern "' + '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$' + '"',
+                    schema: '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$',
+                    parentSchema: schema14.properties.repositories.items.properties.name,
+                    data: data2,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err6];
+                  } else {
+                    vErrors.push(err6);
                   }
-                }
-                if (data3.password !== undefined) {
-                  let data5 = data3.password;
-                  if (typeof data5 !== 'string') {
-                    const err7 = {
-                      instancePath:
-                        instancePath +
-                        '/docker/registries/' +
-                        key2.replace(/~/g, '~0').replace(/\//g, '~1') +
-                        '/password',
-                      schemaPath:
-                        '#/properties/docker/properties/registries/additionalProperties/properties/password/type',
-                      keyword: 'type',
-                      params: { type: 'string' },
-                      message: 'must be string',
-                      schema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
-                          .password.type,
-                      parentSchema:
-                        schema14.properties.docker.properties.registries.additionalProperties.properties
-                          .password,
-                      data: data5,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err7];
-                    } else {
-                      vErrors.push(err7);
-                    }
-                    errors++;
-                  }
+                  errors++;
                 }
               } else {
-                const err8 = {
-                  instancePath:
-                    instancePath + '/docker/registries/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-                  schemaPath: '#/properties/docker/properties/registries/additionalProperties/type',
+                const err7 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/name',
+                  schemaPath: '#/properties/repositories/items/properties/name/type',
                   keyword: 'type',
-                  params: { type: 'object' },
-                  message: 'must be object',
-                  schema: schema14.properties.docker.properties.registries.additionalProperties.type,
-                  parentSchema: schema14.properties.docker.properties.registries.additionalProperties,
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.repositories.items.properties.name.type,
+                  parentSchema: schema14.properties.repositories.items.properties.name,
+                  data: data2,
+                };
+                if (vErrors === null) {
+                  vErrors = [err7];
+                } else {
+                  vErrors.push(err7);
+                }
+                errors++;
+              }
+            }
+            if (data1.kind !== undefined) {
+              let data3 = data1.kind;
+              if (!(data3 === 'service' || data3 === 'other')) {
+                const err8 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/kind',
+                  schemaPath: '#/properties/repositories/items/properties/kind/enum',
+                  keyword: 'enum',
+                  params: { allowedValues: schema14.properties.repositories.items.properties.kind.enum },
+                  message: 'must be equal to one of the allowed values',
+                  schema: schema14.properties.repositories.items.properties.kind.enum,
+                  parentSchema: schema14.properties.repositories.items.properties.kind,
                   data: data3,
                 };
                 if (vErrors === null) {
@@ -1888,534 +2360,109 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                 errors++;
               }
             }
+            if (data1.source !== undefined) {
+              let data4 = data1.source;
+              if (typeof data4 !== 'string') {
+                const err9 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/source',
+                  schemaPath: '#/properties/repositories/items/properties/source/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.repositories.items.properties.source.type,
+                  parentSchema: schema14.properties.repositories.items.properties.source,
+                  data: data4,
+                };
+                if (vErrors === null) {
+                  vErrors = [err9];
+                } else {
+                  vErrors.push(err9);
+                }
+                errors++;
+              }
+            }
+            if (data1.service !== undefined) {
+              let data5 = data1.service;
+              if (!(data5 && typeof data5 == 'object' && !Array.isArray(data5))) {
+                const err10 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/service',
+                  schemaPath: '#/properties/repositories/items/properties/service/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                  schema: schema14.properties.repositories.items.properties.service.type,
+                  parentSchema: schema14.properties.repositories.items.properties.service,
+                  data: data5,
+                };
+                if (vErrors === null) {
+                  vErrors = [err10];
+                } else {
+                  vErrors.push(err10);
+                }
+                errors++;
+              }
+            }
+            if (data1.exactSource !== undefined) {
+              let data6 = data1.exactSource;
+              if (typeof data6 !== 'string') {
+                const err11 = {
+                  instancePath: instancePath + '/repositories/' + i0 + '/exactSource',
+                  schemaPath: '#/properties/repositories/items/properties/exactSource/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema14.properties.repositories.items.properties.exactSource.type,
+                  parentSchema: schema14.properties.repositories.items.properties.exactSource,
+                  data: data6,
+                };
+                if (vErrors === null) {
+                  vErrors = [err11];
+                } else {
+                  vErrors.push(err11);
+                }
+                errors++;
+              }
+            }
           } else {
-            const err9 = {
-              instancePath: instancePath + '/docker/registries',
-              schemaPath: '#/properties/docker/properties/registries/type',
+            const err12 = {
+              instancePath: instancePath + '/repositories/' + i0,
+              schemaPath: '#/properties/repositories/items/type',
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema14.properties.docker.properties.registries.type,
-              parentSchema: schema14.properties.docker.properties.registries,
-              data: data2,
+              schema: schema14.properties.repositories.items.type,
+              parentSchema: schema14.properties.repositories.items,
+              data: data1,
             };
             if (vErrors === null) {
-              vErrors = [err9];
+              vErrors = [err12];
             } else {
-              vErrors.push(err9);
+              vErrors.push(err12);
             }
             errors++;
           }
         }
       } else {
-        const err10 = {
-          instancePath: instancePath + '/docker',
-          schemaPath: '#/properties/docker/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema14.properties.docker.type,
-          parentSchema: schema14.properties.docker,
-          data: data0,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.images !== undefined) {
-      let data6 = data.images;
-      if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
-        for (const key4 in data6) {
-          let data7 = data6[key4];
-          if (typeof data7 === 'string') {
-            if (func3(data7) > 255) {
-              const err11 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 255 },
-                message: 'must NOT have more than 255 characters',
-                schema: 255,
-                parentSchema: schema14.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err11];
-              } else {
-                vErrors.push(err11);
-              }
-              errors++;
-            }
-            if (func3(data7) < 1) {
-              const err12 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-                message: 'must NOT have fewer than 1 characters',
-                schema: 1,
-                parentSchema: schema14.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err12];
-              } else {
-                vErrors.push(err12);
-              }
-              errors++;
-            }
-            if (!pattern10.test(data7)) {
-              const err13 = {
-                instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath: '#/properties/images/additionalProperties/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
-                message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' + '"',
-                schema: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
-                parentSchema: schema14.properties.images.additionalProperties,
-                data: data7,
-              };
-              if (vErrors === null) {
-                vErrors = [err13];
-              } else {
-                vErrors.push(err13);
-              }
-              errors++;
-            }
-          } else {
-            const err14 = {
-              instancePath: instancePath + '/images/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-              schemaPath: '#/properties/images/additionalProperties/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-              schema: schema14.properties.images.additionalProperties.type,
-              parentSchema: schema14.properties.images.additionalProperties,
-              data: data7,
-            };
-            if (vErrors === null) {
-              vErrors = [err14];
-            } else {
-              vErrors.push(err14);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err15 = {
-          instancePath: instancePath + '/images',
-          schemaPath: '#/properties/images/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema14.properties.images.type,
-          parentSchema: schema14.properties.images,
-          data: data6,
-        };
-        if (vErrors === null) {
-          vErrors = [err15];
-        } else {
-          vErrors.push(err15);
-        }
-        errors++;
-      }
-    }
-    if (data.secrets !== undefined) {
-      let data8 = data.secrets;
-      if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
-        for (const key5 in data8) {
-          if (!pattern4.test(key5)) {
-            const err16 = {
-              instancePath: instancePath + '/secrets',
-              schemaPath: '#/properties/secrets/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key5 },
-              message: 'must NOT have additional properties',
-              schema: false,
-              parentSchema: schema14.properties.secrets,
-              data: data8,
-            };
-            if (vErrors === null) {
-              vErrors = [err16];
-            } else {
-              vErrors.push(err16);
-            }
-            errors++;
-          }
-        }
-        for (const key6 in data8) {
-          if (pattern4.test(key6)) {
-            let data9 = data8[key6];
-            if (typeof data9 !== 'string' && !(data9 && typeof data9 == 'object' && !Array.isArray(data9))) {
-              const err17 = {
-                instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
-                schemaPath:
-                  '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/type',
-                keyword: 'type',
-                params: {
-                  type: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
-                },
-                message: 'must be string,object',
-                schema: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].type,
-                parentSchema: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
-                data: data9,
-              };
-              if (vErrors === null) {
-                vErrors = [err17];
-              } else {
-                vErrors.push(err17);
-              }
-              errors++;
-            }
-            if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
-              if (data9.file === undefined) {
-                const err18 = {
-                  instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
-                  schemaPath:
-                    '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/required',
-                  keyword: 'required',
-                  params: { missingProperty: 'file' },
-                  message: "must have required property '" + 'file' + "'",
-                  schema:
-                    schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].required,
-                  parentSchema: schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
-                  data: data9,
-                };
-                if (vErrors === null) {
-                  vErrors = [err18];
-                } else {
-                  vErrors.push(err18);
-                }
-                errors++;
-              }
-              for (const key7 in data9) {
-                if (!(key7 === 'file')) {
-                  const err19 = {
-                    instancePath: instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1'),
-                    schemaPath:
-                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/additionalProperties',
-                    keyword: 'additionalProperties',
-                    params: { additionalProperty: key7 },
-                    message: 'must NOT have additional properties',
-                    schema: false,
-                    parentSchema:
-                      schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'],
-                    data: data9,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err19];
-                  } else {
-                    vErrors.push(err19);
-                  }
-                  errors++;
-                }
-              }
-              if (data9.file !== undefined) {
-                let data10 = data9.file;
-                if (typeof data10 === 'string') {
-                  if (func3(data10) < 1) {
-                    const err20 = {
-                      instancePath:
-                        instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
-                      schemaPath:
-                        '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/minLength',
-                      keyword: 'minLength',
-                      params: { limit: 1 },
-                      message: 'must NOT have fewer than 1 characters',
-                      schema: 1,
-                      parentSchema:
-                        schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$']
-                          .properties.file,
-                      data: data10,
-                    };
-                    if (vErrors === null) {
-                      vErrors = [err20];
-                    } else {
-                      vErrors.push(err20);
-                    }
-                    errors++;
-                  }
-                } else {
-                  const err21 = {
-                    instancePath:
-                      instancePath + '/secrets/' + key6.replace(/~/g, '~0').replace(/\//g, '~1') + '/file',
-                    schemaPath:
-                      '#/properties/secrets/patternProperties/%5E%5BA-Za-z0-9%5D%5BA-Za-z0-9._-%5D*%24/properties/file/type',
-                    keyword: 'type',
-                    params: { type: 'string' },
-                    message: 'must be string',
-                    schema:
-                      schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
-                        .file.type,
-                    parentSchema:
-                      schema14.properties.secrets.patternProperties['^[A-Za-z0-9][A-Za-z0-9._-]*$'].properties
-                        .file,
-                    data: data10,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err21];
-                  } else {
-                    vErrors.push(err21);
-                  }
-                  errors++;
-                }
-              }
-            }
-          }
-        }
-      } else {
-        const err22 = {
-          instancePath: instancePath + '/secrets',
-          schemaPath: '#/properties/secrets/type',
-          keyword: 'type',
-          params: { type: 'object' },
-          message: 'must be object',
-          schema: schema14.properties.secrets.type,
-          parentSchema: schema14.properties.secrets,
-          data: data8,
-        };
-        if (vErrors === null) {
-          vErrors = [err22];
-        } else {
-          vErrors.push(err22);
-        }
-        errors++;
-      }
-    }
-    if (data.engines !== undefined) {
-      let data11 = data.engines;
-      if (Array.isArray(data11)) {
-        const len0 = data11.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data12 = data11[i0];
-          if (
-            typeof data12 !== 'string' &&
-            !(data12 && typeof data12 == 'object' && !Array.isArray(data12))
-          ) {
-            const err23 = {
-              instancePath: instancePath + '/engines/' + i0,
-              schemaPath: '#/properties/engines/items/type',
-              keyword: 'type',
-              params: { type: schema14.properties.engines.items.type },
-              message: 'must be string,object',
-              schema: schema14.properties.engines.items.type,
-              parentSchema: schema14.properties.engines.items,
-              data: data12,
-            };
-            if (vErrors === null) {
-              vErrors = [err23];
-            } else {
-              vErrors.push(err23);
-            }
-            errors++;
-          }
-          if (typeof data12 === 'string') {
-            if (!pattern13.test(data12)) {
-              const err24 = {
-                instancePath: instancePath + '/engines/' + i0,
-                schemaPath: '#/properties/engines/items/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^(unix|tcp|ssh|http|https)://' },
-                message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
-                schema: '^(unix|tcp|ssh|http|https)://',
-                parentSchema: schema14.properties.engines.items,
-                data: data12,
-              };
-              if (vErrors === null) {
-                vErrors = [err24];
-              } else {
-                vErrors.push(err24);
-              }
-              errors++;
-            }
-          }
-          if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
-            if (data12.endpoint === undefined) {
-              const err25 = {
-                instancePath: instancePath + '/engines/' + i0,
-                schemaPath: '#/properties/engines/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'endpoint' },
-                message: "must have required property '" + 'endpoint' + "'",
-                schema: schema14.properties.engines.items.required,
-                parentSchema: schema14.properties.engines.items,
-                data: data12,
-              };
-              if (vErrors === null) {
-                vErrors = [err25];
-              } else {
-                vErrors.push(err25);
-              }
-              errors++;
-            }
-            for (const key8 in data12) {
-              if (!(key8 === 'endpoint' || key8 === 'concurrency' || key8 === 'certPath')) {
-                const err26 = {
-                  instancePath: instancePath + '/engines/' + i0,
-                  schemaPath: '#/properties/engines/items/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key8 },
-                  message: 'must NOT have additional properties',
-                  schema: false,
-                  parentSchema: schema14.properties.engines.items,
-                  data: data12,
-                };
-                if (vErrors === null) {
-                  vErrors = [err26];
-                } else {
-                  vErrors.push(err26);
-                }
-                errors++;
-              }
-            }
-            if (data12.endpoint !== undefined) {
-              let data13 = data12.endpoint;
-              if (typeof data13 === 'string') {
-                if (!pattern13.test(data13)) {
-                  const err27 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/endpoint',
-                    schemaPath: '#/properties/engines/items/properties/endpoint/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^(unix|tcp|ssh|http|https)://' },
-                    message: 'must match pattern "' + '^(unix|tcp|ssh|http|https)://' + '"',
-                    schema: '^(unix|tcp|ssh|http|https)://',
-                    parentSchema: schema14.properties.engines.items.properties.endpoint,
-                    data: data13,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err27];
-                  } else {
-                    vErrors.push(err27);
-                  }
-                  errors++;
-                }
-              } else {
-                const err28 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/endpoint',
-                  schemaPath: '#/properties/engines/items/properties/endpoint/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema14.properties.engines.items.properties.endpoint.type,
-                  parentSchema: schema14.properties.engines.items.properties.endpoint,
-                  data: data13,
-                };
-                if (vErrors === null) {
-                  vErrors = [err28];
-                } else {
-                  vErrors.push(err28);
-                }
-                errors++;
-              }
-            }
-            if (data12.concurrency !== undefined) {
-              let data14 = data12.concurrency;
-              if (!(typeof data14 == 'number' && !(data14 % 1) && !isNaN(data14) && isFinite(data14))) {
-                const err29 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/concurrency',
-                  schemaPath: '#/properties/engines/items/properties/concurrency/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
-                  schema: schema14.properties.engines.items.properties.concurrency.type,
-                  parentSchema: schema14.properties.engines.items.properties.concurrency,
-                  data: data14,
-                };
-                if (vErrors === null) {
-                  vErrors = [err29];
-                } else {
-                  vErrors.push(err29);
-                }
-                errors++;
-              }
-              if (typeof data14 == 'number' && isFinite(data14)) {
-                if (data14 < 1 || isNaN(data14)) {
-                  const err30 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/concurrency',
-                    schemaPath: '#/properties/engines/items/properties/concurrency/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                    schema: 1,
-                    parentSchema: schema14.properties.engines.items.properties.concurrency,
-                    data: data14,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err30];
-                  } else {
-                    vErrors.push(err30);
-                  }
-                  errors++;
-                }
-              }
-            }
-            if (data12.certPath !== undefined) {
-              let data15 = data12.certPath;
-              if (typeof data15 === 'string') {
-                if (func3(data15) < 1) {
-                  const err31 = {
-                    instancePath: instancePath + '/engines/' + i0 + '/certPath',
-                    schemaPath: '#/properties/engines/items/properties/certPath/minLength',
-                    keyword: 'minLength',
-                    params: { limit: 1 },
-                    message: 'must NOT have fewer than 1 characters',
-                    schema: 1,
-                    parentSchema: schema14.properties.engines.items.properties.certPath,
-                    data: data15,
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err31];
-                  } else {
-                    vErrors.push(err31);
-                  }
-                  errors++;
-                }
-              } else {
-                const err32 = {
-                  instancePath: instancePath + '/engines/' + i0 + '/certPath',
-                  schemaPath: '#/properties/engines/items/properties/certPath/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                  schema: schema14.properties.engines.items.properties.certPath.type,
-                  parentSchema: schema14.properties.engines.items.properties.certPath,
-                  data: data15,
-                };
-                if (vErrors === null) {
-                  vErrors = [err32];
-                } else {
-                  vErrors.push(err32);
-                }
-                errors++;
-              }
-            }
-          }
-        }
-      } else {
-        const err33 = {
-          instancePath: instancePath + '/engines',
-          schemaPath: '#/properties/engines/type',
+        const err13 = {
+          instancePath: instancePath + '/repositories',
+          schemaPath: '#/properties/repositories/type',
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema14.properties.engines.type,
-          parentSchema: schema14.properties.engines,
-          data: data11,
+          schema: schema14.properties.repositories.type,
+          parentSchema: schema14.properties.repositories,
+          data: data0,
         };
         if (vErrors === null) {
-          vErrors = [err33];
+          vErrors = [err13];
         } else {
-          vErrors.push(err33);
+          vErrors.push(err13);
         }
         errors++;
       }
     }
   } else {
-    const err34 = {
+    const err14 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -2426,9 +2473,9 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err34];
+      vErrors = [err14];
     } else {
-      vErrors.push(err34);
+      vErrors.push(err14);
     }
     errors++;
   }
@@ -2761,7 +2808,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!func2.call(schema16.properties, key0)) {
+      if (!func7.call(schema16.properties, key0)) {
         const err2 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -2949,7 +2996,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
     if (data.context !== undefined) {
       let data7 = data.context;
       if (typeof data7 === 'string') {
-        if (func3(data7) < 1) {
+        if (func2(data7) < 1) {
           const err11 = {
             instancePath: instancePath + '/context',
             schemaPath: '#/properties/context/minLength',
@@ -3008,10 +3055,10 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 export const precompiledValidators: Record<string, ValidateFunction | undefined> = {
+  '46a7856d2798d6b0': v46a7856d2798d6b0,
   '546bccf081cd47db': v546bccf081cd47db,
+  '56b8656c23dc3277': v56b8656c23dc3277,
   '570ba8c338ccdd65': v570ba8c338ccdd65,
-  '94b09470d3c53a15': v94b09470d3c53a15,
-  e67eafb8a11298ac: ve67eafb8a11298ac,
   e9b65dde93c17e6e: ve9b65dde93c17e6e,
   ead52baa6633ee37: vead52baa6633ee37,
 };

@@ -143,6 +143,8 @@ export interface BuildConfig {
   docker: {
     repositoryPrefix: string;
     registries: Record<string, RegistryCredentials>;
+    /** How `docker` services are built unless they name a `builder`: default BuildKit. */
+    builder: DockerBuilder;
   };
   /** Replaces base images the tool itself chooses: `heroku/heroku:16` -> mirror. */
   images: Record<string, string>;
@@ -153,6 +155,9 @@ export interface BuildConfig {
   /** Every sensitive value read from the config (passwords, `!env` values), for redaction. */
   sensitiveValues: string[];
 }
+
+/** The Docker Engine's two image builders: BuildKit (its API with a session) and the legacy one. */
+export type DockerBuilder = 'buildkit' | 'legacy';
 
 /** One entry of the build config's `secrets:`: its value, or an absolute file path to read. */
 export type BuildSecretSource = string | { file: string };

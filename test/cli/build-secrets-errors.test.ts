@@ -68,4 +68,37 @@ describe('build secrets a service names but the build config lacks', () => {
       /^error: spec\/build\.yml:5: repositories\[0\]\.service\.secrets\[0\]: must be a secret id/,
     );
   });
+
+  it('the legacy builder cannot mount secrets: refused when the spec is read, or by the build config, before any work', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'spec'));
+    const service = (fields: string) =>
+      `repositories:\n  - name: api\n    kind: service\n    source: https://git.example.invalid/api.git#main\n    service: {buildType: docker, secrets: [npm-token]${fields}}\n`;
+    await writeFile(join(dir, 'spec', 'build.yml'), service(', builder: legacy'));
+    await writeFile(join(dir, 'spec', 'deploy.yml'), 'resources: []\n');
+    await writeFile(join(dir, 'build-config.yml'), 'secrets:\n  npm-token: !env NPM_TOKEN\n');
+    const env = { NPM_TOKEN: 'tok-never-shown-4711' };
+    const validate = await runCli(['validate', 'spec'], { cwd: dir, env });
+    assert.equal(validate.code, 1);
+    assert.equal(
+      validate.stderr,
+      'error: spec/build.yml:5: repositories[0].service.secrets: the legacy builder cannot mount build secrets (RUN --mount=type=secret needs BuildKit) (hint: remove builder: legacy (BuildKit is the default), or the secrets)\n',
+    );
+
+    await writeFile(join(dir, 'spec', 'build.yml'), service(''));
+    await writeFile(join(dir, 'legacy.yml'), 'docker:\n  builder: legacy\n');
+    const args = ['--build-config', 'build-config.yml', '--build-config', 'legacy.yml'];
+    const build = await runCli(['build', '--base-dir', 'base', ...args, 'spec', 'release.json'], {
+      cwd: dir,
+      env,
+      killAfterMs: 20_000,
+    });
+    assert.equal(build.code, 1);
+    assert.equal(
+      build.stderr,
+      'error: spec/build.yml:5: repositories[0].service.secrets: service "api": the legacy builder cannot mount build secrets (RUN --mount=type=secret needs BuildKit), and the build config\'s docker.builder is legacy (hint: set builder: buildkit on this service)\n',
+    );
+    assert.equal(existsSync(join(dir, 'release.json')), false);
+    assert.equal(existsSync(join(dir, 'base')), false, 'the base dir was not even made');
+  });
 });

@@ -157,7 +157,7 @@ const cases: Case[] = [
     name: 'unknown-service-field',
     errors: ['contxt', 'stack'].map(
       (f, i) =>
-        `spec/build.yml:${7 + i}: repositories[0].service.${f}: unknown field for build type "docker" (hint: known fields: context, dockerfile, buildArgs, target, secrets)`,
+        `spec/build.yml:${7 + i}: repositories[0].service.${f}: unknown field for build type "docker" (hint: known fields: context, dockerfile, buildArgs, target, secrets, builder)`,
     ),
   },
   {
@@ -275,7 +275,7 @@ const cases: Case[] = [
     args: ['../_ok-spec'],
     errors: [
       'build-config.yml:3: imagse: unknown field (hint: known fields: docker, images, secrets, engines)',
-      'build-config.yml:2: docker.repositoryPrefx: unknown field (hint: known fields: repositoryPrefix, registries)',
+      'build-config.yml:2: docker.repositoryPrefx: unknown field (hint: known fields: repositoryPrefix, registries, builder)',
     ],
   },
   {
@@ -324,7 +324,7 @@ const cases: Case[] = [
     errors: [
       'spec/build.yml:6: repositories[0].service.buildType: unknown build type "dockr" (one of: docker, heroku-buildpack, node)',
       'build-config.yml:3: imagse: unknown field (hint: known fields: docker, images, secrets, engines)',
-      'build-config.yml:2: docker.repositoryPrefx: unknown field (hint: known fields: repositoryPrefix, registries)',
+      'build-config.yml:2: docker.repositoryPrefx: unknown field (hint: known fields: repositoryPrefix, registries, builder)',
     ],
   },
   // deploy config and infra info

@@ -85,7 +85,7 @@ export async function buildAppServices(
   const { release } = await runBuild({
     spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),
     config: {
-      docker: { repositoryPrefix: opts.prefix, registries: opts.registries ?? {} },
+      docker: { repositoryPrefix: opts.prefix, registries: opts.registries ?? {}, builder: 'buildkit' },
       images: opts.images ?? {},
       engines: [],
       secrets: opts.secrets ?? {},

@@ -22,21 +22,30 @@ export function buildFromDir(ref: string, dir: string): void {
   });
 }
 
-/** A 2 MB busybox image `FROM scratch`. */
-export function ensureBusyboxImage(ref = 'tci-test/busybox:latest'): string {
-  if (imageExists(ref)) return ref;
-  const dir = mkdtempSync(join(tmpdir(), 'tci-busybox-'));
+/**
+ * Builds `ref` from `dockerfile` in a temporary folder, with the files `fill` puts beside it;
+ * the folder is removed afterwards.
+ */
+export function buildImage(ref: string, dockerfile: string, fill: (dir: string) => void = () => {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tci-image-'));
   try {
-    copyFileSync('/bin/busybox', join(dir, 'busybox'));
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nRUN mkdir -p /tmp /usr/bin && ln -s /bin/env /usr/bin/env\n',
-    );
+    fill(dir);
+    writeFileSync(join(dir, 'Dockerfile'), dockerfile);
     buildFromDir(ref, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return ref;
+}
+
+/** A 2 MB busybox image `FROM scratch`. */
+export function ensureBusyboxImage(ref = 'tci-test/busybox:latest'): string {
+  if (imageExists(ref)) return ref;
+  return buildImage(
+    ref,
+    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nRUN mkdir -p /tmp /usr/bin && ln -s /bin/env /usr/bin/env\n',
+    (dir) => copyFileSync('/bin/busybox', join(dir, 'busybox')),
+  );
 }
 
 /**
@@ -46,33 +55,30 @@ export function ensureBusyboxImage(ref = 'tci-test/busybox:latest'): string {
  */
 export function ensureNodeImage(ref = 'node:20'): string {
   if (imageExists(ref)) return ref;
-  const dir = mkdtempSync(join(tmpdir(), 'tci-node-'));
-  try {
-    const root = join(dir, 'root');
-    const nodeBin = execFileSync('which', ['node'], { encoding: 'utf8' }).trim();
-    const put = (src: string, dest = src) => {
-      mkdirSync(dirname(join(root, dest)), { recursive: true });
-      cpSync(src, join(root, dest), { dereference: true, recursive: true });
-    };
-    put(nodeBin, '/usr/local/bin/node');
-    const ldd = execFileSync('ldd', [nodeBin], { encoding: 'utf8' });
-    for (const m of ldd.matchAll(/(\/[^\s]+\.so[^\s]*)/g)) put(m[1] as string);
-    put('/etc/ssl/certs/ca-certificates.crt');
-    const npmDir = join(dirname(dirname(nodeBin)), 'lib/node_modules/npm');
-    put(npmDir, '/usr/local/lib/node_modules/npm');
-    put('/bin/busybox');
-    mkdirSync(join(root, 'usr/bin'), { recursive: true });
-    symlinkSync('/bin/env', join(root, 'usr/bin/env'));
-    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      'FROM scratch\nCOPY root/ /\nRUN ["/bin/busybox","--install","-s","/bin"]\nRUN mkdir -p /tmp && chmod 1777 /tmp\nENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/root\n',
-    );
-    buildFromDir(ref, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return ref;
+  return buildImage(
+    ref,
+    'FROM scratch\nCOPY root/ /\nRUN ["/bin/busybox","--install","-s","/bin"]\nRUN mkdir -p /tmp && chmod 1777 /tmp\nENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/root\n',
+    (dir) => nodeRoot(join(dir, 'root')),
+  );
+}
+
+/** The host's node binary and its shared libraries, npm, busybox and the CA bundle under `root`. */
+function nodeRoot(root: string): void {
+  const nodeBin = execFileSync('which', ['node'], { encoding: 'utf8' }).trim();
+  const put = (src: string, dest = src) => {
+    mkdirSync(dirname(join(root, dest)), { recursive: true });
+    cpSync(src, join(root, dest), { dereference: true, recursive: true });
+  };
+  put(nodeBin, '/usr/local/bin/node');
+  const ldd = execFileSync('ldd', [nodeBin], { encoding: 'utf8' });
+  for (const m of ldd.matchAll(/(\/[^\s]+\.so[^\s]*)/g)) put(m[1] as string);
+  put('/etc/ssl/certs/ca-certificates.crt');
+  const npmDir = join(dirname(dirname(nodeBin)), 'lib/node_modules/npm');
+  put(npmDir, '/usr/local/lib/node_modules/npm');
+  put('/bin/busybox');
+  mkdirSync(join(root, 'usr/bin'), { recursive: true });
+  symlinkSync('/bin/env', join(root, 'usr/bin/env'));
+  symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
 }
 
 /**
@@ -81,15 +87,5 @@ export function ensureNodeImage(ref = 'node:20'): string {
  * run containers of the shared busybox image at the same time.
  */
 export function distinctBusyboxImage(ref: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tci-distinct-'));
-  try {
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      `FROM ${ensureBusyboxImage()}\nLABEL tci.test.image=${JSON.stringify(ref)}\n`,
-    );
-    buildFromDir(ref, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return ref;
+  return buildImage(ref, `FROM ${ensureBusyboxImage()}\nLABEL tci.test.image=${JSON.stringify(ref)}\n`);
 }

@@ -97,12 +97,21 @@ export function listFiles(root: string, rel = ''): string[] {
   return out;
 }
 
-/** Containers (any state) whose command line contains `marker`: a RUN step's leftovers. */
-export function containersWith(marker: string): string[] {
-  return execFileSync('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'], {
-    encoding: 'utf8',
-  })
+/**
+ * Processes of this machine whose command line contains `marker`: a RUN step BuildKit is
+ * running (it runs steps as processes of its own, which `docker ps` does not list).
+ */
+export function processesWith(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => l.includes(marker))
-    .map((l) => l.split(' ')[0] as string);
+    .filter((l) => l.includes(marker) && !/\bps -eo\b/.test(l));
+}
+
+/** Waits up to `ms` for every process holding `marker` to end; returns those left. */
+export async function processesEnded(marker: string, ms = 10_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  while (processesWith(marker).length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return processesWith(marker);
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { buildkitBuild, type BuildkitBuildOptions } from '../../src/build-types/docker/buildkit-build.js';
 import type { SessionCall } from '../../src/build-types/docker/buildkit-session.js';
 import type { EngineDial } from '../../src/build-types/docker/buildkit-upgrade.js';
-import { packBuildContext } from '../../src/builder/engines/pack-build-context.js';
+import { packBuildContext } from '../../src/build-types/docker/pack-build-context.js';
 import { tempDir } from './temp-dir.js';
 
 /** What one BuildKit build through the tool's modules gave. */

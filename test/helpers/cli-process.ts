@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { cliPath, repoRoot } from './run-cli.js';
 
@@ -13,6 +14,16 @@ export interface CliOutcome {
   events: JsonEvent[];
   /** Highest resident set size the CLI process reached (VmHWM), in kilobytes; 0 if never read. */
   peakRssKb: number;
+}
+
+export interface CliStartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Start it as a shell starts a job in a terminal: leading a process group of its own, which
+   * `signalJob` signals as a whole, as Ctrl-C does.
+   */
+  terminalJob?: boolean;
 }
 
 /**
@@ -31,11 +42,12 @@ export class CliProcess {
   private waiters: Array<{ pred: (e: JsonEvent) => boolean; resolve: (e: JsonEvent) => void }> = [];
   private readonly rssTimer: NodeJS.Timeout;
 
-  private constructor(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }) {
+  private constructor(args: string[], opts: CliStartOptions) {
     this.child = spawn(process.execPath, [cliPath, ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: { ...process.env, DEBUG: '', DOCKER_BUILDKIT: '0', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.terminalJob === true,
     });
     this.child.stdout?.on('data', (b: Buffer) => this.onStdout(b.toString()));
     this.child.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
@@ -57,7 +69,7 @@ export class CliProcess {
     });
   }
 
-  static start(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  static start(args: string[], opts: CliStartOptions = {}): CliProcess {
     return new CliProcess(args, opts);
   }
 
@@ -75,6 +87,11 @@ export class CliProcess {
 
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+
+  /** Signals the CLI's whole process group, as a terminal does (started with `terminalJob`). */
+  signalJob(signal: NodeJS.Signals): void {
+    process.kill(-(this.child.pid as number), signal);
   }
 
   private onStdout(chunk: string): void {
@@ -110,4 +127,22 @@ export async function runCliToEnd(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliOutcome> {
   return await CliProcess.start(args, opts).done;
+}
+
+/**
+ * Polls `ready` (a cheap look at the file system or a flag) until it holds; fails when the
+ * CLI ends first or, with `cli` undefined, after 10 s.
+ */
+export async function until(
+  ready: () => boolean | Promise<boolean>,
+  cli: CliProcess | undefined,
+  what: string,
+): Promise<void> {
+  for (let waited = 0; ; waited += 10) {
+    if (await ready()) return;
+    if (cli !== undefined && cli.child.exitCode !== null)
+      assert.fail(`the CLI ended before ${what}:\n${cli.stderr}`);
+    if (cli === undefined && waited > 10_000) assert.fail(`not within 10 s: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -1,11 +1,20 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { freePort } from './free-port.js';
+
+/** A TLS engine as `dockerd --tlsverify` is one: its certificate, and the CA its clients' certificates must come from. */
+export interface ProxyTls {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a Docker Engine's unix socket: the engine as a
  * `tcp://` endpoint the test controls. It records every connection and the request lines the
  * client sent (`GET /images/…/json`), and `cut()` drops every connection at once and refuses new
  * ones, as an engine host that goes away would, without stopping the shared engine behind it.
+ * With `tls`, it speaks TLS and wants a client certificate, as `dockerd --tlsverify` does.
  */
 export class EngineProxy {
   connections = 0;
@@ -16,10 +25,11 @@ export class EngineProxy {
   private constructor(
     private readonly socketPath: string,
     readonly port: number,
+    private readonly tls: ProxyTls | undefined,
   ) {}
 
-  static async start(socketPath: string): Promise<EngineProxy> {
-    const proxy = new EngineProxy(socketPath, await freePort());
+  static async start(socketPath: string, opts: { tls?: ProxyTls } = {}): Promise<EngineProxy> {
+    const proxy = new EngineProxy(socketPath, await freePort(), opts.tls);
     await proxy.listen();
     return proxy;
   }
@@ -48,7 +58,7 @@ export class EngineProxy {
   }
 
   private async listen(): Promise<void> {
-    const server = createServer((client) => {
+    const serve = (client: Socket) => {
       this.connections += 1;
       const upstream = connect(this.socketPath);
       for (const s of [client, upstream]) {
@@ -75,7 +85,11 @@ export class EngineProxy {
       upstream.pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
-    });
+    };
+    const server =
+      this.tls === undefined
+        ? createServer(serve)
+        : createTlsServer({ ...this.tls, requestCert: true, rejectUnauthorized: true }, serve);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type {
   BuildImageOptions,
+  BuildkitOnEngineOptions,
   DockerEngine,
   ImageInfo,
   RunContainerOptions,
@@ -58,6 +59,12 @@ export class FakeEngine implements DockerEngine {
 
   async buildImage(opts: BuildImageOptions): Promise<void> {
     this.calls.push(`buildImage ${opts.tag}`);
+    this.has(opts.tag);
+  }
+
+  /** Builds nothing: tags the image as a build that reported no image ID would find it. */
+  async buildWithBuildkit(opts: BuildkitOnEngineOptions): Promise<void> {
+    this.calls.push(`buildWithBuildkit ${opts.tag}`);
     this.has(opts.tag);
   }
 

@@ -64,7 +64,7 @@ async function build(engines: string[], dir: string) {
   await runBuild({
     spec: await loadClusterSpec(specDir, { serviceTypes: buildTypes }),
     config: {
-      docker: { repositoryPrefix: prefix, registries: {} },
+      docker: { repositoryPrefix: prefix, registries: {}, builder: 'buildkit' },
       images: stack.images,
       engines: [],
       secrets: {},

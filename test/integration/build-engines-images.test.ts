@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { BuildRig } from '../helpers/build-rig.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { runCliToEnd, type CliOutcome, type JsonEvent } from '../helpers/cli-process.js';
 import { engineRigs } from '../helpers/engine-rigs.js';
@@ -76,20 +78,55 @@ describe('base images on the engines', () => {
 });
 
 describe('the previous release as a layer cache', () => {
-  test('a fresh engine pulls the previous image and reuses its layers instead of running the steps again', async () => {
+  /**
+   * One service whose expensive step stands before the copy of a file that changes, built and
+   * pushed on the first engine with `builder`, the file then changed; `args` builds it again.
+   */
+  async function pushedOnFirst(builder: 'buildkit' | 'legacy') {
     const r = rig(
       1,
       (name) =>
         `FROM busybox\nRUN echo expensive-${name}-${process.pid}-${Date.now()} > /expensive\nCOPY app.txt /app.txt\n`,
     );
+    const config = join(r.dir, 'builder.yml');
+    writeFileSync(config, `docker:\n  builder: ${builder}\n`);
+    const args = (...extra: string[]) => r.buildArgs('--build-config', config, '--push', ...extra);
     const repo = r.repos.get('svc-0');
     assert.ok(repo !== undefined);
     repo.commit({ 'app.txt': 'version 1\n' });
-    assertSucceeded(await runCliToEnd(r.buildArgs('--push', '--engine', FIRST_ENGINE)));
-    const previous = (r.release().build.repositories[0]?.['service'] as { dockerImage: string }).dockerImage;
-
+    assertSucceeded(await runCliToEnd(args('--engine', FIRST_ENGINE)));
+    const previous = imageOf(r);
     repo.commit({ 'app.txt': 'version 2\n' });
-    const o = await runCliToEnd(r.buildArgs('--push', '--engine', SECOND_ENGINE));
+    return { r, previous, args };
+  }
+  const imageOf = (r: BuildRig) =>
+    (r.release().build.repositories[0]?.['service'] as { dockerImage: string }).dockerImage;
+
+  test('BuildKit: a fresh engine imports the pushed image’s inline cache; only the steps after the change run', async () => {
+    const { r, previous, args } = await pushedOnFirst('buildkit');
+    const o = await runCliToEnd(args('--engine', SECOND_ENGINE));
+    assertSucceeded(o);
+    const log = readFileSync(`${r.baseDir}/logs/svc-0/build.log`, 'utf8');
+    assert.ok(log.includes(`importing cache manifest from ${previous}`), log);
+    const step = (instruction: RegExp) =>
+      log
+        .split('\n')
+        .find((l) => instruction.test(l))
+        ?.split(' ')[0];
+    const expensive = step(/^#\d+ \[2\/3\] RUN echo expensive-/);
+    const copy = step(/^#\d+ \[3\/3\] COPY app\.txt \/app\.txt/);
+    assert.ok(log.includes(`\n${expensive} CACHED\n`), `the expensive step ran again:\n${log}`);
+    assert.ok(copy !== undefined && !log.includes(`\n${copy} CACHED\n`), 'the changed file is copied anew');
+    assert.ok(
+      !o.events.some((e) => e.kind === 'log-line' && /^pulling /.test(String(e['line']))),
+      'BuildKit reads the cache from the registry: nothing is pulled first',
+    );
+    assert.notEqual(imageOf(r), previous);
+  });
+
+  test('legacy: a fresh engine pulls the previous image and reuses its layers instead of running the steps again', async () => {
+    const { r, previous, args } = await pushedOnFirst('legacy');
+    const o = await runCliToEnd(args('--engine', SECOND_ENGINE));
     assertSucceeded(o);
     assert.ok(
       o.events.some(
@@ -99,7 +136,6 @@ describe('the previous release as a layer cache', () => {
     const log = readFileSync(`${r.baseDir}/logs/svc-0/build.log`, 'utf8');
     assert.match(log, /RUN echo expensive-[^\n]*\n ---> Using cache/, log);
     assert.match(log, /COPY app\.txt \/app\.txt\n ---> [0-9a-f]+\n/, 'the changed file is copied anew');
-    const now = (r.release().build.repositories[0]?.['service'] as { dockerImage: string }).dockerImage;
-    assert.notEqual(now, previous);
+    assert.notEqual(imageOf(r), previous);
   });
 });

@@ -62,13 +62,13 @@ describe('a failed build step', () => {
     const failed = o.stderr.split('\n').find((l) => l.includes('broken: build FAILED'));
     assert.match(
       failed ?? '',
-      /^\S+ broken: build FAILED after \d+(ms|\.\ds): service "broken": docker build failed: The command '\/bin\/sh -c echo about to fail && exit 3' returned a non-zero code: 3 \(log: (\S+)\)$/,
+      /^\S+ broken: build FAILED after \d+(ms|\.\ds): service "broken": docker build failed: \[2\/2\] RUN echo about to fail && exit 3 exited with status 3 \(log: (\S+)\)$/,
     );
     assert.equal(failed?.split(log).length, 2, `the log file is named more than once: ${failed}`);
     const paragraph = o.stderr.slice(o.stderr.indexOf('\nerror: ') + 1);
     assert.match(
       paragraph,
-      /^error: service "broken": docker build failed: .* returned a non-zero code: 3 \(hint: full log: \S+\)\n/,
+      /^error: service "broken": docker build failed: .* exited with status 3 \(hint: full log: \S+\)\n/,
     );
     assert.equal(paragraph.split(log).length, 2, 'the error paragraph names the log file once');
   });

@@ -77,7 +77,7 @@ async function build(): Promise<{
 }> {
   const events: Event[] = [];
   const config: BuildConfig = {
-    docker: { repositoryPrefix: prefix, registries: {} },
+    docker: { repositoryPrefix: prefix, registries: {}, builder: 'buildkit' },
     images: stack.images,
     engines: [],
     secrets: {},

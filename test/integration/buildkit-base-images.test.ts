@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkBaseImages } from '../../src/build-types/docker/buildkit-base-images.js';
-import { dockerfileBaseImages } from '../../src/build-types/docker/dockerfile-base-images.js';
 import { rewriteDockerfileImages } from '../../src/build-types/docker/dockerfile-from-rewrite.js';
-import { connectEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import { UserError } from '../../src/core/user-error.js';
 import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { BuildkitRig } from '../helpers/buildkit-rig.js';
@@ -11,16 +8,11 @@ import { removeImages } from '../helpers/remove-images.js';
 
 /**
  * How this engine's BuildKit finds `FROM` images, and the tool's answer to what it cannot find:
- * the `images` map applied to the Dockerfile, and every missing base named before any build.
+ * the `images` map applied to the Dockerfile. (Every missing base named in one error before any
+ * build: test/integration/docker-buildkit-inputs.test.ts, through the CLI.)
  */
 let rig: BuildkitRig;
 let local: string;
-const engine = connectEngine({
-  kind: 'unix',
-  socketPath: '/var/run/docker.sock',
-  id: 'unix:///var/run/docker.sock',
-  display: 'test',
-});
 const pinned = `registry.example.invalid/team/base@sha256:${'c'.repeat(64)}`;
 before(async () => {
   rig = await BuildkitRig.create('bases');
@@ -55,43 +47,5 @@ describe('base images under BuildKit', () => {
     const after = await rig.build('pinned');
     assert.equal(after.error, undefined, String(after.error));
     assert.equal(rig.run('pinned', ['cat', '/from']), 'mapped\n');
-  });
-
-  it('every missing base image of every service is named in one error before any build', async () => {
-    const api = 'FROM tci-bk-missing/one:1 AS build\nFROM tci-bk-missing/two:1\nCOPY --from=build /a /a\n';
-    const web = `FROM ${local}\nCOPY --from=tci-bk-missing/two:1 /b /b\n`;
-    const services = [
-      {
-        service: 'api',
-        index: 0,
-        dockerfile: 'Dockerfile',
-        images: dockerfileBaseImages(api, { neededOnly: true }).baseImages,
-      },
-      {
-        service: 'web',
-        index: 1,
-        dockerfile: 'web/Dockerfile',
-        images: dockerfileBaseImages(web, { neededOnly: true }).baseImages,
-      },
-    ];
-    const lookups: string[] = [];
-    const err = await checkBaseImages(services, (ref) => {
-      lookups.push(ref);
-      return engine.imageExists(ref);
-    }).catch((e: unknown) => e);
-    assert.ok(err instanceof UserError, String(err));
-    assert.deepEqual(
-      err.problems.map((p) => p.message),
-      [
-        'service "api": Dockerfile needs the base image tci-bk-missing/one:1, which is neither on the engine nor in its registry',
-        'service "api": Dockerfile needs the base image tci-bk-missing/two:1, which is neither on the engine nor in its registry',
-        'service "web": web/Dockerfile needs the base image tci-bk-missing/two:1, which is neither on the engine nor in its registry',
-      ],
-    );
-    assert.deepEqual(
-      lookups.sort(),
-      [local, 'tci-bk-missing/one:1', 'tci-bk-missing/two:1'],
-      'each image looked up once',
-    );
   });
 });

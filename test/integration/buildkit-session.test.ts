@@ -112,7 +112,7 @@ describe('a BuildKit session', () => {
         {
           message:
             'service "old": docker build failed: the engine opens no BuildKit session (the engine answered POST /session with HTTP 404: page not found)',
-          hint: 'BuildKit through the Engine API needs Docker Engine 18.09 or later; build this service with the legacy builder',
+          hint: 'BuildKit through the Engine API needs Docker Engine 18.09 or later; build this service with the legacy builder: builder: legacy on the service, or docker.builder: legacy in the build config',
         },
       ]);
     } finally {

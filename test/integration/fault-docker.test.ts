@@ -48,7 +48,7 @@ test('a base image that exists nowhere names the image and the service', async (
   assert.match(
     o.stderr,
     new RegExp(
-      `service "api": base image "${missing.replace(/\./g, '\\.')}" is not in the Docker daemon and could not be pulled`,
+      `build.yml:5: repositories\\[0\\]\\.service: service "api" needs the base image ${missing.replace(/\./g, '\\.')}, which is not on the engine and could not be pulled: registry 127\\.0\\.0\\.1:1 could not be reached \\(ECONNREFUSED\\)`,
     ),
   );
   assert.doesNotMatch(o.stderr, /^\s+at |internal error/m);

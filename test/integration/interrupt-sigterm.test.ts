@@ -5,35 +5,19 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CliProcess, type CliOutcome } from '../helpers/cli-process.js';
+import { CliProcess, type CliOutcome, until } from '../helpers/cli-process.js';
 import { configMapRelease } from '../helpers/deploy-release.js';
 import { GitHttpServer } from '../helpers/git-http-server.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { isRunning, processesWith } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
  * SIGTERM, as `kill <pid>` or `timeout` send it, ends every command while it works on a slow
  * input: with status 130 and `error: interrupted`, nothing half-written, and without waiting
- * for the slow thing to finish. Only the CLI's own process gets the signal.
+ * for the slow thing to finish. Only the CLI's own process gets the signal; what its children
+ * started in turn (a git hook, git's HTTP helper) is ended by the CLI too.
  */
-
-/**
- * Polls `ready` (a cheap look at the file system or a flag) until it holds; fails when the
- * CLI ends first or, with `cli` undefined, after 10 s.
- */
-async function until(
-  ready: () => boolean | Promise<boolean>,
-  cli: CliProcess | undefined,
-  what: string,
-): Promise<void> {
-  for (let waited = 0; ; waited += 10) {
-    if (await ready()) return;
-    if (cli !== undefined && cli.child.exitCode !== null)
-      assert.fail(`the CLI ended before ${what}:\n${cli.stderr}`);
-    if (cli === undefined && waited > 10_000) assert.fail(`not within 10 s: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Sends SIGTERM and returns the outcome with the milliseconds the CLI took to end. */
 async function terminate(cli: CliProcess): Promise<CliOutcome & { endedInMs: number }> {
@@ -41,6 +25,11 @@ async function terminate(cli: CliProcess): Promise<CliOutcome & { endedInMs: num
   cli.kill('SIGTERM');
   const o = await cli.done;
   return { ...o, endedInMs: performance.now() - sent };
+}
+
+/** The pid the test's post-commit hook wrote, 0 when it did not run. */
+function hookPid(dir: string): number {
+  return existsSync(join(dir, 'hook.pid')) ? Number(readFileSync(join(dir, 'hook.pid'), 'utf8')) : 0;
 }
 
 /** The paths the process has open, from /proc. */
@@ -63,7 +52,7 @@ function openFiles(pid: number | undefined): string[] {
 const release = (n: number, value: string) => JSON.stringify(configMapRelease(n, value));
 
 describe('SIGTERM ends a command that is waiting or working', () => {
-  it('init, while the git commit waits for a slow post-commit hook of the user: 130, no directory left', async () => {
+  it('init, while the git commit waits for a slow post-commit hook of the user: 130, no directory, no hook left', async () => {
     const dir = await tempDir();
     const hooks = join(dir, 'hooks');
     await mkdir(hooks);
@@ -87,13 +76,13 @@ describe('SIGTERM ends a command that is waiting or working', () => {
       // Not the hook's minute: the CLI does not wait for what its git started.
       assert.ok(o.endedInMs < 20_000, `ended after ${Math.round(o.endedInMs)} ms`);
       assert.equal(existsSync(join(dir, 'cluster')), false, 'a half-made spec directory was left');
+      assert.equal(isRunning(hookPid(dir)), false, 'the hook git started outlived the CLI');
     } finally {
-      const pid = Number(readFileSync(join(dir, 'hook.pid'), 'utf8'));
-      if (pid > 0) execFileSync('kill', [String(pid)]);
+      if (isRunning(hookPid(dir))) execFileSync('kill', [String(hookPid(dir))]);
     }
   });
 
-  it('build, while a slow git server holds the source lookup: 130, no release, the base dir unlocked', async () => {
+  it('build, while a slow git server holds the source lookup: 130, no release, the base dir unlocked, no git helper left', async () => {
     const dir = await tempDir();
     const served = join(dir, 'served');
     await mkdir(served);
@@ -120,6 +109,8 @@ describe('SIGTERM ends a command that is waiting or working', () => {
       assert.ok(o.endedInMs < 20_000, `ended after ${Math.round(o.endedInMs)} ms`);
       assert.equal(existsSync(join(dir, 'release.json')), false);
       assert.equal(existsSync(join(dir, 'base', 'build.lock')), false, 'the lock was left held');
+      // git ls-remote's HTTP helper (git-remote-http), which holds the connection, is ended too.
+      assert.deepEqual(processesWith(server.url('web.git')), []);
     } finally {
       await server.stop();
     }

@@ -125,7 +125,7 @@ describe('push to a registry with htpasswd auth', () => {
     await writeFile(file, JSON.stringify({ auths: { [`http://${registry.host}`]: { auth } } }));
     const creds = await resolveRegistryAuth(
       registry.host,
-      { docker: { repositoryPrefix: '', registries: {} } },
+      { docker: { registries: {} } },
       { dockerConfigPath: file },
     );
     assert.deepEqual(creds, { username: 'ci', password: PASSWORD });

@@ -33,6 +33,8 @@ export interface BuildkitBuildOptions extends Omit<BuildkitSessionOptions, 'sign
   signal: AbortSignal;
   /** Names the work in errors: `service "api": docker build`. */
   label: string;
+  /** Names the engine in the error of one that opens no BuildKit session. */
+  engine?: string;
 }
 
 export interface BuildkitBuildResult {
@@ -55,9 +57,10 @@ export async function buildkitBuild(opts: BuildkitBuildOptions): Promise<Buildki
   for (const value of opts.secrets?.values() ?? []) for (const text of maskedTexts(value)) masks.add(text);
   const session = await openBuildkitSession({ ...opts, signal: opts.signal }).catch((e: unknown) => {
     if (!(e instanceof SessionRefusedError)) throw e;
+    const engine = opts.engine !== undefined ? `the Docker engine at ${opts.engine}` : 'the engine';
     throw new UserError({
-      message: `${opts.label} failed: the engine opens no BuildKit session (${e.message})`,
-      hint: 'BuildKit through the Engine API needs Docker Engine 18.09 or later; build this service with the legacy builder',
+      message: `${opts.label} failed: ${engine} opens no BuildKit session (${e.message})`,
+      hint: 'BuildKit through the Engine API needs Docker Engine 18.09 or later; build this service with the legacy builder: builder: legacy on the service, or docker.builder: legacy in the build config',
     });
   });
   const log = await openLog(opts.logFile);

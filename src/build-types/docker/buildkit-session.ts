@@ -1,5 +1,7 @@
 import type * as Grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type protobuf from 'protobufjs/light.js';
 import { buildkitMessages as m } from './buildkit-messages.js';
 import { upgradeToSession, type EngineDial } from './buildkit-upgrade.js';
@@ -18,7 +20,7 @@ export interface BuildkitSessionOptions {
   /** The build secrets this build may read, by id; values stay in memory. */
   secrets?: ReadonlyMap<string, Uint8Array>;
   /** Registry credentials for a host (`127.0.0.1:5000`, `registry-1.docker.io`), for pulls and cache imports. */
-  registryAuth?: (host: string) => RegistryLogin | undefined;
+  registryAuth?: (host: string) => RegistryLogin | undefined | Promise<RegistryLogin | undefined>;
   /** Told of every call the engine makes, e.g. for a debug log or a test. */
   observe?: (call: SessionCall) => void;
   signal?: AbortSignal;
@@ -52,6 +54,43 @@ export async function openBuildkitSession(opts: BuildkitSessionOptions): Promise
   const grpc = await import('@grpc/grpc-js');
   const id = randomUUID();
   const server = new grpc.Server();
+  addServices(grpc, server, opts);
+  const headers: [string, string][] = [
+    ['X-Docker-Expose-Session-Uuid', id],
+    ['X-Docker-Expose-Session-Name', 'taskcluster-installer'],
+    ...[HEALTH, CREDENTIALS, GET_SECRET].map((path): [string, string] => [
+      'X-Docker-Expose-Session-Grpc-Method',
+      path,
+    ]),
+  ];
+  const upgraded = await upgradeToSession(opts.dial(), headers, opts.signal).catch((e: unknown) => {
+    server.forceShutdown();
+    throw e;
+  });
+  const conn = cleartext(upgraded);
+  // The HTTP/2 layer reports a broken connection itself; without a listener of ours an
+  // 'error' after the build would be an uncaught exception.
+  for (const stream of new Set([upgraded, conn])) stream.on('error', () => {});
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  injector.injectConnection(conn);
+  conn.resume();
+  return {
+    id,
+    // Not at once: the HTTP/2 layer reads what the connection already buffered (the engine's
+    // first frames arrive with the 101) on the next tick, and crashes the process
+    // (`Cannot read properties of undefined (reading 'receive')`) if the session is gone by then.
+    close: () =>
+      setImmediate(() => {
+        injector.destroy();
+        server.forceShutdown();
+        conn.destroy();
+        upgraded.destroy();
+      }),
+  };
+}
+
+/** Health, registry credentials and build secrets, as the engine calls them. */
+function addServices(grpc: typeof Grpc, server: Grpc.Server, opts: BuildkitSessionOptions): void {
   server.addService(service(HEALTH, m.healthCheckRequest, m.healthCheckResponse), {
     [name(HEALTH)]: (_call: unknown, reply: Grpc.sendUnaryData<object>) => reply(null, { status: 1 }),
   });
@@ -61,9 +100,15 @@ export async function openBuildkitSession(opts: BuildkitSessionOptions): Promise
       reply: Grpc.sendUnaryData<object>,
     ) => {
       const host = call.request.Host ?? '';
-      const login = opts.registryAuth?.(host);
-      opts.observe?.({ service: 'auth', host, given: login !== undefined });
-      reply(null, login ? { Username: login.username, Secret: login.password } : {});
+      // A lookup that fails (an unreadable Docker config) answers as anonymous: the pull then
+      // fails with the registry's own refusal, which names the registry.
+      void Promise.resolve()
+        .then(() => opts.registryAuth?.(host))
+        .catch(() => undefined)
+        .then((login) => {
+          opts.observe?.({ service: 'auth', host, given: login !== undefined });
+          reply(null, login ? { Username: login.username, Secret: login.password } : {});
+        });
     },
   });
   server.addService(service(GET_SECRET, m.getSecretRequest, m.getSecretResponse), {
@@ -78,36 +123,18 @@ export async function openBuildkitSession(opts: BuildkitSessionOptions): Promise
       else reply(null, { data: value });
     },
   });
-  const headers: [string, string][] = [
-    ['X-Docker-Expose-Session-Uuid', id],
-    ['X-Docker-Expose-Session-Name', 'taskcluster-installer'],
-    ...[HEALTH, CREDENTIALS, GET_SECRET].map((path): [string, string] => [
-      'X-Docker-Expose-Session-Grpc-Method',
-      path,
-    ]),
-  ];
-  const conn = await upgradeToSession(opts.dial(), headers, opts.signal).catch((e: unknown) => {
-    server.forceShutdown();
-    throw e;
-  });
-  // The HTTP/2 layer reports a broken connection itself; without a listener of ours an
-  // 'error' after the build would be an uncaught exception.
-  conn.on('error', () => {});
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  injector.injectConnection(conn);
-  conn.resume();
-  return {
-    id,
-    // Not at once: the HTTP/2 layer reads what the connection already buffered (the engine's
-    // first frames arrive with the 101) on the next tick, and crashes the process
-    // (`Cannot read properties of undefined (reading 'receive')`) if the session is gone by then.
-    close: () =>
-      setImmediate(() => {
-        injector.destroy();
-        server.forceShutdown();
-        conn.destroy();
-      }),
-  };
+}
+
+/**
+ * The session's HTTP/2 as Node's HTTP/2 server must see it. Over a TLS engine connection, the
+ * HTTP/2 runs inside the TLS stream after an HTTP/1.1 upgrade, not as a protocol TLS negotiated;
+ * Node takes a TLS socket without one (`alpnProtocol` false) for HTTP/1.1 and drops it, so
+ * such a socket is handed over as a plain stream of its decrypted bytes.
+ */
+function cleartext(conn: Duplex): Duplex {
+  if (!(conn instanceof TLSSocket)) return conn;
+  conn.pause();
+  return Duplex.from({ readable: conn, writable: conn });
 }
 
 function name(path: string): string {

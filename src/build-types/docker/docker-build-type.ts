@@ -1,16 +1,19 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { formatPath } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
-import type { BaseImagesContext, BuildType, EngineBuildContext, ServiceBuild } from '../build-type.js';
+import type { DockerBuilder } from '../../inputs/types.js';
+import type { BaseImagesContext, BuildType, ServiceBuild } from '../build-type.js';
+import { buildDockerImage } from './docker-image-build.js';
 import { dockerfileBaseImages } from './dockerfile-base-images.js';
+import { rewriteDockerfileImages } from './dockerfile-from-rewrite.js';
 import {
   checkDockerSchema,
   contextOf,
   dockerfileOf,
   dockerKeyFields,
   dockerSchema,
+  LEGACY_SECRETS,
   readDockerFields,
   type DockerFields,
 } from './docker-fields.js';
@@ -18,8 +21,10 @@ import {
 /**
  * The `docker` build type: the repository's own Dockerfile, built by an engine from the
  * committed tree of `context` (never the working tree of a clone, so untracked files stay
- * out). A Dockerfile's `FROM` lines are the repository's business: the build config's `images`
- * map does not apply to them.
+ * out), with BuildKit unless the service or the build config says `builder: legacy`. The build
+ * config's `images` map applies to the images the Dockerfile reads (`FROM`, `COPY --from=`,
+ * `RUN --mount=from=`): the Dockerfile is built as rewritten, and its base images as rewritten
+ * enter the build key.
  */
 export const dockerBuildType: BuildType = {
   name: 'docker',
@@ -28,60 +33,82 @@ export const dockerBuildType: BuildType = {
   read: (service, ctx) => dockerService(readDockerFields(service, ctx), ctx),
 };
 
-function dockerService(f: DockerFields, at: Pick<ServiceReadContext, 'name' | 'index'>): ServiceBuild {
-  const context = contextOf(f);
-  const dockerfile = dockerfileOf(f);
-  const fieldPath = (field: string) => formatPath(['repositories', at.index, 'service', field]);
-  return {
-    buildType: 'docker',
-    stepVersion: 'docker-1',
-    keyFields: dockerKeyFields(f),
-    secrets: f.secrets ?? [],
-    extraSources: {},
-    async baseImages(ctx: BaseImagesContext): Promise<string[]> {
-      const path = posix.join(context || '.', dockerfile);
-      const text = await ctx.readFile(path);
-      if (text === undefined) {
-        throw new UserError({
-          path: fieldPath(f.dockerfile !== undefined ? 'dockerfile' : 'context'),
-          message: `service "${at.name}": no Dockerfile at ${path} in commit ${ctx.commit}`,
-        });
-      }
-      const parsed = dockerfileBaseImages(text, {
-        ...(f.buildArgs ? { buildArgs: f.buildArgs } : {}),
-        ...(f.target !== undefined ? { target: f.target } : {}),
-      });
-      if (f.target !== undefined && !parsed.stages.includes(f.target.toLowerCase())) {
-        throw new UserError({
-          path: fieldPath('target'),
-          message: `service "${at.name}": ${path} has no build stage "${f.target}"`,
-          hint:
-            parsed.stages.length > 0
-              ? `its stages: ${parsed.stages.join(', ')}`
-              : 'it names no stages (FROM … AS name)',
-        });
-      }
-      return parsed.baseImages;
-    },
-    image: {
-      kind: 'engine',
-      async build(ctx: EngineBuildContext): Promise<void> {
-        const contextDir = join(ctx.workDir, 'docker-context');
-        // A killed earlier run may have left a context behind: start from nothing.
-        await rm(contextDir, { recursive: true, force: true });
-        await mkdir(contextDir, { recursive: true });
-        try {
-          await ctx.exportTree(context, contextDir);
-          await ctx.buildImage({
-            contextDir,
-            dockerfile,
+type Where = Pick<ServiceReadContext, 'name' | 'index'>;
+
+function dockerService(f: DockerFields, at: Where): ServiceBuild {
+  const secrets = f.secrets ?? [];
+  const withBuilder = (builder: DockerBuilder): ServiceBuild => {
+    const build: ServiceBuild = {
+      buildType: 'docker',
+      // 2: BuildKit by default, and the images map applied to FROM lines.
+      stepVersion: 'docker-2',
+      keyFields: dockerKeyFields(f, builder),
+      secrets,
+      extraSources: {},
+      baseImages: (ctx) => dockerfileImages(ctx, f, builder, at),
+      image: {
+        kind: 'engine',
+        build: (ctx) =>
+          buildDockerImage(ctx, {
+            context: contextOf(f),
+            dockerfile: dockerfileOf(f),
+            builder,
             ...(f.buildArgs ? { buildArgs: f.buildArgs } : {}),
             ...(f.target !== undefined ? { target: f.target } : {}),
-          });
-        } finally {
-          await rm(contextDir, { recursive: true, force: true });
-        }
+          }),
       },
-    },
+      configure(config, report) {
+        if (f.builder !== undefined || config.docker.builder === builder) return build;
+        if (config.docker.builder === 'legacy' && secrets.length > 0) {
+          report(
+            ['secrets'],
+            `${LEGACY_SECRETS}, and the build config's docker.builder is legacy`,
+            'set builder: buildkit on this service',
+          );
+        }
+        return withBuilder(config.docker.builder);
+      },
+    };
+    return build;
   };
+  return withBuilder(f.builder ?? 'buildkit');
+}
+
+/**
+ * The images the build reads from outside, after the `images` map: with BuildKit those of the
+ * stages the target needs (`COPY --from=` and `RUN --mount=from=` images too), with the legacy
+ * builder the `FROM` images of every stage up to the target.
+ */
+async function dockerfileImages(
+  ctx: BaseImagesContext,
+  f: DockerFields,
+  builder: DockerBuilder,
+  at: Where,
+): Promise<string[]> {
+  const fieldPath = (field: string) => formatPath(['repositories', at.index, 'service', field]);
+  const path = posix.join(contextOf(f) || '.', dockerfileOf(f));
+  const text = await ctx.readFile(path);
+  if (text === undefined) {
+    throw new UserError({
+      path: fieldPath(f.dockerfile !== undefined ? 'dockerfile' : 'context'),
+      message: `service "${at.name}": no Dockerfile at ${path} in commit ${ctx.commit}`,
+    });
+  }
+  const mapped = rewriteDockerfileImages(text, ctx.images, f.buildArgs).text;
+  const parsed = dockerfileBaseImages(mapped, {
+    ...(f.buildArgs ? { buildArgs: f.buildArgs } : {}),
+    ...(f.target !== undefined ? { target: f.target } : {}),
+    neededOnly: builder === 'buildkit',
+  });
+  if (f.target !== undefined && !parsed.stages.includes(f.target.toLowerCase())) {
+    throw new UserError({
+      path: fieldPath('target'),
+      message: `service "${at.name}": ${path} has no build stage "${f.target}"`,
+      hint:
+        parsed.stages.length > 0
+          ? `its stages: ${parsed.stages.join(', ')}`
+          : 'it names no stages (FROM … AS name)',
+    });
+  }
+  return parsed.baseImages;
 }

@@ -1,6 +1,7 @@
 import { secretIdsField, serviceSchema } from '../../inputs/build-schema.js';
 import { compileSchema } from '../../inputs/schema-check.js';
 import type { ServiceReadContext } from '../../inputs/service-types.js';
+import type { DockerBuilder } from '../../inputs/types.js';
 import {
   contextField,
   isInsideRepository,
@@ -17,6 +18,8 @@ export interface DockerFields {
   target?: string;
   /** Ids of the build config's secrets the Dockerfile mounts (`RUN --mount=type=secret,id=…`). */
   secrets?: string[];
+  /** Default: the build config's `docker.builder`, else BuildKit. */
+  builder?: DockerBuilder;
 }
 
 /** The schema part of the `docker` build type. */
@@ -32,6 +35,7 @@ export const dockerSchema = serviceSchema('docker', [], {
   },
   target: { type: 'string', minLength: 1, errorText: 'must not be empty' },
   secrets: secretIdsField,
+  builder: { enum: ['buildkit', 'legacy'], errorText: 'must be "buildkit" or "legacy"' },
 });
 
 export const checkDockerSchema = compileSchema(dockerSchema);
@@ -47,20 +51,33 @@ export function readDockerFields(service: Record<string, unknown>, ctx: ServiceR
   if (typeof service['dockerfile'] === 'string' && repositoryFolder(service['dockerfile']) === '') {
     ctx.report(['dockerfile'], 'must name a file inside the context');
   }
+  if (service['builder'] === 'legacy' && Array.isArray(service['secrets']) && service['secrets'].length > 0) {
+    ctx.report(
+      ['secrets'],
+      LEGACY_SECRETS,
+      'remove builder: legacy (BuildKit is the default), or the secrets',
+    );
+  }
   const fields: DockerFields = {};
-  for (const k of ['context', 'dockerfile', 'buildArgs', 'target', 'secrets'] as const) {
+  for (const k of ['context', 'dockerfile', 'buildArgs', 'target', 'secrets', 'builder'] as const) {
     if (service[k] !== undefined) Object.assign(fields, { [k]: service[k] });
   }
   return fields;
 }
 
+/** Why a service built with the legacy builder cannot name secrets. */
+export const LEGACY_SECRETS =
+  'the legacy builder cannot mount build secrets (RUN --mount=type=secret needs BuildKit)';
+
 /**
  * The fields as they enter the build key, with defaults filled in and paths normalised, so
  * that `context: ./app/` and `context: app`, or an omitted `dockerfile` and `dockerfile:
- * Dockerfile`, give the same key.
+ * Dockerfile`, give the same key. The builder is the one the build uses (the service's, else
+ * the build config's): the two builders make different images of one Dockerfile.
  */
-export function dockerKeyFields(f: DockerFields): Record<string, unknown> {
+export function dockerKeyFields(f: DockerFields, builder: DockerBuilder): Record<string, unknown> {
   return {
+    builder,
     context: normalisePath(f.context),
     dockerfile: normalisePath(f.dockerfile ?? 'Dockerfile'),
     buildArgs: f.buildArgs ?? {},

@@ -1,5 +1,6 @@
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDirectory } from '../../core/make-directory.js';
 import { InternalError, UserError } from '../../core/user-error.js';
 import type { AppImage, BuildType, ServiceBuild, StepFolder, ToolBuildContext } from '../build-type.js';
 import { parseProcfile } from '../procfile/procfile-entrypoint.js';
@@ -135,11 +136,11 @@ async function buildDirs(
     buildpack: join(buildDir, 'buildpack'),
     env: join(buildDir, 'env'),
   };
-  for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+  for (const dir of Object.values(dirs)) makeDirectory(dir);
   if (ctx.noCache) await rm(ctx.cacheDir, { recursive: true, force: true });
-  await mkdir(ctx.cacheDir, { recursive: true });
+  makeDirectory(ctx.cacheDir);
   await ctx.exportTree(context, dirs.app);
   await buildpack.exportTree('', dirs.buildpack);
-  await mkdir(dirname(ctx.logFile), { recursive: true });
+  makeDirectory(dirname(ctx.logFile));
   return dirs;
 }

@@ -1,5 +1,6 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDirectory } from '../../core/make-directory.js';
 import type { CollectedFiles, ToolBuildContext } from '../build-type.js';
 import { gitEntries } from '../git-tree-entries.js';
 import { shQuote } from '../procfile/procfile-entrypoint.js';
@@ -85,12 +86,12 @@ async function writeApp(
     (p) => DEPENDENCIES.test(p),
   )) {
     const file = join(dir, e.path);
-    if (e.type === 'directory') await mkdir(file, { recursive: true });
+    if (e.type === 'directory') makeDirectory(file);
     else if (e.type === 'symlink') {
-      await mkdir(dirname(file), { recursive: true });
+      makeDirectory(dirname(file));
       await symlink(e.linkname, file);
     } else {
-      await mkdir(dirname(file), { recursive: true });
+      makeDirectory(dirname(file));
       await writeFile(file, (await e.content()) as Buffer, { mode: e.executable ? 0o755 : 0o644 });
     }
   }

@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { makeDirectory } from '../../core/make-directory.js';
 import type { LayerEntry } from '../../inputs/oci-types.js';
 import type { KeyedLayer, MadeLayer, ToolBuildContext } from '../build-type.js';
 import type { TreeEntry } from '../git-tree.js';
@@ -183,7 +184,7 @@ async function writeInstallInputs(
       for (const e of tree.under(folder)) if (e.type === 'blob') wanted.set(e.path, e);
   for await (const f of tree.contents([...wanted.values()])) {
     const file = join(dir, inProject(project, f.entry.path));
-    await mkdir(dirname(file), { recursive: true });
+    makeDirectory(dirname(file));
     if (f.entry.mode === '120000') continue;
     await writeFile(file, f.content, { mode: f.entry.mode === '100755' ? 0o755 : 0o644 });
   }

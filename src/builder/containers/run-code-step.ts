@@ -57,13 +57,8 @@ export async function runCodeStep(
   try {
     await runc.runWithRunc(
       {
-        ...out,
-        label: step.label,
+        ...commonRun(step, out),
         image: await runtime.imageSource(step.image),
-        cmd: step.cmd,
-        workingDir: step.workingDir,
-        ...(step.env !== undefined ? { env: step.env } : {}),
-        ...(step.user !== undefined ? { user: step.user } : {}),
         binds: [
           ...step.folders.map((f) => `${f.hostDir}:${f.containerPath}${f.readOnly ? ':ro' : ''}`),
           ...(secrets !== undefined ? [`${secrets}:${SECRETS_DIR}:ro`] : []),
@@ -86,13 +81,8 @@ async function onEngine(
   const collected = step.collect !== undefined ? new ArchiveCollector(runtime.scratchDir, step) : undefined;
   try {
     await runtime.engine.runContainer({
-      ...out,
-      label: step.label,
+      ...commonRun(step, out),
       image: await runtime.engineImage(step.image),
-      cmd: step.cmd,
-      workingDir: step.workingDir,
-      ...(step.env !== undefined ? { env: step.env } : {}),
-      ...(step.user !== undefined ? { user: step.user } : {}),
       copyIn: step.folders.map((f) => ({
         hostDir: f.hostDir,
         containerPath: f.containerPath,
@@ -176,6 +166,18 @@ async function memoryFiles(
   }
   await chmod(dir, 0o755);
   return dir;
+}
+
+/** What both runtimes are told alike; each adds the image and the folders its own way. */
+function commonRun(step: CodeStep, out: Omit<EngineOutput, 'label'>) {
+  return {
+    ...out,
+    label: step.label,
+    cmd: step.cmd,
+    workingDir: step.workingDir,
+    ...(step.env !== undefined ? { env: step.env } : {}),
+    ...(step.user !== undefined ? { user: step.user } : {}),
+  };
 }
 
 /** `1000:1000` → that owner; a user name or none: root, as Docker's COPY would make it. */

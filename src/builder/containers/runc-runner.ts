@@ -1,8 +1,9 @@
 import { once } from 'node:events';
-import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
 import { LineTail, openLog } from '../../core/exec.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import { InterruptedError } from '../../core/user-error.js';
 import type { ImageSource } from '../../inputs/oci-types.js';
 import type { EngineOutput } from '../engines/docker-engine.js';
@@ -104,7 +105,7 @@ async function containerConfig(opts: RuncRunOptions, rootfs: string): Promise<ob
   if (args.length === 0) throw new SetupError('no command to run (empty cmd and no Entrypoint in the image)');
   const binds = (opts.binds ?? []).map(parseBind);
   // As Docker does for `Binds`, a missing host folder is created.
-  for (const b of binds) await mkdir(b.source, { recursive: true });
+  for (const b of binds) makeDirectory(b.source);
   const hostFiles = [];
   for (const f of HOST_FILES) if (await exists(f)) hostFiles.push(f);
   return runcConfig({ args, env: [...env].map(([k, v]) => `${k}=${v}`), cwd, user }, binds, hostFiles);

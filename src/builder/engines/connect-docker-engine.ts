@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { OnceByKey } from '../../core/once-by-key.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
-import type { BuildImageOptions, DockerEngine, ImageInfo } from './docker-engine.js';
+import type { BuildImageOptions, BuildkitOnEngineOptions, DockerEngine, ImageInfo } from './docker-engine.js';
+import { engineDial } from './engine-dial.js';
 import {
   engineEndpoint,
   engineUnreachable,
@@ -141,11 +142,8 @@ class EngineClient implements DockerEngine {
 
   async buildImage(opts: BuildImageOptions): Promise<void> {
     const docker = await this.docker();
-    // Loaded here, not at the top: the tar and .dockerignore modules are of no use to a no-op build.
-    const { packBuildContext } = await import('./pack-build-context.js');
-    const context = await packBuildContext(opts.contextDir, opts.dockerfile);
     const stream = await this.call(opts.label, () =>
-      docker.buildImage(context, {
+      docker.buildImage(opts.context, {
         t: opts.tag,
         dockerfile: opts.dockerfile,
         ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
@@ -184,16 +182,29 @@ class EngineClient implements DockerEngine {
     }
     // The legacy builder ends a build with the image ID; a stream cut short without an error
     // (an engine going away) must not pass for a built image.
-    if (!aux.some((a) => typeof (a as { ID?: unknown } | null)?.ID === 'string')) {
-      if ((await this.imageInfo(opts.tag)) === undefined) {
-        throw new EngineUnreachableError(
-          this.endpoint.id,
-          `${opts.label} failed: the Docker daemon at ${this.endpoint.display} stopped before the build ended`,
-          `full log: ${opts.logFile}`,
-          undefined,
-        );
-      }
-    }
+    const built = aux.some((a) => typeof (a as { ID?: unknown } | null)?.ID === 'string');
+    if (!built) await this.mustHave(opts);
+  }
+
+  async buildWithBuildkit(opts: BuildkitOnEngineOptions): Promise<void> {
+    const engine = {
+      dial: engineDial(this.endpoint),
+      name: this.endpoint.display,
+      cacheFrom: opts.cacheFrom ?? [],
+    };
+    const imageId = await this.call(opts.label, () => opts.run(engine));
+    if (imageId === undefined) await this.mustHave(opts);
+  }
+
+  /** A build whose stream ended without an image ID built nothing unless its tag is here. */
+  private async mustHave(opts: { tag: ImageRef; label: string; logFile: string }): Promise<void> {
+    if ((await this.imageInfo(opts.tag)) !== undefined) return;
+    throw new EngineUnreachableError(
+      this.endpoint.id,
+      `${opts.label} failed: the Docker daemon at ${this.endpoint.display} stopped before the build ended`,
+      `full log: ${opts.logFile}`,
+      undefined,
+    );
   }
 
   async runContainer(opts: Parameters<DockerEngine['runContainer']>[0]): Promise<void> {

@@ -1,8 +1,9 @@
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import { UserError } from '../../core/user-error.js';
 
 /** A host folder copied into a container before it starts. */
@@ -50,7 +51,7 @@ export async function packForContainer(c: CopyIn): Promise<Readable> {
  */
 export async function extractFromContainer(archive: Readable, c: CopyOut, label: string): Promise<void> {
   const { extract } = await import('tar-fs');
-  await mkdir(dirname(c.hostDir), { recursive: true });
+  makeDirectory(dirname(c.hostDir));
   const tmp = tempSiblingPath(c.hostDir);
   try {
     try {

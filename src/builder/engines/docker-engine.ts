@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { CopyIn, CopyOut } from './container-files.js';
 
@@ -27,9 +27,9 @@ export interface EngineOutput {
 }
 
 export interface BuildImageOptions extends EngineOutput {
-  /** A directory holding the build context; its `.dockerignore` is honoured. */
-  contextDir: string;
-  /** Dockerfile path relative to `contextDir`. */
+  /** The build context as a tar stream (`.dockerignore` applied, the Dockerfile in it). */
+  context: Readable;
+  /** Dockerfile path inside the context. */
   dockerfile: string;
   tag: ImageRef;
   buildArgs?: Record<string, string>;
@@ -41,6 +41,23 @@ export interface BuildImageOptions extends EngineOutput {
    * builder they must be on the engine already, and only their layers count as cache then.
    */
   cacheFrom?: string[];
+}
+
+/** A BuildKit build: the caller's client speaks to the engine, which lends it connections. */
+export interface BuildkitOnEngineOptions extends Omit<EngineOutput, 'onLine'> {
+  tag: ImageRef;
+  noCache: boolean;
+  /**
+   * Images whose BuildKit cache the build may import: images in a registry (pinned by digest),
+   * which BuildKit reads itself, so nothing is pulled first.
+   */
+  cacheFrom?: string[];
+  /** Runs the build over new connections from `dial`; resolves to the image ID the engine reported. */
+  run(engine: {
+    dial: () => Duplex;
+    name: string;
+    cacheFrom: readonly string[];
+  }): Promise<string | undefined>;
 }
 
 export interface RunContainerOptions extends EngineOutput {
@@ -92,6 +109,12 @@ export interface DockerEngine {
   removeImage(ref: string): Promise<void>;
   /** Builds with the legacy builder and tags the result `opts.tag`. */
   buildImage(opts: BuildImageOptions): Promise<void>;
+  /**
+   * A BuildKit build run by `opts.run` over connections to this engine. A connection that fails
+   * becomes the error naming this engine as unreachable; a build that reports no image ID
+   * counts only when the tag is on the engine afterwards.
+   */
+  buildWithBuildkit(opts: BuildkitOnEngineOptions): Promise<void>;
   /** Runs a container to completion; it is removed afterwards, and killed on abort. */
   runContainer(opts: RunContainerOptions): Promise<void>;
   /** Undefined when the daemon answers; else why not (`cannot reach the Docker daemon at …`). */

@@ -12,8 +12,11 @@ export interface LeaseOptions {
 
 /**
  * The engine as one service's step sees it: builds reuse the layers of the previous release's
- * image (pulled onto the engine first when it is not there: the legacy builder only uses
- * images it holds).
+ * image. The legacy builder only uses images it holds, so the image is pulled onto the engine
+ * first when it is not there. BuildKit imports the cache that a pushed image carries (its
+ * inline cache) straight from the registry, so an image pinned by digest is named as it is,
+ * and nothing is pulled; an image in an engine's local store only is of no use to it (BuildKit
+ * reuses its own cache on the engine that built it).
  */
 export function leaseEngine(engine: DockerEngine, opts: LeaseOptions): DockerEngine {
   let cacheReady: Promise<boolean> | undefined;
@@ -25,6 +28,12 @@ export function leaseEngine(engine: DockerEngine, opts: LeaseOptions): DockerEng
       cacheReady ??= ensureCacheImage(engine, cacheImage, opts, build.signal, build.onLine);
       const ready = await cacheReady;
       return await engine.buildImage(ready ? { ...build, cacheFrom: [cacheImage] } : build);
+    },
+    async buildWithBuildkit(build) {
+      const inRegistry = cacheImage !== undefined && cacheImage.includes('@sha256:');
+      return await engine.buildWithBuildkit(
+        build.noCache || !inRegistry ? build : { ...build, cacheFrom: [cacheImage] },
+      );
     },
   };
 }

@@ -13,6 +13,7 @@ export function forwardingEngine(target: () => DockerEngine): DockerEngine {
     push: (...args) => target().push(...args),
     removeImage: (...args) => target().removeImage(...args),
     buildImage: (...args) => target().buildImage(...args),
+    buildWithBuildkit: (...args) => target().buildWithBuildkit(...args),
     runContainer: (...args) => target().runContainer(...args),
     unreachable: (...args) => target().unreachable(...args),
     exportImage: (...args) => target().exportImage(...args),

@@ -23,6 +23,7 @@ export function sharedImageLookups(engine: DockerEngine): DockerEngine {
     push: (...args) => engine.push(...args),
     removeImage: (...args) => engine.removeImage(...args),
     buildImage: (...args) => engine.buildImage(...args),
+    buildWithBuildkit: (...args) => engine.buildWithBuildkit(...args),
     runContainer: (...args) => engine.runContainer(...args),
     unreachable: () => engine.unreachable(),
     exportImage: (...args) => engine.exportImage(...args),

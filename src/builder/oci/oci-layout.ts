@@ -1,10 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tempSiblingPath, writeFileAtomic } from '../../core/atomic-fs.js';
 import { canonicalJson } from '../../core/canonical-json.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import { MEDIA_TYPES, type OciDescriptor, type OciIndex, type OciManifest } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
 import { DigestTap, sha256Digest } from './digest-tap.js';
@@ -73,7 +74,7 @@ export class OciLayout {
       (data as Readable).destroy();
       return { digest: expected, size };
     }
-    await mkdir(this.blobDir, { recursive: true });
+    makeDirectory(this.blobDir);
     const tmp = tempSiblingPath(join(this.blobDir, 'blob'));
     const tap = new DigestTap();
     try {

@@ -2,7 +2,8 @@ import type { ServiceBuild } from '../../build-types/build-type.js';
 import type { Emit } from '../../core/events.js';
 import type { ClusterSpec } from '../../inputs/types.js';
 import type { ImageProducer } from '../producers/image-producer.js';
-import { planService, type PlanServiceOptions } from './plan-service.js';
+import { checkBaseImages } from './check-base-images.js';
+import { finishPlan, nameBases, type PlanServiceOptions } from './plan-service.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import type { BuildableService, ServicePlan } from './service-plan.js';
 
@@ -16,9 +17,10 @@ export interface PlanBuildOptions extends PlanServiceOptions {
 }
 
 /**
- * The plan of a build, changing nothing but the caches of sources: every source resolved to
- * its commit, then per service its build key, tag and action with the reason, announced as
- * `plan-decided` events. `exactSources` pins every repository for the release.
+ * The plan of a build, changing nothing but the caches of sources (and the base images a
+ * build pulls): every source resolved to its commit, every service's base images named and
+ * checked together, then per service its build key, tag and action with the reason, announced
+ * as `plan-decided` events. `exactSources` pins every repository for the release.
  */
 export async function planBuild(
   spec: ClusterSpec<ServiceBuild>,
@@ -26,9 +28,17 @@ export async function planBuild(
   opts: PlanBuildOptions,
 ): Promise<{ plans: ServicePlan[]; exactSources: Map<string, string> }> {
   const sources = await resolveServiceSources(spec, selected, opts);
-  const plans = await Promise.all(
-    selected.map((s) => planService(s, sources.of(s), opts.producerOf(s.service), opts)),
+  const named = await Promise.all(
+    selected.map((s) => nameBases(s, sources.of(s), opts.producerOf(s.service), opts)),
   );
+  // Before any pull: every missing base image in one error. A dry run lists them per service.
+  if (!opts.dryRun) {
+    await checkBaseImages(named, {
+      file: spec.files.build,
+      ...(spec.buildLineOf !== undefined ? { lineOf: spec.buildLineOf } : {}),
+    });
+  }
+  const plans = await Promise.all(named.map((n) => finishPlan(n, opts)));
   for (const p of plans) {
     opts.emit({
       kind: 'plan-decided',

@@ -21,18 +21,44 @@ export interface PlanServiceOptions {
   trees: GitTrees;
 }
 
+/** A service whose base images are named, before they are resolved: the first half of its plan. */
+export interface NamedBases {
+  service: BuildableService;
+  sources: { main: ResolvedSource; extra: Readonly<Record<string, ResolvedSource>> };
+  producer: ImageProducer;
+  previous: LastBuild | undefined;
+  /** The build-key inputs but the base images. */
+  partial: Omit<BuildKeyInputs, 'baseImages'>;
+  /** The base images as the build type names them. */
+  baseImageRefs: string[];
+}
+
 /**
- * One service's plan: its build key and tag (docs/caching.md#build-keys), then its action. On
- * a repeated build at an unchanged commit, what the build type derived from the committed files
- * (its base images, its source key) comes from the last-build record, so the no-op path spawns
- * no git process.
+ * One service's plan: its build key and tag (docs/caching.md#build-keys), then its action.
+ * Both halves in one; `planBuild` runs the first half of every service before the second, so
+ * that every missing base image can be named at once in between.
  */
 export async function planService(
   s: BuildableService,
-  sources: { main: ResolvedSource; extra: Readonly<Record<string, ResolvedSource>> },
+  sources: NamedBases['sources'],
   producer: ImageProducer,
   opts: PlanServiceOptions,
 ): Promise<ServicePlan> {
+  return await finishPlan(await nameBases(s, sources, producer, opts), opts);
+}
+
+/**
+ * The first half of a plan: the build-key inputs but the base images, and the base images the
+ * build type names. On a repeated build at an unchanged commit, what the build type derived from
+ * the committed files (its base images, its source key) comes from the last-build record, so the
+ * no-op path spawns no git process.
+ */
+export async function nameBases(
+  s: BuildableService,
+  sources: NamedBases['sources'],
+  producer: ImageProducer,
+  opts: PlanServiceOptions,
+): Promise<NamedBases> {
   const build = s.service;
   const previous = await readLastBuild(opts.baseDir, s.name);
   const { main: source, extra } = sources;
@@ -44,10 +70,16 @@ export async function planService(
     ...producer.keyExtras,
   };
   const { baseImageRefs, fromSource } = await derivedFromFiles(build, source, fixed, previous, opts);
+  return { service: s, sources, producer, previous, partial: { ...fixed, ...fromSource }, baseImageRefs };
+}
+
+/** The second half: the base images resolved, the key and tag, and the action with its reason. */
+export async function finishPlan(named: NamedBases, opts: PlanServiceOptions): Promise<ServicePlan> {
+  const { service: s, producer, previous, partial, baseImageRefs } = named;
+  const { main: source, extra } = named.sources;
   const { bases, unknown } = await producer.resolveBases(s.name, baseImageRefs, opts.dryRun);
   const inputs: BuildKeyInputs = {
-    ...fixed,
-    ...fromSource,
+    ...partial,
     baseImages: Object.fromEntries(bases.map((b) => [b.ref, b.digest])),
   };
   const key: BuildKey | undefined = unknown === undefined ? computeBuildKey(inputs) : undefined;
@@ -60,7 +92,7 @@ export async function planService(
     ...(unknown !== undefined ? { unknownKey: unknown } : {}),
   };
   const decision = await decideAction(keyed, producer, opts.noCache);
-  return { ...keyed, build, source, extra, baseImageRefs, bases, key, producer, ...decision };
+  return { ...keyed, build: s.service, source, extra, baseImageRefs, bases, key, producer, ...decision };
 }
 
 /**
@@ -71,7 +103,7 @@ export async function planService(
 async function derivedFromFiles(
   build: BuildableService['service'],
   source: ResolvedSource,
-  fixed: Omit<BuildKeyInputs, 'baseImages'>,
+  fixed: Omit<BuildKeyInputs, 'baseImages' | 'commit' | 'source'>,
   previous: LastBuild | undefined,
   opts: PlanServiceOptions,
 ): Promise<{ baseImageRefs: string[]; fromSource: Pick<BuildKeyInputs, 'commit' | 'source'> }> {

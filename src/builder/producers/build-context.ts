@@ -1,5 +1,6 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { BuildContext } from '../../build-types/build-type.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import { GitTrees } from './git-trees.js';
 import { serviceCacheDir, serviceWorkDir } from '../state/build-layout.js';
 import { exportTree } from '../sources/export-tree.js';
@@ -16,8 +17,8 @@ export async function freshBuildDirs(
   const workDir = serviceWorkDir(baseDir, service);
   const cacheDir = serviceCacheDir(baseDir, service);
   await rm(workDir, { recursive: true, force: true });
-  await mkdir(workDir, { recursive: true });
-  await mkdir(cacheDir, { recursive: true });
+  makeDirectory(workDir);
+  makeDirectory(cacheDir);
   return { workDir, cacheDir };
 }
 

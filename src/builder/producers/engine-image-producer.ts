@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import type { EngineImageRecipe } from '../../build-types/build-type.js';
+import { isUserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { DockerEngine } from '../engines/docker-engine.js';
+import { unreachableEngineOf } from '../engines/engine-endpoint.js';
 import { resolveBaseImageDigests } from '../engines/resolve-base-image-digests.js';
 import type { Step } from '../graph/step.js';
 import { headManifest } from '../registry/head-manifest.js';
@@ -9,6 +11,12 @@ import { stepLogFile } from '../state/build-layout.js';
 import { buildContext, freshBuildDirs } from './build-context.js';
 import { hasRegistry } from './has-registry.js';
 import type { Decision, ImageJob, ImageProducer, ResolvedBases, StepRun } from './image-producer.js';
+
+/** A UserError's first line; anything else, or an engine that stopped answering, is thrown on. */
+function reasonOf(e: unknown): string {
+  if (!isUserError(e) || unreachableEngineOf(e) !== undefined) throw e;
+  return e.problems[0]?.message ?? e.message;
+}
 
 /** What an engine-built image needs of the build. */
 export interface EngineProducerDeps {
@@ -46,13 +54,47 @@ export class EngineImageProducer implements ImageProducer {
     const { keyEngine, authFor, signal } = this.deps;
     if (!dryRun) return { bases: await resolveBaseImageDigests(service, refs, keyEngine, authFor, signal) };
     const bases = [];
-    let unknown: string | undefined;
+    const missing: string[] = [];
     for (const ref of refs) {
       const found = await this.lookWithoutPull(ref);
-      if (found === undefined) unknown ??= `base image ${ref} is neither local nor in its registry`;
+      if (found === undefined) missing.push(ref);
       else bases.push(found);
     }
-    return { bases, ...(unknown !== undefined ? { unknown } : {}) };
+    const unknown =
+      missing.length === 1
+        ? `base image ${missing.join('')} is neither local nor in its registry`
+        : `base images ${missing.join(', ')} are neither local nor in their registries`;
+    return { bases, ...(missing.length > 0 ? { unknown } : {}) };
+  }
+
+  /**
+   * On the key engine, else in its registry (one HEAD); when this machine cannot ask the
+   * registry, the engine may still reach it (its own network, a mirror): it is asked to pull.
+   */
+  async missingBase(ref: string): Promise<string | undefined> {
+    const { keyEngine, authFor, signal } = this.deps;
+    try {
+      if ((await keyEngine.imageInfo(ref)) !== undefined) return undefined;
+    } catch (e) {
+      return `cannot be looked up: ${reasonOf(e)}`;
+    }
+    const auth = await authFor(ref);
+    let unasked: string;
+    try {
+      const digest = await headManifest(ref, auth, { signal, retries: 0 });
+      if (digest === undefined) return 'is neither on the engine nor in its registry';
+      return undefined;
+    } catch (e) {
+      unasked = reasonOf(e);
+    }
+    try {
+      await keyEngine.pull(ref, auth, signal);
+      return undefined;
+    } catch (e) {
+      if (!isUserError(e) || unreachableEngineOf(e) !== undefined) throw e;
+      // The registry's words as this machine heard them: the engine's are wrapped in HTTP noise.
+      return `is not on the engine and could not be pulled: ${unasked.replace(/, \d+ attempts?$/, '')}`;
+    }
   }
 
   /** A dry run never pulls: it asks the registry for a missing base image's digest instead. */
@@ -146,17 +188,28 @@ export class EngineImageProducer implements ImageProducer {
     const logFile = this.log(job.name, 'build');
     const { workDir, cacheDir } = await freshBuildDirs(this.deps.baseDir, job.name, logFile);
     const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
+    const { noCache, push, authFor } = this.deps;
+    const label = `service "${job.name}": docker build`;
+    const tag = job.tag;
     await this.recipe.build({
       ...buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, this.deps),
-      buildImage: (b) =>
-        run.engine.buildImage({
-          ...b,
-          tag: job.tag,
-          noCache: this.deps.noCache,
+      buildImage: (b) => run.engine.buildImage({ ...b, tag, noCache, logFile, onLine, signal, label }),
+      buildOnEngine: (build) =>
+        run.engine.buildWithBuildkit({
+          tag,
+          noCache,
           logFile,
-          onLine,
           signal,
-          label: `service "${job.name}": docker build`,
+          label,
+          run: (engine) =>
+            build({
+              ...engine,
+              tag,
+              label,
+              inlineCache: push,
+              // What the engine asks for is a registry host; the lookup takes an image reference.
+              registryLogin: (host) => authFor(`${host}/image`),
+            }),
         }),
     });
     await rm(workDir, { recursive: true, force: true });

@@ -28,6 +28,13 @@ export interface ImageProducer {
    */
   resolveBases(service: string, refs: readonly string[], dryRun: boolean): Promise<ResolvedBases>;
   /**
+   * Why base image `ref` cannot be had (`is neither on the engine nor in its registry`), or
+   * undefined when it can. Asked of every base image of every service before any is resolved,
+   * so that every missing one is named in one error. Producers that look their base images up
+   * another way leave it out.
+   */
+  missingBase?(ref: string): Promise<string | undefined>;
+  /**
    * The action for an image whose tag is known and that `--no-cache` does not force:
    * skip, pull, push, load, or build for `whyBuild`.
    */

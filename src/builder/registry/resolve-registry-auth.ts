@@ -27,7 +27,7 @@ export interface RegistryAuthOptions {
  */
 export async function resolveRegistryAuth(
   host: string,
-  buildConfig: Pick<BuildConfig, 'docker'>,
+  buildConfig: { docker: Pick<BuildConfig['docker'], 'registries'> },
   opts: RegistryAuthOptions = {},
 ): Promise<RegistryCredentials | undefined> {
   const names = DOCKER_HUB.includes(host) ? DOCKER_HUB : [host];

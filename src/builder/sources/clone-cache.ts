@@ -1,6 +1,7 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { exists, tempSiblingPath } from '../../core/atomic-fs.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import type { UrlCredentials } from '../../inputs/types.js';
 import type { CommitIndex } from './commit-index.js';
 import { GitRemoteError } from './git-remote-error.js';
@@ -71,7 +72,7 @@ async function ensureOnce(target: CloneTarget, commits: readonly string[]): Prom
  */
 async function freshClone(target: CloneTarget, commits: readonly string[]): Promise<string[]> {
   const { clonePath } = target;
-  await mkdir(dirname(clonePath), { recursive: true });
+  makeDirectory(dirname(clonePath));
   await removeLeftovers(clonePath);
   const tmp = tempSiblingPath(clonePath);
   try {

@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { exec, startProcess } from '../../core/exec.js';
+import { makeDirectory } from '../../core/make-directory.js';
 import { UserError } from '../../core/user-error.js';
 import { gitInvocation } from './git-env.js';
 import { damagedClone } from './read-file-at-commit.js';
@@ -19,7 +19,7 @@ export async function exportTree(
 ): Promise<void> {
   const dir = subdir.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   const treeish = dir === '' || dir === '.' ? commit : `${commit}:${dir}`;
-  await mkdir(destDir, { recursive: true });
+  makeDirectory(destDir);
   const inv = gitInvocation(undefined, process.env);
   const git = await startProcess('git', [...inv.args, '-C', clonePath, 'archive', '--format=tar', treeish], {
     env: inv.env,

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { tempSiblingPath } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
 import { makeDirectory } from '../../core/make-directory.js';
-import { systemErrorText } from '../../core/system-error-text.js';
+import { pathError } from '../../core/system-error-text.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 
 export interface LockHolder {
@@ -49,13 +49,7 @@ export async function acquireBaseDirLock(
 ): Promise<() => Promise<void>> {
   makeBaseDir(baseDir);
   const lockFile = join(baseDir, 'build.lock');
-  const me: LockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    command: opts.command ?? defaultCommand(),
-    token: randomBytes(8).toString('hex'),
-  };
+  const me = newHolder(opts.command ?? defaultCommand());
   const deadline = Date.now() + (opts.waitMs ?? 30 * 60_000);
   let announced = false;
   for (;;) {
@@ -85,6 +79,17 @@ function describe(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host}, running "${h.command}" since ${h.startedAt}`;
 }
 
+/** This process as the holder of a lock it is about to take, with a token of its own. */
+function newHolder(command: string): LockHolder {
+  return {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command,
+    token: randomBytes(8).toString('hex'),
+  };
+}
+
 function defaultCommand(): string {
   const [, script, ...args] = process.argv;
   return [basename(script ?? 'node'), ...args].join(' ');
@@ -93,7 +98,7 @@ function defaultCommand(): string {
 async function createExclusive(file: string, holder: LockHolder): Promise<boolean> {
   const tmp = tempSiblingPath(file);
   await writeFile(tmp, JSON.stringify(holder) + '\n', { flag: 'wx' }).catch((e: unknown) => {
-    throw baseDirError(dirname(file), 'cannot write into the base dir', e);
+    throw pathError(dirname(file), 'cannot write into the base dir', e);
   });
   try {
     await link(tmp, file);
@@ -148,13 +153,7 @@ function isDead(h: LockHolder): boolean {
  */
 async function takeOver(lockFile: string, stale: LockHolder | 'unreadable'): Promise<void> {
   const guard = `${lockFile}.takeover`;
-  const me: LockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    command: 'takeover',
-    token: randomBytes(8).toString('hex'),
-  };
+  const me = newHolder('takeover');
   if (!(await createExclusive(guard, me))) {
     const other = await readHolder(guard);
     if (other === 'unreadable' || (other !== 'gone' && isDead(other)))
@@ -198,12 +197,6 @@ function makeBaseDir(baseDir: string): void {
   try {
     makeDirectory(baseDir);
   } catch (e) {
-    throw baseDirError(baseDir, 'cannot make the base dir', e);
+    throw pathError(baseDir, 'cannot make the base dir', e);
   }
-}
-
-/** A failed system call on the base dir as an error naming it; anything else as it was. */
-function baseDirError(baseDir: string, what: string, e: unknown): unknown {
-  const text = systemErrorText(e);
-  return text === undefined ? e : new UserError({ file: baseDir, message: `${what}: ${text}` }, { cause: e });
 }

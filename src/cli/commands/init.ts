@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
 import { exec } from '../../core/exec.js';
 import { makeDirectory } from '../../core/make-directory.js';
-import { systemErrorText } from '../../core/system-error-text.js';
+import { pathError } from '../../core/system-error-text.js';
 import { toolInfo } from '../../core/tool-info.js';
 import { UserError } from '../../core/user-error.js';
 import type { ProcessContext } from '../process-context.js';
@@ -25,13 +25,13 @@ export async function initCommand(ctx: ProcessContext, dirArg: string): Promise<
     madeDir = makeDirectory(dir);
   } catch (e) {
     const at = (e as NodeJS.ErrnoException).path;
-    throw cannot(dirArg, 'make this directory', e, at !== undefined && at !== dir ? at : undefined);
+    throw pathError(dirArg, 'cannot make this directory', e, at !== undefined && at !== dir ? at : undefined);
   }
   try {
     await writeSpec(dir, ctx.abort.signal);
   } catch (e) {
     if (madeDir !== undefined) await rm(madeDir, { recursive: true, force: true });
-    throw cannot(dirArg, 'write into this directory', e);
+    throw pathError(dirArg, 'cannot write into this directory', e);
   }
   const shown = relative(ctx.cwd, dir) || '.';
   process.stdout.write(
@@ -75,24 +75,11 @@ async function writeSpec(dir: string, signal: AbortSignal): Promise<void> {
   }
 }
 
-/**
- * A failed system call on the user's directory as an error naming it (and `at`, the path that
- * failed when it is another); anything else (a UserError, an interruption, a bug) as it was.
- */
-function cannot(dirArg: string, doing: string, e: unknown, at?: string): unknown {
-  const text = systemErrorText(e);
-  if (text === undefined) return e;
-  return new UserError(
-    { file: dirArg, message: `cannot ${doing}: ${text}${at !== undefined ? ` (${at})` : ''}` },
-    { cause: e },
-  );
-}
-
 async function refuseExisting(dir: string, dirArg: string): Promise<void> {
   const info = await stat(dir).catch((e: NodeJS.ErrnoException) => {
     // Not there (or a file in the way, which making it will report).
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
-    throw cannot(dirArg, 'read this directory', e);
+    throw pathError(dirArg, 'cannot read this directory', e);
   });
   if (info === undefined) return;
   if (!info.isDirectory()) throw new UserError({ file: dirArg, message: 'is a file, not a directory' });

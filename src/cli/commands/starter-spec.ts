@@ -31,7 +31,21 @@ repositories:
     service:
       buildType: docker
 `,
-    'deploy.yml': `# A JSON-e template, rendered by \`deploy\` with cfg (deploy-config.yml), infra (--infra-info)
+    'deploy.yml': DEPLOY_YML,
+    'deploy-config.yml':
+      schemaLine(version, 'deploy-config.schema.json') +
+      `# Deployment settings: the deploy template reads them as cfg. Read from the working directory
+# by default, or name files with --deploy-config.
+namespace: default
+replicas: 1
+host: hello.example.com
+`,
+    [`${STARTER_APP_DIR}/Dockerfile`]: DOCKERFILE,
+    [`${STARTER_APP_DIR}/www/index.html`]: INDEX_HTML,
+  };
+}
+
+const DEPLOY_YML = `# A JSON-e template, rendered by \`deploy\` with cfg (deploy-config.yml), infra (--infra-info)
 # and the release's images (builtService('<name>').dockerImage) into one file per resource.
 resources:
   - apiVersion: apps/v1
@@ -81,23 +95,15 @@ resources:
                   service:
                     name: hello
                     port: { number: 80 }
-`,
-    'deploy-config.yml':
-      schemaLine(version, 'deploy-config.schema.json') +
-      `# Deployment settings: the deploy template reads them as cfg. Read from the working directory
-# by default, or name files with --deploy-config.
-namespace: default
-replicas: 1
-host: hello.example.com
-`,
-    [`${STARTER_APP_DIR}/Dockerfile`]: `FROM busybox:1.36
+`;
+
+const DOCKERFILE = `FROM busybox:1.36
 COPY www/ /www/
 EXPOSE 8080
 CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
-`,
-    [`${STARTER_APP_DIR}/www/index.html`]: `<!doctype html>
+`;
+
+const INDEX_HTML = `<!doctype html>
 <title>hello</title>
 <p>Hello from a cluster built by taskcluster-installer.</p>
-`,
-  };
-}
+`;

@@ -1,3 +1,4 @@
+import { OnceByKey } from '../../core/once-by-key.js';
 import type { ApiClient } from './api-client.js';
 
 /** How the API serves a kind: its plural in paths, and whether it lives in namespaces. */
@@ -9,24 +10,19 @@ export interface KindInfo {
 /**
  * Which kinds the cluster serves, read once per API version (`/api/v1`, `/apis/<group>/<version>`)
  * and only for the versions asked about. A version that is not served is asked again after
- * `forget` (a CRD that just became Established).
+ * `forget` (a CRD that just became Established); one whose reading failed, at the next call.
  */
 export class Discovery {
-  private readonly versions = new Map<string, Promise<Map<string, KindInfo> | undefined>>();
+  private readonly versions = new OnceByKey<string, Map<string, KindInfo> | undefined>();
 
   constructor(private readonly client: ApiClient) {}
 
   async kind(apiVersion: string, kind: string): Promise<KindInfo | undefined> {
-    let found = this.versions.get(apiVersion);
-    if (found === undefined) {
-      found = this.read(apiVersion);
-      this.versions.set(apiVersion, found);
-    }
-    return (await found)?.get(kind);
+    return (await this.versions.get(apiVersion, (v) => this.read(v)))?.get(kind);
   }
 
   forget(apiVersion: string): void {
-    this.versions.delete(apiVersion);
+    this.versions.forget(apiVersion);
   }
 
   private async read(apiVersion: string): Promise<Map<string, KindInfo> | undefined> {

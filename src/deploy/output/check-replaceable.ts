@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { pathError } from '../../core/system-error-text.js';
 import { UserError } from '../../core/user-error.js';
 
 /**
@@ -14,7 +15,7 @@ export async function checkReplaceable(dir: string): Promise<void> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
     if (code === 'ENOTDIR') throw new UserError({ file: dir, message: 'is a file, not a directory' });
-    throw e;
+    throw pathError(dir, 'cannot read the output directory', e);
   }
   const foreign = entries.find((e) => !e.isFile() || !e.name.endsWith('.json'));
   if (foreign !== undefined) {

@@ -1,16 +1,14 @@
 import { linkSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { replaceDirAtomic } from '../../core/atomic-fs.js';
 import type { Emit } from '../../core/events.js';
+import { pathError } from '../../core/system-error-text.js';
 import { InterruptedError } from '../../core/user-error.js';
+import type { ResourceFile } from '../resources/check-resources.js';
 
-export interface OutputFile {
-  fileName: string;
-  kind: string;
-  name: string;
-  object: Record<string, unknown>;
-}
+/** What writing needs of a checked resource. */
+type OutputFile = Pick<ResourceFile, 'fileName' | 'id' | 'name' | 'object'>;
 
 /**
  * Files written between turns of the event loop, so signal handlers still run while a large
@@ -42,23 +40,39 @@ export async function writeResourceFiles(
   emit: Emit,
   signal?: AbortSignal,
 ): Promise<void> {
-  await replaceDirAtomic(dir, async (tmp) => {
-    const previous = previousFiles(dir);
-    for (let start = 0; start < files.length; start += FILES_PER_TURN) {
-      if (start > 0) await nextTurn();
-      // Interrupted: the temporary directory goes, the previous output stays as it was.
-      if (signal?.aborted === true) throw new InterruptedError('SIGINT');
-      for (const file of files.slice(start, start + FILES_PER_TURN)) {
-        const text = JSON.stringify(file.object, null, 2) + '\n';
-        const target = join(tmp, file.fileName);
-        if (!previous.has(file.fileName) || !reused(join(dir, file.fileName), text, target))
-          writeFileSync(target, text, { flag: 'wx' });
+  try {
+    await replaceDirAtomic(dir, async (tmp) => {
+      const previous = previousFiles(dir);
+      for (let start = 0; start < files.length; start += FILES_PER_TURN) {
+        if (start > 0) await nextTurn();
+        // Interrupted: the temporary directory goes, the previous output stays as it was.
+        if (signal?.aborted === true) throw new InterruptedError('SIGINT');
+        for (const file of files.slice(start, start + FILES_PER_TURN)) {
+          const text = JSON.stringify(file.object, null, 2) + '\n';
+          const target = join(tmp, file.fileName);
+          if (!previous.has(file.fileName) || !reused(join(dir, file.fileName), text, target))
+            writeFileSync(target, text, { flag: 'wx' });
+        }
       }
-    }
-  });
+    });
+  } catch (e) {
+    throw outputDirError(dir, e);
+  }
   for (const f of files)
-    emit({ kind: 'resource-written', file: join(dir, f.fileName), resourceKind: f.kind, name: f.name });
+    emit({ kind: 'resource-written', file: join(dir, f.fileName), resourceKind: f.id.kind, name: f.name });
   emit({ kind: 'output-written', dir, files: files.length });
+}
+
+/**
+ * A system call that failed on the output directory (/proc, /sys, a full disk), naming it: a
+ * folder above it that could not be made, or the writing itself (the temporary sibling's name is
+ * the tool's business, not the user's).
+ */
+function outputDirError(dir: string, e: unknown): unknown {
+  const at = (e as NodeJS.ErrnoException | null)?.path;
+  return at !== undefined && resolve(dir).startsWith(resolve(at) + sep)
+    ? pathError(dir, 'cannot make the output directory', e, at)
+    : pathError(dir, 'cannot write the output directory', e);
 }
 
 /** The names in the output directory as it is now (checkReplaceable made sure they are files). */

@@ -1,3 +1,5 @@
+import { setOwn } from '../../core/set-own.js';
+
 /**
  * The text of a stand-in: `<cfg.rootUrl>` for a value not given, `<image of web>` for a build
  * result of a spec that was never built.
@@ -94,14 +96,8 @@ export class PlaceholderValues {
   private object(prefix: string): Record<string, unknown> {
     return new Proxy({} as Record<string, unknown>, {
       getOwnPropertyDescriptor: (target, key) => {
-        if (typeof key === 'string' && !Object.prototype.hasOwnProperty.call(target, key)) {
-          Object.defineProperty(target, key, {
-            value: this.valueFor(`${prefix}.${key}`),
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
-        }
+        if (typeof key === 'string' && !Object.prototype.hasOwnProperty.call(target, key))
+          setOwn(target, key, this.valueFor(`${prefix}.${key}`));
         return Reflect.getOwnPropertyDescriptor(target, key);
       },
     });

@@ -10,12 +10,11 @@ import { waveOf } from './wave.js';
 /** A checked resource and the file it goes to. */
 export interface ResourceFile {
   fileName: string;
-  kind: string;
   /** The file name's `<name>`: the top-level `name`, else `metadata.name`. */
   name: string;
   /** The resource as written: without the top-level `name`, which only names the file. */
   object: Record<string, unknown>;
-  /** What names it in the cluster; `namespace` as the template gives it. */
+  /** What names it in the cluster (its kind is the file name's `<kind>`); `namespace` as the template gives it. */
   id: ResourceId;
   /** Its wave (`taskcluster-installer/wave`), 0 unless annotated. */
   wave: number;
@@ -92,20 +91,20 @@ async function checkVersionAndSchema(
   problems: Problem[],
   warnings: Problem[],
 ): Promise<void> {
-  const apiVersion = file.object['apiVersion'] as string;
-  const retired = retiredApiVersion(apiVersion, file.kind);
+  const apiVersion = file.id.apiVersion;
+  const retired = retiredApiVersion(apiVersion, file.id.kind);
   if (!opts.validate) {
     if (retired !== undefined) warnings.push({ file: file.fileName, path: 'apiVersion', message: retired });
     return;
   }
-  const check = await schemaFor(apiVersion, file.kind);
+  const check = await schemaFor(apiVersion, file.id.kind);
   if (check === undefined) {
     warnings.push({
       file: file.fileName,
       message:
         retired !== undefined
           ? `${retired}; its old schema is not known, so it was not validated`
-          : `no schema is known for ${file.kind} in ${apiVersion} (a custom resource?), so it was not validated`,
+          : `no schema is known for ${file.id.kind} in ${apiVersion} (a custom resource?), so it was not validated`,
     });
     return;
   }
@@ -174,5 +173,5 @@ function fileOf(
     });
     return undefined;
   }
-  return { fileName, kind, name, object, id: parsed.id, wave: wave.wave };
+  return { fileName, name, object, id: parsed.id, wave: wave.wave };
 }

@@ -1,3 +1,4 @@
+import { OnceByKey } from '../../core/once-by-key.js';
 import { formatPath } from '../../core/problem.js';
 
 /** Checks one resource against its official schema; returns the violations (empty: valid). */
@@ -25,7 +26,8 @@ interface AjvError {
   params?: { missingProperty?: string };
 }
 
-const cache = new Map<string, Promise<SchemaCheck | undefined>>();
+/** By API version and kind; `load` never rejects, so every answer is kept. */
+const schemas = new OnceByKey<string, SchemaCheck | undefined>();
 
 /**
  * The schema check for a built-in kind, or undefined when `kubernetes-models` has none (a
@@ -33,13 +35,7 @@ const cache = new Map<string, Promise<SchemaCheck | undefined>>();
  * `kubernetes-models` costs more than validating thousands of resources.
  */
 export function schemaFor(apiVersion: string, kind: string): Promise<SchemaCheck | undefined> {
-  const key = `${apiVersion}\u0000${kind}`;
-  let found = cache.get(key);
-  if (found === undefined) {
-    found = load(apiVersion, kind);
-    cache.set(key, found);
-  }
-  return found;
+  return schemas.get(`${apiVersion}\u0000${kind}`, () => load(apiVersion, kind));
 }
 
 async function load(apiVersion: string, kind: string): Promise<SchemaCheck | undefined> {

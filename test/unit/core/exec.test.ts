@@ -3,10 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exec, startProcess } from '../../../src/core/exec.js';
+import { killAllGroups, STOP_GRACE_MS } from '../../../src/core/process-group.js';
 import { InterruptedError } from '../../../src/core/user-error.js';
+import { processesWith } from '../../helpers/processes.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const sh = (script: string) => ['-c', script] as const;
+
+/** A number of seconds no other test sleeps: a marker in the command line of its `sleep`. */
+const uniqueSeconds = () => String(1000 + Math.floor(Math.random() * 1e6));
 
 test('a run gives its exit status, its output and its last lines', async () => {
   const r = await exec('sh', sh('echo out; echo err >&2; exit 3'));
@@ -52,6 +57,15 @@ test('an abort kills the process and rejects as interrupted', async () => {
   await assert.rejects(run, InterruptedError);
 });
 
+test('an abort while the log file opens stops the process that starts after it', async () => {
+  const abort = new AbortController();
+  const marker = uniqueSeconds();
+  const run = exec('sleep', [marker], { signal: abort.signal, logFile: join(await tempDir(), 'a.log') });
+  abort.abort();
+  await assert.rejects(run, InterruptedError);
+  assert.deepEqual(processesWith(`sleep ${marker}`), []);
+});
+
 test("with onAbort 'leave', an abort is the caller's to act on", async () => {
   const abort = new AbortController();
   abort.abort();
@@ -79,4 +93,55 @@ test('output that is data is captured, but never logged, streamed or among the l
   assert.deepEqual(lines, ['applied']);
   assert.deepEqual(r.lastLines, ['applied']);
   assert.doesNotMatch(await readFile(logFile, 'utf8'), /s3cr3t/);
+});
+
+/** A shell that starts `sleep` under a marker (a unique number of seconds) and waits for it. */
+function sleeperScript(marker: string, ignoreTerm = false): string {
+  return `${ignoreTerm ? "trap '' TERM; " : ''}sleep ${marker} & echo started; wait`;
+}
+
+test('an abort stops what the process started too, not only the process', async () => {
+  const marker = uniqueSeconds();
+  const abort = new AbortController();
+  const run = exec('sh', sh(sleeperScript(marker)), {
+    signal: abort.signal,
+    onLine: () => abort.abort(),
+  });
+  await assert.rejects(run, InterruptedError);
+  assert.deepEqual(processesWith(`sleep ${marker}`), []);
+});
+
+test('what ignores SIGTERM is killed after the grace period', async () => {
+  const marker = uniqueSeconds();
+  const abort = new AbortController();
+  const started = performance.now();
+  const run = exec('sh', sh(sleeperScript(marker, true)), {
+    signal: abort.signal,
+    onLine: () => abort.abort(),
+  });
+  await assert.rejects(run, InterruptedError);
+  assert.ok(performance.now() - started >= STOP_GRACE_MS, 'it was killed before the grace period');
+  assert.deepEqual(processesWith(`sleep ${marker}`), []);
+});
+
+test('stop ends the process and what it started; the result gives the exit status', async () => {
+  const marker = uniqueSeconds();
+  let started = () => {};
+  const ready = new Promise<void>((r) => (started = r));
+  const running = await startProcess('sh', sh(sleeperScript(marker)), { onLine: () => started() });
+  await ready;
+  await running.stop();
+  assert.equal((await running.result).code, 128 + 15);
+  assert.deepEqual(processesWith(`sleep ${marker}`), []);
+});
+
+test('killAllGroups kills every process group still running, for an exit at once', async () => {
+  const marker = uniqueSeconds();
+  let started = () => {};
+  const ready = new Promise<void>((r) => (started = r));
+  const running = await startProcess('sh', sh(sleeperScript(marker, true)), { onLine: () => started() });
+  await ready;
+  killAllGroups();
+  assert.equal((await running.result).signal, 'SIGKILL');
+  assert.deepEqual(processesWith(`sleep ${marker}`), []);
 });

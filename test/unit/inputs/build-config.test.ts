@@ -26,7 +26,7 @@ describe('loadBuildConfig', () => {
       join(dir, 'build-config.yml'),
     );
     assert.deepEqual(await loadBuildConfig(undefined, dir, {}), {
-      docker: { repositoryPrefix: 'djmitche/taskcluster-', registries: {} },
+      docker: { repositoryPrefix: 'djmitche/taskcluster-', registries: {}, builder: 'buildkit' },
       images: {},
       engines: [],
       secrets: {},
@@ -36,7 +36,7 @@ describe('loadBuildConfig', () => {
 
   it('no files: the defaults', async () => {
     assert.deepEqual(await loadBuildConfig(undefined, await tempDir(), {}), {
-      docker: { repositoryPrefix: '', registries: {} },
+      docker: { repositoryPrefix: '', registries: {}, builder: 'buildkit' },
       images: {},
       engines: [],
       secrets: {},
@@ -84,7 +84,11 @@ describe('loadBuildConfig', () => {
     assert.deepEqual(config.docker, {
       repositoryPrefix: 'r.example/tc/',
       registries: { 'r.example': { username: 'ci', password: 'env-secret' } },
+      builder: 'buildkit',
     });
+    await writeFile(join(dir, 'c.yml'), 'docker:\n  builder: legacy\n');
+    const legacy = await loadBuildConfig(['a.yml', 'c.yml'], dir, { REG_PW: 'x' });
+    assert.equal(legacy.docker.builder, 'legacy', 'docker.builder is read and merged like the rest');
     assert.deepEqual(config.images, { 'node:20': 'm/node:20' });
     assert.deepEqual(config.sensitiveValues.sort(), ['env-secret', 'first-pw']);
   });

@@ -70,6 +70,7 @@ describe('loadClusterSpec', () => {
     const built = (r: typeof web) => (r?.kind === 'service' && 'image' in r.service ? r.service : undefined);
     assert.equal(built(web)?.buildType, 'docker');
     assert.deepEqual(built(web)?.keyFields, {
+      builder: 'buildkit',
       context: 'app',
       dockerfile: 'Dockerfile',
       buildArgs: { A: '1' },

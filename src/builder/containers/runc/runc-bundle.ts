@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { exec } from '../../../core/exec.js';
+import { makeDirectory } from '../../../core/make-directory.js';
 import { ownedName, ownerAlive, ownerOf } from '../../../core/owned-name.js';
 import { privateFolder } from './private-folder.js';
 import { SetupError } from './setup-error.js';
@@ -23,7 +24,7 @@ export async function createBundle(stateDir: string, lower: string, config: obje
   const id = ownedName(PREFIX);
   await privateFolder(join(stateDir, 'runs'));
   const dir = join(stateDir, 'runs', id);
-  await mkdir(join(dir, 'upper'), { recursive: true });
+  makeDirectory(join(dir, 'upper'));
   await mkdir(join(dir, 'work'));
   await mkdir(join(dir, 'rootfs'));
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));

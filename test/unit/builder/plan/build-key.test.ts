@@ -63,13 +63,26 @@ test('service fields are normalised: spelling of defaults and paths does not cha
   const a = readService({ buildType: 'docker' }).keyFields;
   const b = readService({ buildType: 'docker', context: './', dockerfile: './Dockerfile' }).keyFields;
   assert.deepEqual(a, b);
-  assert.deepEqual(dockerKeyFields({ context: './app//', dockerfile: 'docker/../Dockerfile' }), {
+  assert.deepEqual(dockerKeyFields({ context: './app//', dockerfile: 'docker/../Dockerfile' }, 'buildkit'), {
+    builder: 'buildkit',
     context: 'app',
     dockerfile: 'Dockerfile',
     buildArgs: {},
     target: null,
   });
   assert.notDeepEqual(a, readService({ buildType: 'docker', context: 'app' }).keyFields);
+});
+
+test('the builder enters the key: written on the service, or the build config’s default', () => {
+  const buildkit = readService({ buildType: 'docker' });
+  const legacy = readService({ buildType: 'docker', builder: 'legacy' });
+  assert.notDeepEqual(buildkit.keyFields, legacy.keyFields);
+  assert.deepEqual(readService({ buildType: 'docker', builder: 'buildkit' }).keyFields, buildkit.keyFields);
+  const report = () => assert.fail('no problem expected');
+  const byConfig = buildkit.configure?.({ docker: { builder: 'legacy' } }, report);
+  assert.deepEqual(byConfig?.keyFields, legacy.keyFields, 'docker.builder: legacy is the default');
+  const written = legacy.configure?.({ docker: { builder: 'buildkit' } }, report);
+  assert.deepEqual(written?.keyFields, legacy.keyFields, 'the service’s own builder wins');
 });
 
 test('a buildpack enters the key by commit only, never by URL or credentials', () => {

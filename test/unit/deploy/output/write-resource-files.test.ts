@@ -10,7 +10,7 @@ import { tempDir } from '../../../helpers/temp-dir.js';
 
 const file = (name: string) => ({
   fileName: `ConfigMap-${name}.json`,
-  kind: 'ConfigMap',
+  id: { apiVersion: 'v1', kind: 'ConfigMap', name },
   name,
   object: { kind: 'ConfigMap', metadata: { name } },
 });
