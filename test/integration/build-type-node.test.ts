@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event } from '../../src/core/events.js';
 import { formatProblem, type Problem } from '../../src/core/problem.js';
@@ -181,6 +181,31 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       return true;
     });
     assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
+  });
+
+  it("takes into the image what the service folder's committed links point to (certeu/morio's API does so)", async () => {
+    const dir = join(base, 'apps', 'linked');
+    const files = {
+      'package.json': JSON.stringify({ name: 'mono', version: '1.0.0', workspaces: ['api'] }),
+      'api/package.json': JSON.stringify({ name: 'api', version: '1.0.0' }),
+      'api/server.js': "console.log(require('./shared/greeting.js'));\n",
+      'shared/src/greeting.js': "module.exports = 'hello through a link';\n",
+      'shared/README.md': 'not linked: not in the image\n',
+    };
+    for (const [f, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), content);
+    }
+    execFileSync('npm', ['install', '--package-lock-only', '--offline', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    symlinkSync('../shared/src', join(dir, 'api', 'shared'));
+    const repo = GitRepo.create(dir);
+    repo.commit({}, 'a workspace linking a folder beside it');
+    const tag = await build('linked', repo, '{buildType: node, node: "20", context: api}');
+    assert.equal(docker('run', '--rm', tag, 'web'), 'hello through a link\n');
+    assert.equal(docker('run', '--rm', tag, 'ls', '/app/shared'), 'src\n');
   });
 
   it('refuses a buildImage whose native modules would not load in the run image, naming both', async () => {

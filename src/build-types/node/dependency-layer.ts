@@ -15,7 +15,7 @@ import {
   text,
 } from './install-scripts.js';
 import type { NodeImages } from './node-images.js';
-import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
+import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
 import { describeNodeRuntime } from './node-runtime.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
@@ -100,10 +100,12 @@ function codeFiles(analysis: NodeAnalysis, ignoreScripts: boolean): Record<strin
   return Object.fromEntries(appFolders(analysis).map((dir) => [`${dir || '.'}/`, tree.get(dir)?.oid ?? '']));
 }
 
-/** The folders the app is made of: the project of its own, or the service and the workspaces it uses. */
+/**
+ * The folders the app is made of: the project of its own, or the service and the workspaces it
+ * uses; then the paths their committed links point to (`NodeAnalysis.linked`).
+ */
 export function appFolders(analysis: NodeAnalysis): string[] {
-  if (analysis.project.workspace === undefined) return [analysis.project.root];
-  return [analysis.serviceDir, ...analysis.dependsOn.map((w) => w.dir)];
+  return [...ownFolders(analysis.project, analysis.serviceDir, analysis.dependsOn), ...analysis.linked];
 }
 
 async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Promise<MadeLayer> {
@@ -180,8 +182,10 @@ async function writeInstallInputs(
   add(project.lockFile);
   for (const w of project.workspaces.values()) add(inFolder(w.dir, 'package.json'));
   if (!ignoreScripts && analysis.projectInstallScripts)
-    for (const folder of appFolders(analysis))
+    for (const folder of appFolders(analysis)) {
+      add(folder); // a linked file
       for (const e of tree.under(folder)) if (e.type === 'blob') wanted.set(e.path, e);
+    }
   for await (const f of tree.contents([...wanted.values()])) {
     const file = join(dir, inProject(project, f.entry.path));
     makeDirectory(dirname(file));

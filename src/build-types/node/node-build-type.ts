@@ -71,7 +71,7 @@ function nodeService(f: NodeFields, name: string): ServiceBuild {
     baseImages: async (ctx) => [...new Set([nodeBaseImage(f, ctx.images), nodeBuildImage(f, ctx.images)])],
     async sourceKey(ctx) {
       const a = await analyse(ctx);
-      return serviceKeyInputs(a.tree, a.project, a.dependsOn, a.lockedWithDev ?? a.locked);
+      return serviceKeyInputs(a.tree, a.project, a.dependsOn, a.lockedWithDev ?? a.locked, a.linked);
     },
     image: {
       kind: 'tool',

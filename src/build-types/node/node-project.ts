@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { GitTree } from '../git-tree.js';
 import { findNodeProject, type NodeProject, type Workspace } from './find-node-project.js';
+import { linkedPaths } from './linked-paths.js';
 import type { LockedPackage } from './locked-package.js';
 import { npmInstallClosure, parseNpmLock } from './lockfile-npm.js';
 import { parsePnpmLock, pnpmInstallClosure } from './lockfile-pnpm.js';
@@ -29,6 +30,8 @@ export interface NodeAnalysis {
   installFiles: Record<string, string>;
   /** Whether the project's own manifests have install lifecycle scripts (they need its code). */
   projectInstallScripts: boolean;
+  /** Paths of the project that committed links in the app's folders point to (`linkedPaths`). */
+  linked: string[];
 }
 
 /** `dir` relative to the project root. */
@@ -39,6 +42,16 @@ export function inProject(project: NodeProject, dir: string): string {
 /** `file` in folder `dir` of the repository. */
 export function inFolder(dir: string, file: string): string {
   return dir === '' ? file : `${dir}/${file}`;
+}
+
+/** The project of its own, or the service's folder and those of the workspaces it uses. */
+export function ownFolders(
+  project: NodeProject,
+  serviceDir: string,
+  dependsOn: readonly Workspace[],
+): string[] {
+  if (project.workspace === undefined) return [project.root];
+  return [serviceDir, ...dependsOn.map((w) => w.dir)];
 }
 
 /**
@@ -81,6 +94,9 @@ export async function analyseNodeProject(
     projectInstallScripts: own.some((m) =>
       PROJECT_INSTALL_SCRIPTS.some((s) => typeof m.scripts?.[s] === 'string'),
     ),
+    linked: await linkedPaths(tree, ownFolders(project, context, dependsOn), project.root, [
+      project.lockFile,
+    ]),
   };
 }
 

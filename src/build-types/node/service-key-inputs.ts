@@ -13,7 +13,8 @@ import { INSTALL_SETTINGS_FILES } from './package-manager.js';
  * - a workspace: its folder's tree, the trees of the workspaces it depends on, the root
  *   manifest and the package manager's settings files at the root, and, for the lock file, a
  *   digest of the part of it this service installs (lockfile-npm, -yarn, -pnpm), not the
- *   file's blob, which changes with every other service's dependencies.
+ *   file's blob, which changes with every other service's dependencies;
+ * - either way, the paths that committed links in those folders point to (`linked`).
  * These are also the only files the image may take from the repository (its app layer).
  */
 export function serviceKeyInputs(
@@ -21,10 +22,13 @@ export function serviceKeyInputs(
   project: NodeProject,
   dependsOn: readonly Workspace[],
   locked: readonly LockedPackage[],
+  linked: readonly string[] = [],
 ): Record<string, string> {
   const oid = (path: string) => tree.get(path)?.oid;
-  if (project.workspace === undefined) return { [project.root || '.']: oid(project.root) as string };
   const inputs: Record<string, string> = {};
+  for (const path of linked) inputs[path] = oid(path) as string;
+  if (project.workspace === undefined)
+    return { [project.root || '.']: oid(project.root) as string, ...inputs };
   for (const dir of [project.workspace.dir, ...dependsOn.map((w) => w.dir)]) inputs[dir] = oid(dir) as string;
   const at = (file: string) => (project.root === '' ? file : `${project.root}/${file}`);
   for (const file of ['package.json', ...INSTALL_SETTINGS_FILES[project.manager]]) {

@@ -105,4 +105,20 @@ describe('the build-key inputs of workspace services', () => {
     const p = await findNodeProject(tree, '', 'app');
     assert.deepEqual(serviceKeyInputs(tree, p, [], []), { '.': tree.rootOid });
   });
+
+  it('hold the paths that committed links point to, so that a change there rebuilds', async () => {
+    const dir = await tempDir('tci-service-key-linked-');
+    const own = new NodeProjectRepo(join(dir, 'app'), 'npm', registry.url, join(dir, 'cache'), {
+      root: { dependencies: { 'dep-0001': '^1.0.0' } },
+    });
+    own.repo.commit({ 'shared/greeting.js': 'one' }, 'a file some link points to');
+    const at = async () => {
+      const tree = await GitTree.read(own.dir, own.repo.head());
+      return serviceKeyInputs(tree, await findNodeProject(tree, '', 'app'), [], [], ['shared/greeting.js']);
+    };
+    const first = await at();
+    assert.equal(typeof first['shared/greeting.js'], 'string');
+    own.repo.commit({ 'shared/greeting.js': 'two' }, 'the linked file changes');
+    assert.notEqual((await at())['shared/greeting.js'], first['shared/greeting.js']);
+  });
 });

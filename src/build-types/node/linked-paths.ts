@@ -1,0 +1,59 @@
+import { posix } from 'node:path';
+import type { GitTree, TreeEntry } from '../git-tree.js';
+
+/** A path with a `node_modules` folder in it: installed, never followed. */
+const DEPENDENCIES = /(^|\/)node_modules(\/|$)/;
+
+/**
+ * The paths of the repository that committed symbolic links in `folders` point to, outside
+ * those folders, transitively (a linked folder may hold links in turn): a service folder that
+ * links `shared -> ../shared/src` (certeu/morio's API does) needs that folder in its image, or
+ * it starts in a checkout and crashes in the image. Only targets inside `root` (the project's
+ * folder, which is `/app` in the image) and present in the tree count; a link leaving it stays
+ * dangling, as it would in a checkout of the project alone; so do links to `skip` (a workspace's
+ * link to the root's lock file: the lock file is keyed by the service's part of it). Sorted,
+ * each path once, none under another.
+ */
+export async function linkedPaths(
+  tree: GitTree,
+  folders: readonly string[],
+  root: string,
+  skip: readonly string[],
+): Promise<string[]> {
+  const covered = new Set(folders);
+  const found: string[] = [];
+  let pending = [...folders];
+  while (pending.length > 0) {
+    const links = pending.flatMap((f) => linksUnder(tree, f));
+    pending = [];
+    for await (const { entry, content } of tree.contents(links)) {
+      const target = resolveLink(entry.path, content.toString('utf8'));
+      if (target === undefined || !inside(root, target) || skip.includes(target)) continue;
+      if (tree.get(target) === undefined) continue;
+      if ([...covered].some((c) => inside(c, target))) continue;
+      covered.add(target);
+      found.push(target);
+      if (tree.get(target)?.type === 'tree') pending.push(target);
+    }
+  }
+  return found.filter((p) => !found.some((q) => q !== p && inside(q, p))).sort();
+}
+
+function linksUnder(tree: GitTree, folder: string): TreeEntry[] {
+  const entry = tree.get(folder);
+  const entries = entry?.type === 'tree' ? tree.under(folder) : entry !== undefined ? [entry] : [];
+  return entries.filter((e) => e.mode === '120000' && !DEPENDENCIES.test(e.path));
+}
+
+/** A link's target as a repository path, or undefined when it is absolute or leaves the repository. */
+function resolveLink(linkPath: string, target: string): string | undefined {
+  if (target.startsWith('/')) return undefined;
+  const path = posix.normalize(posix.join(posix.dirname(linkPath), target)).replace(/\/+$/, '');
+  if (path === '..' || path.startsWith('../')) return undefined;
+  return path === '.' ? '' : path;
+}
+
+/** Whether `path` is `dir` or under it ('' holds everything). */
+function inside(dir: string, path: string): boolean {
+  return dir === '' || path === dir || path.startsWith(`${dir}/`);
+}
