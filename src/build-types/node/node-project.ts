@@ -94,9 +94,13 @@ export async function analyseNodeProject(
     projectInstallScripts: own.some((m) =>
       PROJECT_INSTALL_SCRIPTS.some((s) => typeof m.scripts?.[s] === 'string'),
     ),
-    linked: await linkedPaths(tree, ownFolders(project, context, dependsOn), project.root, [
-      project.lockFile,
-    ]),
+    linked: await linkedPaths(
+      tree,
+      ownFolders(project, context, dependsOn),
+      project.root,
+      [project.lockFile],
+      [...project.workspaces.values()].map((w) => w.dir),
+    ),
   };
 }
 

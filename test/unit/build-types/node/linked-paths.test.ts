@@ -19,16 +19,18 @@ async function treeWith(files: Record<string, string>, links: Record<string, str
 }
 
 describe('linkedPaths', () => {
-  it("follows a service folder's links into the project, transitively, as certeu/morio's API needs", async () => {
+  it("follows a service folder's links into the project, transitively, with their manifests, as certeu/morio's API needs", async () => {
     const tree = await treeWith(
       {
         'package.json': '{}',
         'package-lock.json': '{}',
         'api/src/index.mjs': 'import "../shared/utils.mjs"',
         'shared/src/utils.mjs': 'export {}',
+        'shared/package.json': '{"imports": {"#config": "./config.mjs"}}',
         'shared/README.md': 'not linked',
         'config/index.mjs': 'export {}',
         'core/bin/run': '#!/bin/sh',
+        'core/package.json': '{}',
         'other/x.js': '',
       },
       {
@@ -38,11 +40,16 @@ describe('linkedPaths', () => {
         'api/package-lock.json': '../package-lock.json',
       },
     );
-    assert.deepEqual(await linkedPaths(tree, ['api'], '', ['package-lock.json']), [
-      'config',
-      'core/bin',
-      'shared/src',
-    ]);
+    assert.deepEqual(
+      await linkedPaths(tree, ['api'], '', ['package-lock.json']),
+      ['config', 'core/bin', 'core/package.json', 'shared/package.json', 'shared/src'],
+      'each target with the package.json nearest above it, which Node reads for its files',
+    );
+    assert.deepEqual(
+      await linkedPaths(tree, ['api'], '', ['package-lock.json'], ['api', 'shared', 'core']),
+      ['config', 'core', 'shared'],
+      'a target in a workspace brings the whole workspace',
+    );
   });
 
   it('leaves out links that stay inside, leave the project or the repository, are absolute, dangle, or are installed', async () => {
