@@ -1,33 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { PackageManager } from '../../src/build-types/node/package-manager.js';
 import type { Event } from '../../src/core/events.js';
 import { buildAppService } from '../helpers/app-build.js';
-import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
 import { NodeProjectRepo } from '../helpers/node-project-repo.js';
-import { dockerBridgeHost, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
-import { removeImages } from '../helpers/remove-images.js';
-import { tempDir } from '../helpers/temp-dir.js';
-import { workspacePackages } from '../helpers/two-service-workspaces.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
+import { useWorkspaceRegistry } from '../helpers/workspace-registry.js';
 
-// The registry listens on the host's address on Docker's bridge, which the install steps'
-// containers reach: the default path, no host networking.
-let registry: NpmRegistry;
-let dir: string;
 const prefix = `tci-test-scripts-${process.pid}/`;
-
-before(async () => {
-  ensureNodeToolsImage();
-  registry = await startNpmRegistry(dockerBridgeHost());
-  await registry.publish(workspacePackages());
-  dir = await tempDir('tci-node-scripts-');
-});
-after(async () => {
-  await registry.stop();
-  removeImages(`${prefix}*`);
-});
+const fx = useWorkspaceRegistry('tci-node-scripts-', prefix);
 
 /** What `require('with-install-script')` gives in the image: the file its install script built. */
 function loads(image: string): string {
@@ -49,7 +32,7 @@ const installed = (events: Event[]) =>
   events.some((e) => e.kind === 'log-line' && /installed by/.test(e.line));
 
 function app(manager: PackageManager, name: string): NodeProjectRepo {
-  return new NodeProjectRepo(join(dir, name), manager, registry.url, join(dir, `cache-${manager}`), {
+  return new NodeProjectRepo(join(fx.dir, name), manager, fx.registry.url, join(fx.dir, `cache-${manager}`), {
     root: {
       name,
       scripts: { start: 'node server.js' },
@@ -61,7 +44,7 @@ function app(manager: PackageManager, name: string): NodeProjectRepo {
 
 async function build(project: NodeProjectRepo, name: string, fields = '') {
   return await buildAppService({
-    dir: join(dir, `build-${name}`),
+    dir: join(fx.dir, `build-${name}`),
     name,
     repo: project.repo,
     service: `{buildType: node, node: "20"${fields}}`,

@@ -1,33 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { PackageManager } from '../../src/build-types/node/package-manager.js';
 import type { Event } from '../../src/core/events.js';
 import { buildAppServices } from '../helpers/app-build.js';
-import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
 import { NodeProjectRepo } from '../helpers/node-project-repo.js';
-import { dockerBridgeHost, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
-import { removeImages } from '../helpers/remove-images.js';
-import { tempDir } from '../helpers/temp-dir.js';
-import { twoServiceWorkspaces, workspacePackages } from '../helpers/two-service-workspaces.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
+import { useWorkspaceRegistry } from '../helpers/workspace-registry.js';
+import { twoServiceWorkspaces } from '../helpers/two-service-workspaces.js';
 
-// The registry listens on the host's address on Docker's bridge, which the install steps'
-// containers reach (their loopback is their own): the default path, no host networking.
-let registry: NpmRegistry;
-let dir: string;
 const prefix = `tci-test-ws-${process.pid}/`;
-
-before(async () => {
-  ensureNodeToolsImage();
-  registry = await startNpmRegistry(dockerBridgeHost());
-  await registry.publish(workspacePackages());
-  dir = await tempDir('tci-node-ws-');
-});
-after(async () => {
-  await registry.stop();
-  removeImages(`${prefix}*`);
-});
+const fx = useWorkspaceRegistry('tci-node-ws-', prefix);
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' });
 
@@ -70,7 +54,7 @@ for (const manager of ['npm', 'yarn', 'pnpm'] as const satisfies readonly Packag
     let project: NodeProjectRepo;
     const build = () =>
       buildAppServices({
-        dir: join(dir, manager),
+        dir: join(fx.dir, manager),
         prefix: `${prefix}${manager}-`,
         // Yarn 1 and pnpm come with the image, as the official images carry Yarn.
         images: { 'node:20': ensureNodeToolsImage() },
@@ -86,10 +70,10 @@ for (const manager of ['npm', 'yarn', 'pnpm'] as const satisfies readonly Packag
       // pnpm 10 runs the install scripts of the packages its settings allow, and only those.
       if (manager === 'pnpm') layout.root['pnpm'] = { onlyBuiltDependencies: ['with-install-script'] };
       project = new NodeProjectRepo(
-        join(dir, `${manager}-repo`),
+        join(fx.dir, `${manager}-repo`),
         manager,
-        registry.url,
-        join(dir, `cache-${manager}`),
+        fx.registry.url,
+        join(fx.dir, `cache-${manager}`),
         layout,
       );
     });
