@@ -7,15 +7,16 @@ const DEPENDENCIES = /(^|\/)node_modules(\/|$)/;
 /**
  * The paths of the repository that committed symbolic links in `folders` point to, outside
  * those folders, transitively (a linked folder may hold links in turn): a service folder that
- * links `shared -> ../shared/src` (certeu/morio's API does) needs that folder in its image, or
- * it starts in a checkout and crashes in the image. A target in one of `workspaces` brings that
- * whole workspace folder (its `package.json` says how Node loads its files, and its own links
- * count in turn: morio's `shared/package.json` maps `#config` to `./config`, a link); any other
- * target comes with the `package.json` nearest above it (`nearestManifest`). The dependencies
- * of a workspace reached only by a link are not installed for it. Only targets inside `root` (the project's folder, which
- * is `/app` in the image) and present in the tree count: a link leaving it stays dangling, as it
- * would in a checkout of the project alone, and so does a link to one of `skip` (a workspace's
- * link to the root's lock file, which is keyed by the service's part of it). Sorted, each path
+ * links `common -> ../common/src` (certeu/morio's API has three such links) needs that folder
+ * in its image, or it starts in a checkout and crashes in the image. A target in one of
+ * `workspaces` brings that whole workspace folder (its `package.json` says how Node loads its
+ * files, and its own links count in turn: morio's linked workspace maps `#config` in its
+ * manifest to `./config`, another link); any other target comes with the `package.json`
+ * nearest above it (`nearestManifest`). The dependencies of a workspace reached only by a link
+ * are not installed for it. Only targets inside `root` (the project's folder, which is `/app`
+ * in the image) and present in the tree count: a link leaving it stays dangling, as it would
+ * in a checkout of the project alone, and so does a link to one of `skip` (a workspace's link
+ * to the root's lock file, which is keyed by the service's part of it). Sorted, each path
  * once, none under another.
  */
 export async function linkedPaths(
