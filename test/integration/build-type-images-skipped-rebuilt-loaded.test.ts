@@ -119,6 +119,12 @@ function plan(events: Event[]): Record<string, string> {
   return out;
 }
 
+const baseExportLines = (events: Event[], service: string) =>
+  events.flatMap((e) =>
+    e.kind === 'log-line' && e.service === service && e.line.startsWith('base image ')
+      ? [e.line.replace(/: \d+ layers/, ': N layers').replace(/\(\d+\.\d s\)/, '(S s)')]
+      : [],
+  );
 const imageWork = (events: Event[]) => events.filter((e) => e.kind === 'step-started');
 const run = (image: string, ...args: string[]) =>
   execFileSync('docker', ['run', '--rm', image, ...args], { encoding: 'utf8' });
@@ -127,6 +133,11 @@ describe('heroku-buildpack and node services in a whole build', () => {
   it('builds both, skips both when nothing changed, and rebuilds on a new buildpack commit', async () => {
     const first = await build();
     assert.deepEqual(plan(first.events), { greeter: 'build', web: 'build' });
+    // node:20 is only in the daemon: its export into the base dir is announced, not a silent wait.
+    assert.deepEqual(baseExportLines(first.events, 'web'), [
+      'base image node:20: only in the Docker daemon, exported and compressed into the base dir once',
+      'base image node:20: N layers in the base dir (S s)',
+    ]);
     assert.equal(run(first.images['greeter'] as string, 'worker'), 'worker sees Hello\n');
     assert.match(
       run(first.images['web'] as string),

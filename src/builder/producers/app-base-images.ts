@@ -105,10 +105,11 @@ export class AppBaseSources {
 
   constructor(private readonly ctx: AppBaseContext) {}
 
-  inLayout(base: BaseImageDigest): Promise<ImageSource> {
+  /** `onLine` hears of a slow export (the first service to ask for that base does the work). */
+  inLayout(base: BaseImageDigest, onLine: (line: string) => void = () => undefined): Promise<ImageSource> {
     // Shared while it runs; afterwards the layout answers.
     return this.pending.get(base.digest, () =>
-      (base.source === 'registry' ? this.fetch(base) : this.export(base)).finally(() =>
+      (base.source === 'registry' ? this.fetch(base) : this.export(base, onLine)).finally(() =>
         this.pending.forget(base.digest),
       ),
     );
@@ -139,7 +140,7 @@ export class AppBaseSources {
     };
   }
 
-  private async export(base: BaseImageDigest): Promise<ImageSource> {
+  private async export(base: BaseImageDigest, onLine: (line: string) => void): Promise<ImageSource> {
     const { layout, baseDir } = this.ctx;
     const recordFile = localBaseRecord(baseDir, base.digest);
     const record = await readStamp<LocalBaseRecord>(recordFile);
@@ -158,6 +159,11 @@ export class AppBaseSources {
     }
     const { importDockerArchive } = await import('../oci/import-docker-archive.js');
     const display = `${base.ref} (${base.digest}, from the Docker daemon)`;
+    // Silent, this reads as a hang: a 300 MB base takes some 20 s to compress on two cores.
+    onLine(
+      `base image ${base.ref}: only in the Docker daemon, exported and compressed into the base dir once`,
+    );
+    const started = Date.now();
     const source = await importDockerArchive(
       layout,
       await this.ctx.engine.exportImage(base.digest, this.ctx.signal),
@@ -168,6 +174,9 @@ export class AppBaseSources {
         message: `the Docker daemon exported ${base.ref} as ${source.configDigest}, not ${base.digest}`,
       });
     }
+    onLine(
+      `base image ${base.ref}: ${source.layers.length} layers in the base dir (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     await writeStamp(recordFile, {
       configDigest: source.configDigest,
       layers: source.layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),

@@ -61,7 +61,7 @@ async function writeAppImage(
 ): Promise<LayoutImage> {
   const { deps } = at;
   const base = baseOf(job, app.base);
-  const baseSource = await deps.bases.inLayout(base);
+  const baseSource = await deps.bases.inLayout(base, at.onLine);
   const epoch = app.epoch ?? (await commitTime(job.source.clonePath, job.source.commit));
   const layers: PlacedLayer[] = [];
   for (const layer of app.layers) layers.push(await placeLayer(layer, keyed, deps, epoch));
