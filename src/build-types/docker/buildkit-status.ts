@@ -58,7 +58,8 @@ export class BuildkitStatus {
 
   add(status: StatusResponse): string[] {
     const out: string[] = [];
-    for (const v of status.vertexes ?? []) this.vertex(v, out);
+    // One message may carry a step's last output and its end: the output goes first, as it came.
+    for (const v of status.vertexes ?? []) this.vertexStarted(v, out);
     for (const log of status.logs ?? []) {
       const state = this.vertices.get(log.vertex);
       if (state === undefined || log.msg === undefined) continue;
@@ -71,6 +72,7 @@ export class BuildkitStatus {
       state.partial = parts.pop() ?? '';
       for (const line of parts) this.output(state, `#${state.n}${at} ${line}`, line, out);
     }
+    for (const v of status.vertexes ?? []) this.vertexEnded(v, out);
     for (const s of status.statuses ?? []) {
       const state = this.vertices.get(s.vertex);
       if (state !== undefined && s.completed !== undefined)
@@ -102,7 +104,7 @@ export class BuildkitStatus {
     return undefined;
   }
 
-  private vertex(v: Vertex, out: string[]): void {
+  private vertexStarted(v: Vertex, out: string[]): void {
     let state = this.vertices.get(v.digest);
     if (state === undefined) {
       state = { n: 0, name: v.name ?? v.digest, shown: false, ended: false, partial: '', tail: [] };
@@ -111,7 +113,11 @@ export class BuildkitStatus {
     if (v.started !== undefined) state.startedMs ??= ms(v.started);
     if (v.started === undefined && v.completed === undefined && !v.cached) return;
     this.show(state, out);
-    if (v.completed === undefined || state.ended) return;
+  }
+
+  private vertexEnded(v: Vertex, out: string[]): void {
+    const state = this.vertices.get(v.digest);
+    if (state === undefined || !state.shown || v.completed === undefined || state.ended) return;
     state.ended = true;
     if (state.partial !== '') {
       this.output(state, `#${state.n} ${state.partial}`, state.partial, out);

@@ -44,6 +44,26 @@ describe('BuildkitStatus', () => {
     assert.equal(status.failedStep(), undefined);
   });
 
+  it("prints a step's output before its end when one message carries both", () => {
+    const status = new BuildkitStatus();
+    const lines = [
+      { vertexes: [{ digest: run, name: '[2/2] RUN echo out && echo err >&2', started: at(1) }] },
+      { logs: [{ vertex: run, timestamp: at(1.1), msg: bytes('out\n') }] },
+      {
+        vertexes: [
+          { digest: run, name: '[2/2] RUN echo out && echo err >&2', started: at(1), completed: at(1.3) },
+        ],
+        logs: [{ vertex: run, timestamp: at(1.2), msg: bytes('err\n') }],
+      },
+    ].flatMap((s: StatusResponse) => status.add(s));
+    assert.deepEqual(lines, [
+      '#1 [2/2] RUN echo out && echo err >&2',
+      '#1 0.100 out',
+      '#1 0.200 err',
+      '#1 DONE 0.3s',
+    ]);
+  });
+
   it('decodes the base64 protobuf of a moby.buildkit.trace message', () => {
     const t = buildkitMessages.statusResponse;
     const aux = Buffer.from(
