@@ -5,7 +5,9 @@ import type { GeneratedPackage } from './generated-packages.js';
  * compiler: `with-install-script` builds at install time the file its `index.js` loads (as
  * bcrypt builds `bcrypt_lib.node`), so it loads only where its script ran;
  * `with-binding-gyp` has no script but a `binding.gyp`, for which package managers run
- * `node-gyp rebuild` (only lock-file and tree checks use it: nothing here installs it with scripts).
+ * `node-gyp rebuild` (only lock-file and tree checks use it: nothing here installs it with scripts);
+ * `needs-compiler` compiles its addon with `g++` at install, as a native module without a
+ * prebuilt binary does.
  */
 export function scriptPackages(): GeneratedPackage[] {
   return [
@@ -27,6 +29,16 @@ export function scriptPackages(): GeneratedPackage[] {
       files: {
         'binding.gyp': JSON.stringify({ targets: [{ target_name: 'addon', sources: ['addon.cc'] }] }),
         'index.js': "module.exports = require('./build/Release/addon.node');\n",
+      },
+    },
+    {
+      name: 'needs-compiler',
+      version: '1.0.0',
+      dependencies: {},
+      scripts: { install: 'g++ -shared -fPIC -o addon.node addon.cc' },
+      files: {
+        'addon.cc': 'int answer() { return 42; }\n',
+        'index.js': "module.exports = require('./addon.node');\n",
       },
     },
   ];

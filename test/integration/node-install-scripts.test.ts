@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { PackageManager } from '../../src/build-types/node/package-manager.js';
 import type { Event } from '../../src/core/events.js';
+import { isUserError } from '../../src/core/user-error.js';
 import { buildAppService } from '../helpers/app-build.js';
 import { NodeProjectRepo } from '../helpers/node-project-repo.js';
 import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
@@ -31,13 +32,13 @@ const warnings = (events: Event[]) => events.flatMap((e) => (e.kind === 'warning
 const installed = (events: Event[]) =>
   events.some((e) => e.kind === 'log-line' && /installed by/.test(e.line));
 
-function app(manager: PackageManager, name: string): NodeProjectRepo {
+function app(
+  manager: PackageManager,
+  name: string,
+  dependencies: Record<string, string> = { 'with-install-script': '1.0.0', 'dep-0002': '^1.0.0' },
+): NodeProjectRepo {
   return new NodeProjectRepo(join(fx.dir, name), manager, fx.registry.url, join(fx.dir, `cache-${manager}`), {
-    root: {
-      name,
-      scripts: { start: 'node server.js' },
-      dependencies: { 'with-install-script': '1.0.0', 'dep-0002': '^1.0.0' },
-    },
+    root: { name, scripts: { start: 'node server.js' }, dependencies },
     files: { 'server.js': "console.log(require('with-install-script'));\n" },
   });
 }
@@ -74,6 +75,24 @@ describe('install scripts of dependencies', () => {
     const second = await build(project, 'ignored', ', ignoreScripts: true');
     assert.ok(!installed(second.events), 'the dependency layer is reused');
     assert.deepEqual(warnings(second.events), [expected]);
+  });
+
+  it('that need a compiler the image lacks fail the build, with buildImage as the way out', async () => {
+    const project = app('npm', 'no-compiler', { 'needs-compiler': '1.0.0' });
+    await assert.rejects(build(project, 'no-compiler'), (e: unknown) => {
+      assert.ok(isUserError(e), String(e));
+      assert.match(e.message, /^service "no-compiler": npm install failed: exit status 1/);
+      assert.equal(
+        e.problems[0]?.hint?.split('; ')[0],
+        `an install script needs build tools (a C/C++ compiler, make, Python) that ${ensureNodeToolsImage()} lacks: ` +
+          'give buildImage an image that has them and the same Node.js and C library as the run image',
+      );
+      assert.ok(
+        e.details.some((l) => /g\+\+: not found/.test(l)),
+        'the last lines show what was missing',
+      );
+      return true;
+    });
   });
 
   it("follow pnpm 10's rule, which runs only allowed ones, with a warning naming the others", async () => {
