@@ -271,6 +271,8 @@ export interface CodeStep {
    * to it): never on disk, in a layer, in the container's config or in the log.
    */
   secretFiles?: ReadonlyMap<string, Uint8Array>;
+  /** The way out of a failure of this step, chosen from its last lines; put before other hints. */
+  hint?: (lastLines: readonly string[]) => string | undefined;
 }
 
 /** What a tool-written build made: its layers on top of `base`, and the container settings. */

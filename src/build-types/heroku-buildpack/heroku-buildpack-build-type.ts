@@ -78,21 +78,16 @@ async function assembleHerokuImage(
   const dirs = await buildDirs(ctx, f.context, buildpack);
   const run = async (step: string, cmd: string[], folders: StepFolder[], hint?: string) => {
     await appendFile(ctx.logFile, `-----> ${cmd.join(' ')}\n`);
-    try {
-      await ctx.runStep({
-        image: images.build,
-        cmd,
-        user: `${BUILD_UID}:${BUILD_UID}`,
-        workingDir: '/app',
-        env: { STACK: images.stack, SOURCE_VERSION: ctx.commit, HOME: '/app' },
-        folders: [{ hostDir: dirs.buildpack, containerPath: '/buildpack', readOnly: true }, ...folders],
-        label: `service "${name}": ${step}`,
-      });
-    } catch (e) {
-      if (!(e instanceof UserError) || hint === undefined) throw e;
-      const problems = e.problems.map((p) => ({ ...p, hint: [hint, p.hint].filter(Boolean).join('; ') }));
-      throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
-    }
+    await ctx.runStep({
+      image: images.build,
+      cmd,
+      user: `${BUILD_UID}:${BUILD_UID}`,
+      workingDir: '/app',
+      env: { STACK: images.stack, SOURCE_VERSION: ctx.commit, HOME: '/app' },
+      folders: [{ hostDir: dirs.buildpack, containerPath: '/buildpack', readOnly: true }, ...folders],
+      label: `service "${name}": ${step}`,
+      ...(hint !== undefined ? { hint: () => hint } : {}),
+    });
   };
   await run(
     'bin/detect',

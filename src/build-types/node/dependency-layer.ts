@@ -14,7 +14,7 @@ import {
   pnpmIgnoredBuildsWarning,
   text,
 } from './install-scripts.js';
-import { withBuildToolsHint } from './build-tools-hint.js';
+import { buildToolsHint } from './build-tools-hint.js';
 import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
 import { describeNodeRuntime } from './node-runtime.js';
@@ -118,24 +118,21 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
   const workspaces = [project.workspace, ...analysis.dependsOn].flatMap((w) =>
     w === undefined ? [] : [w.dir],
   );
-  const result = await ctx
-    .runStep({
-      image: plan.images.install.ref,
-      cmd: [...plan.images.manager, ...cmd.argv.slice(1)],
-      env: plan.env,
-      workingDir: APP,
-      folders: [{ hostDir, containerPath: APP }],
-      label: `service "${plan.service}": ${project.manager} install`,
-      collect: {
-        paths: ['', ...workspaces.map((d) => inProject(project, d))].map(
-          (d) => `${APP}/${inFolder(d, 'node_modules')}`,
-        ),
-      },
-      secretFiles: plan.secretFiles,
-    })
-    .catch((e: unknown) => {
-      throw withBuildToolsHint(e, plan.images.install.ref);
-    });
+  const result = await ctx.runStep({
+    image: plan.images.install.ref,
+    cmd: [...plan.images.manager, ...cmd.argv.slice(1)],
+    env: plan.env,
+    workingDir: APP,
+    folders: [{ hostDir, containerPath: APP }],
+    label: `service "${plan.service}": ${project.manager} install`,
+    collect: {
+      paths: ['', ...workspaces.map((d) => inProject(project, d))].map(
+        (d) => `${APP}/${inFolder(d, 'node_modules')}`,
+      ),
+    },
+    secretFiles: plan.secretFiles,
+    hint: buildToolsHint(plan.images.install.ref),
+  });
   const collected = result.collected ?? { entries: [], close: async () => undefined };
   const notes = {
     installScripts:

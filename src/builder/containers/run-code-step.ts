@@ -40,6 +40,21 @@ export async function runCodeStep(
   out: Omit<EngineOutput, 'label'>,
   runtime: CodeStepRuntime,
 ): Promise<StepResult> {
+  try {
+    return await runOnRuntime(step, out, runtime);
+  } catch (e) {
+    const hint = e instanceof UserError ? step.hint?.(e.details) : undefined;
+    if (!(e instanceof UserError) || hint === undefined) throw e;
+    const problems = e.problems.map((p) => ({ ...p, hint: [hint, p.hint].filter(Boolean).join('; ') }));
+    throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
+  }
+}
+
+async function runOnRuntime(
+  step: CodeStep,
+  out: Omit<EngineOutput, 'label'>,
+  runtime: CodeStepRuntime,
+): Promise<StepResult> {
   const down = await runtime.engineUnreachable();
   if (down === undefined) return await onEngine(step, out, runtime);
   const runc = await import('./runc-runner.js');
