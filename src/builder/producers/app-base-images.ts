@@ -10,6 +10,7 @@ import { fetchImage } from '../registry/fetch-image.js';
 import { headManifest } from '../registry/head-manifest.js';
 import { parseImageRef } from '../registry/parse-image-ref.js';
 import { readStamp, writeStamp } from '../state/stamp-file.js';
+import { secondsSince } from './seconds-since.js';
 
 export interface AppBaseContext {
   baseDir: string;
@@ -175,7 +176,7 @@ export class AppBaseSources {
       });
     }
     onLine(
-      `base image ${base.ref}: ${source.layers.length} layers in the base dir (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `base image ${base.ref}: ${source.layers.length} layers in the base dir (${secondsSince(started)})`,
     );
     await writeStamp(recordFile, {
       configDigest: source.configDigest,

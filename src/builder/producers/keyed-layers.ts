@@ -8,6 +8,7 @@ import { compressLayerFile, writeLayerFile } from '../oci/layer-writer.js';
 import type { OciLayout } from '../oci/oci-layout.js';
 import { keyedLayersDir } from '../state/build-layout.js';
 import { readStamp, writeStamp } from '../state/stamp-file.js';
+import { secondsSince } from './seconds-since.js';
 
 /** A keyed layer's record, `<base dir>/images/layers/<key>.json`; its blob is in the layout. */
 export interface KeyedLayerRecord {
@@ -76,10 +77,10 @@ export class ServiceKeyedLayers {
     const started = Date.now();
     const written = await writeLayerFile(made.entries, KEYED_LAYER_EPOCH, tar).finally(() => made.close?.());
     this.opts.onLine(
-      `layer ${key}: ${mb(written.size)} MB in ${made.entries.length} entries (${seconds(started)})`,
+      `layer ${key}: ${mb(written.size)} MB in ${made.entries.length} entries (${secondsSince(started)})`,
     );
     const descriptor = compressLayerFile(this.opts.layout, tar).then(async (w) => {
-      this.opts.onLine(`layer ${key}: compressed to ${mb(w.descriptor.size)} MB (${seconds(started)})`);
+      this.opts.onLine(`layer ${key}: compressed to ${mb(w.descriptor.size)} MB (${secondsSince(started)})`);
       if (w.diffId !== written.diffId)
         throw new InternalError(`layer ${key} changed while it was compressed`);
       const record = { key, service: this.opts.service, ...w, notes: { ...made.notes }, usedAt: Date.now() };
@@ -141,4 +142,3 @@ export async function keptKeyedLayers(baseDir: string, inImages: ReadonlySet<str
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;

@@ -15,6 +15,7 @@ import { notLoadedWarning } from './layout-images.js';
 import { loadNewImage } from './load-new-image.js';
 import { baseOf, codeStepRuntime, toolBuildContext } from './tool-build-context.js';
 import type { ToolProducerDeps } from './tool-producer-deps.js';
+import { secondsSince } from './seconds-since.js';
 
 /** A layer of the image being written, and the file a daemon can load it from. */
 type PlacedLayer = ImageLayer & { loadFile: string; loadSize: number };
@@ -120,8 +121,9 @@ async function loadWhileCompressing(
   const complete = async () => ({ layout: deps.layout, image: await image.complete() });
   const label = `service "${job.name}": loading the image into the Docker daemon`;
   const sent = await loadNewImage(deps.daemon, newImage, complete, label, at.signal);
-  const time = ((Date.now() - started) / 1000).toFixed(1);
-  at.onLine(`loaded into the Docker daemon: ${sent} of ${layers.length} layers sent (${time} s)`);
+  at.onLine(
+    `loaded into the Docker daemon: ${sent} of ${layers.length} layers sent (${secondsSince(started)})`,
+  );
 }
 
 async function placeLayer(
