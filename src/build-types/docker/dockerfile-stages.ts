@@ -57,7 +57,8 @@ export function dockerfileStages(
         if (!w.text.startsWith('--')) break;
         const from = /^--mount=(?:.*,)?from=([^,]+)/.exec(w.text);
         if (from) {
-          const at = w.text.lastIndexOf(from[1] as string);
+          // The value's own place: the image name may stand again later in the flag (target=/alpine).
+          const at = from.index + from[0].length - (from[1] as string).length;
           current.uses.push(
             use(part(w, at, at + (from[1] as string).length), args, stages.slice(0, -1), false),
           );

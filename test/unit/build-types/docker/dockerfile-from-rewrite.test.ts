@@ -48,6 +48,14 @@ describe('rewriteDockerfileImages', () => {
     ]);
   });
 
+  it("replaces a mount's from= value where it stands, not a later copy of the name in the flag", () => {
+    const text = 'FROM busybox\nRUN --mount=type=bind,from=alpine,target=/alpine ls /alpine\n';
+    assert.equal(
+      rewriteDockerfileImages(text, { alpine: 'mirror.example/alpine:3' }).text,
+      'FROM busybox\nRUN --mount=type=bind,from=mirror.example/alpine:3,target=/alpine ls /alpine\n',
+    );
+  });
+
   it('replaces a digest-pinned FROM by its own key, else by its name:tag keeping the digest', () => {
     const text = `FROM node:20@${digest}\nFROM base@${digest} AS b\nFROM other:1@${other}\n`;
     const out = rewriteDockerfileImages(text, {
