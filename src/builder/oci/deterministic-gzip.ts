@@ -86,14 +86,14 @@ export function deterministicGzip(opts: GzipOptions = {}): Transform {
       header(this);
       dispatch(take(pendingLength), true);
       drain(this, 0)
-        .then(() => {
-          const trailer = Buffer.alloc(8);
-          trailer.writeUInt32LE(crc >>> 0, 0);
-          trailer.writeUInt32LE(length % 2 ** 32, 4);
-          this.push(trailer);
-        })
+        .then(() => this.push(trailer(crc, length)))
         .finally(() => workers?.close())
         .then(() => done(), done);
+    },
+    // A stream ended by an error never flushes: its workers would keep the process alive.
+    destroy(err: Error | null, done: (e: Error | null) => void) {
+      void workers?.close();
+      done(err);
     },
   });
 }
@@ -106,4 +106,12 @@ function deflateChunk(data: Buffer, dict: Buffer, last: boolean): Buffer {
   d.push(data, last ? 4 : 2);
   if (d.err !== 0) throw new Error(`gzip failed: ${d.msg}`);
   return Buffer.concat(out);
+}
+
+/** gzip's end: the CRC-32 and the length (modulo 2^32) of the whole input. */
+function trailer(crc: number, length: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeUInt32LE(crc >>> 0, 0);
+  bytes.writeUInt32LE(length % 2 ** 32, 4);
+  return bytes;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -68,5 +69,21 @@ describe('deterministicGzip', () => {
       'bb3ad807849bebc40af54c8a6bb4b49363c43ec31d530d347cfd622fcb900ebe',
       'the bytes it gave when this test was written',
     );
+  });
+
+  it('lets the process exit when the stream fails midway (its workers stop)', () => {
+    // A child process of its own: a worker left running would keep it alive until the timeout.
+    const script = [
+      `import { deterministicGzip } from ${JSON.stringify(new URL('../../../../src/builder/oci/deterministic-gzip.ts', import.meta.url).pathname)};`,
+      'const gz = deterministicGzip({ threads: 2 });',
+      'gz.on("error", () => undefined).resume();',
+      'gz.write(Buffer.alloc(3 * 1024 * 1024, 1), () => gz.destroy(new Error("source failed")));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
+    assert.equal(r.signal, null, 'still running after 20 s');
+    assert.equal(r.status, 0, r.stderr);
   });
 });
