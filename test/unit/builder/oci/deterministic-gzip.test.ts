@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
@@ -73,16 +76,20 @@ describe('deterministicGzip', () => {
 
   it('lets the process exit when the stream fails midway (its workers stop)', () => {
     // A child process of its own: a worker left running would keep it alive until the timeout.
-    const script = [
-      `import { deterministicGzip } from ${JSON.stringify(new URL('../../../../src/builder/oci/deterministic-gzip.ts', import.meta.url).pathname)};`,
-      'const gz = deterministicGzip({ threads: 2 });',
-      'gz.on("error", () => undefined).resume();',
-      'gz.write(Buffer.alloc(3 * 1024 * 1024, 1), () => gz.destroy(new Error("source failed")));',
-    ].join('\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      timeout: 20_000,
-      encoding: 'utf8',
-    });
+    const module = new URL('../../../../src/builder/oci/deterministic-gzip.ts', import.meta.url).pathname;
+    const script = join(mkdtempSync(join(tmpdir(), 'tci-gzip-')), 'fail-midway.mts');
+    writeFileSync(
+      script,
+      [
+        `import { deterministicGzip } from ${JSON.stringify(module)};`,
+        'const gz = deterministicGzip({ threads: 2 });',
+        'gz.on("error", (e) => console.log(e.message)).resume();',
+        'gz.write(Buffer.alloc(3 * 1024 * 1024, 1), () => gz.destroy(new Error("source failed")));',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { timeout: 20_000, encoding: 'utf8' });
+    rmSync(dirname(script), { recursive: true, force: true });
+    assert.equal(r.stdout, 'source failed\n', r.stderr);
     assert.equal(r.signal, null, 'still running after 20 s');
     assert.equal(r.status, 0, r.stderr);
   });
