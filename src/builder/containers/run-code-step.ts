@@ -5,8 +5,6 @@ import { UserError } from '../../core/user-error.js';
 import type { ImageSource, LayerEntry } from '../../inputs/oci-types.js';
 import type { CodeStep, CollectedFiles, StepResult } from '../../build-types/build-type.js';
 import type { DockerEngine, EngineOutput } from '../engines/docker-engine.js';
-import { spoolArchive } from '../oci/archive-entries.js';
-import { folderEntries } from '../oci/layer-entries.js';
 import { cmp } from '../oci/oci-layout.js';
 
 /** How code steps reach a container runtime; one per build. */
@@ -137,6 +135,8 @@ class ArchiveCollector {
         const spool = join(this.scratchDir, `collect-${this.spooled.length}`);
         // The archive's names start with the folder's own name, so they hang from its parent.
         const at = posix.dirname(path).replace(/^\/+/, '');
+        // Lazy, as the folder walk below: tar-stream is not loaded by a build that skips every service.
+        const { spoolArchive } = await import('../oci/archive-entries.js');
         this.spooled.push(await spoolArchive(archive, spool, at, this.step.collect?.exclude));
       },
     };
@@ -163,6 +163,7 @@ async function collectFromFolders(step: CodeStep): Promise<CollectedFiles> {
     const hostDir = join(folder.hostDir, path.slice(folder.containerPath.length));
     const at = path.replace(/^\/+/, '');
     if ((await readdir(hostDir).catch(() => undefined)) === undefined) continue;
+    const { folderEntries } = await import('../oci/layer-entries.js');
     entries.push(...(await folderEntries(hostDir, at, step.collect?.exclude)));
   }
   return { entries: entries.sort((a, b) => cmp(a.path, b.path)), close: async () => undefined };

@@ -5,7 +5,6 @@ import { OnceByKey } from '../../core/once-by-key.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
 import type { BuildImageOptions, BuildkitOnEngineOptions, DockerEngine, ImageInfo } from './docker-engine.js';
-import { engineDial } from './engine-dial.js';
 import {
   engineEndpoint,
   engineUnreachable,
@@ -187,6 +186,8 @@ class EngineClient implements DockerEngine {
   }
 
   async buildWithBuildkit(opts: BuildkitOnEngineOptions): Promise<void> {
+    // Lazy: it loads node:tls, which a build that skips every service never needs.
+    const { engineDial } = await import('./engine-dial.js');
     const engine = {
       dial: engineDial(this.endpoint),
       name: this.endpoint.display,

@@ -6,7 +6,6 @@ import { OciLayout } from '../oci/oci-layout.js';
 import { hostPlatform } from '../registry/select-platform.js';
 import { imageLayoutDir } from '../state/build-layout.js';
 import { AppBaseSources, type AppBaseContext } from './app-base-images.js';
-import { collectImageGarbage } from './collect-image-garbage.js';
 import { ImageProbes } from './image-probes.js';
 import type { BuildContextOptions } from './build-context.js';
 import type { EngineProducerDeps } from './engine-image-producer.js';
@@ -51,7 +50,12 @@ export function buildProducers(opts: ProducerOptions): (build: ServiceBuild) => 
     appBases,
     bases: new AppBaseSources(appBases),
     probes: new ImageProbes(opts.baseDir),
-    collectGarbage: () => (collected ??= collectImageGarbage(opts.baseDir, layout)),
+    // Lazy: the collector reaches the layer writer (tar-stream, pako, worker threads), which a
+    // build that skips every service never needs.
+    collectGarbage: () =>
+      (collected ??= import('./collect-image-garbage.js').then((m) =>
+        m.collectImageGarbage(opts.baseDir, layout),
+      )),
   };
   return (build) => producerFor(build.image, deps);
 }

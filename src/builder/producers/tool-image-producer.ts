@@ -12,7 +12,6 @@ import type { Decision, ImageJob, ImageProducer, ResolvedBases, StepRun } from '
 import { builtImage, loadIntoDaemon, pullIntoLayout, pushFromLayout } from './layout-images.js';
 import { codeStepRuntime, imageQueries } from './tool-build-context.js';
 import type { ToolProducerDeps } from './tool-producer-deps.js';
-import { buildToolImage } from './write-tool-image.js';
 
 /**
  * An image the tool writes (`node`, `heroku-buildpack`): the build type's code steps run in
@@ -103,6 +102,9 @@ export class ToolImageProducer implements ImageProducer {
           pool: 'image',
           logFile: this.log(name, 'build'),
           run: async (c) => {
+            // Lazy: the image writer loads tar-stream, pako and worker threads, which a build
+            // that skips every service never needs.
+            const { buildToolImage } = await import('./write-tool-image.js');
             run.outcome.digest = await buildToolImage(this.recipe, job, run, this.deps, c.signal);
           },
         }),
