@@ -97,7 +97,12 @@ async function workspaceGlobs(
   const file = join(root, 'pnpm-workspace.yaml');
   const text = await tree.readText(file);
   if (text === undefined) return [];
-  const doc = parse(text) as { packages?: unknown } | null;
+  let doc: { packages?: unknown } | null;
+  try {
+    doc = parse(text) as typeof doc;
+  } catch (e) {
+    throw new UserError({ file, message: `not valid YAML: ${(e as Error).message}` });
+  }
   if (doc?.packages !== undefined && !Array.isArray(doc.packages)) {
     throw new UserError({ file, path: 'packages', message: 'must be a list of folder globs' });
   }

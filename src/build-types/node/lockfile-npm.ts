@@ -32,11 +32,14 @@ export interface NpmLock {
  * it, which is one `npm install --package-lock-only`.
  */
 export function parseNpmLock(text: string, file: string): NpmLock {
-  let parsed: { lockfileVersion?: unknown; packages?: unknown };
+  let parsed: { lockfileVersion?: unknown; packages?: unknown } | null;
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (e) {
     throw new UserError({ file, message: `not valid JSON: ${(e as Error).message}` });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UserError({ file, message: 'must be a JSON object, as npm writes it' });
   }
   if (typeof parsed.packages !== 'object' || parsed.packages === null) {
     throw new UserError({

@@ -31,7 +31,12 @@ export function parseYarnLock(text: string, file: string): YarnLock {
       message: 'is a lock file of Yarn 2 or later (it has __metadata); only Yarn 1 lock files are supported',
     });
   }
-  const parsed = yarnLockfile.parse(text);
+  let parsed: ReturnType<typeof yarnLockfile.parse>;
+  try {
+    parsed = yarnLockfile.parse(text);
+  } catch (e) {
+    throw new UserError({ file, message: `not a valid Yarn 1 lock file: ${(e as Error).message}` });
+  }
   if (parsed.type !== 'success') {
     throw new UserError({
       file,

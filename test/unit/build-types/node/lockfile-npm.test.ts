@@ -15,6 +15,10 @@ describe('npm lock files', () => {
       /api\/package-lock.json: lockfileVersion: lockfileVersion 1 has no "packages" map .*\(hint: rewrite it with npm 7 or later: npm install --package-lock-only\)/,
     );
     assert.throws(() => parseNpmLock('{', 'package-lock.json'), /package-lock.json: not valid JSON/);
+    assert.throws(
+      () => parseNpmLock('null', 'package-lock.json'),
+      /package-lock.json: must be a JSON object/,
+    );
   });
 
   it("follows Node's lookup: a nested version first, then the hoisted one", () => {

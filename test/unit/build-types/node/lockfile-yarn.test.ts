@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UserError } from '../../../../src/core/user-error.js';
 import { parseYarnLock, yarnInstallClosure } from '../../../../src/build-types/node/lockfile-yarn.js';
 
 const YARN1 = `# yarn lockfile v1
@@ -43,6 +44,14 @@ describe('Yarn 1 lock files', () => {
     assert.throws(
       () => yarnInstallClosure(lock, [{ dependencies: { lib: '^2.0.0' } }], new Map([['lib', lib]]), false),
       /yarn.lock: has no entry for lib@\^2.0.0 \(hint: run yarn install/,
+    );
+  });
+
+  it('refuses a file it cannot read as a lock file, naming it', () => {
+    assert.throws(
+      () => parseYarnLock('lib@^1.0.0:\n  version {\n', 'api/yarn.lock'),
+      (e: unknown) =>
+        e instanceof UserError && /^api\/yarn.lock: not a valid Yarn 1 lock file: /.test(e.message),
     );
   });
 
