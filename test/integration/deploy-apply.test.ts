@@ -131,6 +131,17 @@ test('a context that does not exist: exit 1 with what kubectl says; the output d
   assert.deepEqual(await readdir(join(dir, 'out')), ['Namespace-tc.json']);
 });
 
+test("a read the cluster refuses (RBAC's 403) is an error naming what and why, not a bug", async () => {
+  api.failNext('GET', '/apis/apps/v1', 403);
+  const r = await deployTo(api, dir, [namespaceOf(), deployment('web')]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /error: the cluster answered 403 to the discovery of apps\/v1: .*\(hint: the kubeconfig's user may not read it: check with kubectl auth can-i\)/,
+  );
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+});
+
 test('an exec credential plugin in the kubeconfig keeps working; its token never reaches the output', async () => {
   const withPlugin = await startKubeApiDouble({ execCredential: true });
   try {

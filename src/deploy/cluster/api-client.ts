@@ -80,7 +80,7 @@ export class ApiClient {
       throw e;
     }
     if (res.statusCode !== 200)
-      throw new Error(`watch of ${path} answered ${res.statusCode}: ${await text(res)}`);
+      throw clusterRefused(`a watch of ${path}`, res.statusCode ?? 0, await text(res));
     return await new Promise<boolean>((resolve, reject) => {
       let partial = '';
       const end = (done: boolean) => {
@@ -174,4 +174,14 @@ function lostConnection(e: unknown, method: string, path: string): UserError {
     },
     { cause: e },
   );
+}
+
+/** A read the cluster answered with an error (RBAC's 403, a 5xx): the user's to fix, not a bug. */
+export function clusterRefused(what: string, code: number, message: string): UserError {
+  return new UserError({
+    message: `the cluster answered ${code} to ${what}: ${message}`,
+    ...(code === 401 || code === 403
+      ? { hint: "the kubeconfig's user may not read it: check with kubectl auth can-i" }
+      : {}),
+  });
 }

@@ -1,5 +1,6 @@
 import { OnceByKey } from '../../core/once-by-key.js';
-import type { ApiClient } from './api-client.js';
+import { clusterRefused, type ApiClient } from './api-client.js';
+import { statusOf } from './api-error.js';
 
 /** How the API serves a kind: its plural in paths, and whether it lives in namespaces. */
 export interface KindInfo {
@@ -32,7 +33,7 @@ export class Discovery {
     );
     if (res.status === 404) return undefined;
     if (res.status !== 200)
-      throw new Error(`discovery of ${apiVersion} answered ${res.status}: ${String(res.body['message'])}`);
+      throw clusterRefused(`the discovery of ${apiVersion}`, res.status, statusOf(res).message);
     const out = new Map<string, KindInfo>();
     for (const r of (res.body['resources'] ?? []) as Array<Record<string, unknown>>) {
       const name = r['name'] as string;
