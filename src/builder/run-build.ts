@@ -29,6 +29,7 @@ import { withClonesRepaired } from './sources/with-clones-repaired.js';
 import { acquireBaseDirLock } from './state/base-dir-lock.js';
 import { clearBaseDir } from './state/clear-base-dir.js';
 import { readEngineRecords } from './state/engine-records.js';
+import { pathError } from '../core/system-error-text.js';
 
 export interface RunBuildOptions {
   spec: ClusterSpec<ServiceBuild>;
@@ -183,9 +184,12 @@ async function writeBuildRelease(
     }
   }
   const release = composeRelease(opts.spec, exactSources, images, new Date());
-  if (opts.releasePath !== undefined) {
-    await writeRelease(opts.releasePath, release);
-    opts.emit({ kind: 'release-written', file: opts.releasePath });
+  const file = opts.releasePath;
+  if (file !== undefined) {
+    await writeRelease(file, release).catch((e: unknown) => {
+      throw pathError(file, 'cannot write the release', e);
+    });
+    opts.emit({ kind: 'release-written', file });
   }
   return release;
 }

@@ -1,6 +1,7 @@
 import type { Workspace } from './find-node-project.js';
 import type { PackageManager } from './package-manager.js';
 import type { PackageManifest } from './package-manifest.js';
+import { InternalError } from '../../core/user-error.js';
 
 export interface InstallOptions {
   /** The service's workspace; undefined when the service is the project root itself. */
@@ -94,7 +95,7 @@ export function installCommand(manager: PackageManager, o: InstallOptions): Inst
       };
     default: {
       const never: never = manager;
-      throw new Error(`internal error: unknown package manager ${String(never)}`);
+      throw new InternalError(`unknown package manager ${String(never)}`);
     }
   }
 }

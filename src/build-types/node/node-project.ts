@@ -9,6 +9,7 @@ import { parseYarnLock, yarnInstallClosure } from './lockfile-yarn.js';
 import { INSTALL_SETTINGS_FILES } from './package-manager.js';
 import { PROJECT_INSTALL_SCRIPTS, type PackageManifest } from './package-manifest.js';
 import { workspaceClosure } from './workspace-closure.js';
+import { InternalError } from '../../core/user-error.js';
 
 /** A `node` service as its committed files describe it: what the planner and the build both need. */
 export interface NodeAnalysis {
@@ -132,7 +133,7 @@ function lockPart(
     }
     default: {
       const never: never = project.manager;
-      throw new Error(`internal error: unknown package manager ${String(never)}`);
+      throw new InternalError(`unknown package manager ${String(never)}`);
     }
   }
 }

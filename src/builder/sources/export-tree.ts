@@ -37,6 +37,8 @@ export async function exportTree(
   }
   // A git that says nothing died of the broken pipe: tar's complaint is the real one.
   if (gitCode !== 0 && gitDetail !== '') throw damagedClone(clonePath, gitDetail);
-  if (tarCode !== 0) throw new Error(`tar -x into ${destDir} failed: ${lastGitLine(tarRun.stderr)}`);
+  // Not a bug of ours: a full disk or a work dir the user cannot write.
+  if (tarCode !== 0)
+    throw new UserError({ message: `tar -x into ${destDir} failed: ${lastGitLine(tarRun.stderr)}` });
   if (gitCode !== 0) throw damagedClone(clonePath, '');
 }
