@@ -1,0 +1,100 @@
+import type { LayerEntry } from '../../inputs/oci-types.js';
+import type { AppImage, CheckContext, ToolBuildContext } from '../build-type.js';
+import {
+  parseProcfile,
+  withDefaultProcesses,
+  type ProcfileProcess,
+} from '../procfile/procfile-entrypoint.js';
+import { procfileSettings } from '../procfile/procfile-image.js';
+import { appPaths, builtApp, committedApp } from './app-layer.js';
+import { APP, dependencyLayer, type InstallPlan } from './dependency-layer.js';
+import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
+import { nodeImages } from './node-images.js';
+import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
+import { webProcess } from './web-process.js';
+
+/** A build secret of this id is also npm's user config (npm, Yarn 1 and pnpm read it) in the install. */
+const NPMRC_SECRET = 'npmrc';
+
+/** Everything the install and build steps need, the images asked (and refused) first. */
+export async function installPlan(
+  f: NodeFields,
+  name: string,
+  analysis: NodeAnalysis,
+  ctx: CheckContext | ToolBuildContext,
+): Promise<InstallPlan> {
+  const refs = { install: nodeBuildImage(f, ctx.images), run: nodeBaseImage(f, ctx.images) };
+  const images = await nodeImages(name, refs, analysis.project.manager, analysis.project.lockFile, ctx);
+  const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
+  const env: Record<string, string> = {
+    ...resolvedEnv(f, ctx.env),
+    ...(secrets.has(NPMRC_SECRET) ? { NPM_CONFIG_USERCONFIG: `/run/secrets/${NPMRC_SECRET}` } : {}),
+    ...(images.manager[0] === 'corepack' ? { COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' } : {}),
+  };
+  return {
+    service: name,
+    analysis,
+    images,
+    ignoreScripts: f.ignoreScripts,
+    keyEnv: f.env,
+    env,
+    secretFiles: secrets,
+    baseDigests: ctx.baseDigests,
+  };
+}
+
+export async function assembleNodeImage(
+  f: NodeFields,
+  name: string,
+  analysis: NodeAnalysis,
+  ctx: ToolBuildContext,
+): Promise<AppImage> {
+  const plan = await installPlan(f, name, analysis, ctx);
+  const dependencies = await dependencyLayer(plan, ctx);
+  const built = f.buildScript !== undefined ? await builtApp(plan, f.buildScript, ctx) : undefined;
+  const serviceInProject = inProject(analysis.project, analysis.serviceDir);
+  const files = built !== undefined ? new Set(built.entries.map((e) => e.path)) : undefined;
+  const hasFile = (p: string) =>
+    files !== undefined
+      ? files.has(`${APP.slice(1)}/${inFolder(serviceInProject, p)}`)
+      : analysis.tree.get(inFolder(analysis.serviceDir, p))?.type === 'blob';
+  const processes = await processesOf(name, analysis, hasFile);
+  const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
+  // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time.
+  const { entrypoint, settings } = procfileSettings(processes, { NODE_ENV: 'production' }, workingDir);
+  const app: Iterable<LayerEntry> | AsyncIterable<LayerEntry> = built?.entries ?? committedApp(analysis);
+  const made = f.buildScript !== undefined ? ` as ${f.buildScript} left it` : '';
+  return {
+    base: plan.images.run.ref,
+    layers: [
+      {
+        createdBy: `taskcluster-installer: production dependencies by ${analysis.project.manager}`,
+        keyed: dependencies,
+      },
+      {
+        createdBy: `taskcluster-installer: ${workingDir}${made}, /entrypoint from the Procfile`,
+        sources: [{ kind: 'entries', entries: app }, entrypoint],
+      },
+    ],
+    settings,
+    epoch: await ctx.lastChange(appPaths(analysis)),
+    ...(built !== undefined ? { done: () => built.close() } : {}),
+  };
+}
+
+/**
+ * The Procfile's processes (in the service's folder), and `web` when it has none: what the
+ * manifest says starts the app, checked against the app's files (`hasFile`, image paths) so an
+ * app with no way to start fails the build, not the pod.
+ */
+async function processesOf(
+  name: string,
+  analysis: NodeAnalysis,
+  hasFile: (pathInServiceFolder: string) => boolean,
+): Promise<ProcfileProcess[]> {
+  const text = await analysis.tree.readText(inFolder(analysis.serviceDir, 'Procfile'));
+  const processes = text === undefined ? [] : parseProcfile(text, name);
+  if (processes.some((p) => p.name === 'web')) return processes;
+  const web = webProcess(name, analysis.manifest, hasFile);
+  return withDefaultProcesses(processes, [{ name: 'web', command: web.command }]);
+}
