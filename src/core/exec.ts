@@ -215,20 +215,27 @@ async function collect(
   const failed = new Promise<never>((_, reject) => child.on('error', reject));
   // Awaited only while the process runs; an error after that has nobody left to tell.
   failed.catch(() => undefined);
-  const tail = new LineTail(opts.tail ?? 20);
+  // The last lines of both streams in the order they ended, each stream cut into lines on its
+  // own: a stdout line without its newline yet must not swallow the next stderr line.
+  const lastLines: string[] = [];
+  const keep = opts.tail ?? 20;
+  const line = (text: string, name: OutputStream) => {
+    lastLines.push(text);
+    if (lastLines.length > keep) lastLines.shift();
+    opts.onLine?.(text, name);
+  };
   const text = { stdout: '', stderr: '' };
   const outcome = (async (): Promise<ExecResult> => {
     await Promise.all([
-      readStream(opts.stdout === 'pipe' ? null : child.stdout, 'stdout', opts, log, tail, text),
-      readStream(child.stderr, 'stderr', opts, log, tail, text),
+      readStream(opts.stdout === 'pipe' ? null : child.stdout, 'stdout', opts, log, line, text),
+      readStream(child.stderr, 'stderr', opts, log, line, text),
     ]);
     const [code, signal] = await closed;
-    tail.end();
     return {
       code: code ?? 128 + (signal !== null ? constants.signals[signal] : 0),
       signal,
       ...text,
-      lastLines: tail.lines,
+      lastLines,
     };
   })();
   try {
@@ -241,13 +248,13 @@ async function collect(
   }
 }
 
-/** Reads one output stream into the log (or `text`), the tail and `onLine`/`onOutput`. */
+/** Reads one output stream into the log (or `text`), its lines (to `line`) and `onOutput`. */
 async function readStream(
   stream: Readable | null,
   name: OutputStream,
   opts: StartOptions,
   log: WriteStream | undefined,
-  tail: LineTail,
+  line: (text: string, name: OutputStream) => void,
   text: Record<OutputStream, string>,
 ): Promise<void> {
   if (stream === null) return;
@@ -257,19 +264,16 @@ async function readStream(
     text[name] += decoder.end();
     return;
   }
-  const lines = new LineTail(0, (line) => opts.onLine?.(line, name));
+  const lines = new LineTail(0, (l) => line(l, name));
   for await (const chunk of stream) {
     const buf = chunk as Buffer;
     const s = decoder.write(buf);
     if (log !== undefined) {
       if (!log.write(buf)) await new Promise<void>((r) => log.once('drain', () => r()));
     } else text[name] += s;
-    tail.push(s);
     lines.push(s);
     await opts.onOutput?.(buf, name);
   }
-  const rest = decoder.end();
-  tail.push(rest);
-  lines.push(rest);
+  lines.push(decoder.end());
   lines.end();
 }

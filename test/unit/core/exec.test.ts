@@ -21,6 +21,13 @@ test('a run gives its exit status, its output and its last lines', async () => {
   assert.deepEqual([...r.lastLines].sort(), ['err', 'out']);
 });
 
+test("a stdout line without its newline yet does not swallow stderr's line in the last lines", async () => {
+  const r = await exec('sh', [
+    ...sh('printf partial-out; sleep 0.2; echo "error line" >&2; sleep 0.2; echo " rest-out"'),
+  ]);
+  assert.deepEqual(r.lastLines, ['error line', 'partial-out rest-out']);
+});
+
 test('input text reaches standard input', async () => {
   assert.equal((await exec('cat', [], { input: 'a\nb\n' })).stdout, 'a\nb\n');
 });
