@@ -30,7 +30,7 @@ async function readProcfile(
       hint: `the image runs processes named in a Procfile ${context === '' ? 'at the repository root' : `in ${context}`}, e.g. \`web: npm start\``,
     });
   }
-  return parseProcfile(text, name);
+  return parseProcfile(text, name, file);
 }
 
 /**

@@ -92,8 +92,9 @@ async function processesOf(
   analysis: NodeAnalysis,
   hasFile: (pathInServiceFolder: string) => boolean,
 ): Promise<ProcfileProcess[]> {
-  const text = await analysis.tree.readText(inFolder(analysis.serviceDir, 'Procfile'));
-  const processes = text === undefined ? [] : parseProcfile(text, name);
+  const file = inFolder(analysis.serviceDir, 'Procfile');
+  const text = await analysis.tree.readText(file);
+  const processes = text === undefined ? [] : parseProcfile(text, name, file);
   if (processes.some((p) => p.name === 'web')) return processes;
   const web = webProcess(name, analysis.manifest, hasFile);
   return withDefaultProcesses(processes, [{ name: 'web', command: web.command }]);

@@ -12,16 +12,16 @@ const LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*?)[ \t]*$/;
 
 /**
  * Parses a Procfile: `name: command` lines, blank lines and `#` comments allowed. Every malformed
- * line, empty command and repeated name is reported (file `Procfile`, with its line), naming the
+ * line, empty command and repeated name is reported (`file`, its path in the repository, with its line), naming the
  * service so a user with many services knows which repository to fix.
  */
-export function parseProcfile(text: string, service: string): ProcfileProcess[] {
+export function parseProcfile(text: string, service: string, file = 'Procfile'): ProcfileProcess[] {
   const processes: ProcfileProcess[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
   const problem = (line: number, message: string, hint?: string) =>
     problems.push({
-      file: 'Procfile',
+      file,
       line,
       message: `service "${service}": ${message}`,
       ...(hint ? { hint } : {}),
@@ -50,7 +50,7 @@ export function parseProcfile(text: string, service: string): ProcfileProcess[] 
   if (problems.length > 0) throw new UserError(problems);
   if (processes.length === 0) {
     throw new UserError({
-      file: 'Procfile',
+      file,
       message: `service "${service}": the Procfile defines no process`,
     });
   }

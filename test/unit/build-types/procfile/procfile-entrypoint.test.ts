@@ -47,6 +47,15 @@ describe('parseProcfile', () => {
     );
   });
 
+  it("names the Procfile by its path in the repository (a service's folder)", () => {
+    assert.deepEqual(
+      problemsOf(() => parseProcfile('web a\n', 'api', 'services/api/Procfile')),
+      [
+        'services/api/Procfile:1: service "api": malformed line (hint: each line is `<process>: <command>`, the process named by letters, digits, _ and -)',
+      ],
+    );
+  });
+
   it('rejects a Procfile without any process', () => {
     assert.deepEqual(
       problemsOf(() => parseProcfile('# nothing\n\n', 'auth')),
