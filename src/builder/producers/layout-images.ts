@@ -85,15 +85,9 @@ export async function loadIntoDaemon(
     opts.emit(notLoadedWarning(service, down, image.ref, opts.layout.dir));
     return;
   }
-  const { dockerLoadArchive } = await import('../oci/docker-load-archive.js');
+  const { loadWholeImage } = await import('./load-new-image.js');
   const label = `service "${service}": loading the image into the Docker daemon`;
-  await opts.daemon.loadImage(dockerLoadArchive(opts.layout, image), label, signal);
-  const id = (await opts.daemon.imageInfo(image.ref))?.id;
-  if (id !== image.manifest.config.digest) {
-    throw new UserError({
-      message: `${label} failed: the daemon has it as ${id ?? 'nothing'}, not ${image.manifest.config.digest}`,
-    });
-  }
+  await loadWholeImage(opts.daemon, opts.layout, image, label, signal);
 }
 
 /**

@@ -36,14 +36,25 @@ export async function loadNewImage(
     if (signal.aborted) throw e;
   }
   const { layout, image: written } = await complete();
-  await daemon.loadImage(dockerLoadArchive(layout, written), label, signal);
+  await loadWholeImage(daemon, layout, written, label, signal);
+  return image.layers.length;
+}
+
+/** The whole image from the layout into the daemon, which must then hold it under its config digest. */
+export async function loadWholeImage(
+  daemon: DockerEngine,
+  layout: OciLayout,
+  image: LayoutImage,
+  label: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await daemon.loadImage(dockerLoadArchive(layout, image), label, signal);
   const id = (await daemon.imageInfo(image.ref))?.id;
-  if (id !== image.configDigest) {
+  if (id !== image.manifest.config.digest) {
     throw new UserError({
-      message: `${label} failed: the daemon has it as ${id ?? 'nothing'}, not ${image.configDigest}`,
+      message: `${label} failed: the daemon has it as ${id ?? 'nothing'}, not ${image.manifest.config.digest}`,
     });
   }
-  return image.layers.length;
 }
 
 /** How many of the image's first layers the daemon has as a chain, judged by the related images. */
