@@ -7,17 +7,13 @@ import { isPlainObject } from './is-plain-object.js';
 import { compileSchema } from './schema-check.js';
 import type { BuildConfig, BuildSecretSource, EngineConfig, RegistryCredentials } from './types.js';
 import type { YamlValueCache } from './yaml-value-cache.js';
+import { SECRET_ID_PATTERN, SECRET_ID_TEXT } from './build-schema.js';
 
 export const BUILD_CONFIG_DEFAULTS = ['build-config.yml', 'user-build-config.yml'] as const;
 
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const HOST = '(?:localhost(?::[0-9]+)?|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/';
 const PREFIX_PATTERN = `^(?:${HOST})?(?:${COMPONENT}/)*(?:${COMPONENT}(?:[._]|__|-+)?)?$`;
-
-/** A build secret's id, as BuildKit's `--mount=type=secret,id=` takes it. */
-export const SECRET_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
-export const SECRET_ID_TEXT =
-  'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 const ENDPOINT_PATTERN = '^(unix|tcp|ssh|http|https)://';
 const ENDPOINT_TEXT =

@@ -1,5 +1,10 @@
 import type { SchemaObject } from 'ajv';
 
+/** A build secret's id, as BuildKit's `--mount=type=secret,id=` takes it. */
+export const SECRET_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+export const SECRET_ID_TEXT =
+  'is not a secret id: letters, digits, ".", "_" and "-", starting with a letter or digit';
+
 /**
  * JSON Schemas of the `build` section (docs/reference/cluster-spec.md). The shape of each repository entry is
  * checked here; the service fields are checked by a second schema, the schema part of the
@@ -73,7 +78,7 @@ export const secretIdsField = {
   uniqueItems: true,
   items: {
     type: 'string',
-    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+    pattern: SECRET_ID_PATTERN,
     errorText: 'must be a secret id of the build config\'s secrets: letters, digits, ".", "_" and "-"',
   },
 };

@@ -5,11 +5,7 @@ import { TLSSocket } from 'node:tls';
 import type protobuf from 'protobufjs/light.js';
 import { buildkitMessages as m } from './buildkit-messages.js';
 import { upgradeToSession, type EngineDial } from './buildkit-upgrade.js';
-
-export interface RegistryLogin {
-  username: string;
-  password: string;
-}
+import type { RegistryCredentials } from '../../inputs/types.js';
 
 /** What the engine asked the session for: a registry login (by host) or a secret (by id, never its value). */
 export type SessionCall =
@@ -20,7 +16,7 @@ export interface BuildkitSessionOptions {
   /** The build secrets this build may read, by id; values stay in memory. */
   secrets?: ReadonlyMap<string, Uint8Array>;
   /** Registry credentials for a host (`127.0.0.1:5000`, `registry-1.docker.io`), for pulls and cache imports. */
-  registryAuth?: (host: string) => RegistryLogin | undefined | Promise<RegistryLogin | undefined>;
+  registryAuth?: (host: string) => RegistryCredentials | undefined | Promise<RegistryCredentials | undefined>;
   /** Told of every call the engine makes, e.g. for a debug log or a test. */
   observe?: (call: SessionCall) => void;
   signal?: AbortSignal;

@@ -6,6 +6,7 @@ import { InternalError, InterruptedError } from '../../core/user-error.js';
 import type { RunContainerOptions } from './docker-engine.js';
 import { extractFromContainer, packForContainer } from './container-files.js';
 import { streamFailure } from './follow-engine-stream.js';
+import { SECRET_ID_PATTERN } from '../../inputs/build-schema.js';
 
 /**
  * Runs one container to completion with its output in the log file, and removes it whatever
@@ -76,7 +77,7 @@ export async function runContainer(
  */
 function withSecretFiles(secrets: NonNullable<RunContainerOptions['secretFiles']>, cmd: string[]): string[] {
   for (const name of secrets.files.keys())
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new InternalError(`secret file name "${name}"`);
+    if (!new RegExp(SECRET_ID_PATTERN).test(name)) throw new InternalError(`secret file name "${name}"`);
   const writes = [...secrets.files].map(
     ([name, value]) => `dd bs=1 count=${value.length} of='${secrets.dir}/${name}' 2>/dev/null`,
   );

@@ -7,6 +7,7 @@ import { builtServiceFunction } from './built-service.js';
 import { isExpressionError, isJsonEError } from './json-e-errors.js';
 import { locatePlainError } from './locate-plain-error.js';
 import { locateInTemplate, parseJsonELocation, templatePathOf } from './template-location.js';
+import { isPlainObject } from '../../inputs/is-plain-object.js';
 
 export interface RenderContextValues {
   cfg: unknown;
@@ -95,7 +96,7 @@ function expressionAt(template: unknown, path: ReadonlyArray<string | number>): 
  * (`unknown context value HOME`), else the first. `$${` is JSON-e's escape and is skipped.
  */
 function interpolationIn(node: unknown, message: string): string | undefined {
-  const texts = typeof node === 'string' ? [node] : isObject(node) ? Object.keys(node) : [];
+  const texts = typeof node === 'string' ? [node] : isPlainObject(node) ? Object.keys(node) : [];
   const found: string[] = [];
   for (const text of texts) {
     for (const m of text.matchAll(/\$?\$\{/g)) {
@@ -108,10 +109,6 @@ function interpolationIn(node: unknown, message: string): string | undefined {
   const named = name !== undefined ? found.find((f) => f.slice(2).split(/\W/).includes(name)) : undefined;
   const chosen = named ?? found[0];
   return chosen !== undefined && chosen.length > 60 ? `${chosen.slice(0, 60)}…` : chosen;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The rendered template's `resources` list; anything else says what the template yielded. */
