@@ -1,18 +1,21 @@
-import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBusyboxImage } from '../test/helpers/base-images.js';
 import { GitRepo } from '../test/helpers/git-repo.js';
 import { startRegistry } from '../test/helpers/registry.js';
-import type { Figure } from './figure.js';
+import { atLeast, type Figure } from './figure.js';
 import { makeServiceRepos } from './make-service-repos.js';
 import { expectActions, runBuildCli, type BuildCliRun } from './run-build-cli.js';
 import { median } from './time-command.js';
 import { writeBenchSpec } from './write-bench-spec.js';
-
-const FIRST = 'unix:///var/run/docker.sock';
-const SECOND = 'unix:///var/run/tci-docker2.sock';
+import {
+  copyImageTo,
+  dockerOn,
+  FIRST_ENGINE,
+  requireSecondEngine,
+  SECOND_ENGINE,
+} from '../test/helpers/second-engine.js';
 
 export interface BuildkitBenchOptions {
   /** Timed runs per no-op figure. */
@@ -88,7 +91,7 @@ async function builderFigures(
     for (let i = 0; i <= runs; i++) {
       for (const builder of ['buildkit', 'legacy'] as const) {
         const run = await build(builder, extra);
-        built.collect(FIRST);
+        built.collect(FIRST_ENGINE);
         expectActions(run, expected, `${what}, ${builder}`);
         if (i > 0) samples[builder].push(run);
       }
@@ -113,14 +116,7 @@ async function builderFigures(
     return [
       { name: `${name}, BuildKit`, value: bk, unit: 'ms', samples: s.buildkit.map((r) => r.ms), note },
       { name: `${name}, legacy builder`, value: legacy, unit: 'ms', samples: s.legacy.map((r) => r.ms) },
-      {
-        name: `${name}: legacy / BuildKit`,
-        value: legacy / bk,
-        unit: 'x',
-        target: '>= 1.0x',
-        pass: legacy / bk >= 1,
-        note: 'target: BuildKit no slower',
-      },
+      { ...atLeast(`${name}: legacy / BuildKit`, legacy / bk, 'x', 1), note: 'target: BuildKit no slower' },
     ];
   };
   return [
@@ -148,12 +144,12 @@ async function freshEngineFigures(
   built: BuiltImages,
 ): Promise<Figure[]> {
   try {
-    docker(SECOND, ['version']);
-  } catch {
-    opts.log(`no engine at ${SECOND} (run .ci/setup-services.sh): no fresh-engine figures`);
+    requireSecondEngine();
+  } catch (e) {
+    opts.log(`${(e as Error).message}: no fresh-engine figures`);
     return [];
   }
-  execSync(`docker save ${baseImage} | DOCKER_HOST=${SECOND} docker load -q`, { stdio: 'ignore' });
+  copyImageTo(baseImage);
   const samples = { cache: [] as number[], none: [] as number[] };
   for (let i = 0; i < opts.slowRuns * 2; i++) {
     const withCache = i % 2 === 0;
@@ -185,11 +181,11 @@ async function freshEngineFigures(
         cwd: dir,
         extra: ['--push', '--engine', engine],
       });
-    expectActions(await build(FIRST, 'release.json'), { build: 1 }, 'fresh engine: first build');
-    built.collect(FIRST);
+    expectActions(await build(FIRST_ENGINE, 'release.json'), { build: 1 }, 'fresh engine: first build');
+    built.collect(FIRST_ENGINE);
     repo.commit({ 'app.txt': 'version 2\n' });
-    const run = await build(SECOND, withCache ? 'release.json' : 'other-release.json');
-    built.collect(SECOND);
+    const run = await build(SECOND_ENGINE, withCache ? 'release.json' : 'other-release.json');
+    built.collect(SECOND_ENGINE);
     expectActions(run, { build: 1 }, `fresh engine, ${withCache ? 'with' : 'without'} cache`);
     samples[withCache ? 'cache' : 'none'].push(run.ms);
   }
@@ -227,7 +223,7 @@ class BuiltImages {
   constructor(private readonly prefix: string) {}
 
   collect(host: string): void {
-    const out = docker(host, ['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}']);
+    const out = dockerOn(host, ['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}']);
     const ids = this.ids.get(host) ?? new Set<string>();
     for (const line of out.split('\n')) {
       const [id, repository] = line.split(' ');
@@ -238,23 +234,15 @@ class BuiltImages {
 
   /** Removes what was built, then the base image's name (the image itself stays for its other names). */
   remove(baseImage: string, log: (message: string) => void): void {
-    for (const host of [FIRST, SECOND]) {
+    for (const host of [FIRST_ENGINE, SECOND_ENGINE]) {
       const ids = [...(this.ids.get(host) ?? [])];
       for (const args of [...(ids.length > 0 ? [['rmi', '-f', ...ids]] : []), ['rmi', baseImage]]) {
         try {
-          docker(host, args);
+          dockerOn(host, args);
         } catch (e) {
           log(`clean-up on ${host} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
         }
       }
     }
   }
-}
-
-function docker(host: string, args: string[]): string {
-  return execFileSync('docker', args, {
-    encoding: 'utf8',
-    env: { ...process.env, DOCKER_HOST: host },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 }

@@ -42,3 +42,8 @@ export function formatTable(figures: readonly Figure[]): string {
 export function atLeast(name: string, value: number, unit: Figure['unit'], limit: number): Figure {
   return { name, value, unit, target: `>= ${limit}${unit === 'x' ? 'x' : ` ${unit}`}`, pass: value >= limit };
 }
+
+/** A ratio with an upper limit, e.g. `<= 2x`. */
+export function atMost(name: string, value: number, limit: number): Figure {
+  return { name, value, unit: 'x', target: `<= ${limit}x`, pass: value <= limit };
+}

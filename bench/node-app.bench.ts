@@ -7,7 +7,7 @@ import { startNpmRegistry } from '../test/helpers/npm-registry.js';
 import { removeImages } from '../test/helpers/remove-images.js';
 import { makeBigNodeApp, type BigNodeApp } from './big-node-app.js';
 import { DockerfileBaseline } from './dockerfile-baseline.js';
-import { below, type Figure } from './figure.js';
+import { atMost, below, type Figure } from './figure.js';
 import { expectActions, runBuildCli } from './run-build-cli.js';
 import { medianOf } from './time-command.js';
 
@@ -236,8 +236,4 @@ function summary(): Figure[] {
   if (cold !== undefined && dockerCold !== undefined)
     out.push(atMost('node app, tool / Dockerfile: cold build', cold / dockerCold, 1.5));
   return out;
-}
-
-function atMost(name: string, value: number, limit: number): Figure {
-  return { name, value, unit: 'x', target: `<= ${limit}x`, pass: value <= limit };
 }

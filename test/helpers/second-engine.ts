@@ -4,7 +4,8 @@ import { execFileSync, execSync } from 'node:child_process';
 export const SECOND_ENGINE = 'unix:///var/run/tci-docker2.sock';
 export const FIRST_ENGINE = 'unix:///var/run/docker.sock';
 
-function docker(host: string, args: string[]): string {
+/** `docker <args>` against the engine at `host`, its output as text. */
+export function dockerOn(host: string, args: string[]): string {
   return execFileSync('docker', args, {
     encoding: 'utf8',
     env: { ...process.env, DOCKER_HOST: host },
@@ -15,7 +16,7 @@ function docker(host: string, args: string[]): string {
 /** Fails with what to run when the second engine is not there. */
 export function requireSecondEngine(): void {
   try {
-    docker(SECOND_ENGINE, ['version', '--format', '{{.Server.Version}}']);
+    dockerOn(SECOND_ENGINE, ['version', '--format', '{{.Server.Version}}']);
   } catch {
     throw new Error(`no Docker Engine at ${SECOND_ENGINE}: run .ci/setup-services.sh`);
   }
@@ -23,9 +24,9 @@ export function requireSecondEngine(): void {
 
 /** Copies an image of the first engine into `host` (same image ID), unless it is there already. */
 export function copyImageTo(ref: string, host = SECOND_ENGINE): void {
-  const id = docker(FIRST_ENGINE, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
+  const id = dockerOn(FIRST_ENGINE, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
   try {
-    if (docker(host, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim() === id) return;
+    if (dockerOn(host, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim() === id) return;
   } catch {
     // not there yet
   }
@@ -36,7 +37,7 @@ export function copyImageTo(ref: string, host = SECOND_ENGINE): void {
 
 /** `repository:tag` of the images on `host` whose name contains `part`. */
 export function imagesOn(host: string, part: string): string[] {
-  return docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}'])
+  return dockerOn(host, ['images', '--format', '{{.Repository}}:{{.Tag}}'])
     .split('\n')
     .filter((l) => l !== '' && l.includes(part));
 }
@@ -44,7 +45,7 @@ export function imagesOn(host: string, part: string): string[] {
 /** The image ID of `ref` on `host`, or undefined. */
 export function imageIdOn(host: string, ref: string): string | undefined {
   try {
-    return docker(host, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
+    return dockerOn(host, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
   } catch {
     return undefined;
   }
@@ -55,9 +56,9 @@ export function imageIdOn(host: string, ref: string): string | undefined {
  * pulled by digest has no tag), by ID: tests clean up after themselves.
  */
 export function removeImagesOn(host: string, part: string): void {
-  const ids = docker(host, ['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}'])
+  const ids = dockerOn(host, ['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}'])
     .split('\n')
     .filter((l) => l.includes(part))
     .map((l) => l.split(' ')[0] as string);
-  if (ids.length > 0) docker(host, ['rmi', '-f', ...new Set(ids)]);
+  if (ids.length > 0) dockerOn(host, ['rmi', '-f', ...new Set(ids)]);
 }
