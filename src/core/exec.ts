@@ -108,6 +108,22 @@ export async function openLog(logFile: string): Promise<WriteStream> {
 }
 
 /**
+ * Writes a step's output to its log: chunks as they come or, given `redact`, whole lines masked,
+ * so a secret cut between two chunks is still whole when it is masked.
+ */
+export function logWriter(
+  log: WriteStream,
+  redact?: (text: string) => string,
+): { write(chunk: Buffer | string): Promise<void>; end(): void } {
+  const put = async (data: Buffer | string) => {
+    if (!log.write(data)) await new Promise<void>((r) => log.once('drain', () => r()));
+  };
+  if (redact === undefined) return { write: put, end: () => undefined };
+  const lines = new LineTail(0, (line) => void log.write(`${redact(line)}\n`));
+  return { write: async (chunk) => lines.push(String(chunk)), end: () => lines.end() };
+}
+
+/**
  * The one child-process runner (git, kubectl, tar, runc, ssh, mount all go through it): runs
  * a command without a shell and settles once it has exited and all its output was read. Output
  * is captured in memory only when no log file is given (git plumbing output is small); build

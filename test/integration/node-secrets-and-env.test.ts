@@ -60,8 +60,9 @@ before(async () => {
     },
   );
   repo.commit({
+    // It prints the secret, as a careless build script may: the log must still not hold it.
     'build.js':
-      "require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/main.js', `console.log(${JSON.stringify(process.env.GREETING + ' ' + process.env.PLAIN)})`);\n",
+      "console.log(require('fs').readFileSync('/run/secrets/npmrc', 'utf8')); require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/main.js', `console.log(${JSON.stringify(process.env.GREETING + ' ' + process.env.PLAIN)})`);\n",
   });
 });
 after(async () => {

@@ -1,6 +1,8 @@
 import { chmod, chown, lchown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
+import { Redactor } from '../../core/redact.js';
+import { maskedTexts } from '../../inputs/build-secrets.js';
 import { UserError } from '../../core/user-error.js';
 import type { ImageSource, LayerEntry } from '../../inputs/oci-types.js';
 import type { CodeStep, CollectedFiles, StepResult } from '../../build-types/build-type.js';
@@ -188,6 +190,9 @@ async function memoryFiles(
 function commonRun(step: CodeStep, out: Omit<EngineOutput, 'label'>) {
   return {
     ...out,
+    ...(step.secretFiles !== undefined && step.secretFiles.size > 0
+      ? { redact: secretMask(step.secretFiles) }
+      : {}),
     label: step.label,
     cmd: step.cmd,
     workingDir: step.workingDir,
@@ -208,4 +213,11 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   if ((process.getuid?.() ?? 0) !== 0) return;
   await lchown(dir, uid, gid);
   for (const entry of await readdir(dir, { recursive: true })) await lchown(join(dir, entry), uid, gid);
+}
+
+/** Masks the step's secret files' texts in its log: the step may print what it reads. */
+function secretMask(files: ReadonlyMap<string, Uint8Array>): (text: string) => string {
+  const masks = new Redactor();
+  for (const value of files.values()) for (const text of maskedTexts(value)) masks.add(text);
+  return (line) => masks.redact(line);
 }

@@ -1,8 +1,7 @@
-import { once } from 'node:events';
 import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { exists } from '../../core/atomic-fs.js';
-import { LineTail, openLog } from '../../core/exec.js';
+import { LineTail, logWriter, openLog } from '../../core/exec.js';
 import { makeDirectory } from '../../core/make-directory.js';
 import { InterruptedError } from '../../core/user-error.js';
 import type { ImageSource } from '../../inputs/oci-types.js';
@@ -56,11 +55,10 @@ export async function runWithRunc(opts: RuncRunOptions, runner: RuncRunner): Pro
   const stateDir = resolve(runner.stateDir);
   const log = await openLog(opts.logFile);
   const tail = new LineTail(20, opts.onLine);
+  const logged = logWriter(log, opts.redact);
   const output: StepOutput = {
     push: (text) => tail.push(text),
-    write: async (chunk) => {
-      if (!log.write(chunk)) await once(log, 'drain');
-    },
+    write: (chunk) => logged.write(chunk),
   };
   const say = (line: string) => {
     output.push(`${line}\n`);
@@ -83,6 +81,7 @@ export async function runWithRunc(opts: RuncRunOptions, runner: RuncRunner): Pro
     throw e;
   } finally {
     if (id !== undefined) await removeBundle(stateDir, runc, id);
+    logged.end();
     await new Promise<void>((r) => log.end(r));
   }
 }

@@ -24,6 +24,8 @@ export interface EngineOutput {
    * becomes the UserError `<label> failed: <reason>` with the log's last lines and path.
    */
   label: string;
+  /** Masks what the step may print of its secrets, in the log file (events and errors are masked anyway). */
+  redact?: (text: string) => string;
 }
 
 export interface BuildImageOptions extends EngineOutput {

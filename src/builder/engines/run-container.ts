@@ -1,7 +1,6 @@
 import type Dockerode from 'dockerode';
-import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { LineTail, openLog } from '../../core/exec.js';
+import { LineTail, logWriter, openLog } from '../../core/exec.js';
 import { InternalError, InterruptedError } from '../../core/user-error.js';
 import type { RunContainerOptions } from './docker-engine.js';
 import { extractFromContainer, packForContainer } from './container-files.js';
@@ -44,11 +43,13 @@ export async function runContainer(
     container.modem.demuxStream(raw, out, out);
     raw.on('end', () => out.end());
     const copied = (async () => {
+      const logged = logWriter(log, opts.redact);
       for await (const chunk of out) {
         tail.push(String(chunk));
-        if (!log.write(chunk)) await once(log, 'drain');
+        await logged.write(chunk as Buffer);
       }
       tail.end();
+      logged.end();
       await new Promise<void>((resolve) => log.end(resolve));
     })();
     opts.signal.addEventListener('abort', onAbort, { once: true });
