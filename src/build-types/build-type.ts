@@ -262,10 +262,13 @@ export interface CodeStep {
   label: string;
   /**
    * Container paths whose files come back as layer entries instead of the writable folders
-   * being copied back: what is not there is skipped, and paths `exclude` names are left out
-   * (with what is under them).
+   * being copied back: what is not there (or is empty) is skipped, and paths `exclude` names
+   * are left out (with what is under them). `inMemory`: in a container of a Docker engine the
+   * paths are memory file systems, so the step's output there never reaches the engine's disk
+   * and nothing is left to delete afterwards (their contents must fit in its memory). The
+   * image needs `/bin/sh` and `tar`.
    */
-  collect?: { paths: readonly string[]; exclude?: (path: string) => boolean };
+  collect?: { paths: readonly string[]; exclude?: (path: string) => boolean; inMemory?: boolean };
   /**
    * Files placed in a memory file system at `/run/secrets/<name>` for this step only (read-only
    * to it): never on disk, in a layer, in the container's config or in the log.

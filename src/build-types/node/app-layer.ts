@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { makeDirectory } from '../../core/make-directory.js';
 import type { CollectedFiles, ToolBuildContext } from '../build-type.js';
 import { gitEntries } from '../git-tree-entries.js';
-import { shQuote } from '../procfile/procfile-entrypoint.js';
+import { shQuote } from '../../core/sh-quote.js';
 import { APP, appFolders, serviceInstall, type InstallPlan } from './dependency-layer.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 

@@ -20,7 +20,7 @@ import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-proje
 import { describeNodeRuntime } from './node-runtime.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
-const DEPENDENCY_STEP = 'node-deps-1';
+const DEPENDENCY_STEP = 'node-deps-2';
 
 /** Where the project root is in the install container and in the image. */
 export const APP = '/app';
@@ -129,6 +129,7 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
       paths: ['', ...workspaces.map((d) => inProject(project, d))].map(
         (d) => `${APP}/${inFolder(d, 'node_modules')}`,
       ),
+      inMemory: true,
     },
     secretFiles: plan.secretFiles,
     hint: buildToolsHint(plan.images.install.ref),

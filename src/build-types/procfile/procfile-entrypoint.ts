@@ -1,5 +1,6 @@
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
+import { shQuote } from '../../core/sh-quote.js';
 
 /** One `name: command` line of a Procfile. */
 export interface ProcfileProcess {
@@ -64,11 +65,6 @@ export function withDefaultProcesses(
 ): ProcfileProcess[] {
   const names = new Set(processes.map((p) => p.name));
   return [...processes, ...defaults.filter((d) => !names.has(d.name))];
-}
-
-/** Quotes `s` as one word for a POSIX shell. */
-export function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

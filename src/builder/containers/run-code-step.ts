@@ -1,5 +1,5 @@
 import { chmod, chown, lchown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Redactor } from '../../core/redact.js';
 import { maskedTexts } from '../../inputs/build-secrets.js';
@@ -93,7 +93,8 @@ async function onEngine(
   runtime: CodeStepRuntime,
 ): Promise<StepResult> {
   const owner = ownerOf(step.user);
-  const collected = step.collect !== undefined ? new ArchiveCollector(runtime.scratchDir, step) : undefined;
+  let spooled: Promise<CollectedFiles> | undefined;
+  const collect = step.collect;
   try {
     await runtime.engine.runContainer({
       ...commonRun(step, out),
@@ -104,53 +105,50 @@ async function onEngine(
         ...(f.readOnly ? { uid: 0, gid: 0 } : owner),
       })),
       copyOut:
-        step.collect !== undefined
+        collect !== undefined
           ? []
           : step.folders
               .filter((f) => !f.readOnly)
               .map((f) => ({ containerPath: f.containerPath, hostDir: f.hostDir })),
-      ...(collected !== undefined ? { collect: collected.request() } : {}),
+      ...(collect !== undefined
+        ? {
+            collect: {
+              paths: collect.paths,
+              ...(collect.inMemory === true ? { inMemory: true } : {}),
+              read: async (archive) => {
+                spooled = spoolCollected(step, archive, runtime.scratchDir);
+                await spooled;
+              },
+            },
+          }
+        : {}),
       ...(step.secretFiles !== undefined
         ? { secretFiles: { dir: SECRETS_DIR, files: step.secretFiles } }
         : {}),
     });
   } catch (e) {
-    await collected?.files().close();
+    await (await spooled?.catch(() => undefined))?.close();
     throw e;
   }
-  return collected === undefined ? {} : { collected: collected.files() };
+  if (collect === undefined) return {};
+  return { collected: (await spooled) ?? { entries: [], close: async () => undefined } };
 }
 
-/** The archives of a step's `collect` paths, spooled into the scratch folder as entries. */
-class ArchiveCollector {
-  private readonly spooled: Array<{ entries: LayerEntry[]; close(): Promise<void> }> = [];
-
-  constructor(
-    private readonly scratchDir: string,
-    private readonly step: CodeStep,
-  ) {}
-
-  request(): { paths: readonly string[]; read(path: string, archive: Readable): Promise<void> } {
-    return {
-      paths: this.step.collect?.paths ?? [],
-      read: async (path, archive) => {
-        const spool = join(this.scratchDir, `collect-${this.spooled.length}`);
-        // The archive's names start with the folder's own name, so they hang from its parent.
-        const at = posix.dirname(path).replace(/^\/+/, '');
-        // Lazy, as the folder walk below: tar-stream is not loaded by a build that skips every service.
-        const { spoolArchive } = await import('../oci/archive-entries.js');
-        this.spooled.push(await spoolArchive(archive, spool, at, this.step.collect?.exclude));
-      },
-    };
-  }
-
-  files(): CollectedFiles {
-    return {
-      entries: this.spooled.flatMap((s) => s.entries).sort((a, b) => cmp(a.path, b.path)),
-      close: async () => {
-        for (const s of this.spooled) await s.close();
-      },
-    };
+/** The archive of a step's `collect` folders, spooled into the scratch folder as entries. */
+async function spoolCollected(
+  step: CodeStep,
+  archive: Readable,
+  scratchDir: string,
+): Promise<CollectedFiles> {
+  // Lazy, as the folder walk below: tar-stream is not loaded by a build that skips every service.
+  const { spoolArchive } = await import('../oci/archive-entries.js');
+  const roots = (step.collect?.paths ?? []).map((p) => p.replace(/^\/+/, ''));
+  try {
+    return await spoolArchive(archive, join(scratchDir, 'collected'), roots, step.collect?.exclude);
+  } catch (e) {
+    throw new UserError({
+      message: `${step.label} failed: what it left cannot be read: ${(e as Error).message}`,
+    });
   }
 }
 

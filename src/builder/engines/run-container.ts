@@ -6,13 +6,14 @@ import type { RunContainerOptions } from './docker-engine.js';
 import { extractFromContainer, packForContainer } from './container-files.js';
 import { streamFailure } from './follow-engine-stream.js';
 import { SECRET_ID_PATTERN } from '../../inputs/build-schema.js';
+import { shQuote } from '../../core/sh-quote.js';
 
 /**
  * Runs one container to completion with its output in the log file, and removes it whatever
  * happens. `copyIn` folders are put into it before it starts, `copyOut` folders fetched after
- * it exited 0, as are the archives of `collect`; `secretFiles` live in a tmpfs of the container.
- * On abort it is killed and removed before this returns, so an interrupted build leaves no
- * container running.
+ * it exited 0; `collect` folders come through its standard output (see RunContainerOptions);
+ * `secretFiles` live in a tmpfs of the container. On abort it is killed and removed before
+ * this returns, so an interrupted build leaves no container running.
  */
 export async function runContainer(
   docker: Dockerode,
@@ -27,48 +28,83 @@ export async function runContainer(
     throw translate(opts.label, e);
   }
   const onAbort = () => void container.kill().catch(() => {});
+  let output: AttachedOutput | undefined;
   try {
     // Copied, not bind-mounted, so an engine on another machine works too.
     for (const c of opts.copyIn ?? []) await container.putArchive(await packForContainer(c), { path: '/' });
-    const log = await openLog(opts.logFile);
-    const tail = new LineTail(20, opts.onLine);
-    const raw = (await container.attach({
-      stream: true,
-      stdout: true,
-      stderr: true,
-      ...(opts.secretFiles !== undefined ? { stdin: true, hijack: true } : {}),
-    })) as NodeJS.ReadWriteStream;
-    const out = new PassThrough();
-    // Without a TTY the daemon multiplexes stdout and stderr in frames; both go to one log.
-    container.modem.demuxStream(raw, out, out);
-    raw.on('end', () => out.end());
-    const copied = (async () => {
-      const logged = logWriter(log, opts.redact);
-      for await (const chunk of out) {
-        tail.push(String(chunk));
-        await logged.write(chunk as Buffer);
-      }
-      tail.end();
-      logged.end();
-      await new Promise<void>((resolve) => log.end(resolve));
-    })();
+    output = await attachOutput(container, opts);
     opts.signal.addEventListener('abort', onAbort, { once: true });
     await container.start();
     // Read by the command's `dd`s, exactly as many bytes as each file has; then stdin closes.
-    if (opts.secretFiles !== undefined) raw.end(Buffer.concat([...opts.secretFiles.files.values()]));
+    if (opts.secretFiles !== undefined) output.raw.end(Buffer.concat([...opts.secretFiles.files.values()]));
     const result = (await container.wait()) as { StatusCode?: number };
-    await copied;
+    await output.logged;
     if (opts.signal.aborted) throw new InterruptedError('SIGINT');
     if (result.StatusCode !== 0) {
-      throw streamFailure(opts, `exit status ${String(result.StatusCode)}`, tail.lines);
+      throw streamFailure(opts, `exit status ${String(result.StatusCode)}`, output.tail.lines);
     }
-    await copyOut(container, opts);
+    await output.collected;
+    for (const c of opts.copyOut ?? []) {
+      const archive = (await container.getArchive({ path: c.containerPath })) as unknown as Readable;
+      await extractFromContainer(archive, c, opts.label);
+    }
   } catch (e) {
     throw translate(opts.label, e);
   } finally {
     opts.signal.removeEventListener('abort', onAbort);
+    // A failed run leaves its reader waiting on a stream that has ended: settle it quietly.
+    await output?.collected.catch(() => undefined);
     await container.remove({ force: true }).catch(() => {});
   }
+}
+
+interface AttachedOutput {
+  /** The attached connection: standard input goes into it. */
+  raw: NodeJS.ReadWriteStream;
+  tail: LineTail;
+  /** Resolves once everything the command printed is in the log. */
+  logged: Promise<void>;
+  /** Resolves once `collect.read` took the whole archive (at once without `collect`). */
+  collected: Promise<void>;
+}
+
+/**
+ * The container's output, attached before it starts: standard error, and standard output
+ * unless it carries the `collect` archive, into the log and the live display's last lines.
+ */
+async function attachOutput(
+  container: Dockerode.Container,
+  opts: RunContainerOptions,
+): Promise<AttachedOutput> {
+  const log = await openLog(opts.logFile);
+  const tail = new LineTail(20, opts.onLine);
+  const raw = (await container.attach({
+    stream: true,
+    stdout: true,
+    stderr: true,
+    ...(opts.secretFiles !== undefined ? { stdin: true, hijack: true } : {}),
+  })) as NodeJS.ReadWriteStream;
+  const out = new PassThrough();
+  const archive = opts.collect !== undefined ? new PassThrough() : out;
+  // Without a TTY the daemon multiplexes stdout and stderr in frames.
+  container.modem.demuxStream(raw, archive, out);
+  raw.on('end', () => {
+    out.end();
+    archive.end();
+  });
+  const logged = (async () => {
+    const written = logWriter(log, opts.redact);
+    for await (const chunk of out) {
+      tail.push(String(chunk));
+      await written.write(chunk as Buffer);
+    }
+    tail.end();
+    written.end();
+    await new Promise<void>((resolve) => log.end(resolve));
+  })();
+  const collected = opts.collect !== undefined ? opts.collect.read(archive) : Promise.resolve();
+  collected.catch(() => undefined);
+  return { raw, tail, logged, collected };
 }
 
 /**
@@ -85,35 +121,44 @@ function withSecretFiles(secrets: NonNullable<RunContainerOptions['secretFiles']
   return ['/bin/sh', '-c', ['umask 077', ...writes, 'exec "$@"'].join(' && '), 'sh', ...cmd];
 }
 
+/**
+ * `cmd` with its standard output sent to standard error, then, once it exited 0, the archive
+ * of the `collect` folders that exist and are not empty on standard output (nothing when none
+ * does). Empty ones are skipped as missing ones are: a memory file system's mount point is
+ * there whether or not the command made the folder.
+ */
+function withCollect(collect: NonNullable<RunContainerOptions['collect']>, cmd: string[]): string[] {
+  const folders = collect.paths.map((p) => shQuote(p.replace(/^\/+/, ''))).join(' ');
+  const script = [
+    '"$@" 1>&2 || exit $?',
+    'cd /',
+    'set --',
+    `for p in ${folders}; do if [ -n "$(ls -A "$p" 2>/dev/null)" ]; then set -- "$@" "$p"; fi; done`,
+    'if [ $# -gt 0 ]; then exec tar -cf - "$@"; fi',
+  ].join('\n');
+  return ['/bin/sh', '-c', script, 'sh', ...cmd];
+}
+
 function createOptions(opts: RunContainerOptions): Dockerode.ContainerCreateOptions {
+  const cmd = opts.collect !== undefined ? withCollect(opts.collect, opts.cmd) : opts.cmd;
+  const tmpfs: Record<string, string> = {};
+  // exec: packages' binaries and install scripts run from node_modules.
+  if (opts.collect?.inMemory === true)
+    for (const p of opts.collect.paths) tmpfs[p] = 'rw,exec,nosuid,nodev,mode=1777';
+  if (opts.secretFiles !== undefined)
+    tmpfs[opts.secretFiles.dir] = 'rw,nosuid,nodev,noexec,mode=1777,size=4m';
   return {
     Image: opts.image,
-    Cmd: opts.secretFiles !== undefined ? withSecretFiles(opts.secretFiles, opts.cmd) : opts.cmd,
+    Cmd: opts.secretFiles !== undefined ? withSecretFiles(opts.secretFiles, cmd) : cmd,
     Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(opts.user !== undefined ? { User: opts.user } : {}),
     ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
-    ...(opts.secretFiles !== undefined
-      ? {
-          OpenStdin: true,
-          StdinOnce: true,
-          AttachStdin: true,
-          HostConfig: { Tmpfs: { [opts.secretFiles.dir]: 'rw,nosuid,nodev,noexec,mode=1777,size=4m' } },
-        }
-      : {}),
+    ...(opts.secretFiles !== undefined ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
+    HostConfig: {
+      // The output is read through the attached streams; the daemon's copy of it (an archive,
+      // with `collect`) would only be written to its disk.
+      LogConfig: { Type: 'none', Config: {} },
+      ...(Object.keys(tmpfs).length > 0 ? { Tmpfs: tmpfs } : {}),
+    },
   };
-}
-
-/** After a successful run: `copyOut` folders onto the host, `collect` archives to their reader. */
-async function copyOut(container: Dockerode.Container, opts: RunContainerOptions): Promise<void> {
-  for (const c of opts.copyOut ?? []) {
-    const archive = (await container.getArchive({ path: c.containerPath })) as unknown as Readable;
-    await extractFromContainer(archive, c, opts.label);
-  }
-  for (const path of opts.collect?.paths ?? []) {
-    const archive = await container.getArchive({ path }).catch((e: { statusCode?: number }) => {
-      if (e.statusCode === 404) return undefined;
-      throw e;
-    });
-    if (archive !== undefined) await opts.collect?.read(path, archive as unknown as Readable);
-  }
 }

@@ -18,18 +18,19 @@ export interface SpooledArchive {
 }
 
 /**
- * A container folder's archive (the Engine API's `GET /archive`) made into sorted layer entries
- * without extracting it into thousands of files on the host (which costs more than the install
- * that made them): file contents are appended to one spool file, entries indexed, then sorted
- * (the archive comes in the daemon's walk order, a layer needs byte order). Hard links become
- * copies, as in layer-writer. `at` prefixes every path (`app` for an archive of
- * `/app/node_modules`, whose names start `node_modules/`); paths `exclude` names (`app/x/node_modules`)
- * are left out with what is under them, their contents never spooled.
+ * The archive of a container's folders `roots` (`app/node_modules`: names relative to `/`, as
+ * `tar -C /` writes them) made into sorted layer entries without extracting it into thousands
+ * of files on the host (which costs more than the install that made them): file contents are
+ * appended to one spool file, entries indexed, then sorted (an archive comes in its writer's
+ * walk order, a layer needs byte order), with the folders above the roots. Hard links become
+ * copies, as in layer-writer. Paths `exclude` names (`app/x/node_modules`) are left out with
+ * what is under them, their contents never spooled. A name outside `roots` is refused: the
+ * archive is written in the container, by whatever the step ran.
  */
 export async function spoolArchive(
   archive: Readable,
   spoolFile: string,
-  at: string,
+  roots: readonly string[],
   exclude?: (path: string) => boolean,
 ): Promise<SpooledArchive> {
   const spool = new Spool(await open(spoolFile, 'w+'), spoolFile);
@@ -41,7 +42,9 @@ export async function spoolArchive(
   const excluded: string[] = [];
   for await (const entry of extract) {
     const { name, type, mode, linkname } = entry.header;
-    const path = inFolder(at, name.replace(/\/+$/, ''));
+    const path = name.replace(/\/+$/, '');
+    if (!roots.some((r) => path === r || path.startsWith(`${r}/`)) || path.split('/').includes('..'))
+      throw new Error(`"${name}" is not in ${roots.join(', ')}`);
     if (excluded.some((x) => path.startsWith(x)) || exclude?.(path) === true) {
       if (type === 'directory') excluded.push(`${path}/`);
       entry.resume();
@@ -50,20 +53,27 @@ export async function spoolArchive(
         ...(await spool.append(entry as AsyncIterable<Buffer>)),
         executable: ((mode ?? 0) & 0o111) !== 0,
       };
-      files.set(name, span);
+      files.set(path, span);
       entries.push(spool.entry(path, span));
     } else {
       entry.resume();
       if (type === 'directory') entries.push({ path, type: 'directory' });
       else if (type === 'symlink') entries.push({ path, type: 'symlink', linkname: linkname ?? '' });
       else if (type === 'link') {
-        const target = files.get(linkname ?? '');
+        const target = files.get((linkname ?? '').replace(/\/+$/, ''));
         if (target === undefined) throw new Error(`hard link ${name} to ${linkname} before its target`);
         entries.push(spool.entry(path, target));
       }
     }
   }
-  if (at !== '') for (const path of [...parents(at), at]) entries.push({ path, type: 'directory' });
+  const present = new Set(entries.map((e) => e.path));
+  for (const root of roots)
+    if (present.has(root))
+      for (const path of parents(root))
+        if (!present.has(path)) {
+          present.add(path);
+          entries.push({ path, type: 'directory' });
+        }
   return await spool.finish(entries.sort((a, b) => cmp(a.path, b.path)));
 }
 
@@ -144,5 +154,3 @@ function fileEntry(
     },
   };
 }
-
-const inFolder = (at: string, name: string) => (at === '' ? name : `${at}/${name}`);

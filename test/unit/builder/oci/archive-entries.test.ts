@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
 import { spoolArchive } from '../../../../src/builder/oci/archive-entries.js';
 import { folderEntries } from '../../../../src/builder/oci/layer-entries.js';
 import { writeLayer } from '../../../../src/builder/oci/layer-writer.js';
@@ -14,7 +15,7 @@ import { tempDir } from '../../../helpers/temp-dir.js';
 /** A node_modules folder as an install leaves it: nested packages, a link, a hard link, big and empty files. */
 async function installedTree(): Promise<string> {
   const root = await tempDir('tci-archive-');
-  const nm = join(root, 'node_modules');
+  const nm = join(root, 'app', 'node_modules');
   mkdirSync(join(nm, 'a', 'node_modules', 'b'), { recursive: true });
   mkdirSync(join(nm, '.bin'));
   mkdirSync(join(nm, 'skipped', 'deep'), { recursive: true });
@@ -35,12 +36,13 @@ async function layerDigest(entries: readonly LayerEntry[]): Promise<string> {
 describe('spoolArchive', () => {
   it("makes a container folder's archive the same layer as the folder itself, leaving out what is excluded", async () => {
     const root = await installedTree();
-    // What the Engine API's GET /archive gives for /app/node_modules: names start with the folder's.
-    const tar = execFileSync('tar', ['-c', '-C', root, 'node_modules'], { maxBuffer: 64 << 20 });
+    // What `tar -cf - app/node_modules` in the container's `/` writes.
+    const tar = execFileSync('tar', ['-c', '-C', root, 'app/node_modules'], { maxBuffer: 64 << 20 });
     const skip = (p: string) => p === 'app/node_modules/skipped';
-    const spooled = await spoolArchive(Readable.from([tar]), join(root, 'spool'), 'app', skip);
+    const spooled = await spoolArchive(Readable.from([tar]), join(root, 'spool'), ['app/node_modules'], skip);
     assert.ok(!spooled.entries.some((e) => e.path.startsWith('app/node_modules/skipped')));
-    const fromFolder = await folderEntries(join(root, 'node_modules'), 'app/node_modules', skip);
+    assert.deepEqual(spooled.entries[0], { path: 'app', type: 'directory' }, 'the folder above the root');
+    const fromFolder = await folderEntries(join(root, 'app', 'node_modules'), 'app/node_modules', skip);
     assert.equal(await layerDigest(spooled.entries), await layerDigest(fromFolder));
     const hard = spooled.entries.find((e) => e.path === 'app/node_modules/a/hard.js');
     assert.equal(hard?.type, 'file', 'a hard link becomes a copy');
@@ -50,5 +52,19 @@ describe('spoolArchive', () => {
       (9 << 20) + 20,
       'each content once, nothing excluded',
     );
+  });
+
+  it('refuses a name outside the folders asked for: the archive is written by what the step ran', async () => {
+    const root = await installedTree();
+    for (const name of ['etc/passwd', 'app/node_modules/../../etc/passwd', '/app/node_modules/x']) {
+      const pack = tarStream.pack();
+      pack.entry({ name: 'app/node_modules/ok.js' }, 'ok');
+      pack.entry({ name }, 'bad');
+      pack.finalize();
+      await assert.rejects(
+        spoolArchive(Readable.from(pack), join(root, 'spool'), ['app/node_modules']),
+        (e: Error) => e.message.includes(`"${name}" is not in app/node_modules`),
+      );
+    }
   });
 });
