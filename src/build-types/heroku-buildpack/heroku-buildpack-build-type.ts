@@ -53,7 +53,7 @@ export const herokuBuildpackBuildType: BuildType = {
 function herokuService(f: HerokuBuildpackFields, at: { name: string; index: number }): ServiceBuild {
   return {
     buildType: 'heroku-buildpack',
-    stepVersion: 'heroku-buildpack-3',
+    stepVersion: 'heroku-buildpack-4',
     keyFields: { stack: f.stack, context: f.context || '.' },
     secrets: [],
     extraSources: { buildpack: f.buildpack },

@@ -4,9 +4,8 @@ import { cpus } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { DeflateWorkers } from './deflate-workers.js';
+import { GZIP_LEVEL as LEVEL } from './gzip-format.js';
 
-/** zlib's default level: a good size for uploads. */
-const LEVEL = 6;
 /** Input is deflated in chunks of this size, each on whichever core is free. */
 const CHUNK = 1 << 20;
 /** Deflate's window: each chunk is primed with the 32 KiB before it. */
@@ -24,7 +23,7 @@ export interface GzipOptions {
 /**
  * A gzip stream whose bytes depend only on its input, compressed on every core as pigz does:
  * the input is cut into fixed 1 MiB chunks, each raw-deflated by pako (a port of zlib's
- * reference deflate) at level 6 with the previous chunk's last 32 KiB as its dictionary and a
+ * reference deflate) at `GZIP_LEVEL` with the previous chunk's last 32 KiB as its dictionary and a
  * sync flush at its end (the last one finishes the stream); the chunks are written in order
  * after pako's fixed header (mtime 0, no name, OS 3), then the CRC-32 and length of the whole
  * input. One standard gzip member, the same bytes for 1, 2 or 16 threads and whichever chunk

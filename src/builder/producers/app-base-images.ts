@@ -1,4 +1,5 @@
 import { OnceByKey } from '../../core/once-by-key.js';
+import { GZIP_FORMAT } from '../oci/gzip-format.js';
 import { localBaseRecord } from '../state/build-layout.js';
 import { isUserError, UserError } from '../../core/user-error.js';
 import type { ImageSource, OciDescriptor, OciPlatform } from '../../inputs/oci-types.js';
@@ -143,7 +144,7 @@ export class AppBaseSources {
 
   private async export(base: BaseImageDigest, onLine: (line: string) => void): Promise<ImageSource> {
     const { layout, baseDir } = this.ctx;
-    const recordFile = localBaseRecord(baseDir, base.digest);
+    const recordFile = localBaseRecord(baseDir, base.digest, GZIP_FORMAT);
     const record = await readStamp<LocalBaseRecord>(recordFile);
     if (
       record !== undefined &&

@@ -43,8 +43,12 @@ export function localBasesDir(baseDir: string): string {
   return join(baseDir, 'images', 'local-bases');
 }
 
-export function localBaseRecord(baseDir: string, imageId: string): string {
-  return join(localBasesDir(baseDir), `${imageId.replace(/^sha256:/, '')}.json`);
+/**
+ * `<image ID>.<gzip format>.json`: an export compressed another way (an older tool's) has other
+ * blob digests, and images made on it other digests, so it is not this tool's to reuse.
+ */
+export function localBaseRecord(baseDir: string, imageId: string, gzipFormat: string): string {
+  return join(localBasesDir(baseDir), `${imageId.replace(/^sha256:/, '')}.${gzipFormat}.json`);
 }
 
 /** Records of keyed layers (a `node` service's dependencies): `<key>.json`, their blobs in the layout. */
