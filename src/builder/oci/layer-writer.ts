@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import {
@@ -44,23 +44,32 @@ export async function writeLayer(
   return await compressIntoLayout(layout, layerTar(sourceEntries(sources), epoch));
 }
 
+/** How far compression may fall behind the tar file before the tar waits for it. */
+const COMPRESSION_LAG = 64 << 20;
+
 /**
- * The same layer as an uncompressed tar in `file`: what a daemon can load while the layer is
- * still being compressed into the layout (`compressLayerFile`).
+ * The same layer as an uncompressed tar in `file`, which a daemon can load at once, and from
+ * the same bytes as they are made, compressed into the layout: `file` resolves when the tar is
+ * complete, `compressed` when the blob is in the layout (compression on the other cores, at
+ * most COMPRESSION_LAG behind, so the tar is not held back to its pace).
  */
-export async function writeLayerFile(
+export function writeLayerFile(
   entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>,
   epoch: number,
   file: string,
-): Promise<{ diffId: Digest; size: number }> {
+  layout: OciLayout,
+): { file: Promise<{ diffId: Digest; size: number }>; compressed: Promise<WrittenLayer> } {
   const diff = new DigestTap();
-  await pipeline(layerTar(entries, epoch), diff, createWriteStream(file));
-  return { diffId: diff.digest(), size: diff.size };
-}
-
-/** A layer's uncompressed tar from `file` into the layout, compressed. */
-export async function compressLayerFile(layout: OciLayout, file: string): Promise<WrittenLayer> {
-  return await compressIntoLayout(layout, createReadStream(file));
+  const tar = pipeThrough(layerTar(entries, epoch), diff);
+  const lagging = new PassThrough({ highWaterMark: COMPRESSION_LAG });
+  tar.on('error', (e) => lagging.destroy(e));
+  tar.pipe(lagging);
+  const compressed = compressIntoLayout(layout, lagging);
+  const written = pipeline(tar, createWriteStream(file)).then(() => ({
+    diffId: diff.digest(),
+    size: diff.size,
+  }));
+  return { file: written, compressed };
 }
 
 async function compressIntoLayout(layout: OciLayout, tar: Readable): Promise<WrittenLayer> {

@@ -4,7 +4,7 @@ import type { KeyedLayer, MadeLayer } from '../../build-types/build-type.js';
 import { InternalError } from '../../core/user-error.js';
 import type { OciDescriptor } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
-import { compressLayerFile, writeLayerFile } from '../oci/layer-writer.js';
+import { writeLayerFile } from '../oci/layer-writer.js';
 import type { OciLayout } from '../oci/oci-layout.js';
 import { keyedLayersDir } from '../state/build-layout.js';
 import { readStamp, writeStamp } from '../state/stamp-file.js';
@@ -75,20 +75,19 @@ export class ServiceKeyedLayers {
     const made = await make();
     const tar = join(this.opts.workDir, `layer-${key}.tar`);
     const started = Date.now();
-    const written = await writeLayerFile(made.entries, KEYED_LAYER_EPOCH, tar).finally(() => made.close?.());
-    this.opts.onLine(
-      `layer ${key}: ${mb(written.size)} MB in ${made.entries.length} entries (${secondsSince(started)})`,
-    );
-    const descriptor = compressLayerFile(this.opts.layout, tar).then(async (w) => {
+    const out = writeLayerFile(made.entries, KEYED_LAYER_EPOCH, tar, this.opts.layout);
+    const descriptor = out.compressed.then(async (w) => {
       this.opts.onLine(`layer ${key}: compressed to ${mb(w.descriptor.size)} MB (${secondsSince(started)})`);
-      if (w.diffId !== written.diffId)
-        throw new InternalError(`layer ${key} changed while it was compressed`);
       const record = { key, service: this.opts.service, ...w, notes: { ...made.notes }, usedAt: Date.now() };
       await writeStamp(file, record satisfies KeyedLayerRecord);
       return w.descriptor;
     });
     descriptor.catch(() => undefined);
     this.compressions.push(descriptor);
+    const written = await out.file.finally(() => made.close?.());
+    this.opts.onLine(
+      `layer ${key}: ${mb(written.size)} MB in ${made.entries.length} entries (${secondsSince(started)})`,
+    );
     const handle: KeyedLayer = { key, reused: false, notes: made.notes };
     this.placed.set(handle, { diffId: written.diffId, descriptor, loadFile: tar, loadSize: written.size });
     return handle;

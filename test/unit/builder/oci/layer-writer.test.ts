@@ -14,7 +14,8 @@ import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import tarStream from 'tar-stream';
 import { folderEntries } from '../../../../src/builder/oci/layer-entries.js';
-import { compressLayerFile, writeLayer, writeLayerFile } from '../../../../src/builder/oci/layer-writer.js';
+import { writeLayer, writeLayerFile } from '../../../../src/builder/oci/layer-writer.js';
+import { sha256Digest } from '../../../../src/builder/oci/digest-tap.js';
 import { OciLayout } from '../../../../src/builder/oci/oci-layout.js';
 import type { LayerSource } from '../../../../src/inputs/oci-types.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -133,9 +134,16 @@ describe('writeLayer', () => {
     );
     assert.equal(fromEntries.descriptor.digest, fromFolder.written.descriptor.digest);
     const file = join(await tempDir('tci-layer-file-'), 'layer.tar');
-    const tar = await writeLayerFile(await folderEntries(dir, 'app'), EPOCH, file);
+    const out = writeLayerFile(
+      await folderEntries(dir, 'app'),
+      EPOCH,
+      file,
+      new OciLayout(await tempDir('tci-layout-')),
+    );
+    const tar = await out.file;
     assert.equal(tar.diffId, (await layer(dir)).written.diffId, 'the uncompressed form has the same diff ID');
-    const compressed = await compressLayerFile(new OciLayout(await tempDir('tci-layout-')), file);
+    assert.equal(sha256Digest(readFileSync(file)), tar.diffId, 'the file is that tar');
+    const compressed = await out.compressed;
     assert.equal(compressed.descriptor.digest, (await layer(dir)).written.descriptor.digest);
   });
 });
