@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, lstatSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, lstatSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePackageSet, rootPackages } from '../test/helpers/generated-packages.js';
@@ -22,6 +22,11 @@ export interface BigNodeApp {
   baseImage: string;
   /** Changes one line of the app and commits; returns the new commit. */
   changeOneLine(round: number): string;
+  /**
+   * A new lock file (the app's version, which npm also writes into `node_modules`, set to
+   * `1.0.<round>`), committed: dependencies to install again, into a layer with new bytes.
+   */
+  newLockFile(round: number): string;
   remove(): void;
 }
 
@@ -112,6 +117,19 @@ export async function makeBigNodeApp(
         `change ${round}`,
         '2024-01-02T00:00:00Z',
       ),
+    newLockFile: (round) => {
+      const files: Record<string, string> = {};
+      for (const name of ['package.json', 'package-lock.json']) {
+        const doc = JSON.parse(readFileSync(join(appDir, name), 'utf8')) as {
+          version: string;
+          packages?: Record<string, { version?: string }>;
+        };
+        doc.version = `1.0.${round}`;
+        if (doc.packages?.[''] !== undefined) doc.packages[''].version = doc.version;
+        files[name] = `${JSON.stringify(doc, null, 2)}\n`;
+      }
+      return repo.commit(files, `lock file ${round}`, '2024-01-02T00:00:00Z');
+    },
     remove: () => {
       execFileSync('docker', ['rmi', '-f', baseImage], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ export interface BuildCliRun {
   stepMs: Map<string, number>;
   /** With several engines: builds per engine, from the `engine-chosen` events. */
   buildsPerEngine: Map<string, number>;
+  /** The steps' progress lines (`log-line` events). */
+  lines: string[];
 }
 
 export interface BuildCliOptions {
@@ -52,6 +54,7 @@ export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
   const actions: Record<string, string[]> = {};
   const stepMs = new Map<string, number>();
   const buildsPerEngine = new Map<string, number>();
+  const lines: string[] = [];
   for (const line of run.stdout.split('\n')) {
     if (line === '') continue;
     const e = JSON.parse(line) as {
@@ -61,7 +64,9 @@ export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
       step?: string;
       elapsedMs?: number;
       engine?: string;
+      line?: string;
     };
+    if (e.kind === 'log-line' && e.line !== undefined) lines.push(e.line);
     if (e.kind === 'plan-decided' && e.action !== undefined && e.service !== undefined)
       (actions[e.action] ??= []).push(e.service);
     if (e.kind === 'step-finished' && e.elapsedMs !== undefined)
@@ -69,7 +74,7 @@ export async function runBuildCli(opts: BuildCliOptions): Promise<BuildCliRun> {
     if (e.kind === 'engine-chosen' && e.step === 'build' && e.engine !== undefined)
       buildsPerEngine.set(e.engine, (buildsPerEngine.get(e.engine) ?? 0) + 1);
   }
-  return { ms: run.ms, cpuMs, actions, stepMs, buildsPerEngine };
+  return { ms: run.ms, cpuMs, actions, stepMs, buildsPerEngine, lines };
 }
 
 /** Fails the benchmark when a run did something other than what the figure claims to measure. */
