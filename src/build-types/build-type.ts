@@ -139,6 +139,11 @@ export interface BuildContext extends BaseImagesContext {
   secrets: ReadonlyMap<string, Uint8Array>;
   /** Values of the environment variables the service reads (`envNames`), in memory only. */
   env: ReadonlyMap<string, string>;
+  /**
+   * Masks, in a line a step prints, every secret the build knows (its redactor's: `!env` values,
+   * secrets, registry and source credentials): what every step writes to its log passes here.
+   */
+  redact(text: string): string;
 }
 
 /** An engine build: built and tagged on the engine chosen for the step. */

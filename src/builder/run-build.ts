@@ -105,7 +105,11 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   });
   try {
     if (opts.noCache && !opts.dryRun) await clearBaseDir(opts.baseDir);
-    return await withClonesRepaired(opts.emit, () => buildLocked(opts, selected, engines, { secrets, env }));
+    // Live: a credential learned later (a registry's, at its first pull) is masked from then on.
+    const redact = (text: string) => opts.redactor.redact(text);
+    return await withClonesRepaired(opts.emit, () =>
+      buildLocked(opts, selected, engines, { secrets, env, redact }),
+    );
   } finally {
     await releaseLock();
   }
@@ -115,7 +119,7 @@ async function buildLocked(
   opts: RunBuildOptions,
   selected: BuildableService[],
   engines: EngineSpec[],
-  values: Pick<BuildContextOptions, 'secrets' | 'env'>,
+  values: Pick<BuildContextOptions, 'secrets' | 'env' | 'redact'>,
 ): Promise<BuildResult> {
   const { config, emit, signal } = opts;
   const authFor = registryAuthLookup(config, emit, opts.redactor);

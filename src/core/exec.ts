@@ -109,7 +109,7 @@ export async function openLog(logFile: string): Promise<WriteStream> {
 
 /**
  * Writes a step's output to its log: chunks as they come or, given `redact`, whole lines masked,
- * so a secret cut between two chunks is still whole when it is masked.
+ * so a secret (or a UTF-8 character) cut between two chunks is still whole when it is masked.
  */
 export function logWriter(
   log: WriteStream,
@@ -120,7 +120,14 @@ export function logWriter(
   };
   if (redact === undefined) return { write: put, end: () => undefined };
   const lines = new LineTail(0, (line) => void log.write(`${redact(line)}\n`));
-  return { write: async (chunk) => lines.push(String(chunk)), end: () => lines.end() };
+  const decoder = new StringDecoder('utf8');
+  return {
+    write: async (chunk) => lines.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)),
+    end: () => {
+      lines.push(decoder.end());
+      lines.end();
+    },
+  };
 }
 
 /**

@@ -87,7 +87,7 @@ async function readServiceSecrets(
  * What to mask for one secret value: the value, and each of its lines, since a step that prints
  * a secret file prints it line by line.
  */
-export function maskedTexts(value: Uint8Array): string[] {
+function maskedTexts(value: Uint8Array): string[] {
   const text = Buffer.from(value).toString('utf8');
   return [text, ...text.split(/\r?\n/)].map((t) => t.trim()).filter((t) => t !== '');
 }

@@ -63,6 +63,7 @@ async function context(repo: GitRepo, fields: Record<string, unknown>, name = 's
     env: new Map(),
     workDir: join(dir, 'work'),
     secrets: new Map(),
+    redact: (text) => text,
     cacheDir: join(dir, 'cache'),
     logFile: join(dir, 'logs', `${name}.log`),
     tag,

@@ -64,7 +64,7 @@ describe('a build secret', () => {
     const secrets = (
       await loadServiceSecrets([{ service: 'app', index: 0, ids: ['npm-token'] }], configured, { redactor })
     ).get('app');
-    const one = await rig.build('app', { secrets });
+    const one = await rig.build('app', { secrets, redact: (text) => redactor.redact(text) });
     assert.equal(one.error, undefined, String(one.error));
     assert.equal(rig.run('app', ['cat', '/checked', '/other']), 'checked\nabsent\n');
     assert.deepEqual(one.calls, [

@@ -2,10 +2,8 @@ import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { openLog } from '../../core/exec.js';
-import { Redactor } from '../../core/redact.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import { buildkitFailure } from './buildkit-failure.js';
-import { maskedTexts } from '../../inputs/build-secrets.js';
 import { openBuildkitSession, type BuildkitSessionOptions } from './buildkit-session.js';
 import { BuildkitStatus } from './buildkit-status.js';
 import { SessionRefusedError, type EngineDial } from './buildkit-upgrade.js';
@@ -30,6 +28,8 @@ export interface BuildkitBuildOptions extends Omit<BuildkitSessionOptions, 'sign
   logFile: string;
   /** Each step line (`#4 [2/3] RUN make`, `#4 0.51 output`, `#4 DONE 3.1s`), secret values masked. */
   onLine(line: string): void;
+  /** Masks the secrets a step may print (`BuildContext.redact`), in every line and the error. */
+  redact(text: string): string;
   signal: AbortSignal;
   /** Names the work in errors: `service "api": docker build`. */
   label: string;
@@ -48,13 +48,11 @@ export interface BuildkitBuildResult {
  * connection from `dial`, and follows the answer. The engine answers HTTP 200 and reports
  * failure inside the stream, so every message is read: progress (`moby.buildkit.trace`) becomes
  * step lines for the log file and `onLine`, the image ID ends a success, `errorDetail` a failure.
- * Secret values are masked in every line, in case a step prints one.
+ * Secrets are masked (`redact`) in every line, in case a step prints one.
  * Connection failures are thrown as they come (with their `code`), for the caller to tell an
  * engine that went away from a build that failed.
  */
 export async function buildkitBuild(opts: BuildkitBuildOptions): Promise<BuildkitBuildResult> {
-  const masks = new Redactor();
-  for (const value of opts.secrets?.values() ?? []) for (const text of maskedTexts(value)) masks.add(text);
   const session = await openBuildkitSession({ ...opts, signal: opts.signal }).catch((e: unknown) => {
     if (!(e instanceof SessionRefusedError)) throw e;
     const engine = opts.engine !== undefined ? `the Docker engine at ${opts.engine}` : 'the engine';
@@ -68,7 +66,7 @@ export async function buildkitBuild(opts: BuildkitBuildOptions): Promise<Buildki
   let imageId: string | undefined;
   let failure: string | undefined;
   const write = async (line: string) => {
-    const text = masks.redact(line);
+    const text = opts.redact(line);
     opts.onLine(text);
     if (!log.write(text + '\n')) await once(log, 'drain');
   };
@@ -98,7 +96,7 @@ export async function buildkitBuild(opts: BuildkitBuildOptions): Promise<Buildki
   if (opts.signal.aborted) throw new InterruptedError('SIGINT');
   if (failure !== undefined) {
     const error = buildkitFailure({ ...opts, reason: failure, failed: status.failedStep() });
-    throw masked(error, masks);
+    throw masked(error, opts.redact);
   }
   return imageId !== undefined ? { imageId } : {};
 }
@@ -160,14 +158,13 @@ function parse(line: string): Record<string, unknown> {
   }
 }
 
-function masked(error: UserError, masks: Redactor): UserError {
-  if (masks.size === 0) return error;
+function masked(error: UserError, redact: (text: string) => string): UserError {
   return new UserError(
     error.problems.map((p) => ({
       ...p,
-      message: masks.redact(p.message),
-      ...(p.hint !== undefined ? { hint: masks.redact(p.hint) } : {}),
+      message: redact(p.message),
+      ...(p.hint !== undefined ? { hint: redact(p.hint) } : {}),
     })),
-    { details: error.details.map((l) => masks.redact(l)) },
+    { details: error.details.map((l) => redact(l)) },
   );
 }

@@ -64,6 +64,7 @@ export async function buildDockerImage(ctx: EngineBuildContext, spec: DockerImag
         noCache: ctx.noCache,
         logFile: ctx.logFile,
         onLine: ctx.onLine,
+        redact: ctx.redact,
         signal: ctx.signal,
       });
       return result.imageId;

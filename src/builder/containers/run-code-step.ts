@@ -1,8 +1,6 @@
 import { chmod, chown, lchown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Redactor } from '../../core/redact.js';
-import { maskedTexts } from '../../inputs/build-secrets.js';
 import { UserError } from '../../core/user-error.js';
 import type { ImageSource, LayerEntry } from '../../inputs/oci-types.js';
 import type { CodeStep, CollectedFiles, StepResult } from '../../build-types/build-type.js';
@@ -22,6 +20,11 @@ export interface CodeStepRuntime {
   runcStateDir: string;
   /** A folder of the service's own, for what a step's `collect` brings back until it is closed. */
   scratchDir: string;
+  /**
+   * Masks what a step prints in its log file: the build's redactor, which knows the `!env`
+   * values and the secret files' texts (`loadServiceEnv`, `loadServiceSecrets`) among the rest.
+   */
+  redact(text: string): string;
 }
 
 /** Where a step's secret files are, in its container. */
@@ -72,7 +75,7 @@ async function runOnRuntime(
   try {
     await runc.runWithRunc(
       {
-        ...commonRun(step, out),
+        ...commonRun(step, out, runtime),
         image: await runtime.imageSource(step.image),
         binds: [
           ...step.folders.map((f) => `${f.hostDir}:${f.containerPath}${f.readOnly ? ':ro' : ''}`),
@@ -97,7 +100,7 @@ async function onEngine(
   const collect = step.collect;
   try {
     await runtime.engine.runContainer({
-      ...commonRun(step, out),
+      ...commonRun(step, out, runtime),
       image: await runtime.engineImage(step.image),
       copyIn: step.folders.map((f) => ({
         hostDir: f.hostDir,
@@ -185,12 +188,10 @@ async function memoryFiles(
 }
 
 /** What both runtimes are told alike; each adds the image and the folders its own way. */
-function commonRun(step: CodeStep, out: Omit<EngineOutput, 'label'>) {
+function commonRun(step: CodeStep, out: Omit<EngineOutput, 'label'>, runtime: CodeStepRuntime) {
   return {
     ...out,
-    ...(step.secretFiles !== undefined && step.secretFiles.size > 0
-      ? { redact: secretMask(step.secretFiles) }
-      : {}),
+    redact: runtime.redact,
     label: step.label,
     cmd: step.cmd,
     workingDir: step.workingDir,
@@ -211,11 +212,4 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   if ((process.getuid?.() ?? 0) !== 0) return;
   await lchown(dir, uid, gid);
   for (const entry of await readdir(dir, { recursive: true })) await lchown(join(dir, entry), uid, gid);
-}
-
-/** Masks the step's secret files' texts in its log: the step may print what it reads. */
-function secretMask(files: ReadonlyMap<string, Uint8Array>): (text: string) => string {
-  const masks = new Redactor();
-  for (const value of files.values()) for (const text of maskedTexts(value)) masks.add(text);
-  return (line) => masks.redact(line);
 }

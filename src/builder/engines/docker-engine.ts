@@ -24,7 +24,10 @@ export interface EngineOutput {
    * becomes the UserError `<label> failed: <reason>` with the log's last lines and path.
    */
   label: string;
-  /** Masks what the step may print of its secrets, in the log file (events and errors are masked anyway). */
+  /**
+   * Masks the secrets a step may print, in its log file, whose lines are then written whole
+   * (events and errors are masked on their way out anyway).
+   */
   redact?: (text: string) => string;
 }
 

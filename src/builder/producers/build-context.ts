@@ -32,6 +32,8 @@ export interface BuildContextOptions {
   env?: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** The committed trees of the build, each read once. */
   trees?: GitTrees;
+  /** The build's redactor as a function: what every step's log file masks (`BuildContext.redact`). */
+  redact(text: string): string;
 }
 
 /** What every build type's build gets: git access to the service's commit and its extra sources, folders. */
@@ -59,6 +61,7 @@ export function buildContext(
     noCache: opts.noCache,
     secrets: opts.secrets.get(job.name) ?? new Map(),
     env: opts.env?.get(job.name) ?? new Map(),
+    redact: opts.redact,
     tree: () => (opts.trees ?? new GitTrees()).of(source),
   };
 }

@@ -26,6 +26,8 @@ export interface EngineProducerDeps {
   noCache: boolean;
   /** Each service's build secrets by id, in memory only. */
   secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+  /** What the build step's log masks (`BuildContext.redact`). */
+  redact(text: string): string;
   signal: AbortSignal;
   /** The key engine, its lookups shared by every service: base images and their digests. */
   keyEngine: DockerEngine;

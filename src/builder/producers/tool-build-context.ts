@@ -19,6 +19,8 @@ export interface CodeStepDeps {
   authFor(ref: string): Promise<RegistryCredentials | undefined>;
   bases: AppBaseSources;
   probes: ImageProbes;
+  /** What the steps' log files mask (`CodeStepRuntime.redact`). */
+  redact(text: string): string;
 }
 
 /** The context a tool-written build's `assemble` gets: the common one and the tool's own services. */
@@ -76,6 +78,7 @@ export function codeStepRuntime(
     engineUnreachable: deps.engineUnreachable,
     runcStateDir: runcStateDir(deps.baseDir),
     scratchDir,
+    redact: deps.redact,
     async engineImage(ref) {
       const base = baseOf(job, ref);
       // The keyed image exactly: its ID, or its registry digest (pulled once if missing).

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exec, startProcess } from '../../../src/core/exec.js';
+import { exec, logWriter, openLog, startProcess } from '../../../src/core/exec.js';
 import { killAllGroups, STOP_GRACE_MS } from '../../../src/core/process-group.js';
 import { InterruptedError } from '../../../src/core/user-error.js';
 import { processesWith } from '../../helpers/processes.js';
@@ -45,6 +45,19 @@ test('with a log file, output goes there and each line to onLine with its stream
     assert.match(await readFile(logFile, 'utf8'), /one\ntwo/);
     assert.deepEqual(lines.sort(), ['stderr:three', 'stdout:one', 'stdout:two']);
   }
+});
+
+test('a masked log gets whole lines: a secret or a character cut between two chunks is whole', async () => {
+  const logFile = join(await tempDir(), 'logs', 'step.log');
+  const log = await openLog(logFile);
+  const logged = logWriter(log, (text) => text.split('s3cret-token').join('***'));
+  const bytes = Buffer.from('npm: token s3cret-token, done ✓\nlast line without newline');
+  // Three chunks: cut inside the token, then inside the three bytes of the check mark.
+  const cuts = [0, bytes.indexOf('cret'), bytes.indexOf('✓') + 1, bytes.length];
+  for (let i = 1; i < cuts.length; i++) await logged.write(bytes.subarray(cuts[i - 1], cuts[i]));
+  logged.end();
+  await new Promise<void>((resolve) => log.end(resolve));
+  assert.equal(await readFile(logFile, 'utf8'), 'npm: token ***, done ✓\nlast line without newline\n');
 });
 
 test('a process ended by a signal has status 128 + n', async () => {

@@ -107,6 +107,7 @@ async function decide(kind: 'engine' | 'tool', world: World): Promise<ReturnType
     probes: undefined as never,
     collectGarbage: async () => undefined,
     secrets: new Map(),
+    redact: (text: string) => text,
   };
   const recipe =
     kind === 'engine'
