@@ -208,6 +208,29 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     assert.equal(docker('run', '--rm', tag, 'ls', '/app/shared'), 'src\n');
   });
 
+  it('refuses, before any step runs, an install image without tar, which hands node_modules back', async () => {
+    const tools = { npm: true, yarn: false, pnpm: false, corepack: false, tar: false };
+    const fake = fakeNodeImage('tci-test/fake-node-no-tar:1', {
+      node: process.versions.node,
+      modules: process.versions.modules,
+      tools,
+    });
+    const repo = nodeApp('notar', { ...deps, scripts: { start: 'node s.js' } });
+    const events: Event[] = [];
+    await assert.rejects(
+      build('notar', repo, `{buildType: node, node: "20", buildImage: "${fake}"}`, events),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(
+          formatProblem(e.problems[0] as Problem),
+          /^service "notar": the image tci-test\/fake-node-no-tar:1 \(sha256:[0-9a-f]{64}\) has no tar on its PATH, which hands the installed node_modules back from its container \(hint: build in an image that has tar/,
+        );
+        return true;
+      },
+    );
+    assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
+  });
+
   it('refuses a buildImage whose native modules would not load in the run image, naming both', async () => {
     const fake = fakeNodeImage('tci-test/fake-node22:1', { node: '22.1.0', modules: '127' });
     const repo = nodeApp('mismatch', { ...deps, scripts: { start: 'node s.js' } });
@@ -226,13 +249,16 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
 });
 
 /** An image whose `node` answers the runtime probe as another Node.js would: only that. */
-function fakeNodeImage(ref: string, runtime: { node: string; modules: string }): string {
+function fakeNodeImage(
+  ref: string,
+  runtime: { node: string; modules: string; tools?: Record<string, boolean> },
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'tci-fake-node-'));
   const answer = JSON.stringify({
-    ...runtime,
     glibc: '2.36',
     platform: 'linux/x64',
-    tools: { npm: true, yarn: false, pnpm: false, corepack: false },
+    tools: { npm: true, yarn: false, pnpm: false, corepack: false, tar: true },
+    ...runtime,
   });
   writeFileSync(join(dir, 'node'), `#!/bin/sh\necho '${answer}'\n`, { mode: 0o755 });
   writeFileSync(join(dir, 'Dockerfile'), `FROM ${ensureBusyboxImage()}\nCOPY node /usr/local/bin/node\n`);

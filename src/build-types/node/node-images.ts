@@ -16,8 +16,8 @@ export interface NodeImages {
  * Asks the install image (and the run image, when `buildImage` is another) which Node.js, C
  * library and package managers it has, once per image digest, and refuses before any step
  * runs what would fail later or give an image that crashes: no Node.js, no package manager for
- * the lock file (not even corepack to fetch it), or native modules built for another ABI or C
- * library than the run image's.
+ * the lock file (not even corepack to fetch it), no tar to hand the install back, or native
+ * modules built for another ABI or C library than the run image's.
  */
 export async function nodeImages(
   service: string,
@@ -36,6 +36,11 @@ export async function nodeImages(
     }
   };
   const install = await ask(refs.install);
+  if (install.tools?.tar === false)
+    throw new UserError({
+      message: `service "${service}": the image ${refs.install} (${q.baseDigests[refs.install] ?? '?'}) has no tar on its PATH, which hands the installed node_modules back from its container`,
+      hint: `build in an image that has tar (buildImage), e.g. one made FROM ${refs.install} that installs it`,
+    });
   const run = refs.run === refs.install ? install : await ask(refs.run);
   if (refs.run !== refs.install) {
     const mismatch = runtimeMismatch(install, run);
@@ -61,9 +66,9 @@ function managerCommand(
   runtime: NodeRuntime,
 ): string[] {
   const tools = runtime.tools;
-  if (tools === undefined || tools[manager]) return [manager];
+  if (tools === undefined || tools[manager] === true) return [manager];
   // Corepack fetches the version package.json's `packageManager` pins (its own default without).
-  if (manager !== 'npm' && tools.corepack) return ['corepack', manager];
+  if (manager !== 'npm' && tools.corepack === true) return ['corepack', manager];
   throw new UserError({
     message: `service "${service}": the image ${image} (${digest ?? '?'}) has no ${manager} on its PATH${manager === 'npm' ? '' : ', and no corepack to fetch it'}, which ${lockFile} needs`,
     hint: `build in an image that has ${manager} (buildImage), e.g. one made FROM ${image} with RUN npm install -g ${manager}`,

@@ -8,8 +8,11 @@ export interface NodeRuntime {
   libc: { family: 'glibc'; version: string } | { family: 'musl' };
   /** `linux/x64`: what native modules are built for besides the ABI. */
   platform?: string;
-  /** The package managers on the image's PATH, and corepack (which can fetch yarn and pnpm). */
-  tools?: Readonly<Record<'npm' | 'yarn' | 'pnpm' | 'corepack', boolean>>;
+  /**
+   * The package managers on the image's PATH, corepack (which can fetch yarn and pnpm), and tar
+   * (which hands an install's `node_modules` back from a container of a Docker engine).
+   */
+  tools?: Readonly<Partial<Record<'npm' | 'yarn' | 'pnpm' | 'corepack' | 'tar', boolean>>>;
 }
 
 /**
@@ -25,7 +28,7 @@ export const NODE_RUNTIME_PROBE: readonly string[] = [
   'const h = process.report.getReport().header; const fs = require("fs");' +
     'const on = (c) => (process.env.PATH || "").split(":").some((d) => { try { fs.accessSync(d + "/" + c, fs.constants.X_OK); return true; } catch { return false; } });' +
     'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null,' +
-    ' platform: process.platform + "/" + process.arch, tools: { npm: on("npm"), yarn: on("yarn"), pnpm: on("pnpm"), corepack: on("corepack") } }))',
+    ' platform: process.platform + "/" + process.arch, tools: { npm: on("npm"), yarn: on("yarn"), pnpm: on("pnpm"), corepack: on("corepack"), tar: on("tar") } }))',
 ];
 
 /** Reads the probe's output (its last line; an entrypoint may print before it). */
