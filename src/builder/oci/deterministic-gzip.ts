@@ -16,7 +16,10 @@ const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
 const pakoPath = createRequire(import.meta.url).resolve('pako');
 
 export interface GzipOptions {
-  /** Deflate threads; default the number of CPUs. The bytes do not depend on it. */
+  /**
+   * Deflate threads; default one less than the CPUs (at least one), since this thread makes
+   * the input (a layer's tar) meanwhile. The bytes do not depend on it.
+   */
   threads?: number;
 }
 
@@ -33,7 +36,7 @@ export interface GzipOptions {
  * No npm package does deterministic parallel gzip, hence this one.
  */
 export function deterministicGzip(opts: GzipOptions = {}): Transform {
-  const threads = Math.max(1, opts.threads ?? cpus().length);
+  const threads = Math.max(1, opts.threads ?? cpus().length - 1);
   let workers: DeflateWorkers | undefined;
   const queue: Array<Promise<Buffer>> = [];
   let pending: Buffer[] = [];
