@@ -9,6 +9,7 @@ import {
   type OciDescriptor,
 } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
+import { inChunksOf } from '../../core/in-chunks-of.js';
 import { DigestTap, pipeThrough } from './digest-tap.js';
 import { deterministicGzip } from './deterministic-gzip.js';
 import { sourceEntries } from './layer-entries.js';
@@ -41,17 +42,23 @@ export async function writeLayer(
   sources: readonly LayerSource[],
   epoch: number,
 ): Promise<WrittenLayer> {
-  return await compressIntoLayout(layout, layerTar(sourceEntries(sources), epoch));
+  const diff = new DigestTap();
+  const tar = pipeThrough(layerTar(sourceEntries(sources), epoch), diff);
+  return await compressIntoLayout(layout, tar, () => diff.digest());
 }
 
-/** How far compression may fall behind the tar file before the tar waits for it. */
-const COMPRESSION_LAG = 64 << 20;
+/**
+ * How far compression may fall behind the tar file before the tar waits for it, in memory: the
+ * file goes to the daemon as soon as it is complete, and compression (slower, on one core less
+ * than the machine has) should not hold it back; 256 MB covers most apps' dependencies.
+ */
+const COMPRESSION_LAG = 256 << 20;
 
 /**
  * The same layer as an uncompressed tar in `file`, which a daemon can load at once, and from
  * the same bytes as they are made, compressed into the layout: `file` resolves when the tar is
  * complete, `compressed` when the blob is in the layout (compression on the other cores, at
- * most COMPRESSION_LAG behind, so the tar is not held back to its pace).
+ * most COMPRESSION_LAG behind).
  */
 export function writeLayerFile(
   entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>,
@@ -64,20 +71,24 @@ export function writeLayerFile(
   const lagging = new PassThrough({ highWaterMark: COMPRESSION_LAG });
   tar.on('error', (e) => lagging.destroy(e));
   tar.pipe(lagging);
-  const compressed = compressIntoLayout(layout, lagging);
   const written = pipeline(tar, createWriteStream(file)).then(() => ({
     diffId: diff.digest(),
     size: diff.size,
   }));
+  const compressed = compressIntoLayout(layout, lagging, async () => (await written).diffId);
   return { file: written, compressed };
 }
 
-async function compressIntoLayout(layout: OciLayout, tar: Readable): Promise<WrittenLayer> {
-  const diff = new DigestTap();
-  const blob = await layout.writeBlob(pipeThrough(tar, diff, deterministicGzip()));
+/** `tar` gzipped into the layout; `diffId` once it has all gone through. */
+async function compressIntoLayout(
+  layout: OciLayout,
+  tar: Readable,
+  diffId: () => Digest | Promise<Digest>,
+): Promise<WrittenLayer> {
+  const blob = await layout.writeBlob(pipeThrough(tar, deterministicGzip()));
   return {
     descriptor: { mediaType: MEDIA_TYPES.ociLayerGzip, digest: blob.digest, size: blob.size },
-    diffId: diff.digest(),
+    diffId: await diffId(),
   };
 }
 
@@ -115,7 +126,7 @@ function layerTar(entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>, epo
     }
   })();
   // tar-stream 3 makes a streamx stream; Readable.from gives Node's, with backpressure.
-  return Readable.from(pack);
+  return pipeThrough(Readable.from(pack), inChunksOf(1 << 20));
 }
 
 type EntryHeader = Parameters<tarStream.Pack['entry']>[0];
