@@ -67,6 +67,7 @@ describe("a code step's log file", () => {
   async function stepLog(engineUp: boolean): Promise<string> {
     const redactor = new Redactor();
     redactor.add(token);
+    const removals: Array<Promise<void>> = [];
     const runtime: CodeStepRuntime = {
       engine: connectDockerEngine(),
       engineUnreachable: async () => (engineUp ? undefined : 'this test uses runc'),
@@ -75,6 +76,8 @@ describe("a code step's log file", () => {
       runcStateDir: join(dir, 'runc'),
       scratchDir: await tempDir('tci-step-masks-scratch-'),
       redact: (text) => redactor.redact(text),
+      removeLater: (removal) => void removals.push(removal),
+      settle: async () => void (await Promise.all(removals)),
     };
     const logFile = join(dir, 'logs', `${engineUp ? 'engine' : 'runc'}.log`);
     await runCodeStep(
@@ -90,6 +93,7 @@ describe("a code step's log file", () => {
       { logFile, onLine: () => undefined, signal: new AbortController().signal },
       runtime,
     );
+    await runtime.settle();
     return await readFile(logFile, 'utf8');
   }
 

@@ -120,6 +120,20 @@ test('an abort kills and removes the container', async () => {
   assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
 });
 
+test('removeLater: a container that succeeded is removed by the removal handed over; one that failed, before the run returns', async () => {
+  const removals: Array<Promise<void>> = [];
+  await engine.runContainer(runOpts(['true'], { removeLater: (r) => void removals.push(r) }));
+  assert.equal(removals.length, 1);
+  await Promise.all(removals);
+  assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
+  await assert.rejects(
+    () => engine.runContainer(runOpts(['false'], { removeLater: (r) => void removals.push(r) })),
+    /exit status 1/,
+  );
+  assert.equal(removals.length, 1);
+  assert.equal(docker('ps', '-aq', '--filter', `ancestor=${BASE}`), '');
+});
+
 test('a missing image is a UserError naming the work', async () => {
   await assert.rejects(
     () => engine.runContainer(runOpts(['true'], { image: `tci-test-${process.pid}/none:1` })),

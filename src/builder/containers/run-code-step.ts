@@ -25,6 +25,12 @@ export interface CodeStepRuntime {
    * values and the secret files' texts (`loadServiceEnv`, `loadServiceSecrets`) among the rest.
    */
   redact(text: string): string;
+  /**
+   * Takes the removal of a step's container that succeeded, which goes on meanwhile; `settle`
+   * waits for every one (the service's build calls it before it ends).
+   */
+  removeLater(removal: Promise<void>): void;
+  settle(): Promise<void>;
 }
 
 /** Where a step's secret files are, in its container. */
@@ -102,6 +108,7 @@ async function onEngine(
     await runtime.engine.runContainer({
       ...commonRun(step, out, runtime),
       image: await runtime.engineImage(step.image),
+      removeLater: (removal) => runtime.removeLater(removal),
       copyIn: step.folders.map((f) => ({
         hostDir: f.hostDir,
         containerPath: f.containerPath,

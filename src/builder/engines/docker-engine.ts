@@ -93,6 +93,13 @@ export interface RunContainerOptions extends EngineOutput {
    * the container's config or in the log.
    */
   secretFiles?: { dir: string; files: ReadonlyMap<string, Uint8Array> };
+  /**
+   * After a run that succeeded, the container is removed while the caller goes on, and the
+   * removal handed here, for the caller to wait for before it ends (the removal takes a fifth
+   * of a second, on the build's path otherwise). A failed or interrupted run is removed before
+   * `runContainer` returns, as without it.
+   */
+  removeLater?(removal: Promise<void>): void;
 }
 
 /**

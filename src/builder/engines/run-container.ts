@@ -4,16 +4,19 @@ import { LineTail, logWriter, openLog } from '../../core/exec.js';
 import { InternalError, InterruptedError } from '../../core/user-error.js';
 import type { RunContainerOptions } from './docker-engine.js';
 import { extractFromContainer, packForContainer } from './container-files.js';
+import { demuxAttachStream } from './demux-attach-stream.js';
 import { streamFailure } from './follow-engine-stream.js';
 import { SECRET_ID_PATTERN } from '../../inputs/build-schema.js';
+import { inChunksOf } from '../../core/in-chunks-of.js';
 import { shQuote } from '../../core/sh-quote.js';
 
 /**
  * Runs one container to completion with its output in the log file, and removes it whatever
- * happens. `copyIn` folders are put into it before it starts, `copyOut` folders fetched after
- * it exited 0; `collect` folders come through its standard output (see RunContainerOptions);
- * `secretFiles` live in a tmpfs of the container. On abort it is killed and removed before
- * this returns, so an interrupted build leaves no container running.
+ * happens (after success, in the background with `removeLater`). `copyIn` folders are put into
+ * it before it starts, `copyOut` folders fetched after it exited 0; `collect` folders come
+ * through its standard output (see RunContainerOptions); `secretFiles` live in a tmpfs of the
+ * container. On abort it is killed and removed before this returns, so an interrupted build
+ * leaves no container running.
  */
 export async function runContainer(
   docker: Dockerode,
@@ -29,6 +32,7 @@ export async function runContainer(
   }
   const onAbort = () => void container.kill().catch(() => {});
   let output: AttachedOutput | undefined;
+  let succeeded = false;
   try {
     // Copied, not bind-mounted, so an engine on another machine works too.
     for (const c of opts.copyIn ?? []) await container.putArchive(await packForContainer(c), { path: '/' });
@@ -48,13 +52,16 @@ export async function runContainer(
       const archive = (await container.getArchive({ path: c.containerPath })) as unknown as Readable;
       await extractFromContainer(archive, c, opts.label);
     }
+    succeeded = true;
   } catch (e) {
     throw translate(opts.label, e);
   } finally {
     opts.signal.removeEventListener('abort', onAbort);
     // A failed run leaves its reader waiting on a stream that has ended: settle it quietly.
     await output?.collected.catch(() => undefined);
-    await container.remove({ force: true }).catch(() => {});
+    const removal = container.remove({ force: true }).catch(() => {});
+    if (succeeded && opts.removeLater !== undefined) opts.removeLater(removal);
+    else await removal;
   }
 }
 
@@ -85,9 +92,10 @@ async function attachOutput(
     ...(opts.secretFiles !== undefined ? { stdin: true, hijack: true } : {}),
   })) as NodeJS.ReadWriteStream;
   const out = new PassThrough();
-  const archive = opts.collect !== undefined ? new PassThrough() : out;
+  // In 1 MB chunks: the archive comes in frames of 512 bytes to 32 kB (see inChunksOf).
+  const archive = opts.collect !== undefined ? inChunksOf(1 << 20) : out;
   // Without a TTY the daemon multiplexes stdout and stderr in frames.
-  container.modem.demuxStream(raw, archive, out);
+  demuxAttachStream(raw, archive, out);
   raw.on('end', () => {
     out.end();
     archive.end();

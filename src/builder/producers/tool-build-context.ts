@@ -73,8 +73,11 @@ export function codeStepRuntime(
   scratchDir: string,
 ): CodeStepRuntime {
   const { authFor, bases } = deps;
+  const removals: Array<Promise<void>> = [];
   return {
     engine,
+    removeLater: (removal) => removals.push(removal),
+    settle: async () => void (await Promise.all(removals)),
     engineUnreachable: deps.engineUnreachable,
     runcStateDir: runcStateDir(deps.baseDir),
     scratchDir,

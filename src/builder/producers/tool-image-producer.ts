@@ -148,14 +148,18 @@ export class ToolImageProducer implements ImageProducer {
     const signal = this.deps.signal;
     const scratch = serviceWorkDir(this.deps.baseDir, job.name);
     const runtime = codeStepRuntime(job, this.deps.daemon, this.deps, signal, scratch);
-    await this.recipe.check({
-      commit: source.commit,
-      readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
-      tree: () => (this.deps.trees ?? new GitTrees()).of(source),
-      images: this.deps.images,
-      env: this.deps.env?.get(job.name) ?? new Map(),
-      ...imageQueries(job, runtime, this.deps, signal),
-    });
+    try {
+      await this.recipe.check({
+        commit: source.commit,
+        readFile: (path) => readFileAtCommit(source.clonePath, source.commit, path),
+        tree: () => (this.deps.trees ?? new GitTrees()).of(source),
+        images: this.deps.images,
+        env: this.deps.env?.get(job.name) ?? new Map(),
+        ...imageQueries(job, runtime, this.deps, signal),
+      });
+    } finally {
+      await runtime.settle();
+    }
   }
 
   private log(service: string, step: string): string {

@@ -37,8 +37,8 @@ export async function buildToolImage(
   const { workDir, cacheDir } = await freshBuildDirs(deps.baseDir, job.name, logFile);
   const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
   const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir, onLine });
+  const runtime = codeStepRuntime(job, run.engine, deps, signal, workDir);
   try {
-    const runtime = codeStepRuntime(job, run.engine, deps, signal, workDir);
     const common = buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, deps);
     const app = await recipe.assemble(
       toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
@@ -49,7 +49,7 @@ export async function buildToolImage(
     onLine(`image ${image.descriptor.digest} written to ${deps.layout.dir}`);
     return image.descriptor.digest;
   } finally {
-    await keyed.settle();
+    await Promise.all([keyed.settle(), runtime.settle()]);
     await rm(workDir, { recursive: true, force: true });
   }
 }
