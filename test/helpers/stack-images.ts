@@ -38,7 +38,10 @@ function buildImage(ref: string, kind: 'build' | 'run'): void {
         '',
       ].join('\n'),
     );
-    execFileSync('docker', ['build', '-q', '-t', ref, dir], {
+    // No cache: the legacy builder would reuse another test file's intermediate images for the
+    // steps before the label, which that file's `remove` may delete mid-build ("unable to find
+    // image sha256:…", seen in a full run).
+    execFileSync('docker', ['build', '-q', '--no-cache', '-t', ref, dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
     });
