@@ -1,4 +1,5 @@
 import { exec, startProcess } from '../core/exec.js';
+import { OnceByKey } from '../core/once-by-key.js';
 
 /** One entry of a committed tree, as `git ls-tree` lists it. */
 export interface TreeEntry {
@@ -28,6 +29,9 @@ export interface TreeFile {
  */
 export class GitTree {
   private readonly byPath: Map<string, TreeEntry>;
+  /** Blob texts by object id. */
+  private readonly texts = new OnceByKey<string, string>();
+  private readonly derivations = new OnceByKey<string, unknown>();
 
   private constructor(
     readonly clonePath: string,
@@ -74,12 +78,45 @@ export class GitTree {
     return this.entries.filter((e) => e.path.startsWith(prefix));
   }
 
-  /** The text of a file, or undefined when the tree has no file there. */
+  /** The text of a file, or undefined when the tree has no file there (see readTexts). */
   async readText(path: string): Promise<string | undefined> {
-    const entry = this.get(path);
-    if (entry === undefined || entry.type !== 'blob') return undefined;
+    return (await this.readTexts([path])).get(path);
+  }
+
+  /**
+   * The texts of those of `paths` that are files of the tree, each blob read once per tree
+   * (the services of a monorepo read the same manifests): the ones not read before come from
+   * one `git cat-file --batch` together.
+   */
+  async readTexts(paths: readonly string[]): Promise<Map<string, string>> {
+    const blobs = paths.map((p) => this.get(p)).filter((e): e is TreeEntry => e?.type === 'blob');
+    const unread = [...new Map(blobs.filter((e) => !this.texts.has(e.oid)).map((e) => [e.oid, e])).values()];
+    if (unread.length > 0) {
+      const batch = (async () => {
+        const out = new Map<string, string>();
+        for await (const f of this.contents(unread)) out.set(f.entry.oid, f.content.toString('utf8'));
+        return out;
+      })();
+      // Every one registered before any wait, so a caller meanwhile shares this batch.
+      for (const e of unread)
+        this.texts.get(e.oid, async () => (await batch).get(e.oid) ?? '').catch(() => undefined);
+    }
+    const texts = new Map<string, string>();
+    for (const e of blobs) texts.set(e.path, await this.texts.get(e.oid, async () => await this.text(e)));
+    return texts;
+  }
+
+  private async text(entry: TreeEntry): Promise<string> {
     for await (const f of this.contents([entry])) return f.content.toString('utf8');
-    return undefined;
+    return '';
+  }
+
+  /**
+   * `make()` once per tree for `key` (a parsed lock file, say): a tree is one commit's, so
+   * what is computed from its content never changes.
+   */
+  derived<T>(key: string, make: () => Promise<T>): Promise<T> {
+    return this.derivations.get(key, make) as Promise<T>;
   }
 
   /** Contents of blob entries, in the order given, from one `git cat-file --batch`. */

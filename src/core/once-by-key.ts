@@ -22,6 +22,11 @@ export class OnceByKey<K, V> {
     return made;
   }
 
+  /** Whether a computation for `key` is kept (running, or succeeded). */
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   /** The next call for `key` computes again; callers holding the old promise keep it. */
   forget(key: K): void {
     this.entries.delete(key);

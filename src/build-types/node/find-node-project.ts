@@ -122,13 +122,17 @@ async function workspacesOf(
   const excludeGlobs = globs.filter((g) => g.startsWith('!')).map((g) => clean(g.slice(1)));
   const exclude = excludeGlobs.length > 0 ? picomatch(excludeGlobs) : () => false;
   const prefix = root === '' ? '' : `${root}/`;
-  for (const e of tree.under(root)) {
-    if (e.type !== 'blob' || !e.path.endsWith('/package.json') || e.path.includes('node_modules/')) continue;
-    const dir = e.path.slice(0, -'/package.json'.length);
-    const rel = dir.slice(prefix.length);
-    if (!include(rel) || exclude(rel)) continue;
-    const manifest = await manifestAt(tree, dir);
-    if (manifest.name !== undefined) out.set(manifest.name, { dir, manifest });
+  const files = tree.under(root).filter((e) => {
+    if (e.type !== 'blob' || !e.path.endsWith('/package.json') || e.path.includes('node_modules/'))
+      return false;
+    const rel = e.path.slice(prefix.length, -'/package.json'.length);
+    return include(rel) && !exclude(rel);
+  });
+  const texts = await tree.readTexts(files.map((e) => e.path));
+  for (const { path } of files) {
+    const manifest = parseManifest(texts.get(path) ?? '', path);
+    if (manifest.name !== undefined)
+      out.set(manifest.name, { dir: path.slice(0, -'/package.json'.length), manifest });
   }
   return out;
 }

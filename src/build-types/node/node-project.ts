@@ -69,8 +69,7 @@ export async function analyseNodeProject(
   const manifest = project.workspace?.manifest ?? project.rootManifest;
   const dependsOn =
     project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, withDev);
-  const lockText = (await tree.readText(project.lockFile)) ?? '';
-  const part = lockPart(project, manifest, dependsOn, lockText);
+  const part = await lockPart(tree, project, manifest, dependsOn);
   const installFiles: Record<string, string> = {};
   const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
   const manifests = folders.map((d) => inFolder(d, 'package.json'));
@@ -105,16 +104,21 @@ export async function analyseNodeProject(
   };
 }
 
-function lockPart(
+async function lockPart(
+  tree: GitTree,
   project: NodeProject,
   manifest: PackageManifest,
   dependsOn: readonly Workspace[],
-  text: string,
-): (includeDev: boolean) => LockedPackage[] {
+): Promise<(includeDev: boolean) => LockedPackage[]> {
   const from = project.workspace === undefined ? '' : inProject(project, project.workspace.dir);
+  // Parsed once per build however many of a monorepo's services share the lock file.
+  const parsed = <T>(parse: (text: string, file: string) => T): Promise<T> =>
+    tree.derived(`lock file ${project.lockFile}`, async () =>
+      parse((await tree.readText(project.lockFile)) ?? '', project.lockFile),
+    );
   switch (project.manager) {
     case 'npm': {
-      const lock = parseNpmLock(text, project.lockFile);
+      const lock = await parsed(parseNpmLock);
       // A workspace gets the root's dependencies too (installCommand: --include-workspace-root).
       const withRoot = (dev: boolean) => [
         ...npmInstallClosure(lock, '', dev),
@@ -123,11 +127,11 @@ function lockPart(
       return (dev) => (from === '' ? npmInstallClosure(lock, '', dev) : uniqueByPath(withRoot(dev)));
     }
     case 'pnpm': {
-      const lock = parsePnpmLock(text, project.lockFile);
+      const lock = await parsed(parsePnpmLock);
       return (dev) => pnpmInstallClosure(lock, from, dev);
     }
     case 'yarn': {
-      const lock = parseYarnLock(text, project.lockFile);
+      const lock = await parsed(parseYarnLock);
       const manifests = [manifest, ...dependsOn.map((w) => w.manifest), project.rootManifest];
       return (dev) => yarnInstallClosure(lock, [...new Set(manifests)], project.workspaces, dev);
     }

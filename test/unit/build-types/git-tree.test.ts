@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { symlinkSync, chmodSync } from 'node:fs';
+import { chmodSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { GitTree } from '../../../src/build-types/git-tree.js';
@@ -54,6 +54,21 @@ describe('GitTree', () => {
     assert.equal(await tree.readText('Ünïcode name.txt'), 'ü\n');
     assert.equal(await tree.readText('services'), undefined, 'a folder has no text');
     assert.equal(await tree.readText('missing'), undefined);
+  });
+
+  it('reads texts of many files at once, each blob once per tree (the clone is not asked again)', async () => {
+    const repo = await repoWithFiles();
+    const tree = await GitTree.read(repo.path, repo.head());
+    const paths = ['services/api/server.js', 'services/web/server.js', 'services', 'missing'];
+    const [first, same] = await Promise.all([tree.readTexts(paths), tree.readTexts(paths.slice(0, 2))]);
+    assert.deepEqual(Object.fromEntries(first), {
+      'services/api/server.js': 'console.log(1)\n',
+      'services/web/server.js': 'console.log(2)\n',
+    });
+    assert.deepEqual(same, first);
+    renameSync(repo.path, `${repo.path}-moved`);
+    assert.equal(await tree.readText('services/web/server.js'), 'console.log(2)\n');
+    await assert.rejects(() => tree.readText('Ünïcode name.txt'), /git cat-file|ended early|ENOENT|cannot change/);
   });
 
   it("changes a folder's object id exactly when something under it changes", async () => {
