@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeCommand } from './time-command.js';
@@ -11,6 +11,8 @@ import { timeCommand } from './time-command.js';
  */
 export class DockerfileBaseline {
   private readonly tree: string;
+  /** Every image a build made: a rebuild under the same tag leaves the one before it untagged. */
+  private readonly built = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -49,11 +51,15 @@ export class DockerfileBaseline {
       ['build', '-q', ...(noCache ? ['--no-cache'] : []), '-t', this.tag, this.tree],
       { env: { ...process.env, DOCKER_BUILDKIT: '1' } },
     );
+    this.built.add(
+      execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', this.tag], { encoding: 'utf8' }).trim(),
+    );
     return run.ms;
   }
 
   remove(): void {
-    execFileSync('docker', ['rmi', '-f', this.tag], { stdio: 'ignore' });
+    // Not execFileSync: the tagged image is also in `built`, and docker then exits 1 for it.
+    spawnSync('docker', ['rmi', '-f', this.tag, ...this.built], { stdio: 'ignore' });
     execFileSync('rm', ['-rf', this.dir]);
   }
 }

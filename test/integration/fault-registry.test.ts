@@ -45,7 +45,7 @@ describe('registry faults with --push', () => {
     rig?.cleanup();
     const dockerfile = `FROM busybox\nRUN echo ${Math.random()} > /unique\n`;
     rig = BuildRig.create([{ name: 'api', dockerfile }], {
-      buildConfig: `docker:\n  repositoryPrefix: "${proxy.host}/tci-rel-${process.pid}/"\n`,
+      prefix: `${proxy.host}/tci-rel-${process.pid}/`,
     });
     return rig;
   };
@@ -132,6 +132,8 @@ describe('a registry that refuses the credentials', () => {
 
   test('is not retried, names the registry, and never prints the password', async () => {
     rig = BuildRig.create([{ name: 'api' }], {
+      // The images' prefix too, so that the rig's cleanup finds them.
+      prefix: `${proxy.host}/tci-rel-${process.pid}/`,
       buildConfig: [
         'docker:',
         `  repositoryPrefix: "${proxy.host}/tci-rel-${process.pid}/"`,

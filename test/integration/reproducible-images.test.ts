@@ -192,6 +192,24 @@ require('node:http').createServer((req, res) => res.end(greet)).listen(process.e
 
 after(async () => {
   for (const prefix of localTags) removeImages(`${prefix}*`);
+  // The bases' pushes left digest references (`<registry>/base-<pid>/node@sha256:…`) on the
+  // local images, which would keep the stack's alive; only the references go (the node image
+  // is shared with other test files).
+  const refs = execFileSync(
+    'docker',
+    [
+      'images',
+      '--digests',
+      '--format',
+      '{{.Repository}}@{{.Digest}}',
+      '--filter',
+      `reference=${registry.host}/base-${pid}/*`,
+    ],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter((r) => r.includes('@sha256:'));
+  if (refs.length > 0) execFileSync('docker', ['rmi', ...refs], { stdio: 'ignore' });
   stack?.remove();
   await registry?.stop();
 });

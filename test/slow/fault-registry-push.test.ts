@@ -29,7 +29,7 @@ test('an upload that fails forever: the push fails naming the image; no image-pu
   rig = BuildRig.create(
     [{ name: 'api', dockerfile: `FROM busybox\nRUN echo ${Math.random()} > /unique\n` }],
     {
-      buildConfig: `docker:\n  repositoryPrefix: "${proxy.host}/tci-rel-${process.pid}/"\n`,
+      prefix: `${proxy.host}/tci-rel-${process.pid}/`,
     },
   );
   proxy.inject({ kind: 'status', status: 500 }, { match: (q) => q.method !== 'HEAD' && q.method !== 'GET' });

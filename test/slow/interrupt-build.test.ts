@@ -33,7 +33,7 @@ function twoServiceRig(opts: { prefix?: string } = {}): { rig: BuildRig; marker:
         dockerfile: `FROM busybox\nRUN echo ${marker} && sleep 6 && echo ${marker} > /id\nCMD ["cat","/id"]\n`,
       },
     ],
-    opts.prefix !== undefined ? { buildConfig: `docker:\n  repositoryPrefix: "${opts.prefix}"\n` } : {},
+    opts.prefix !== undefined ? { prefix: opts.prefix } : {},
   );
   rigs.push(rig);
   return { rig, marker };

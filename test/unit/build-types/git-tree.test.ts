@@ -68,7 +68,10 @@ describe('GitTree', () => {
     assert.deepEqual(same, first);
     renameSync(repo.path, `${repo.path}-moved`);
     assert.equal(await tree.readText('services/web/server.js'), 'console.log(2)\n');
-    await assert.rejects(() => tree.readText('Ünïcode name.txt'), /git cat-file|ended early|ENOENT|cannot change/);
+    await assert.rejects(
+      () => tree.readText('Ünïcode name.txt'),
+      /git cat-file|ended early|ENOENT|cannot change/,
+    );
   });
 
   it("changes a folder's object id exactly when something under it changes", async () => {
