@@ -11,9 +11,32 @@ export interface EngineCerts {
 
 /**
  * A throwaway CA, a server certificate for `localhost` and 127.0.0.1, and a client certificate,
- * made with openssl in `dir` (P-256 keys: made in milliseconds).
+ * made with openssl in `dir`.
  */
 export function makeEngineCerts(dir: string): EngineCerts {
+  const ca = throwawayCa(dir);
+  ca.sign('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  ca.sign('client', 'tci-test-client', 'extendedKeyUsage=clientAuth\n');
+  const clientDir = join(dir, 'client');
+  mkdirSync(clientDir);
+  writeFileSync(join(clientDir, 'ca.pem'), ca.read('ca.pem'));
+  writeFileSync(join(clientDir, 'cert.pem'), ca.read('client-cert.pem'));
+  writeFileSync(join(clientDir, 'key.pem'), ca.read('client-key.pem'));
+  return {
+    clientDir,
+    server: { cert: ca.read('server-cert.pem'), key: ca.read('server-key.pem'), ca: ca.read('ca.pem') },
+  };
+}
+
+/** A throwaway CA and a server certificate for the address `ip`, made with openssl in `dir`. */
+export function makeServerCert(dir: string, ip: string): { cert: Buffer; key: Buffer; ca: Buffer } {
+  const ca = throwawayCa(dir);
+  ca.sign('server', ip, `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
+  return { cert: ca.read('server-cert.pem'), key: ca.read('server-key.pem'), ca: ca.read('ca.pem') };
+}
+
+/** A CA of two days in `dir` (P-256 keys: made in milliseconds) that signs `<name>-cert.pem`s. */
+function throwawayCa(dir: string) {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const key = (name: string) => openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', name);
   key('ca-key.pem');
@@ -30,38 +53,29 @@ export function makeEngineCerts(dir: string): EngineCerts {
     '-subj',
     '/CN=tci-test-ca',
   );
-  const signed = (name: string, cn: string, ext: string) => {
-    key(`${name}-key.pem`);
-    openssl('req', '-new', '-key', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca-key.pem',
-      '-CAcreateserial',
-      '-out',
-      `${name}-cert.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    );
-  };
-  signed('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  signed('client', 'tci-test-client', 'extendedKeyUsage=clientAuth\n');
-  const clientDir = join(dir, 'client');
-  mkdirSync(clientDir);
-  const read = (f: string) => readFileSync(join(dir, f));
-  writeFileSync(join(clientDir, 'ca.pem'), read('ca.pem'));
-  writeFileSync(join(clientDir, 'cert.pem'), read('client-cert.pem'));
-  writeFileSync(join(clientDir, 'key.pem'), read('client-key.pem'));
   return {
-    clientDir,
-    server: { cert: read('server-cert.pem'), key: read('server-key.pem'), ca: read('ca.pem') },
+    sign(name: string, cn: string, ext: string): void {
+      key(`${name}-key.pem`);
+      openssl('req', '-new', '-key', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+      writeFileSync(join(dir, `${name}.ext`), ext);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca-key.pem',
+        '-CAcreateserial',
+        '-out',
+        `${name}-cert.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      );
+    },
+    read: (file: string) => readFileSync(join(dir, file)),
   };
 }
