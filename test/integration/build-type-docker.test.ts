@@ -103,6 +103,13 @@ before(() => {
 
 after(() => {
   for (const i of [...images, BASE]) execFileSync('docker', ['rmi', '-f', i], { stdio: 'ignore' });
+  // The legacy builder keeps each stage's last image, untagged; they carry BASE's label.
+  const stages = execFileSync('docker', ['images', '-q', '--filter', `label=tci.test.image=${BASE}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((id) => id !== '');
+  if (stages.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(stages)], { stdio: 'ignore' });
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
@@ -20,8 +21,11 @@ const rig = async (name: string) => {
 before(() => {
   busybox = ensureBusyboxImage();
 });
+/** Images a later build's tag left untagged. */
+const leftBehind: string[] = [];
 after(() => {
   for (const p of prefixes) removeImages(`${p}/*`);
+  if (leftBehind.length > 0) execFileSync('docker', ['rmi', '-f', ...leftBehind], { stdio: 'ignore' });
 });
 
 describe('a BuildKit build', () => {
@@ -38,6 +42,12 @@ describe('a BuildKit build', () => {
     const one = await r.build('app');
     assert.equal(one.error, undefined, String(one.error));
     assert.equal(r.run('app', ['cat', '/seen']), 'first\n');
+    // The second build takes the tag: this one is removed by its ID.
+    leftBehind.push(
+      execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', r.ref('app')], {
+        encoding: 'utf8',
+      }).trim(),
+    );
     r.write({ src: 'second\n' });
     const two = await r.build('app');
     assert.equal(two.error, undefined, String(two.error));
