@@ -5,15 +5,14 @@ import { request } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
 import { buildAppService } from '../helpers/app-build.js';
 import { ensureNodeImage } from '../helpers/base-images.js';
-import { listFiles } from '../helpers/build-rig.js';
 import { freePort } from '../helpers/free-port.js';
 import { generatePackageSet } from '../helpers/generated-packages.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { imageBytes } from '../helpers/image-bytes.js';
 import { PACKAGE_MANAGER_BINS } from '../helpers/node-project-repo.js';
 import { dockerBridgeHost, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
 import { removeImages } from '../helpers/remove-images.js';
@@ -42,19 +41,17 @@ before(async () => {
   ca = certs.ca.toString();
   proxy = await reSigningProxy(certs, registry.url, host);
   proxyUrl = `https://${host}:${(proxy.address() as { port: number }).port}/`;
-  repo = GitRepo.create(join(dir, 'app'));
-  writeFileSync(
-    join(repo.path, 'package.json'),
-    JSON.stringify({
+  writeFileSync(join(dir, 'ca.pem'), ca);
+  // The project's own .npmrc names the registry, as a company's projects do; locked through it.
+  repo = GitRepo.create(join(dir, 'app'), {
+    'package.json': JSON.stringify({
       name: 'app',
-      version: '1.0.0',
       main: 'server.js',
       dependencies: { 'ca-lib-0000': '^1.0.0' },
     }),
-  );
-  writeFileSync(join(dir, 'ca.pem'), ca);
-  // The project's own .npmrc names the registry, as a company's projects do; locked through it.
-  writeFileSync(join(repo.path, '.npmrc'), `registry=${proxyUrl}\n`);
+    '.npmrc': `registry=${proxyUrl}\n`,
+    'server.js': "console.log(require('ca-lib-0000') ? 'up' : 'down');\n",
+  });
   // Not runPackageManager: a synchronous child would stop this process's proxy from answering.
   await promisify(execFile)(
     PACKAGE_MANAGER_BINS.npm,
@@ -65,7 +62,7 @@ before(async () => {
     },
   );
   assert.match(readFileSync(join(repo.path, 'package-lock.json'), 'utf8'), /"node_modules\/ca-lib-0000"/);
-  repo.commit({ 'server.js': "console.log(require('ca-lib-0000') ? 'up' : 'down');\n" });
+  repo.commit({}, 'the lock file');
 });
 after(async () => {
   proxy?.closeAllConnections();
@@ -115,15 +112,8 @@ describe('a node install behind a proxy that re-signs TLS', () => {
       '{buildType: node, node: "20", secrets: [proxy-ca], env: {npm_config_cafile: /run/secrets/proxy-ca}}';
     const { image } = await build(service, { 'proxy-ca': ca });
     assert.equal(execFileSync('docker', ['run', '--rm', image, 'web'], { encoding: 'utf8' }), 'up\n');
-    const saved = join(dir, 'saved');
-    execFileSync('docker', ['save', '-o', `${saved}.tar`, image]);
-    execFileSync('mkdir', ['-p', saved]);
-    execFileSync('tar', ['-x', '-f', `${saved}.tar`, '-C', saved]);
     const body = ca.split('\n')[1] as string;
-    for (const f of listFiles(saved)) {
-      let bytes = readFileSync(join(saved, f));
-      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-      assert.ok(!bytes.includes(body), `the CA is in ${f}`);
-    }
+    for (const { file, bytes } of imageBytes(image, dir))
+      assert.ok(!bytes.includes(body), `the CA is in ${file}`);
   });
 });

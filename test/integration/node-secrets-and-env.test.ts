@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
 import { buildAppService } from '../helpers/app-build.js';
-import { listFiles } from '../helpers/build-rig.js';
 import { ensureNodeImage } from '../helpers/base-images.js';
 import { generatePackageSet } from '../helpers/generated-packages.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { fileBytes, imageBytes } from '../helpers/image-bytes.js';
 import { runPackageManager } from '../helpers/node-project-repo.js';
 import {
   dockerBridgeHost,
@@ -76,18 +75,6 @@ async function build(service: string, secrets: Record<string, string>, env: Node
   return await buildAppService({ dir: join(dir, 'build'), name: 'app', repo, service, prefix, secrets, env });
 }
 
-/** Every byte of the image as `docker save` gives it, layers unpacked. */
-function imageBytes(image: string): Buffer[] {
-  const out = join(dir, `saved-${Date.now()}`);
-  execFileSync('docker', ['save', '-o', `${out}.tar`, image]);
-  execFileSync('mkdir', ['-p', out]);
-  execFileSync('tar', ['-x', '-f', `${out}.tar`, '-C', out]);
-  return listFiles(out).map((f) => {
-    const bytes = readFileSync(join(out, f));
-    return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
-  });
-}
-
 describe('a node service with an npmrc secret and env', () => {
   it('fails to install a private package without the secret, as npm would', async () => {
     await assert.rejects(build('{buildType: node, node: "20", buildScript: build}', {}), (e: unknown) => {
@@ -113,13 +100,10 @@ describe('a node service with an npmrc secret and env', () => {
       execFileSync('docker', ['run', '--rm', image, 'ls', 'node_modules/@private'], { encoding: 'utf8' }),
       'lib-0000\n',
     );
-    for (const bytes of imageBytes(image)) assert.ok(!bytes.includes(token), 'the token is in the image');
-    const baseDir = join(dir, 'build', 'base');
-    for (const f of listFiles(baseDir)) {
-      let bytes = readFileSync(join(baseDir, f));
-      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-      assert.ok(!bytes.includes(token), `the token is in ${f}`);
-    }
+    for (const { file, bytes } of imageBytes(image, dir))
+      assert.ok(!bytes.includes(token), `the token is in ${file}`);
+    for (const { file, bytes } of fileBytes(join(dir, 'build', 'base')))
+      assert.ok(!bytes.includes(token), `the token is in ${file}`);
   });
 
   it('stops before any work when a variable env reads is not set, naming the service and the variable', async () => {
