@@ -17,6 +17,7 @@ import { distinctBusyboxImage } from '../helpers/base-images.js';
 import { processesEnded } from '../helpers/build-rig.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { readService } from '../helpers/read-service.js';
+import { removeImagesWhere } from '../helpers/remove-images.js';
 
 const engine = connectDockerEngine();
 const pid = process.pid;
@@ -102,14 +103,10 @@ before(() => {
 });
 
 after(() => {
-  for (const i of [...images, BASE]) execFileSync('docker', ['rmi', '-f', i], { stdio: 'ignore' });
-  // The legacy builder keeps each stage's last image, untagged; they carry BASE's label.
-  const stages = execFileSync('docker', ['images', '-q', '--filter', `label=tci.test.image=${BASE}`], {
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter((id) => id !== '');
-  if (stages.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(stages)], { stdio: 'ignore' });
+  for (const i of images) execFileSync('docker', ['rmi', '-f', i], { stdio: 'ignore' });
+  // BASE and what was built on it and left untagged (the legacy builder keeps each stage's last
+  // image): they carry BASE's label, listed newest first, so children go before their parent.
+  removeImagesWhere(`label=tci.test.image=${BASE}`);
   rmSync(root, { recursive: true, force: true });
 });
 
