@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCodeStep, type CodeStepRuntime } from '../../src/builder/containers/run-code-step.js';
+import {
+  keptRemovals,
+  runCodeStep,
+  type CodeStepRuntime,
+} from '../../src/builder/containers/run-code-step.js';
 import { connectDockerEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import { Redactor } from '../../src/core/redact.js';
 import { buildAppService } from '../helpers/app-build.js';
@@ -67,7 +71,6 @@ describe("a code step's log file", () => {
   async function stepLog(engineUp: boolean): Promise<string> {
     const redactor = new Redactor();
     redactor.add(token);
-    const removals: Array<Promise<void>> = [];
     const runtime: CodeStepRuntime = {
       engine: connectDockerEngine(),
       engineUnreachable: async () => (engineUp ? undefined : 'this test uses runc'),
@@ -76,8 +79,7 @@ describe("a code step's log file", () => {
       runcStateDir: join(dir, 'runc'),
       scratchDir: await tempDir('tci-step-masks-scratch-'),
       redact: (text) => redactor.redact(text),
-      removeLater: (removal) => void removals.push(removal),
-      settle: async () => void (await Promise.all(removals)),
+      ...keptRemovals(),
     };
     const logFile = join(dir, 'logs', `${engineUp ? 'engine' : 'runc'}.log`);
     await runCodeStep(

@@ -131,12 +131,13 @@ describe('a registry that refuses the credentials', () => {
   });
 
   test('is not retried, names the registry, and never prints the password', async () => {
+    const prefix = `${proxy.host}/tci-rel-${process.pid}/`;
+    // The rig's prefix too, so that its cleanup finds the images.
     rig = BuildRig.create([{ name: 'api' }], {
-      // The images' prefix too, so that the rig's cleanup finds them.
-      prefix: `${proxy.host}/tci-rel-${process.pid}/`,
+      prefix,
       buildConfig: [
         'docker:',
-        `  repositoryPrefix: "${proxy.host}/tci-rel-${process.pid}/"`,
+        `  repositoryPrefix: "${prefix}"`,
         '  registries:',
         `    "${proxy.host}": {username: ci, password: !env TCI_TEST_REGISTRY_PASSWORD}`,
         '',

@@ -33,6 +33,15 @@ export interface CodeStepRuntime {
   settle(): Promise<void>;
 }
 
+/** `removeLater` and `settle` of a CodeStepRuntime: the removals kept until `settle` waits for them. */
+export function keptRemovals(): Pick<CodeStepRuntime, 'removeLater' | 'settle'> {
+  const removals: Array<Promise<void>> = [];
+  return {
+    removeLater: (removal) => void removals.push(removal),
+    settle: async () => void (await Promise.all(removals)),
+  };
+}
+
 /** Where a step's secret files are, in its container. */
 const SECRETS_DIR = '/run/secrets';
 

@@ -2,7 +2,7 @@ import type { BuildContext, ImageQueries, ToolBuildContext } from '../../build-t
 import type { Emit } from '../../core/events.js';
 import { InternalError } from '../../core/user-error.js';
 import type { RegistryCredentials } from '../../inputs/types.js';
-import { runCodeStep, type CodeStepRuntime } from '../containers/run-code-step.js';
+import { keptRemovals, runCodeStep, type CodeStepRuntime } from '../containers/run-code-step.js';
 import type { DockerEngine } from '../engines/docker-engine.js';
 import type { BaseImageDigest } from '../engines/resolve-base-image-digests.js';
 import { lastChangeTime } from '../sources/commit-time.js';
@@ -73,11 +73,9 @@ export function codeStepRuntime(
   scratchDir: string,
 ): CodeStepRuntime {
   const { authFor, bases } = deps;
-  const removals: Array<Promise<void>> = [];
   return {
     engine,
-    removeLater: (removal) => removals.push(removal),
-    settle: async () => void (await Promise.all(removals)),
+    ...keptRemovals(),
     engineUnreachable: deps.engineUnreachable,
     runcStateDir: runcStateDir(deps.baseDir),
     scratchDir,
