@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { PackageManager } from '../../src/build-types/node/package-manager.js';
 import { GitRepo } from './git-repo.js';
 
@@ -26,6 +27,40 @@ export function runPackageManager(
   cacheDir: string,
   env: Record<string, string> = {},
 ): string {
+  const { file, argv, options } = packageManagerCommand(manager, cwd, args, cacheDir, env);
+  try {
+    return execFileSync(file, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw failed(manager, cwd, args, e);
+  }
+}
+
+/**
+ * runPackageManager without blocking this process: for a package manager that talks to a server
+ * this process runs (a synchronous child would keep it from answering).
+ */
+export async function runPackageManagerAsync(
+  manager: PackageManager,
+  cwd: string,
+  args: string[],
+  cacheDir: string,
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { file, argv, options } = packageManagerCommand(manager, cwd, args, cacheDir, env);
+  try {
+    return (await promisify(execFile)(file, argv, options)).stdout;
+  } catch (e) {
+    throw failed(manager, cwd, args, e);
+  }
+}
+
+function packageManagerCommand(
+  manager: PackageManager,
+  cwd: string,
+  args: string[],
+  cacheDir: string,
+  env: Record<string, string>,
+) {
   const bin = PACKAGE_MANAGER_BINS[manager];
   const cache =
     manager === 'npm'
@@ -34,17 +69,20 @@ export function runPackageManager(
         ? ['--cache-folder', cacheDir]
         : ['--store-dir', cacheDir];
   const cmd = manager === 'npm' ? [bin] : [process.execPath, bin];
-  try {
-    return execFileSync(cmd[0] as string, [...cmd.slice(1), ...args, ...cache], {
+  return {
+    file: cmd[0] as string,
+    argv: [...cmd.slice(1), ...args, ...cache],
+    options: {
       cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8' as const,
       env: { ...process.env, npm_config_update_notifier: 'false', COREPACK_ENABLE_STRICT: '0', ...env },
-    });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`${manager} ${args.join(' ')} in ${cwd} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-  }
+    },
+  };
+}
+
+function failed(manager: PackageManager, cwd: string, args: string[], e: unknown): Error {
+  const err = e as { stdout?: string; stderr?: string };
+  return new Error(`${manager} ${args.join(' ')} in ${cwd} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
 }
 
 export interface NodeProjectLayout {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
 import { buildAppService } from '../helpers/app-build.js';
@@ -13,7 +12,7 @@ import { freePort } from '../helpers/free-port.js';
 import { generatePackageSet } from '../helpers/generated-packages.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { imageBytes } from '../helpers/image-bytes.js';
-import { PACKAGE_MANAGER_BINS } from '../helpers/node-project-repo.js';
+import { runPackageManagerAsync } from '../helpers/node-project-repo.js';
 import { dockerBridgeHost, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
 import { removeImages } from '../helpers/remove-images.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -52,14 +51,12 @@ before(async () => {
     '.npmrc': `registry=${proxyUrl}\n`,
     'server.js': "console.log(require('ca-lib-0000') ? 'up' : 'down');\n",
   });
-  // Not runPackageManager: a synchronous child would stop this process's proxy from answering.
-  await promisify(execFile)(
-    PACKAGE_MANAGER_BINS.npm,
-    ['install', '--package-lock-only', '--no-audit', '--no-fund', '--cache', join(dir, 'cache')],
-    {
-      cwd: repo.path,
-      env: { ...process.env, npm_config_cafile: join(dir, 'ca.pem'), npm_config_update_notifier: 'false' },
-    },
+  await runPackageManagerAsync(
+    'npm',
+    repo.path,
+    ['install', '--package-lock-only', '--no-audit', '--no-fund'],
+    join(dir, 'cache'),
+    { npm_config_cafile: join(dir, 'ca.pem') },
   );
   assert.match(readFileSync(join(repo.path, 'package-lock.json'), 'utf8'), /"node_modules\/ca-lib-0000"/);
   repo.commit({}, 'the lock file');
