@@ -52,6 +52,7 @@ async function newImage(name: string) {
 /** The engine, counting loads; `claims` makes it say an image holds layers it does not. */
 function counting(engine: DockerEngine, claims: Record<string, string[]> = {}) {
   const loads: string[] = [];
+  const finished: string[] = [];
   const wrapped: DockerEngine = {
     ...engine,
     imageInfo: async (ref) => {
@@ -61,9 +62,10 @@ function counting(engine: DockerEngine, claims: Record<string, string[]> = {}) {
     loadImage: async (archive, label, signal) => {
       loads.push(label);
       await engine.loadImage(archive, label, signal);
+      finished.push(label);
     },
   };
-  return { wrapped, loads };
+  return { wrapped, loads, finished };
 }
 
 const idOf = (ref: string) =>
@@ -72,10 +74,19 @@ const idOf = (ref: string) =>
 describe('loading a new image into the daemon', () => {
   it('sends only what the daemon lacks: one load, the image ID the config digest', async () => {
     const n = await newImage('slim');
-    const { wrapped, loads } = counting(n.daemon);
+    const { wrapped, loads, finished } = counting(n.daemon);
     const signal = new AbortController().signal;
-    await loadNewImage(wrapped, { ...n.image, related: [n.busybox] }, n.complete, 'load slim', signal);
+    let sentBeforeLoaded: boolean | undefined;
+    const onSent = () => (sentBeforeLoaded ??= loads.length === 1 && finished.length === 0);
+    await loadNewImage(
+      wrapped,
+      { ...n.image, related: [n.busybox] },
+      { complete: n.complete, label: 'load slim', onSent },
+      signal,
+    );
     assert.deepEqual(loads, ['load slim']);
+    // The caller compresses the new layers then, while the daemon is still loading.
+    assert.equal(sentBeforeLoaded, true);
     assert.equal(idOf(n.ref), n.image.configDigest);
     assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello slim\n');
   });
@@ -88,11 +99,17 @@ describe('loading a new image into the daemon', () => {
       'tci-test/claims-everything': n.image.layers.map((l) => l.diffId),
     });
     const signal = new AbortController().signal;
+    // The whole image waits for its layers' compression, which waits for the slim archive to
+    // be sent: the refusal must count as sent, or the build would wait forever.
+    let sent = false;
     await loadNewImage(
       wrapped,
       { ...n.image, related: ['tci-test/claims-everything'] },
-      n.complete,
-      'load',
+      {
+        complete: () => (sent ? n.complete() : Promise.reject(new Error('complete before sent'))),
+        label: 'load',
+        onSent: () => (sent = true),
+      },
       signal,
     );
     assert.deepEqual(loads, ['load', 'load']);

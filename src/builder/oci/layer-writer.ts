@@ -58,13 +58,16 @@ const COMPRESSION_LAG = 256 << 20;
  * The same layer as an uncompressed tar in `file`, which a daemon can load at once, and from
  * the same bytes as they are made, compressed into the layout: `file` resolves when the tar is
  * complete, `compressed` when the blob is in the layout (compression on the other cores, at
- * most COMPRESSION_LAG behind).
+ * most COMPRESSION_LAG behind). With `compressAfter`, compression starts only once it settles
+ * (the tar waits in memory): a small layer is deflated on this thread, which would otherwise
+ * hold back the daemon's load of the file.
  */
 export function writeLayerFile(
   entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>,
   epoch: number,
   file: string,
   layout: OciLayout,
+  compressAfter?: Promise<unknown>,
 ): { file: Promise<{ diffId: Digest; size: number }>; compressed: Promise<WrittenLayer> } {
   const diff = new DigestTap();
   const tar = pipeThrough(layerTar(entries, epoch), diff);
@@ -75,9 +78,20 @@ export function writeLayerFile(
     diffId: diff.digest(),
     size: diff.size,
   }));
-  const compressed = compressIntoLayout(layout, lagging, async () => (await written).diffId);
+  const begin = new Promise<unknown>((resolve) => {
+    if (compressAfter === undefined) return resolve(undefined);
+    compressAfter.then(resolve, resolve);
+    // Bigger than one chunk, it is deflated on the other cores: waiting would only hold it in memory.
+    tar.on('data', () => diff.size > DEFERRABLE && resolve(undefined));
+  });
+  const compressed = begin.then(() =>
+    compressIntoLayout(layout, lagging, async () => (await written).diffId),
+  );
   return { file: written, compressed };
 }
+
+/** The most of a layer whose compression may wait for `compressAfter`: one deflate chunk. */
+const DEFERRABLE = 1 << 20;
 
 /** `tar` gzipped into the layout; `diffId` once it has all gone through. */
 async function compressIntoLayout(

@@ -23,17 +23,26 @@ export interface NewImage {
 export async function loadNewImage(
   daemon: DockerEngine,
   image: NewImage,
-  complete: () => Promise<{ layout: OciLayout; image: LayoutImage }>,
-  label: string,
+  how: {
+    complete: () => Promise<{ layout: OciLayout; image: LayoutImage }>;
+    label: string;
+    /** Called once the slim archive has all gone to the daemon (or failed to). */
+    onSent?: () => void;
+  },
   signal: AbortSignal,
 ): Promise<number> {
+  const { complete, label } = how;
   const have = await layersDaemonHas(daemon, image);
   const layers: LoadLayer[] = image.layers.map((l, i) => ({ ...l, file: i < have ? undefined : l.file }));
   try {
-    await daemon.loadImage(slimLoadArchive(image.ref, image.configBytes, layers), label, signal);
+    const archive = slimLoadArchive(image.ref, image.configBytes, layers);
+    if (how.onSent) archive.once('end', how.onSent).once('close', how.onSent);
+    await daemon.loadImage(archive, label, signal);
     if ((await daemon.imageInfo(image.ref))?.id === image.configDigest) return image.layers.length - have;
   } catch (e) {
     if (signal.aborted) throw e;
+  } finally {
+    how.onSent?.();
   }
   const { layout, image: written } = await complete();
   await loadWholeImage(daemon, layout, written, label, signal);

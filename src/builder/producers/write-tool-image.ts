@@ -2,8 +2,10 @@ import { rm } from 'node:fs/promises';
 import type { AppImage, AppLayer, ToolImageRecipe } from '../../build-types/build-type.js';
 import type { ImageSource } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
-import { writeLayer } from '../oci/layer-writer.js';
+import { join } from 'node:path';
+import { writeLayer, writeLayerFile } from '../oci/layer-writer.js';
 import type { LayoutImage } from '../oci/oci-layout.js';
+import { sourceEntries } from '../oci/layer-entries.js';
 import { writeImage, writeImageConfig, type ImageLayer } from '../oci/write-image.js';
 import { commitTime } from '../sources/commit-time.js';
 import { stepLogFile } from '../state/build-layout.js';
@@ -43,7 +45,7 @@ export async function buildToolImage(
     const app = await recipe.assemble(
       toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
     );
-    const image = await writeAppImage(job, app, keyed, { deps, run, signal, onLine }).finally(() =>
+    const image = await writeAppImage(job, app, keyed, { deps, run, signal, onLine, workDir }).finally(() =>
       app.done?.(),
     );
     onLine(`image ${image.descriptor.digest} written to ${deps.layout.dir}`);
@@ -58,28 +60,42 @@ async function writeAppImage(
   job: ImageJob,
   app: AppImage,
   keyed: ServiceKeyedLayers,
-  at: { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal; onLine(line: string): void },
+  at: WriteAt & { workDir: string },
 ): Promise<LayoutImage> {
   const { deps } = at;
   const base = baseOf(job, app.base);
   const baseSource = await deps.bases.inLayout(base, at.onLine);
   const epoch = app.epoch ?? (await commitTime(job.source.clonePath, job.source.commit));
-  const layers: PlacedLayer[] = [];
-  for (const layer of app.layers) layers.push(await placeLayer(layer, keyed, deps, epoch));
-  const common = { base: baseSource, layers, settings: app.settings, epoch };
-  const config = await writeImageConfig(deps.layout, common);
-  let written: Promise<LayoutImage> | undefined;
-  const complete = () =>
-    (written ??= writeImage(deps.layout, {
-      ...common,
-      ref: job.tag,
-      service: job.name,
-      config,
-      ...(base.source === 'registry' ? { baseRegistryRef: pinnedRef(base) } : {}),
-    }));
-  if (!deps.push) await loadWhileCompressing(job, { baseSource, layers, config, complete }, at);
-  return await complete();
+  // The new layers' compression waits for the archive the daemon loads to be sent (see placeLayer).
+  let archiveSent!: () => void;
+  const sent = new Promise<void>((resolve) => (archiveSent = resolve));
+  try {
+    const layers: PlacedLayer[] = [];
+    for (const [i, layer] of app.layers.entries()) {
+      const file = deps.push ? undefined : join(at.workDir, `app-layer-${i}.tar`);
+      layers.push(await placeLayer(layer, keyed, { deps, epoch, file, compressAfter: sent }));
+    }
+    const common = { base: baseSource, layers, settings: app.settings, epoch };
+    const config = await writeImageConfig(deps.layout, common);
+    let written: Promise<LayoutImage> | undefined;
+    const complete = () =>
+      (written ??= writeImage(deps.layout, {
+        ...common,
+        ref: job.tag,
+        service: job.name,
+        config,
+        ...(base.source === 'registry' ? { baseRegistryRef: pinnedRef(base) } : {}),
+      }));
+    if (!deps.push)
+      await loadWhileCompressing(job, { baseSource, layers, config, complete }, { ...at, archiveSent });
+    archiveSent();
+    return await complete();
+  } finally {
+    archiveSent();
+  }
 }
+
+type WriteAt = { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal; onLine(line: string): void };
 
 /**
  * Without `--push`, into the daemon: only the layers it lacks, a new one as the uncompressed tar
@@ -93,7 +109,7 @@ async function loadWhileCompressing(
     config: { digest: Digest; bytes: Buffer };
     complete(): Promise<LayoutImage>;
   },
-  at: { deps: ToolProducerDeps; run: StepRun; signal: AbortSignal; onLine(line: string): void },
+  at: WriteAt & { archiveSent(): void },
 ): Promise<void> {
   const { deps } = at;
   const down = await deps.engineUnreachable();
@@ -120,27 +136,41 @@ async function loadWhileCompressing(
   const started = Date.now();
   const complete = async () => ({ layout: deps.layout, image: await image.complete() });
   const label = `service "${job.name}": loading the image into the Docker daemon`;
-  const sent = await loadNewImage(deps.daemon, newImage, complete, label, at.signal);
+  const sent = await loadNewImage(
+    deps.daemon,
+    newImage,
+    { complete, label, onSent: at.archiveSent },
+    at.signal,
+  );
   at.onLine(
     `loaded into the Docker daemon: ${sent} of ${layers.length} layers sent (${secondsSince(started)})`,
   );
 }
 
+/**
+ * A layer of the image: a keyed one as the build made or found it; another written from its
+ * sources. With `file` (the daemon will load it), that is its uncompressed tar, and compression
+ * into the layout waits for `compressAfter`: an app's layer is small enough to be deflated on
+ * this thread, which, done first, would delay the load by as long (about 30 ms for 140 kB,
+ * pako not yet compiled), and done afterwards runs while the daemon unpacks.
+ */
 async function placeLayer(
   layer: AppLayer,
   keyed: ServiceKeyedLayers,
-  deps: ToolProducerDeps,
-  epoch: number,
+  at: { deps: ToolProducerDeps; epoch: number; file: string | undefined; compressAfter: Promise<void> },
 ): Promise<PlacedLayer> {
   if ('keyed' in layer) return { createdBy: layer.createdBy, ...keyed.placement(layer.keyed) };
-  const w = await writeLayer(deps.layout, layer.sources, epoch);
-  return {
-    createdBy: layer.createdBy,
-    diffId: w.diffId,
-    descriptor: w.descriptor,
-    loadFile: deps.layout.blobPath(w.descriptor.digest),
-    loadSize: w.descriptor.size,
-  };
+  const { deps, epoch, file } = at;
+  if (file === undefined) {
+    const w = await writeLayer(deps.layout, layer.sources, epoch);
+    const loadFile = deps.layout.blobPath(w.descriptor.digest);
+    return { createdBy: layer.createdBy, ...w, loadFile, loadSize: w.descriptor.size };
+  }
+  const out = writeLayerFile(sourceEntries(layer.sources), epoch, file, deps.layout, at.compressAfter);
+  const descriptor = out.compressed.then((w) => w.descriptor);
+  descriptor.catch(() => undefined);
+  const tar = await out.file;
+  return { createdBy: layer.createdBy, diffId: tar.diffId, descriptor, loadFile: file, loadSize: tar.size };
 }
 
 /** Images the daemon may hold that share the new image's first layers: its base, its last build. */

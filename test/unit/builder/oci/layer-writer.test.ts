@@ -146,4 +146,37 @@ describe('writeLayer', () => {
     const compressed = await out.compressed;
     assert.equal(compressed.descriptor.digest, (await layer(dir)).written.descriptor.digest);
   });
+  it('compresses a small layer only once compressAfter settles, a bigger one at once', async () => {
+    const file = (size: number) => ({
+      path: 'app/data.bin',
+      type: 'file' as const,
+      executable: false,
+      size,
+      content: async () => Buffer.alloc(size, 7),
+    });
+    const layout = new OciLayout(await tempDir('tci-layout-'));
+    let release!: () => void;
+    const after = new Promise<void>((r) => (release = r));
+    const small = writeLayerFile([file(1000)], EPOCH, join(await tempDir('tci-lf-'), 'l.tar'), layout, after);
+    let compressed = false;
+    void small.compressed.then(() => (compressed = true));
+    await small.file;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(compressed, false, 'the small layer waits');
+    release();
+    const done = await small.compressed;
+    assert.ok(await layout.hasBlob(done.descriptor.digest));
+    // Over one deflate chunk it does not wait (it would otherwise sit in memory, or, past the
+    // lag the tar allows, stop the tar itself).
+    const never = new Promise<void>(() => undefined);
+    const big = writeLayerFile(
+      [file(3 << 20)],
+      EPOCH,
+      join(await tempDir('tci-lf-'), 'l.tar'),
+      layout,
+      never,
+    );
+    const bigDone = await big.compressed;
+    assert.equal((await big.file).diffId, bigDone.diffId);
+  });
 });
