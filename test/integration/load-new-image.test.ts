@@ -7,6 +7,7 @@ import { importDockerArchive } from '../../src/builder/oci/import-docker-archive
 import { writeLayer } from '../../src/builder/oci/layer-writer.js';
 import { OciLayout } from '../../src/builder/oci/oci-layout.js';
 import { writeImage, writeImageConfig } from '../../src/builder/oci/write-image.js';
+import { EarlyLoad } from '../../src/builder/producers/early-load.js';
 import { loadNewImage } from '../../src/builder/producers/load-new-image.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
 import { removeImages } from '../helpers/remove-images.js';
@@ -115,5 +116,26 @@ describe('loading a new image into the daemon', () => {
     assert.deepEqual(loads, ['load', 'load']);
     assert.equal(idOf(n.ref), n.image.configDigest);
     assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello refused\n');
+  });
+  it('an early load, opened before the image is written, loads it when finished; a dismissed one loads nothing', async () => {
+    const n = await newImage('early');
+    const { wrapped, loads, finished } = counting(n.daemon);
+    const signal = new AbortController().signal;
+    const early = new EarlyLoad(wrapped, 'early load', signal);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(finished, [], 'the daemon waits for the rest of the archive');
+    await loadNewImage(
+      wrapped,
+      { ...n.image, related: [n.busybox] },
+      { complete: n.complete, label: 'load', early },
+      signal,
+    );
+    assert.deepEqual(loads, ['early load'], 'no other load');
+    assert.equal(idOf(n.ref), n.image.configDigest);
+    assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello early\n');
+    const dismissed = new EarlyLoad(wrapped, 'dismissed', signal);
+    await dismissed.dismiss();
+    assert.equal(dismissed.open, false);
+    assert.deepEqual(finished, ['early load', 'dismissed'], 'the daemon took the empty archive');
   });
 });

@@ -31,6 +31,8 @@ export interface CodeStepRuntime {
    */
   removeLater(removal: Promise<void>): void;
   settle(): Promise<void>;
+  /** Called before each step starts (a build ends its early image load then: see EarlyLoad). */
+  beforeStep?(): Promise<void>;
 }
 
 /** `removeLater` and `settle` of a CodeStepRuntime: the removals kept until `settle` waits for them. */
@@ -73,6 +75,7 @@ async function runOnRuntime(
   out: Omit<EngineOutput, 'label'>,
   runtime: CodeStepRuntime,
 ): Promise<StepResult> {
+  await runtime.beforeStep?.();
   const down = await runtime.engineUnreachable();
   if (down === undefined) return await onEngine(step, out, runtime);
   const runc = await import('./runc-runner.js');

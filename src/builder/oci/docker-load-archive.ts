@@ -80,33 +80,31 @@ export interface LoadLayer {
  */
 export function slimLoadArchive(ref: string, config: Buffer, layers: readonly LoadLayer[]): Readable {
   const pack = tarStream.pack();
+  void addSlimEntries(pack, ref, config, layers).then(
+    () => pack.finalize(),
+    (e: unknown) => pack.destroy(e as Error),
+  );
+  return Readable.from(pack);
+}
+
+/** The entries of `slimLoadArchive` into `pack`, which the caller then finalizes. */
+export async function addSlimEntries(
+  pack: tarStream.Pack,
+  ref: string,
+  config: Buffer,
+  layers: readonly LoadLayer[],
+): Promise<void> {
   const mtime = new Date(0);
   const configName = `${sha256Digest(config).slice('sha256:'.length)}.json`;
   const layerName = (l: LoadLayer) => `${l.diffId.slice('sha256:'.length)}/layer.tar`;
-  void (async () => {
-    try {
-      const manifest = [{ Config: configName, RepoTags: [ref], Layers: layers.map(layerName) }];
-      await addEntry(
-        pack,
-        { name: 'manifest.json', mtime, mode: 0o644 },
-        Buffer.from(JSON.stringify(manifest)),
-      );
-      await addEntry(pack, { name: configName, mtime, mode: 0o644 }, config);
-      const sent = new Set<string>();
-      for (const l of layers) {
-        // Two layers with one diff ID (two empty ones, say) are one file of the archive.
-        if (l.file === undefined || sent.has(l.diffId)) continue;
-        sent.add(l.diffId);
-        await addEntry(
-          pack,
-          { name: layerName(l), mtime, mode: 0o644, size: l.size },
-          createReadStream(l.file),
-        );
-      }
-      pack.finalize();
-    } catch (e) {
-      pack.destroy(e as Error);
-    }
-  })();
-  return Readable.from(pack);
+  const manifest = [{ Config: configName, RepoTags: [ref], Layers: layers.map(layerName) }];
+  await addEntry(pack, { name: 'manifest.json', mtime, mode: 0o644 }, Buffer.from(JSON.stringify(manifest)));
+  await addEntry(pack, { name: configName, mtime, mode: 0o644 }, config);
+  const sent = new Set<string>();
+  for (const l of layers) {
+    // Two layers with one diff ID (two empty ones, say) are one file of the archive.
+    if (l.file === undefined || sent.has(l.diffId)) continue;
+    sent.add(l.diffId);
+    await addEntry(pack, { name: layerName(l), mtime, mode: 0o644, size: l.size }, createReadStream(l.file));
+  }
 }

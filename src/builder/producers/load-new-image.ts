@@ -2,6 +2,7 @@ import { UserError } from '../../core/user-error.js';
 import type { DockerEngine } from '../engines/docker-engine.js';
 import { dockerLoadArchive, slimLoadArchive, type LoadLayer } from '../oci/docker-load-archive.js';
 import type { LayoutImage, OciLayout } from '../oci/oci-layout.js';
+import type { EarlyLoad } from './early-load.js';
 
 export interface NewImage {
   ref: string;
@@ -28,6 +29,8 @@ export async function loadNewImage(
     label: string;
     /** Called once the slim archive has all gone to the daemon (or failed to). */
     onSent?: () => void;
+    /** A load opened before the image was written: the slim archive goes there if it is still open. */
+    early?: EarlyLoad;
   },
   signal: AbortSignal,
 ): Promise<number> {
@@ -35,9 +38,12 @@ export async function loadNewImage(
   const have = await layersDaemonHas(daemon, image);
   const layers: LoadLayer[] = image.layers.map((l, i) => ({ ...l, file: i < have ? undefined : l.file }));
   try {
-    const archive = slimLoadArchive(image.ref, image.configBytes, layers);
-    if (how.onSent) archive.once('end', how.onSent).once('close', how.onSent);
-    await daemon.loadImage(archive, label, signal);
+    if (how.early?.open) await how.early.finish(image.ref, image.configBytes, layers, how.onSent);
+    else {
+      const archive = slimLoadArchive(image.ref, image.configBytes, layers);
+      if (how.onSent) archive.once('end', how.onSent).once('close', how.onSent);
+      await daemon.loadImage(archive, label, signal);
+    }
     if ((await daemon.imageInfo(image.ref))?.id === image.configDigest) return image.layers.length - have;
   } catch (e) {
     if (signal.aborted) throw e;

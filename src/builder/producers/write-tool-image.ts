@@ -11,6 +11,7 @@ import { commitTime } from '../sources/commit-time.js';
 import { stepLogFile } from '../state/build-layout.js';
 import { pinnedRef } from './app-base-images.js';
 import { buildContext, freshBuildDirs } from './build-context.js';
+import { EarlyLoad } from './early-load.js';
 import type { ImageJob, StepRun } from './image-producer.js';
 import { ServiceKeyedLayers } from './keyed-layers.js';
 import { notLoadedWarning } from './layout-images.js';
@@ -39,19 +40,21 @@ export async function buildToolImage(
   const { workDir, cacheDir } = await freshBuildDirs(deps.baseDir, job.name, logFile);
   const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
   const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir, onLine });
-  const runtime = codeStepRuntime(job, run.engine, deps, signal, workDir);
+  const early = await earlyLoad(job, deps, signal);
+  // A code step takes long enough: holding the daemon's unpacker meanwhile would gain nothing.
+  const beforeStep = async () => await early?.dismiss();
+  const runtime = { ...codeStepRuntime(job, run.engine, deps, signal, workDir), beforeStep };
   try {
     const common = buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, deps);
     const app = await recipe.assemble(
       toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
     );
-    const image = await writeAppImage(job, app, keyed, { deps, run, signal, onLine, workDir }).finally(() =>
-      app.done?.(),
-    );
+    const at = { deps, run, signal, onLine, workDir, early };
+    const image = await writeAppImage(job, app, keyed, at).finally(() => app.done?.());
     onLine(`image ${image.descriptor.digest} written to ${deps.layout.dir}`);
     return image.descriptor.digest;
   } finally {
-    await Promise.all([keyed.settle(), runtime.settle()]);
+    await Promise.all([keyed.settle(), runtime.settle(), early?.dismiss()]);
     await rm(workDir, { recursive: true, force: true });
   }
 }
@@ -60,7 +63,7 @@ async function writeAppImage(
   job: ImageJob,
   app: AppImage,
   keyed: ServiceKeyedLayers,
-  at: WriteAt & { workDir: string },
+  at: WriteAt & { workDir: string; early: EarlyLoad | undefined },
 ): Promise<LayoutImage> {
   const { deps } = at;
   const base = baseOf(job, app.base);
@@ -109,7 +112,7 @@ async function loadWhileCompressing(
     config: { digest: Digest; bytes: Buffer };
     complete(): Promise<LayoutImage>;
   },
-  at: WriteAt & { archiveSent(): void },
+  at: WriteAt & { archiveSent(): void; early: EarlyLoad | undefined },
 ): Promise<void> {
   const { deps } = at;
   const down = await deps.engineUnreachable();
@@ -135,11 +138,11 @@ async function loadWhileCompressing(
   };
   const started = Date.now();
   const complete = async () => ({ layout: deps.layout, image: await image.complete() });
-  const label = `service "${job.name}": loading the image into the Docker daemon`;
+  const label = loadLabel(job);
   const sent = await loadNewImage(
     deps.daemon,
     newImage,
-    { complete, label, onSent: at.archiveSent },
+    { complete, label, onSent: at.archiveSent, ...(at.early ? { early: at.early } : {}) },
     at.signal,
   );
   at.onLine(
@@ -172,6 +175,18 @@ async function placeLayer(
   const tar = await out.file;
   return { createdBy: layer.createdBy, diffId: tar.diffId, descriptor, loadFile: file, loadSize: tar.size };
 }
+
+/** Without `--push`, the load of the image into the daemon, opened now (see EarlyLoad). */
+async function earlyLoad(
+  job: ImageJob,
+  deps: ToolProducerDeps,
+  signal: AbortSignal,
+): Promise<EarlyLoad | undefined> {
+  if (deps.push || (await deps.engineUnreachable()) !== undefined) return undefined;
+  return new EarlyLoad(deps.daemon, loadLabel(job), signal);
+}
+
+const loadLabel = (job: ImageJob) => `service "${job.name}": loading the image into the Docker daemon`;
 
 /** Images the daemon may hold that share the new image's first layers: its base, its last build. */
 function relatedImages(job: ImageJob): string[] {
