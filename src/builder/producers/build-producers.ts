@@ -28,6 +28,8 @@ export function buildProducers(opts: ProducerOptions): (build: ServiceBuild) => 
   // writes, on bases in a registry, never does.
   let down: Promise<string | undefined> | undefined;
   const engineUnreachable = () => (down ??= opts.daemon.unreachable());
+  // Without --push every build asks it: asked now, the answer comes while git resolves sources.
+  if (!opts.push) engineUnreachable().catch(() => undefined);
   const platform = hostPlatform();
   const appBases: AppBaseContext = {
     baseDir: opts.baseDir,
