@@ -14,6 +14,9 @@ export interface TreeEntry {
   size: number;
 }
 
+/** Git ran and could not read the tree: the clone's objects are missing or damaged. */
+export class GitReadError extends Error {}
+
 /** A file of the tree with its content, in the order asked for. */
 export interface TreeFile {
   entry: TreeEntry;
@@ -49,7 +52,9 @@ export class GitTree {
       exec('git', ['-C', clonePath, 'rev-parse', `${commit}^{tree}`]),
     ]);
     if (r.code !== 0 || root.code !== 0)
-      throw new Error(`git ls-tree ${commit} in ${clonePath} failed: ${(r.stderr || root.stderr).trim()}`);
+      throw new GitReadError(
+        `git ls-tree ${commit} in ${clonePath} failed: ${(r.stderr || root.stderr).trim()}`,
+      );
     const entries: TreeEntry[] = [];
     for (const record of r.stdout.split('\0')) {
       if (record === '') continue;

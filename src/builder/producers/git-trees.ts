@@ -1,11 +1,11 @@
-import { GitTree } from '../../build-types/git-tree.js';
+import { GitReadError, GitTree } from '../../build-types/git-tree.js';
 import { OnceByKey } from '../../core/once-by-key.js';
 import { damagedClone } from '../sources/read-file-at-commit.js';
 import type { ResolvedSource } from '../sources/source-request.js';
 
 /**
  * The committed trees of one build, each read once (one `git ls-tree`) however many services of
- * a monorepo, and the planner and the builds, ask for it. A clone git cannot read is a
+ * a monorepo, and the planner and the builds, ask for it. A clone git refuses to read is a
  * damaged clone, which the build discards and clones again.
  */
 export class GitTrees {
@@ -16,7 +16,10 @@ export class GitTrees {
       try {
         return await GitTree.read(source.clonePath, source.commit);
       } catch (e) {
-        throw damagedClone(source.clonePath, (e as Error).message);
+        // Only git's own refusal: a git that cannot start (not installed, out of file handles)
+        // says nothing about the clone, which must not be thrown away for it.
+        if (!(e instanceof GitReadError)) throw e;
+        throw damagedClone(source.clonePath, e.message);
       }
     });
   }
