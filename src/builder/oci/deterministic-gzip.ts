@@ -37,7 +37,7 @@ export interface GzipOptions {
  */
 export function deterministicGzip(opts: GzipOptions = {}): Transform {
   const threads = Math.max(1, opts.threads ?? cpus().length - 1);
-  let workers: DeflateWorkers | undefined;
+  const workers = DeflateWorkers.lazyLease(threads, pakoPath);
   const queue: Array<Promise<Buffer>> = [];
   let pending: Buffer[] = [];
   let pendingLength = 0;
@@ -55,10 +55,10 @@ export function deterministicGzip(opts: GzipOptions = {}): Transform {
     crc = crc32(data, crc);
     length += data.length;
     const dict = previousTail;
-    let chunk: Promise<Buffer>;
-    if (last && !started) chunk = Promise.resolve().then(() => deflateChunk(data, dict, true));
-    else
-      chunk = (workers ??= new DeflateWorkers(threads, pakoPath)).deflate({ data, dict, last, level: LEVEL });
+    const chunk =
+      last && !started
+        ? Promise.resolve().then(() => deflateChunk(data, dict, true))
+        : workers.deflate({ data, dict, last, level: LEVEL });
     // Awaited in order by `drain`; a failure meanwhile must not count as unhandled.
     chunk.catch(() => undefined);
     queue.push(chunk);
@@ -89,12 +89,12 @@ export function deterministicGzip(opts: GzipOptions = {}): Transform {
       dispatch(take(pendingLength), true);
       drain(this, 0)
         .then(() => this.push(trailer(crc, length)))
-        .finally(() => workers?.close())
+        .finally(() => workers.release())
         .then(() => done(), done);
     },
     // A stream ended by an error never flushes: its workers would keep the process alive.
     destroy(err: Error | null, done: (e: Error | null) => void) {
-      void workers?.close();
+      void workers.release();
       done(err);
     },
   });

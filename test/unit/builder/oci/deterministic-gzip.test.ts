@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { DeflateWorkers } from '../../../../src/builder/oci/deflate-workers.js';
 import { deterministicGzip } from '../../../../src/builder/oci/deterministic-gzip.js';
 
 /** 1 MB of text-like bytes that compress, fed in uneven chunks. */
@@ -73,6 +75,26 @@ describe('deterministicGzip', () => {
       '4e1475cf48d88a7ec1fa15ad949a4d37bb185ce7c43c7f0e71381ded13c4b331',
       'the bytes it gave when this test was written',
     );
+  });
+
+  it('shares one pool of workers between streams at once, each getting its own bytes', async () => {
+    const chunks = large();
+    const alone = await gzip(chunks, 2);
+    const other = chunks.map((c) => Buffer.from(c).reverse());
+    const otherAlone = await gzip(other, 2);
+    const [a, b] = await Promise.all([gzip(chunks, 2), gzip(other, 2)]);
+    assert.ok(a.equals(alone) && b.equals(otherAlone), 'the same bytes as each stream alone');
+    const pako = createRequire(import.meta.url).resolve('pako');
+    const first = DeflateWorkers.lease(2, pako);
+    const second = DeflateWorkers.lease(2, pako);
+    assert.equal(first, second, 'one pool for both');
+    await first.release();
+    const job = { data: Buffer.from('still working'), dict: Buffer.alloc(0), last: true, level: 1 };
+    assert.ok((await second.deflate(job)).length > 0, 'the pool outlives one release');
+    await second.release();
+    const third = DeflateWorkers.lease(2, pako);
+    assert.notEqual(third, first, 'the last release stopped it; the next lease starts a new one');
+    await third.release();
   });
 
   it('lets the process exit when the stream fails midway (its workers stop)', () => {
