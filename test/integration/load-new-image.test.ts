@@ -134,7 +134,9 @@ describe('loading a new image into the daemon', () => {
     assert.equal(idOf(n.ref), n.image.configDigest);
     assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello early\n');
     const dismissed = new EarlyLoad(wrapped, 'dismissed', signal);
-    await dismissed.dismiss();
+    const ending = dismissed.dismiss();
+    assert.equal(dismissed.dismiss(), ending, 'ended once; a second call waits for the same answer');
+    await ending;
     assert.equal(dismissed.open, false);
     assert.deepEqual(finished, ['early load', 'dismissed'], 'the daemon took the empty archive');
   });

@@ -17,6 +17,7 @@ export class EarlyLoad {
   private readonly archive = Readable.from(this.pack);
   private readonly loaded: Promise<void>;
   private ended = false;
+  private dismissed: Promise<void> | undefined;
 
   constructor(daemon: DockerEngine, label: string, signal: AbortSignal) {
     // A failure here fails the load, which finish or dismiss meets.
@@ -51,20 +52,26 @@ export class EarlyLoad {
     await this.loaded;
   }
 
-  /** Ends the load with no image (a code step is about to run, or the build stopped): best effort. */
-  async dismiss(): Promise<void> {
-    if (this.ended) return;
+  /**
+   * Ends the load with no image (a code step is about to run, or the build stopped), at most
+   * once; best effort. Resolves when the daemon has answered: a caller need not wait for that.
+   */
+  dismiss(): Promise<void> {
+    if (this.ended) return this.dismissed ?? Promise.resolve();
     this.ended = true;
-    try {
-      await addEntry(
-        this.pack,
-        { name: 'manifest.json', mode: 0o644, mtime: new Date(0) },
-        Buffer.from('[]'),
-      );
-      this.pack.finalize();
-      await this.loaded;
-    } catch {
-      // An interrupted build, an engine gone: nothing was to be loaded anyway.
-    }
+    this.dismissed = (async () => {
+      try {
+        await addEntry(
+          this.pack,
+          { name: 'manifest.json', mode: 0o644, mtime: new Date(0) },
+          Buffer.from('[]'),
+        );
+        this.pack.finalize();
+        await this.loaded;
+      } catch {
+        // An interrupted build, an engine gone: nothing was to be loaded anyway.
+      }
+    })();
+    return this.dismissed;
   }
 }
