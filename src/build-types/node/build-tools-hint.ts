@@ -4,6 +4,8 @@
  */
 const MISSING_BUILD_TOOL = [
   /gyp ERR! find Python/,
+  // node-gyp 12 (npm 11): its "find Python" lines come before the last lines the error keeps.
+  /gyp ERR! stack Error: Could not find any Python installation/,
   /gyp ERR! stack Error: not found: make/,
   /(?:^|[\s:])(?:g\+\+|gcc|cc|c\+\+|make|python3?): (?:command )?not found/,
   /(?:^|[\s:])(?:g\+\+|gcc|cc|c\+\+|make): No such file or directory/,
