@@ -12,6 +12,7 @@ import { freePort } from '../helpers/free-port.js';
 import { generatePackageSet } from '../helpers/generated-packages.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { imageBytes } from '../helpers/image-bytes.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
 import { runPackageManagerAsync } from '../helpers/node-project-repo.js';
 import { dockerBridgeHost, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
 import { removeImages } from '../helpers/remove-images.js';
@@ -113,4 +114,61 @@ describe('a node install behind a proxy that re-signs TLS', () => {
     for (const { file, bytes } of imageBytes(image, dir))
       assert.ok(!bytes.includes(body), `the CA is in ${file}`);
   });
+});
+
+/** A project of `manager` naming the proxy as its registry, locked through it with the CA. */
+async function projectOf(manager: 'yarn' | 'pnpm'): Promise<GitRepo> {
+  const app = GitRepo.create(join(dir, `app-${manager}`), {
+    'package.json': JSON.stringify({
+      name: `app-${manager}`,
+      version: '1.0.0',
+      main: 'server.js',
+      dependencies: { 'ca-lib-0001': '^1.0.0' },
+    }),
+    '.npmrc': `registry=${proxyUrl}\n`,
+    ...(manager === 'yarn' ? { '.yarnrc': `registry "${proxyUrl}"\n` } : {}),
+    '.gitignore': 'node_modules\n',
+    'server.js': "console.log(require('ca-lib-0001') ? 'up' : 'down');\n",
+  });
+  // Yarn 1 has no lock-only mode: it installs, which .gitignore keeps out of the commit.
+  const args =
+    manager === 'yarn' ? ['install', '--non-interactive', '--no-progress'] : ['install', '--lockfile-only'];
+  await runPackageManagerAsync(manager, app.path, args, join(dir, `cache-${manager}`), {
+    npm_config_cafile: join(dir, 'ca.pem'),
+  });
+  app.commit({}, 'the lock file');
+  return app;
+}
+
+describe('Yarn 1 and pnpm behind the same proxy, as the docs say: `cafile=` in the npmrc secret', () => {
+  for (const manager of ['yarn', 'pnpm'] as const) {
+    it(`${manager} installs with the CA and the npmrc secret naming it; neither is in a layer`, async () => {
+      const app = await projectOf(manager);
+      const npmrc = 'cafile=/run/secrets/proxy-ca\n';
+      const buildWith = (secrets: string[]) =>
+        buildAppService({
+          dir: join(dir, `build-${manager}`),
+          name: `app-${manager}`,
+          repo: app,
+          service: `{buildType: node, node: "20", secrets: [${secrets.join(', ')}]}`,
+          prefix,
+          images: { 'node:20': ensureNodeToolsImage() },
+          secrets: { npmrc, 'proxy-ca': ca },
+        });
+      // The CA file alone is not enough: nothing tells the package manager to read it.
+      await assert.rejects(buildWith(['proxy-ca']), (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, new RegExp(`${manager} install failed`));
+        assert.match(e.details.join('\n'), /certificate/i);
+        return true;
+      });
+      const { image } = await buildWith(['npmrc', 'proxy-ca']);
+      assert.equal(execFileSync('docker', ['run', '--rm', image, 'web'], { encoding: 'utf8' }), 'up\n');
+      const body = ca.split('\n')[1] as string;
+      for (const { file, bytes } of imageBytes(image, dir)) {
+        assert.ok(!bytes.includes(body), `the CA is in ${file}`);
+        assert.ok(!bytes.includes(npmrc), `the npmrc secret is in ${file}`);
+      }
+    });
+  }
 });
