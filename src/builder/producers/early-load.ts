@@ -42,7 +42,8 @@ export class EarlyLoad {
     onSent?: () => void,
   ): Promise<void> {
     this.ended = true;
-    if (onSent) this.archive.once('end', onSent).once('close', onSent);
+    // A failure before the end is the caller's to answer (loadNewImage calls onSent then too).
+    if (onSent) this.archive.once('end', onSent);
     try {
       await addSlimEntries(this.pack, ref, config, layers);
       this.pack.finalize();

@@ -27,7 +27,7 @@ export async function loadNewImage(
   how: {
     complete: () => Promise<{ layout: OciLayout; image: LayoutImage }>;
     label: string;
-    /** Called once the slim archive has all gone to the daemon (or failed to). */
+    /** Called once the slim archive has all gone to the daemon, or the slim load failed. */
     onSent?: () => void;
     /** A load opened before the image was written: the slim archive goes there if it is still open. */
     early?: EarlyLoad;
@@ -41,7 +41,7 @@ export async function loadNewImage(
     if (how.early?.open) await how.early.finish(image.ref, image.configBytes, layers, how.onSent);
     else {
       const archive = slimLoadArchive(image.ref, image.configBytes, layers);
-      if (how.onSent) archive.once('end', how.onSent).once('close', how.onSent);
+      if (how.onSent) archive.once('end', how.onSent);
       await daemon.loadImage(archive, label, signal);
     }
     if ((await daemon.imageInfo(image.ref))?.id === image.configDigest) return image.layers.length - have;

@@ -40,7 +40,8 @@ export async function buildToolImage(
   const { workDir, cacheDir } = await freshBuildDirs(deps.baseDir, job.name, logFile);
   const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
   const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir, onLine });
-  const early = await earlyLoad(job, deps, signal); // A code step takes long enough: holding the daemon's unpacker meanwhile would gain nothing.
+  const early = await earlyLoad(job, deps, signal);
+  // A code step takes long enough: holding the daemon's unpacker meanwhile would gain nothing.
   // Not waited for: the daemon's answer comes while the step starts (the end awaits it).
   const beforeStep = async () => void early?.dismiss();
   const runtime = { ...codeStepRuntime(job, run.engine, deps, signal, workDir), beforeStep };
