@@ -1,5 +1,6 @@
 import { GitReadError, GitTree } from '../../build-types/git-tree.js';
 import { OnceByKey } from '../../core/once-by-key.js';
+import { pathError } from '../../core/system-error-text.js';
 import { damagedClone } from '../sources/read-file-at-commit.js';
 import type { ResolvedSource } from '../sources/source-request.js';
 
@@ -18,7 +19,8 @@ export class GitTrees {
       } catch (e) {
         // Only git's own refusal: a git that cannot start (not installed, out of file handles)
         // says nothing about the clone, which must not be thrown away for it.
-        if (!(e instanceof GitReadError)) throw e;
+        if (!(e instanceof GitReadError))
+          throw pathError(source.clonePath, 'cannot run git to read the cached clone', e, 'git');
         throw damagedClone(source.clonePath, e.message);
       }
     });

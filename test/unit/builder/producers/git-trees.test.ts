@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { UserError } from '../../../../src/core/user-error.js';
 import { GitTrees } from '../../../../src/builder/producers/git-trees.js';
 import type { CommitSha } from '../../../../src/inputs/types.js';
 import { DamagedCloneError } from '../../../../src/builder/sources/read-file-at-commit.js';
@@ -23,6 +24,13 @@ describe('GitTrees', () => {
           assert.ok(
             !(e instanceof DamagedCloneError),
             `a clone git never opened was called damaged: ${String(e)}`,
+          );
+          // Said as the user's problem, naming the clone and what failed, not as an internal error.
+          assert.ok(e instanceof UserError);
+          assert.equal(e.problems[0]?.file, repo.path);
+          assert.match(
+            e.message,
+            /cannot run git to read the cached clone: no such file or directory \(git\)/,
           );
           return true;
         },
