@@ -22,6 +22,31 @@ await mkdir('dist/bundle', { recursive: true });
 // The files in dist/bundle are CommonJS although the package is "type": "module".
 await writeFile('dist/bundle/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 
+// dockerode is bundled, so the code cache covers it, but two of its modules stay outside and
+// load on first use: docker-modem's ssh transport (ssh2, 77 ms to load; the tool dials ssh
+// engines itself and never gives docker-modem the `ssh` protocol) and dockerode's session
+// helper (gRPC and its proto loader, 83 ms; the tool opens BuildKit sessions itself). Loaded with
+// dockerode they cost a cold build 160 ms before its first container.
+const lazyDockerodeParts = {
+  name: 'lazy-dockerode-parts',
+  setup(b) {
+    const lazy = {
+      'docker-modem/lib/ssh.js': /docker-modem[\\/]lib$/,
+      'dockerode/lib/session.js': /dockerode[\\/]lib$/,
+    };
+    b.onResolve({ filter: /^\.\/(ssh|session)$/ }, (args) => {
+      const path = args.path === './ssh' ? 'docker-modem/lib/ssh.js' : 'dockerode/lib/session.js';
+      return lazy[path].test(args.resolveDir) ? { path, namespace: 'lazy' } : undefined;
+    });
+    // Both modules export one function: the stand-in requires the real one when first called.
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: `module.exports = function () { return require(${JSON.stringify(args.path)}).apply(this, arguments); };`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /.*/, namespace: 'lazy' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 await build({
   entryPoints: {
     start: 'dist/cli/start.js',
@@ -34,20 +59,12 @@ await build({
   platform: 'node',
   target: 'node20',
   supported: { 'dynamic-import': false },
-  external: [
-    'dockerode',
-    'json-e',
-    'kubernetes-models',
-    'tar-fs',
-    '@balena/dockerignore',
-    'ajv',
-    '@grpc/grpc-js',
-    'protobufjs',
-  ],
+  external: ['json-e', 'kubernetes-models', '@balena/dockerignore', 'ajv', '@grpc/grpc-js', 'protobufjs'],
   // import.meta.url is the file's own URL, as in the ES modules it was compiled from.
   define: { 'import.meta.url': '__tciImportMetaUrl' },
   banner: { js: "var __tciImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // isolated-render.ts uses import.meta.resolve only when run from TypeScript sources (tsx).
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
+  plugins: [lazyDockerodeParts],
 });
