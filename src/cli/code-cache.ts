@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { makeDirectory } from '../core/make-directory.js';
 
@@ -32,6 +33,10 @@ export function runWithCodeCache(opts: CodeCacheOptions): void {
   const source = readFileSync(opts.bundle, 'utf8');
   const cache =
     opts.cacheDir !== undefined ? cacheFileOf(opts.bundle, opts.command, opts.cacheDir) : undefined;
+  // V8 drops the bytecode of functions idle over several collections (a cold build's start,
+  // during its install), so a cache written at the end of a long run would leave them out. Set
+  // on every run: V8 accepts a cache only under the flags that wrote it.
+  setFlagsFromString('--no-flush-bytecode');
   let cachedData: Buffer | undefined;
   try {
     if (cache !== undefined) cachedData = readFileSync(cache.file);
