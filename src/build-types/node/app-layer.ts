@@ -60,10 +60,25 @@ export async function builtApp(
     workingDir: APP,
     folders: [{ hostDir, containerPath: APP }],
     label: `service "${plan.service}": ${project.manager} run ${script}`,
-    collect: { paths: [APP], exclude: (p) => DEPENDENCIES.test(p) },
+    collect: { paths: [APP], exclude: notInApp(analysis) },
     secretFiles: plan.secretFiles,
   });
   return result.collected ?? { entries: [], close: async () => undefined };
+}
+
+/**
+ * What of the build container's `/app` is not the app layer's: `node_modules`, and whatever lies
+ * outside the app's paths (`appPaths`). The step is given every workspace's manifest and the
+ * whole lock file, which change with other services; in the image they would make its content
+ * differ under one build key, which covers only the app's paths and its part of the lock file.
+ */
+function notInApp(analysis: NodeAnalysis): (path: string) => boolean {
+  const kept = appPaths(analysis).map((p) =>
+    `${APP.slice(1)}/${inProject(analysis.project, p)}`.replace(/\/$/, ''),
+  );
+  return (path) =>
+    DEPENDENCIES.test(path) ||
+    !kept.some((k) => path === k || path.startsWith(`${k}/`) || k.startsWith(`${path}/`));
 }
 
 /** The committed app, the lock file and the manager's settings, written into `dir` for the build step. */

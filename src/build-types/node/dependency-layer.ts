@@ -17,10 +17,11 @@ import {
 import { buildToolsHint } from './build-tools-hint.js';
 import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
+import { npmProductionInstallFile } from './npm-production-inputs.js';
 import { describeNodeRuntime } from './node-runtime.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
-const DEPENDENCY_STEP = 'node-deps-2';
+const DEPENDENCY_STEP = 'node-deps-3';
 
 /** Where the project root is in the install container and in the image. */
 export const APP = '/app';
@@ -189,11 +190,13 @@ async function writeInstallInputs(
       add(folder); // a linked file
       for (const e of tree.under(folder)) if (e.type === 'blob') wanted.set(e.path, e);
     }
+  const npmWorkspace = project.manager === 'npm' && project.workspace !== undefined;
   for await (const f of tree.contents([...wanted.values()])) {
     const file = join(dir, inProject(project, f.entry.path));
     makeDirectory(dirname(file));
     if (f.entry.mode === '120000') continue;
-    await writeFile(file, f.content, { mode: f.entry.mode === '100755' ? 0o755 : 0o644 });
+    const content = npmWorkspace ? npmProductionInstallFile(project, f.entry.path, f.content) : f.content;
+    await writeFile(file, content, { mode: f.entry.mode === '100755' ? 0o755 : 0o644 });
   }
   if (rootManifest !== undefined)
     await writeFile(join(dir, 'package.json'), JSON.stringify(rootManifest, null, 2));

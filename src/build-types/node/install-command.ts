@@ -88,7 +88,9 @@ export function installCommand(manager: PackageManager, o: InstallOptions): Inst
           'install',
           '--frozen-lockfile',
           ...(o.includeDev ? [] : ['--prod']),
-          ...(rel !== undefined ? [`--filter={./${rel}}...`] : []),
+          // --filter-prod follows only production edges: with --filter, a workspace the service
+          // dev-depends on (shared tooling) is selected too, and its dependencies installed.
+          ...(rel !== undefined ? [`--filter${o.includeDev ? '' : '-prod'}={./${rel}}...`] : []),
           ...scripts,
         ],
         rootManifest: undefined,
