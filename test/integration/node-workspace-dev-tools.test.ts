@@ -46,7 +46,7 @@ function devToolsLayout(manager: PackageManager): NodeProjectLayout {
   };
 }
 
-for (const manager of ['npm', 'pnpm'] as const satisfies readonly PackageManager[]) {
+for (const manager of ['npm', 'yarn', 'pnpm'] as const satisfies readonly PackageManager[]) {
   describe(`${manager} workspaces: a service with a build script and a tooling workspace`, () => {
     let project: NodeProjectRepo;
     before(() => {
@@ -85,7 +85,7 @@ for (const manager of ['npm', 'pnpm'] as const satisfies readonly PackageManager
         );
       assert.equal(find('/app/node_modules'), '0', "the tooling workspace's dependency is not installed");
       assert.equal(docker('run', '--rm', image, 'ls', '/app/services'), 'api', 'no other service');
-      const lock = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml' }[manager];
+      const lock = { npm: 'package-lock.json', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' }[manager];
       assert.equal(
         docker('run', '--rm', image, 'sh', '-c', `test -e /app/${lock} && echo yes || echo no`),
         'no',

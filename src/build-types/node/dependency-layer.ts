@@ -80,10 +80,11 @@ export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext):
 
 /** The install of the service's dependencies (`includeDev`: a build script's too). */
 export function serviceInstall(plan: InstallPlan, includeDev: boolean): InstallCommand {
-  const { project, dependsOn } = plan.analysis;
+  const { project, dependsOn, prodDependsOn } = plan.analysis;
   return installCommand(project.manager, {
     workspace: project.workspace,
-    dependsOn,
+    // Yarn 1 installs the dependencies of every workspace it is given (see installCommand).
+    dependsOn: includeDev ? dependsOn : prodDependsOn,
     root: project.root,
     rootManifest: project.rootManifest,
     includeDev,
@@ -116,7 +117,7 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
   const cmd = serviceInstall(plan, false);
   const hostDir = join(ctx.workDir, 'node-install');
   await writeInstallInputs(analysis, hostDir, plan.ignoreScripts, cmd.rootManifest);
-  const workspaces = [project.workspace, ...analysis.dependsOn].flatMap((w) =>
+  const workspaces = [project.workspace, ...analysis.prodDependsOn].flatMap((w) =>
     w === undefined ? [] : [w.dir],
   );
   const result = await ctx.runStep({

@@ -20,6 +20,8 @@ export interface NodeAnalysis {
   manifest: PackageManifest;
   /** The workspaces it uses, with a build script's dev dependencies among them. */
   dependsOn: Workspace[];
+  /** The workspaces its production dependencies reach: those whose dependencies the image gets. */
+  prodDependsOn: Workspace[];
   /** The part of the lock file its production dependencies are. */
   locked: LockedPackage[];
   /** With a build script: the part of the lock file its full install is. */
@@ -67,9 +69,11 @@ export async function analyseNodeProject(
 ): Promise<NodeAnalysis> {
   const project = await findNodeProject(tree, context, service);
   const manifest = project.workspace?.manifest ?? project.rootManifest;
-  const dependsOn =
-    project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, withDev);
-  const part = await lockPart(tree, project, manifest, dependsOn);
+  const closure = (dev: boolean) =>
+    project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, dev);
+  const dependsOn = closure(withDev);
+  const prodDependsOn = withDev ? closure(false) : dependsOn;
+  const part = await lockPart(tree, project, manifest, { dev: dependsOn, prod: prodDependsOn });
   const installFiles: Record<string, string> = {};
   const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
   const manifests = folders.map((d) => inFolder(d, 'package.json'));
@@ -88,6 +92,7 @@ export async function analyseNodeProject(
     serviceDir: context,
     manifest,
     dependsOn,
+    prodDependsOn,
     locked: part(false),
     lockedWithDev: withDev ? part(true) : undefined,
     installFiles,
@@ -108,7 +113,7 @@ async function lockPart(
   tree: GitTree,
   project: NodeProject,
   manifest: PackageManifest,
-  dependsOn: readonly Workspace[],
+  dependsOn: { dev: readonly Workspace[]; prod: readonly Workspace[] },
 ): Promise<(includeDev: boolean) => LockedPackage[]> {
   const from = project.workspace === undefined ? '' : inProject(project, project.workspace.dir);
   // Parsed once per build however many of a monorepo's services share the lock file.
@@ -132,8 +137,14 @@ async function lockPart(
     }
     case 'yarn': {
       const lock = await parsed(parseYarnLock);
-      const manifests = [manifest, ...dependsOn.map((w) => w.manifest), project.rootManifest];
-      return (dev) => yarnInstallClosure(lock, [...new Set(manifests)], project.workspaces, dev);
+      const manifests = (dev: boolean) => [
+        ...new Set([
+          manifest,
+          ...(dev ? dependsOn.dev : dependsOn.prod).map((w) => w.manifest),
+          project.rootManifest,
+        ]),
+      ];
+      return (dev) => yarnInstallClosure(lock, manifests(dev), project.workspaces, dev);
     }
     default: {
       const never: never = project.manager;
