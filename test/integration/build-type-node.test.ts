@@ -15,6 +15,7 @@ import { NodeApps } from '../helpers/node-app.js';
 import { buildAppService } from '../helpers/app-build.js';
 import { readService } from '../helpers/read-service.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
 import { removeImages } from '../helpers/remove-images.js';
 
 const base = await tempDir('tci-node-');
@@ -163,6 +164,41 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       ]);
       return true;
     });
+  });
+
+  it("names the way out when the image's pnpm cannot read the lock file's format", async () => {
+    // Gartenschlaeger/nodejs-express-template's pnpm 8 lock file, in an image with pnpm 10.
+    const repo = GitRepo.create(join(base, 'apps', 'pnpm8lock'), {
+      'package.json': JSON.stringify({
+        name: 'pnpm8lock',
+        version: '1.0.0',
+        scripts: { start: 'node s.js' },
+      }),
+      'pnpm-lock.yaml':
+        "lockfileVersion: '6.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n",
+    });
+    const tools = ensureNodeToolsImage();
+    await assert.rejects(
+      buildAppService({
+        dir: join(base, 'builds', 'pnpm8lock'),
+        name: 'pnpm8lock',
+        repo,
+        service: '{buildType: node, node: "20"}',
+        prefix,
+        images: { 'node:20': tools },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, /^service "pnpm8lock": pnpm install failed: exit status 1/);
+        assert.equal(
+          e.problems[0]?.hint?.split('; ')[0],
+          `the pnpm in ${tools} cannot read the lockfileVersion of pnpm-lock.yaml (6.x is read by pnpm 8 and 9, ` +
+            '9.x by pnpm 9 and 10): give buildImage an image with a pnpm that reads it and the same Node.js ' +
+            "and C library as the run image, or pin that pnpm in package.json's packageManager",
+        );
+        return true;
+      },
+    );
   });
 
   it('refuses, before any step runs, an image without the package manager the lock file needs', async () => {
