@@ -144,6 +144,22 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     assert.equal(docker('run', '--rm', tag, 'ls', 'node_modules'), 'greet-prod\n');
   });
 
+  it('fails before any step when buildScript names a script package.json lacks', async () => {
+    const repo = nodeApp('noscript', { ...deps, scripts: { build: 'tsc', start: 'node dist/main.js' } });
+    const events: Event[] = [];
+    await assert.rejects(
+      build('noscript', repo, '{buildType: node, node: "20", buildScript: compile}', events),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.deepEqual(e.problems.map(formatProblem), [
+          `service "noscript": its buildScript "compile" is not a script of package.json at commit ${repo.head().slice(0, 12)} (hint: its scripts: build, start)`,
+        ]);
+        return true;
+      },
+    );
+    assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
+  });
+
   it('fails before building an app with no way to start, naming the service and what was looked for', async () => {
     const repo = nodeApp('nostart', { ...deps }, { 'lib.js': 'module.exports = 1;\n' });
     await assert.rejects(build('nostart', repo), (e: unknown) => {
