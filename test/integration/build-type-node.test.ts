@@ -15,6 +15,7 @@ import { NodeApps } from '../helpers/node-app.js';
 import { buildAppService } from '../helpers/app-build.js';
 import { readService } from '../helpers/read-service.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
 import { removeImages } from '../helpers/remove-images.js';
 
 const base = await tempDir('tci-node-');
@@ -143,6 +144,22 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     assert.equal(docker('run', '--rm', tag, 'ls', 'node_modules'), 'greet-prod\n');
   });
 
+  it('fails before any step when buildScript names a script package.json lacks', async () => {
+    const repo = nodeApp('noscript', { ...deps, scripts: { build: 'tsc', start: 'node dist/main.js' } });
+    const events: Event[] = [];
+    await assert.rejects(
+      build('noscript', repo, '{buildType: node, node: "20", buildScript: compile}', events),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.deepEqual(e.problems.map(formatProblem), [
+          `service "noscript": its buildScript "compile" is not a script of package.json at commit ${repo.head().slice(0, 12)} (hint: its scripts: build, start)`,
+        ]);
+        return true;
+      },
+    );
+    assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
+  });
+
   it('fails before building an app with no way to start, naming the service and what was looked for', async () => {
     const repo = nodeApp('nostart', { ...deps }, { 'lib.js': 'module.exports = 1;\n' });
     await assert.rejects(build('nostart', repo), (e: unknown) => {
@@ -163,6 +180,41 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       ]);
       return true;
     });
+  });
+
+  it("names the way out when the image's pnpm cannot read the lock file's format", async () => {
+    // Gartenschlaeger/nodejs-express-template's pnpm 8 lock file, in an image with pnpm 10.
+    const repo = GitRepo.create(join(base, 'apps', 'pnpm8lock'), {
+      'package.json': JSON.stringify({
+        name: 'pnpm8lock',
+        version: '1.0.0',
+        scripts: { start: 'node s.js' },
+      }),
+      'pnpm-lock.yaml':
+        "lockfileVersion: '6.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n",
+    });
+    const tools = ensureNodeToolsImage();
+    await assert.rejects(
+      buildAppService({
+        dir: join(base, 'builds', 'pnpm8lock'),
+        name: 'pnpm8lock',
+        repo,
+        service: '{buildType: node, node: "20"}',
+        prefix,
+        images: { 'node:20': tools },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, /^service "pnpm8lock": pnpm install failed: exit status 1/);
+        assert.equal(
+          e.problems[0]?.hint?.split('; ')[0],
+          `the pnpm in ${tools} cannot read the lockfileVersion of pnpm-lock.yaml (6.x is read by pnpm 8 and 9, ` +
+            '9.x by pnpm 9 and 10): give buildImage an image with a pnpm that reads it and the same Node.js ' +
+            "and C library as the run image, or pin that pnpm in package.json's packageManager",
+        );
+        return true;
+      },
+    );
   });
 
   it('refuses, before any step runs, an image without the package manager the lock file needs', async () => {

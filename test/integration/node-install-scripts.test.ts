@@ -104,3 +104,32 @@ describe('install scripts of dependencies', () => {
     ]);
   });
 });
+
+describe("the project's own install scripts", () => {
+  it('a Yarn 1 root prepare, which `yarn --production` does not run, does not reinstall on a code change', async () => {
+    // As hagopj13/node-express-boilerplate has: husky is a dev dependency, absent here.
+    const project = new NodeProjectRepo(
+      join(fx.dir, 'own-prepare'),
+      'yarn',
+      fx.registry.url,
+      join(fx.dir, 'cache-yarn'),
+      {
+        root: {
+          name: 'own-prepare',
+          scripts: { start: 'node server.js', prepare: 'husky install' },
+          dependencies: { 'dep-0002': '^1.0.0' },
+        },
+        files: { 'server.js': "console.log('first', typeof require('dep-0002'));\n" },
+      },
+    );
+    await build(project, 'own-prepare');
+    project.repo.commit({ 'server.js': "console.log('second', typeof require('dep-0002'));\n" });
+    const second = await build(project, 'own-prepare');
+    assert.ok(!installed(second.events), 'the dependency layer is reused: yarn is not run again');
+    assert.equal(
+      execFileSync('docker', ['run', '--rm', second.image, 'node', 'server.js'], { encoding: 'utf8' }),
+      'second object\n',
+      'the new code, with the dependencies of the reused layer',
+    );
+  });
+});

@@ -15,6 +15,7 @@ import {
   text,
 } from './install-scripts.js';
 import { buildToolsHint } from './build-tools-hint.js';
+import { pnpmLockfileHint } from './pnpm-lockfile-hint.js';
 import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
 import { npmProductionInstallFile } from './npm-production-inputs.js';
@@ -134,7 +135,9 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
       inMemory: true,
     },
     secretFiles: plan.secretFiles,
-    hint: buildToolsHint(plan.images.install.ref),
+    hint: (lines) =>
+      buildToolsHint(plan.images.install.ref)(lines) ??
+      pnpmLockfileHint(plan.images.install.ref, project.lockFile)(lines),
   });
   const collected = result.collected ?? { entries: [], close: async () => undefined };
   const notes = {

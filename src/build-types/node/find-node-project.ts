@@ -35,6 +35,14 @@ const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexO
  * that lists `context` as a workspace. Reads only the manifests it needs, from the committed tree.
  */
 export async function findNodeProject(tree: GitTree, context: string, service: string): Promise<NodeProject> {
+  // Else the search upwards would blame the nearest lock file for not listing a folder that
+  // does not exist (a mistyped or moved `context`).
+  if (context !== '' && tree.get(context)?.type !== 'tree') {
+    throw new UserError({
+      message: `service "${service}": its context "${context}" is not a folder of the repository at commit ${tree.commit.slice(0, 12)}`,
+      hint: 'context is a folder path from the repository root, as committed',
+    });
+  }
   const own = lockFileIn(tree, context);
   if (own !== undefined) {
     const rootManifest = await manifestAt(tree, context);

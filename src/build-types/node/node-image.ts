@@ -1,3 +1,4 @@
+import { UserError } from '../../core/user-error.js';
 import type { LayerEntry } from '../../inputs/oci-types.js';
 import type { AppImage, CheckContext, ToolBuildContext } from '../build-type.js';
 import {
@@ -23,6 +24,7 @@ export async function installPlan(
   analysis: NodeAnalysis,
   ctx: CheckContext | ToolBuildContext,
 ): Promise<InstallPlan> {
+  checkBuildScript(f, name, analysis);
   const refs = { install: nodeBuildImage(f, ctx.images), run: nodeBaseImage(f, ctx.images) };
   const images = await nodeImages(name, refs, analysis.project.manager, analysis.project.lockFile, ctx);
   const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
@@ -41,6 +43,21 @@ export async function installPlan(
     secretFiles: secrets,
     baseDigests: ctx.baseDigests,
   };
+}
+
+/**
+ * A `buildScript` the service's package.json lacks fails before any step, not after a full
+ * install of every dependency (some 20 s on NestJS's starter) with the manager's "Missing script".
+ */
+function checkBuildScript(f: NodeFields, name: string, analysis: NodeAnalysis): void {
+  const script = f.buildScript;
+  const scripts = analysis.manifest.scripts ?? {};
+  if (script === undefined || typeof scripts[script] === 'string') return;
+  const names = Object.keys(scripts).filter((s) => typeof scripts[s] === 'string');
+  throw new UserError({
+    message: `service "${name}": its buildScript "${script}" is not a script of ${inFolder(analysis.serviceDir, 'package.json')} at commit ${analysis.tree.commit.slice(0, 12)}`,
+    hint: names.length > 0 ? `its scripts: ${names.join(', ')}` : 'it has no scripts',
+  });
 }
 
 export async function assembleNodeImage(

@@ -31,7 +31,7 @@ export interface NodeAnalysis {
    * the manager's settings files, the manifests of the service and the workspaces it uses.
    */
   installFiles: Record<string, string>;
-  /** Whether the project's own manifests have install lifecycle scripts (they need its code). */
+  /** Whether the project's own manifests have scripts its production install runs (they need its code). */
   projectInstallScripts: boolean;
   /** Paths of the project that committed links in the app's folders point to (`linkedPaths`). */
   linked: string[];
@@ -97,7 +97,7 @@ export async function analyseNodeProject(
     lockedWithDev: withDev ? part(true) : undefined,
     installFiles,
     projectInstallScripts: own.some((m) =>
-      PROJECT_INSTALL_SCRIPTS.some((s) => typeof m.scripts?.[s] === 'string'),
+      PROJECT_INSTALL_SCRIPTS[project.manager].some((s) => typeof m.scripts?.[s] === 'string'),
     ),
     linked: await linkedPaths(
       tree,

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/user-error.js';
+import type { PackageManager } from './package-manager.js';
 
 /** The fields of a `package.json` that decide what is installed and how the app starts. */
 export interface PackageManifest {
@@ -19,14 +20,17 @@ export interface PackageManifest {
 /** Lifecycle scripts that npm, Yarn 1 and pnpm run while installing a package. */
 export const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const;
 
-/** Scripts that also run for the project's own packages (root and workspaces) on install. */
-export const PROJECT_INSTALL_SCRIPTS = [
-  ...INSTALL_SCRIPTS,
-  'prepublish',
-  'preprepare',
-  'prepare',
-  'postprepare',
-] as const;
+/**
+ * Scripts of the project's own packages (root and workspaces) that the production install runs,
+ * by manager: npm runs the `prepare` family and `prepublish` too, pnpm the `prepare` family
+ * only, and Yarn 1 runs `prepublish` and `prepare` only when it installs dev dependencies, never
+ * with `--production` (so a root `"prepare": "husky install"` needs no code in that install).
+ */
+export const PROJECT_INSTALL_SCRIPTS: Readonly<Record<PackageManager, readonly string[]>> = {
+  npm: [...INSTALL_SCRIPTS, 'prepublish', 'preprepare', 'prepare', 'postprepare'],
+  pnpm: [...INSTALL_SCRIPTS, 'preprepare', 'prepare', 'postprepare'],
+  yarn: INSTALL_SCRIPTS,
+};
 
 /** Parses a package.json; bad JSON or a non-object is an error naming the file. */
 export function parseManifest(text: string, file: string): PackageManifest {

@@ -96,6 +96,23 @@ describe('findNodeProject', () => {
     });
   });
 
+  it('names a context that is not a folder of the commit, not the lock file above it', async () => {
+    const tree = await treeOf({
+      'package.json': json({ name: 'app' }),
+      'package-lock.json': '{}',
+      'src/x.js': '',
+    });
+    for (const context of ['server', 'src/x.js'])
+      await assert.rejects(findNodeProject(tree, context, 'app'), (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.equal(
+          e.message,
+          `service "app": its context "${context}" is not a folder of the repository at commit ${tree.commit.slice(0, 12)} (hint: context is a folder path from the repository root, as committed)`,
+        );
+        return true;
+      });
+  });
+
   it('names the folder and the lock files looked for when there is none', async () => {
     const tree = await treeOf({ 'services/api/package.json': json({ name: 'api' }) });
     await assert.rejects(findNodeProject(tree, 'services/api', 'api'), (e: unknown) => {
