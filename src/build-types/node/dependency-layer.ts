@@ -18,7 +18,7 @@ import { buildToolsHint } from './build-tools-hint.js';
 import { pnpmLockfileHint } from './pnpm-lockfile-hint.js';
 import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
-import { npmProductionInstallFile } from './npm-production-inputs.js';
+import { npmProductionInputs } from './npm-production-inputs.js';
 import { describeNodeRuntime } from './node-runtime.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
@@ -194,12 +194,13 @@ async function writeInstallInputs(
       add(folder); // a linked file
       for (const e of tree.under(folder)) if (e.type === 'blob') wanted.set(e.path, e);
     }
-  const npmWorkspace = project.manager === 'npm' && project.workspace !== undefined;
+  const asInstalled =
+    project.manager === 'npm' && project.workspace !== undefined ? npmProductionInputs(project) : undefined;
   for await (const f of tree.contents([...wanted.values()])) {
     const file = join(dir, inProject(project, f.entry.path));
     makeDirectory(dirname(file));
     if (f.entry.mode === '120000') continue;
-    const content = npmWorkspace ? npmProductionInstallFile(project, f.entry.path, f.content) : f.content;
+    const content = asInstalled?.(f.entry.path, f.content) ?? f.content;
     await writeFile(file, content, { mode: f.entry.mode === '100755' ? 0o755 : 0o644 });
   }
   if (rootManifest !== undefined)

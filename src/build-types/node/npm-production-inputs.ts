@@ -1,8 +1,8 @@
 import type { NodeProject } from './find-node-project.js';
-import { inFolder } from './node-project.js';
+import { inFolder, inProject } from './node-project.js';
 
 /**
- * A file of an npm workspace project as the production install of one workspace is given it:
+ * The files of an npm workspace project as the production install of one workspace is given them:
  * the workspaces' `package.json` files, and their entries in the lock file, without
  * `devDependencies`; every other file as it is.
  *
@@ -15,21 +15,20 @@ import { inFolder } from './node-project.js';
  * layer. Without the dev edges npm installs the production closure `npmInstallClosure` computes.
  * npm ci accepts the result: a manifest and its lock entry still agree.
  */
-export function npmProductionInstallFile(project: NodeProject, path: string, content: Buffer): Buffer {
-  const manifests = new Set([...project.workspaces.values()].map((w) => inFolder(w.dir, 'package.json')));
-  if (path === project.lockFile) {
-    const lock = JSON.parse(content.toString('utf8')) as { packages?: Record<string, object> };
-    const folders = new Set(
-      [...project.workspaces.values()].map((w) =>
-        project.root === '' ? w.dir : w.dir.slice(project.root.length + 1),
-      ),
-    );
-    for (const [key, entry] of Object.entries(lock.packages ?? {}))
-      if (folders.has(key)) delete (entry as { devDependencies?: unknown }).devDependencies;
-    return Buffer.from(JSON.stringify(lock, null, 2));
-  }
-  if (!manifests.has(path)) return content;
-  const manifest = JSON.parse(content.toString('utf8')) as { devDependencies?: unknown };
-  delete manifest.devDependencies;
-  return Buffer.from(JSON.stringify(manifest, null, 2));
+export function npmProductionInputs(project: NodeProject): (path: string, content: Buffer) => Buffer {
+  const workspaces = [...project.workspaces.values()];
+  const manifests = new Set(workspaces.map((w) => inFolder(w.dir, 'package.json')));
+  const lockKeys = new Set(workspaces.map((w) => inProject(project, w.dir)));
+  return (path, content) => {
+    if (path === project.lockFile) {
+      const lock = JSON.parse(content.toString('utf8')) as { packages?: Record<string, object> };
+      for (const [key, entry] of Object.entries(lock.packages ?? {}))
+        if (lockKeys.has(key)) delete (entry as { devDependencies?: unknown }).devDependencies;
+      return Buffer.from(JSON.stringify(lock, null, 2));
+    }
+    if (!manifests.has(path)) return content;
+    const manifest = JSON.parse(content.toString('utf8')) as { devDependencies?: unknown };
+    delete manifest.devDependencies;
+    return Buffer.from(JSON.stringify(manifest, null, 2));
+  };
 }
