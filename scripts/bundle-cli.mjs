@@ -30,13 +30,14 @@ await writeFile('dist/bundle/package.json', JSON.stringify({ type: 'commonjs' })
 const lazyDockerodeParts = {
   name: 'lazy-dockerode-parts',
   setup(b) {
+    // The relative name each is required by, and the folder of the module requiring it.
     const lazy = {
-      'docker-modem/lib/ssh.js': /docker-modem[\\/]lib$/,
-      'dockerode/lib/session.js': /dockerode[\\/]lib$/,
+      './ssh': { path: 'docker-modem/lib/ssh.js', from: /docker-modem[\\/]lib$/ },
+      './session': { path: 'dockerode/lib/session.js', from: /dockerode[\\/]lib$/ },
     };
     b.onResolve({ filter: /^\.\/(ssh|session)$/ }, (args) => {
-      const path = args.path === './ssh' ? 'docker-modem/lib/ssh.js' : 'dockerode/lib/session.js';
-      return lazy[path].test(args.resolveDir) ? { path, namespace: 'lazy' } : undefined;
+      const { path, from } = lazy[args.path];
+      return from.test(args.resolveDir) ? { path, namespace: 'lazy' } : undefined;
     });
     // Both modules export one function: the stand-in requires the real one when first called.
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
