@@ -125,6 +125,8 @@ export type LayerSource =
 export interface ImageSettings {
   /** Set or replaced in the base image's `Env`, in this order. */
   env: Record<string, string>;
+  /** Folders added at the end of the base image's PATH (Docker's default PATH if it sets none). */
+  pathAppend?: readonly string[];
   workingDir: string;
   entrypoint: string[];
   /** Undefined: no default command. */

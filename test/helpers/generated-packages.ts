@@ -8,6 +8,8 @@ export interface GeneratedPackage {
   version: string;
   dependencies: Record<string, string>;
   scripts?: Record<string, string>;
+  /** Command name → file: what the package installs into `node_modules/.bin`. */
+  bin?: Record<string, string>;
   /** Relative path → content; `package.json` is written from the fields above. */
   files: Record<string, string>;
 }
@@ -144,6 +146,7 @@ export function manifestOf(p: GeneratedPackage): Record<string, unknown> {
     main: 'index.js',
     dependencies: p.dependencies,
     ...(p.scripts !== undefined ? { scripts: p.scripts } : {}),
+    ...(p.bin !== undefined ? { bin: p.bin } : {}),
   };
 }
 

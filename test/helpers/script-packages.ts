@@ -7,10 +7,21 @@ import type { GeneratedPackage } from './generated-packages.js';
  * `with-binding-gyp` has no script but a `binding.gyp`, for which package managers run
  * `node-gyp rebuild` (only lock-file and tree checks use it: nothing here installs it with scripts);
  * `needs-compiler` compiles its addon with `g++` at install, as a native module without a
- * prebuilt binary does.
+ * prebuilt binary does; `greeter-cli` installs two commands (`greet`, and one named after
+ * itself), as build tools such as `@nestjs/cli` (`nest`) and `ts-node` do.
  */
 export function scriptPackages(): GeneratedPackage[] {
   return [
+    {
+      name: 'greeter-cli',
+      version: '1.0.0',
+      dependencies: {},
+      bin: { greet: 'bin/greet.js', 'greeter-cli': 'bin/greet.js' },
+      files: {
+        'bin/greet.js': "#!/usr/bin/env node\nconsole.log('greetings', process.argv.slice(2).join(' '));\n",
+        'index.js': 'module.exports = {};\n',
+      },
+    },
     {
       name: 'with-install-script',
       version: '1.0.0',

@@ -22,7 +22,7 @@ import { npmProductionInputs } from './npm-production-inputs.js';
 import { describeNodeRuntime } from './node-runtime.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
-const DEPENDENCY_STEP = 'node-deps-3';
+const DEPENDENCY_STEP = 'node-deps-4';
 
 /** Where the project root is in the install container and in the image. */
 export const APP = '/app';
@@ -41,15 +41,23 @@ export interface InstallPlan {
   baseDigests: Readonly<Record<string, string>>;
 }
 
+/** A dependency layer, and the commands it puts in the `node_modules/.bin` folders on the app's PATH. */
+export interface DependencyLayer {
+  /** The handle itself: the image writer places the layer by it. */
+  layer: KeyedLayer;
+  commands: ReadonlySet<string>;
+}
+
 /**
  * The service's production dependencies as a layer: `node_modules` of the project root and of
  * the workspaces it uses, as the package manager installs them from the lock file in a
  * container of the install image (install scripts run as the manager runs them, unless
  * `ignoreScripts`). Kept under a key of everything it is made of (`dependencyLayerKey`), so an
  * unchanged key reuses it without running the package manager; its names of packages with
- * install scripts are kept with it, so a reused layer warns as a new one does.
+ * install scripts are kept with it, so a reused layer warns as a new one does, and so are its
+ * commands, which the start check reads.
  */
-export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext): Promise<KeyedLayer> {
+export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext): Promise<DependencyLayer> {
   const { analysis } = plan;
   const { project } = analysis;
   const key = dependencyLayerKey({
@@ -71,12 +79,23 @@ export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext):
       ? `dependencies: layer ${key} reused, ${project.manager} not run`
       : `dependencies: layer ${key} installed by ${project.manager}`,
   );
-  const notes = layer.notes as { installScripts?: string[]; ignoredBuilds?: string[] };
+  const notes = layer.notes as { installScripts?: string[]; ignoredBuilds?: string[]; commands?: string[] };
   if (plan.ignoreScripts && (notes.installScripts?.length ?? 0) > 0)
     ctx.warn(ignoredScriptsWarning(plan.service, notes.installScripts ?? []));
   if (!plan.ignoreScripts && (notes.ignoredBuilds?.length ?? 0) > 0)
     ctx.warn(pnpmIgnoredBuildsWarning(plan.service, notes.ignoredBuilds ?? []));
-  return layer;
+  return { layer, commands: new Set(notes.commands) };
+}
+
+/**
+ * The `node_modules/.bin` folders of the project root and of the service's folder in the image:
+ * where npm's `run` finds commands, and what the image's PATH ends with (`nodeImagePath`).
+ */
+export function binFolders(analysis: NodeAnalysis): string[] {
+  const service = inProject(analysis.project, analysis.serviceDir);
+  return [...new Set([inFolder(service, 'node_modules/.bin'), 'node_modules/.bin'])].map(
+    (d) => `${APP}/${d}`,
+  );
 }
 
 /** The install of the service's dependencies (`includeDev`: a build script's too). */
@@ -140,7 +159,12 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
       pnpmLockfileHint(plan.images.install.ref, project.lockFile)(lines),
   });
   const collected = result.collected ?? { entries: [], close: async () => undefined };
+  const bins = binFolders(analysis).map((d) => `${d.slice(1)}/`);
   const notes = {
+    commands: collected.entries.flatMap((e) => {
+      const dir = bins.find((d) => e.path.startsWith(d));
+      return dir !== undefined && !e.path.includes('/', dir.length) ? [e.path.slice(dir.length)] : [];
+    }),
     installScripts:
       project.manager === 'npm'
         ? lockedInstallScripts(analysis.locked)

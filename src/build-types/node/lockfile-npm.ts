@@ -12,6 +12,8 @@ interface NpmLockEntry {
   optional?: boolean;
   devOptional?: boolean;
   hasInstallScript?: boolean;
+  /** The commands it installs into `node_modules/.bin`: name → file (npm writes the object form). */
+  bin?: Record<string, string> | string;
   workspaces?: string[] | { packages?: string[] };
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
@@ -62,6 +64,21 @@ export function npmWorkspaces(lock: NpmLock): Map<string, string> {
         out.set(target.name ?? path.slice('node_modules/'.length), entry.resolved);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Every command (`node_modules/.bin` name) the lock file's packages provide, by the package
+ * providing it; a string `bin` is named after the package, as npm links it.
+ */
+export function npmLockCommands(lock: NpmLock): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, entry] of lock.packages) {
+    if (entry.bin === undefined || !path.includes('node_modules/')) continue;
+    const name = lockedPackage(path, entry).name;
+    const names = typeof entry.bin === 'string' ? [name.replace(/^@[^/]+\//, '')] : Object.keys(entry.bin);
+    for (const command of names) if (!out.has(command)) out.set(command, name);
   }
   return out;
 }

@@ -43,7 +43,7 @@ function nodeService(f: NodeFields, name: string): ServiceBuild {
     });
   return {
     buildType: 'node',
-    stepVersion: 'node-5',
+    stepVersion: 'node-6',
     keyFields: nodeKeyFields(f),
     secrets: f.secrets ?? [],
     envNames: envNamesOf(f),

@@ -8,7 +8,8 @@ import {
 } from '../procfile/procfile-entrypoint.js';
 import { procfileSettings } from '../procfile/procfile-image.js';
 import { appPaths, builtApp, committedApp } from './app-layer.js';
-import { APP, dependencyLayer, type InstallPlan } from './dependency-layer.js';
+import { APP, binFolders, dependencyLayer, type InstallPlan } from './dependency-layer.js';
+import { checkProcessCommands } from './process-commands.js';
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
 import { nodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
@@ -75,9 +76,22 @@ export async function assembleNodeImage(
     files !== undefined
       ? files.has(`${APP.slice(1)}/${inFolder(serviceInProject, p)}`)
       : analysis.tree.get(inFolder(analysis.serviceDir, p))?.type === 'blob';
-  const processes = await processesOf(name, analysis, hasFile);
+  const { processes, procfile } = await processesOf(name, analysis, hasFile);
+  const manifestFile = inFolder(analysis.serviceDir, 'package.json');
+  checkProcessCommands({
+    service: name,
+    processes,
+    file: (p) => (procfile.some((q) => q === p) ? inFolder(analysis.serviceDir, 'Procfile') : manifestFile),
+    manifestFile,
+    scripts: analysis.manifest.scripts ?? {},
+    manager: analysis.project.manager,
+    installed: dependencies.commands,
+    known: analysis.commands,
+  });
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
-  // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time.
+  // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The
+  // dependencies' commands come last on the PATH, as Heroku's Node.js buildpack puts them, so
+  // a Procfile's `web: pm2-runtime app.js` finds them as `npm start` does.
   const { entrypoint, settings } = procfileSettings(processes, { NODE_ENV: 'production' }, workingDir);
   const app: Iterable<LayerEntry> | AsyncIterable<LayerEntry> = built?.entries ?? committedApp(analysis);
   const made = f.buildScript !== undefined ? ` as ${f.buildScript} left it` : '';
@@ -86,14 +100,14 @@ export async function assembleNodeImage(
     layers: [
       {
         createdBy: `taskcluster-installer: production dependencies by ${analysis.project.manager}`,
-        keyed: dependencies,
+        keyed: dependencies.layer,
       },
       {
         createdBy: `taskcluster-installer: ${workingDir}${made}, /entrypoint from the Procfile`,
         sources: [{ kind: 'entries', entries: app }, entrypoint],
       },
     ],
-    settings,
+    settings: { ...settings, pathAppend: binFolders(analysis) },
     epoch: await ctx.lastChange(appPaths(analysis)),
     ...(built !== undefined ? { done: () => built.close() } : {}),
   };
@@ -108,11 +122,11 @@ async function processesOf(
   name: string,
   analysis: NodeAnalysis,
   hasFile: (pathInServiceFolder: string) => boolean,
-): Promise<ProcfileProcess[]> {
+): Promise<{ processes: ProcfileProcess[]; procfile: ProcfileProcess[] }> {
   const file = inFolder(analysis.serviceDir, 'Procfile');
   const text = await analysis.tree.readText(file);
-  const processes = text === undefined ? [] : parseProcfile(text, name, file);
-  if (processes.some((p) => p.name === 'web')) return processes;
+  const procfile = text === undefined ? [] : parseProcfile(text, name, file);
+  if (procfile.some((p) => p.name === 'web')) return { processes: procfile, procfile };
   const web = webProcess(name, analysis.manifest, hasFile);
-  return withDefaultProcesses(processes, [{ name: 'web', command: web.command }]);
+  return { processes: withDefaultProcesses(procfile, [{ name: 'web', command: web.command }]), procfile };
 }

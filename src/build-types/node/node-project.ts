@@ -3,7 +3,7 @@ import type { GitTree } from '../git-tree.js';
 import { findNodeProject, type NodeProject, type Workspace } from './find-node-project.js';
 import { linkedPaths } from './linked-paths.js';
 import type { LockedPackage } from './locked-package.js';
-import { npmInstallClosure, parseNpmLock } from './lockfile-npm.js';
+import { npmInstallClosure, npmLockCommands, parseNpmLock } from './lockfile-npm.js';
 import { parsePnpmLock, pnpmInstallClosure } from './lockfile-pnpm.js';
 import { parseYarnLock, yarnInstallClosure } from './lockfile-yarn.js';
 import { INSTALL_SETTINGS_FILES } from './package-manager.js';
@@ -35,6 +35,12 @@ export interface NodeAnalysis {
   projectInstallScripts: boolean;
   /** Paths of the project that committed links in the app's folders point to (`linkedPaths`). */
   linked: string[];
+  /**
+   * The commands (`node_modules/.bin` names) the committed files say packages of the project
+   * provide, by package: every `bin` of npm's lock file, and each dev dependency of the service
+   * and the root under its own name (Yarn's and pnpm's lock files record no command names).
+   */
+  commands: ReadonlyMap<string, string>;
 }
 
 /** `dir` relative to the project root. */
@@ -73,7 +79,7 @@ export async function analyseNodeProject(
     project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, dev);
   const dependsOn = closure(withDev);
   const prodDependsOn = withDev ? closure(false) : dependsOn;
-  const part = await lockPart(tree, project, manifest, { dev: dependsOn, prod: prodDependsOn });
+  const { part, commands } = await lockPart(tree, project, manifest, { dev: dependsOn, prod: prodDependsOn });
   const installFiles: Record<string, string> = {};
   const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
   const manifests = folders.map((d) => inFolder(d, 'package.json'));
@@ -106,7 +112,17 @@ export async function analyseNodeProject(
       [project.lockFile],
       [...project.workspaces.values()].map((w) => w.dir),
     ),
+    commands: new Map([...devDependencyCommands([manifest, project.rootManifest]), ...commands]),
   };
+}
+
+function devDependencyCommands(manifests: readonly PackageManifest[]): Array<[string, string]> {
+  return manifests.flatMap((m) => Object.keys(m.devDependencies ?? {}).map((n): [string, string] => [n, n]));
+}
+
+interface LockPart {
+  part: (includeDev: boolean) => LockedPackage[];
+  commands: ReadonlyMap<string, string>;
 }
 
 async function lockPart(
@@ -114,7 +130,7 @@ async function lockPart(
   project: NodeProject,
   manifest: PackageManifest,
   dependsOn: { dev: readonly Workspace[]; prod: readonly Workspace[] },
-): Promise<(includeDev: boolean) => LockedPackage[]> {
+): Promise<LockPart> {
   const from = project.workspace === undefined ? '' : inProject(project, project.workspace.dir);
   // Parsed once per build however many of a monorepo's services share the lock file.
   const parsed = <T>(parse: (text: string, file: string) => T): Promise<T> =>
@@ -129,11 +145,14 @@ async function lockPart(
         ...npmInstallClosure(lock, '', dev),
         ...npmInstallClosure(lock, from, dev),
       ];
-      return (dev) => (from === '' ? npmInstallClosure(lock, '', dev) : uniqueByPath(withRoot(dev)));
+      return {
+        part: (dev) => (from === '' ? npmInstallClosure(lock, '', dev) : uniqueByPath(withRoot(dev))),
+        commands: npmLockCommands(lock),
+      };
     }
     case 'pnpm': {
       const lock = await parsed(parsePnpmLock);
-      return (dev) => pnpmInstallClosure(lock, from, dev);
+      return { part: (dev) => pnpmInstallClosure(lock, from, dev), commands: new Map() };
     }
     case 'yarn': {
       const lock = await parsed(parseYarnLock);
@@ -144,7 +163,10 @@ async function lockPart(
           project.rootManifest,
         ]),
       ];
-      return (dev) => yarnInstallClosure(lock, manifests(dev), project.workspaces, dev);
+      return {
+        part: (dev) => yarnInstallClosure(lock, manifests(dev), project.workspaces, dev),
+        commands: new Map(),
+      };
     }
     default: {
       const never: never = project.manager;

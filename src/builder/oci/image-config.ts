@@ -7,6 +7,9 @@ export interface AddedLayer {
   createdBy: string;
 }
 
+/** What a container gets when its image sets no PATH (Docker's and containerd's default). */
+const DOCKER_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /**
  * The config of an image made of `base` plus `layers`: the base's container config with our
  * `Env`, `WorkingDir`, `Entrypoint` and `Cmd` (its `User`, `Labels`, ports and the rest are
@@ -23,7 +26,10 @@ export function composeImageConfig(
 ): OciImageConfig {
   const created = new Date(epoch * 1000).toISOString().replace(/\.000Z$/, 'Z');
   const env = [...(base.config?.Env ?? [])];
-  for (const [name, value] of Object.entries(settings.env)) {
+  const path = env.find((e) => e.startsWith('PATH='))?.slice('PATH='.length) ?? DOCKER_DEFAULT_PATH;
+  const appended = settings.pathAppend ?? [];
+  const added = appended.length > 0 ? { PATH: [path, ...appended].join(':') } : {};
+  for (const [name, value] of Object.entries({ ...added, ...settings.env })) {
     const i = env.findIndex((e) => e.split('=')[0] === name);
     if (i >= 0) env[i] = `${name}=${value}`;
     else env.push(`${name}=${value}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   npmInstallClosure,
+  npmLockCommands,
   npmWorkspaces,
   parseNpmLock,
 } from '../../../../src/build-types/node/lockfile-npm.js';
@@ -59,5 +60,27 @@ describe('npm lock files', () => {
       /"packages\/lib" depends on missing, which the lock file does not hold/,
     );
     assert.throws(() => npmInstallClosure(l, 'packages/api', false), /has no entry for "packages\/api"/);
+  });
+
+  it("names each package's commands, a string bin after the package, the first of a name kept", () => {
+    const l = parseNpmLock(
+      lock({
+        '': { bin: { mine: 'cli.js' } },
+        'node_modules/@nestjs/cli': { version: '10.0.0', bin: { nest: 'bin/nest.js' } },
+        'node_modules/@scope/tool': { version: '1.0.0', bin: 'cli.js' },
+        'node_modules/typescript': { version: '5.0.0', bin: { tsc: 'bin/tsc', tsserver: 'bin/tsserver' } },
+        'node_modules/a/node_modules/typescript': { version: '4.0.0', bin: { tsc: 'bin/tsc' } },
+      }),
+      'package-lock.json',
+    );
+    assert.deepEqual(
+      [...npmLockCommands(l)],
+      [
+        ['nest', '@nestjs/cli'],
+        ['tool', '@scope/tool'],
+        ['tsc', 'typescript'],
+        ['tsserver', 'typescript'],
+      ],
+    );
   });
 });

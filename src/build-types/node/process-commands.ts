@@ -1,0 +1,133 @@
+import { parse } from 'shell-quote';
+import type { Problem } from '../../core/problem.js';
+import { UserError } from '../../core/user-error.js';
+import type { ProcfileProcess } from '../procfile/procfile-entrypoint.js';
+import type { PackageManager } from './package-manager.js';
+
+/** What the check knows of the image and the project (`checkProcessCommands`). */
+export interface ProcessCommandsInput {
+  service: string;
+  processes: readonly ProcfileProcess[];
+  /** The processes' file (the Procfile, or package.json for a `web` made from it). */
+  file(process: ProcfileProcess): string;
+  /** The service's package.json, and its scripts, which `npm start` and `npm run x` run. */
+  manifestFile: string;
+  scripts: Readonly<Record<string, unknown>>;
+  manager: PackageManager;
+  /** The commands the production dependencies installed (`node_modules/.bin` on the PATH). */
+  installed: ReadonlySet<string>;
+  /** Commands the project's packages provide, by package (`NodeAnalysis.commands`). */
+  known: ReadonlyMap<string, string>;
+}
+
+/** Words that run the command after them (their own options and assignments skipped). */
+const PREFIXES = new Set(['exec', 'env', 'nohup', 'time', 'npx', 'cross-env']);
+/** The commands npm runs as the script of the same name. */
+const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
+
+/**
+ * A process whose command (or a script it runs through npm, Yarn or pnpm, or that script's
+ * `pre` script) starts with a command that only a package outside the image's production
+ * dependencies provides fails the build: `nest start` with `@nestjs/cli` a dev dependency, or
+ * `ts-node src/main.ts`, would build and then stop at once in the pod with `nest: not found`.
+ * Commands no package of the project provides (`node`, the base image's own) are left alone.
+ * The commands are read as sh reads them (shell-quote): each simple command of a list or
+ * pipeline, after its variable assignments. Not followed: `sh -c` strings, variables, functions.
+ */
+export function checkProcessCommands(input: ProcessCommandsInput): void {
+  const problems: Problem[] = [];
+  for (const p of input.processes) {
+    for (const { command, via } of firstWords(p.command, input, [])) {
+      if (input.installed.has(command)) continue;
+      const pkg = input.known.get(command);
+      if (pkg === undefined) continue;
+      const script = via.at(-1);
+      problems.push({
+        file: script === undefined ? input.file(p) : input.manifestFile,
+        ...(script === undefined ? {} : { path: `scripts.${script.name}` }),
+        message: `service "${input.service}": process "${p.name}" runs "${command}"${
+          script === undefined ? '' : ` (through the "${script.name}" script: ${JSON.stringify(script.text)})`
+        }, a command of ${pkg}, which the image's production dependencies do not install`,
+        hint: `build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"), or make ${pkg} a production dependency; a command of the base image is named by its path (/usr/local/bin/${command})`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+}
+
+interface Script {
+  name: string;
+  text: string;
+}
+
+/** The first word of each simple command `text` runs, following package-manager scripts. */
+function* firstWords(
+  text: string,
+  input: ProcessCommandsInput,
+  via: readonly Script[],
+): Generator<{ command: string; via: readonly Script[] }> {
+  for (const words of simpleCommands(text)) {
+    let rest = dropWhile(words, isAssignment);
+    for (let command = rest[0]; command !== undefined && !command.includes('/'); command = rest[0]) {
+      const args = rest.slice(1);
+      const scripts = scriptRun(command, args, input);
+      if (scripts !== undefined) {
+        for (const name of scripts) {
+          const body = input.scripts[name];
+          if (typeof body !== 'string' || via.some((s) => s.name === name)) continue;
+          yield* firstWords(body, input, [...via, { name, text: body }]);
+        }
+        break;
+      }
+      if (command === 'cross-env' || !PREFIXES.has(command)) yield { command, via };
+      // npx with options may name a package to fetch: what it runs is not the image's to hold.
+      if (!PREFIXES.has(command) || (command === 'npx' && args[0]?.startsWith('-'))) break;
+      rest = dropWhile(args, (w) => w.startsWith('-') || isAssignment(w));
+    }
+  }
+}
+
+function dropWhile(words: readonly string[], skip: (word: string) => boolean): readonly string[] {
+  const i = words.findIndex((w) => !skip(w));
+  return i < 0 ? [] : words.slice(i);
+}
+
+/** The scripts a package-manager command runs (with npm's and Yarn's `pre` script first), if it runs one. */
+function scriptRun(
+  command: string,
+  args: readonly string[],
+  input: ProcessCommandsInput,
+): string[] | undefined {
+  if (command !== 'npm' && command !== 'yarn' && command !== 'pnpm') return undefined;
+  const [verb, name] = args.filter((a) => !a.startsWith('-'));
+  if (verb === undefined) return undefined;
+  const script =
+    verb === 'run' || verb === 'run-script'
+      ? name
+      : command === 'npm'
+        ? NPM_SCRIPT_COMMANDS.has(verb)
+          ? verb
+          : undefined
+        : typeof input.scripts[verb] === 'string'
+          ? verb
+          : undefined;
+  if (script === undefined) return undefined;
+  // pnpm runs `pre` scripts only when told to (enable-pre-post-scripts).
+  return command === 'pnpm' ? [script] : [`pre${script}`, script];
+}
+
+/** The words of each simple command of a list or pipeline, variables left as written. */
+function simpleCommands(text: string): string[][] {
+  const out: string[][] = [[]];
+  for (const token of parse(text, (name) => `$${name}`)) {
+    if (typeof token === 'string') out.at(-1)?.push(token);
+    else if ('op' in token && token.op === 'glob') out.at(-1)?.push(token.pattern);
+    else if ('op' in token) out.push([]);
+    else if ('comment' in token) break;
+  }
+  return out.filter((words) => words.length > 0);
+}
+
+function isAssignment(word: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*=/.test(word);
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { PackageManager } from '../../src/build-types/node/package-manager.js';
+import { isUserError } from '../../src/core/user-error.js';
+import { buildAppService } from '../helpers/app-build.js';
+import { NodeProjectRepo } from '../helpers/node-project-repo.js';
+import { ensureNodeToolsImage } from '../helpers/node-tools-image.js';
+import { useWorkspaceRegistry } from '../helpers/workspace-registry.js';
+
+const prefix = `tci-test-start-${process.pid}/`;
+const fx = useWorkspaceRegistry('tci-node-start-', prefix);
+
+/** An app whose start runs `greeter-cli`'s commands, with that package where `field` says. */
+function app(
+  manager: PackageManager,
+  name: string,
+  field: 'dependencies' | 'devDependencies',
+  manifest: Record<string, unknown>,
+  files: Record<string, string> = {},
+): NodeProjectRepo {
+  return new NodeProjectRepo(join(fx.dir, name), manager, fx.registry.url, join(fx.dir, `cache-${manager}`), {
+    root: { name, ...manifest, [field]: { 'greeter-cli': '1.0.0', 'dep-0002': '^1.0.0' } },
+    files: { 'server.js': "require('dep-0002');\n", ...files },
+  });
+}
+
+async function build(project: NodeProjectRepo, name: string) {
+  return await buildAppService({
+    dir: join(fx.dir, `build-${name}`),
+    name,
+    repo: project.repo,
+    service: '{buildType: node, node: "20"}',
+    prefix,
+    images: { 'node:20': ensureNodeToolsImage() },
+  });
+}
+
+function refused(expected: RegExp) {
+  return (e: unknown) => {
+    assert.ok(isUserError(e), String(e));
+    assert.match(e.message, expected);
+    assert.match(e.problems[0]?.hint ?? '', /make greeter-cli a production dependency/);
+    return true;
+  };
+}
+
+describe('a process that starts with a command of a dev dependency', () => {
+  it("fails the build, naming the script and the package, with npm's command names from its lock file", async () => {
+    // As NestJS's starter: "start": "nest start", with @nestjs/cli a dev dependency.
+    const project = app('npm', 'dev-start', 'devDependencies', { scripts: { start: 'greet world' } });
+    await assert.rejects(
+      build(project, 'dev-start'),
+      refused(
+        /^package\.json: scripts\.start: service "dev-start": process "web" runs "greet" \(through the "start" script: "greet world"\), a command of greeter-cli, which the image's production dependencies do not install/,
+      ),
+    );
+  });
+
+  it('fails the build for a Procfile line, with Yarn, by the dev dependency named', async () => {
+    const project = app(
+      'yarn',
+      'dev-procfile',
+      'devDependencies',
+      {},
+      { Procfile: 'web: greeter-cli $PORT\n' },
+    );
+    await assert.rejects(
+      build(project, 'dev-procfile'),
+      refused(
+        /^Procfile: service "dev-procfile": process "web" runs "greeter-cli", a command of greeter-cli/,
+      ),
+    );
+  });
+});
+
+describe("a production dependency's command", () => {
+  for (const manager of ['npm', 'pnpm'] as const) {
+    it(`runs from a Procfile line, as on Heroku (${manager}: node_modules/.bin ends the PATH)`, async () => {
+      const name = `prod-procfile-${manager}`;
+      const project = app(manager, name, 'dependencies', {}, { Procfile: 'web: greet from procfile\n' });
+      const { image } = await build(project, name);
+      assert.equal(
+        execFileSync('docker', ['run', '--rm', image], { encoding: 'utf8' }),
+        'greetings from procfile\n',
+      );
+      const path = (img: string) =>
+        execFileSync('docker', ['run', '--rm', '--entrypoint', 'sh', img, '-c', 'echo $PATH'], {
+          encoding: 'utf8',
+        });
+      assert.equal(path(image), path(ensureNodeToolsImage()).replace(/\n$/, ':/app/node_modules/.bin\n'));
+    });
+  }
+});

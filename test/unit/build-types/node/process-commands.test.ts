@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PackageManager } from '../../../../src/build-types/node/package-manager.js';
+import {
+  checkProcessCommands,
+  type ProcessCommandsInput,
+} from '../../../../src/build-types/node/process-commands.js';
+import { isUserError } from '../../../../src/core/user-error.js';
+
+/** NestJS's starter as npm's lock file and manifest describe it. */
+const known = new Map([
+  ['nest', '@nestjs/cli'],
+  ['tsc', 'typescript'],
+  ['ts-node', 'ts-node'],
+  ['cross-env', 'cross-env'],
+  ['pm2-runtime', 'pm2'],
+]);
+
+function check(
+  web: string,
+  scripts: Record<string, string> = {},
+  { installed = ['pm2', 'pm2-runtime'], manager = 'npm' as PackageManager, fromProcfile = false } = {},
+): string[] {
+  const input: ProcessCommandsInput = {
+    service: 'api',
+    processes: [{ name: 'web', command: web }],
+    file: () => (fromProcfile ? 'services/api/Procfile' : 'services/api/package.json'),
+    manifestFile: 'services/api/package.json',
+    scripts,
+    manager,
+    installed: new Set(installed),
+    known,
+  };
+  try {
+    checkProcessCommands(input);
+    return [];
+  } catch (e) {
+    assert.ok(isUserError(e), String(e));
+    return e.problems.map((p) => `${p.file}${p.path === undefined ? '' : ` ${p.path}`}: ${p.message}`);
+  }
+}
+
+describe('the commands a process starts with', () => {
+  it("refuse a dev dependency's command run by the start script, naming the package", () => {
+    assert.deepEqual(check('npm start', { start: 'nest start' }), [
+      'services/api/package.json scripts.start: service "api": process "web" runs "nest" (through the "start" script: "nest start"), ' +
+        "a command of @nestjs/cli, which the image's production dependencies do not install",
+    ]);
+  });
+
+  it('pass node, the commands the production dependencies installed, and those no package provides', () => {
+    assert.deepEqual(check('npm start', { start: 'node dist/main.js' }), []);
+    assert.deepEqual(check('pm2-runtime start ecosystem.config.js', {}, { fromProcfile: true }), []);
+    assert.deepEqual(
+      check('npm start', { start: 'NODE_ENV=production nest start' }, { installed: ['nest'] }),
+      [],
+    );
+    assert.deepEqual(check('gunicorn app:app && ./bin/run $PORT'), []);
+  });
+
+  it('follow lists, pipelines, assignments and prefixes such as exec, env and cross-env', () => {
+    assert.deepEqual(
+      check('PORT=1 exec env -i A=b ts-node src/main.ts | tee log; echo done').map((p) => p.split(': ')[0]),
+      ['services/api/package.json'],
+    );
+    assert.match(check('cross-env NODE_ENV=production node dist/main')[0] ?? '', /runs "cross-env"/);
+    assert.deepEqual(
+      check('cross-env NODE_ENV=production node dist/main', {}, { installed: ['cross-env'] }),
+      [],
+    );
+    assert.match(check('npx ts-node src/main.ts')[0] ?? '', /runs "ts-node"/);
+    assert.deepEqual(check('npx -y ts-node src/main.ts'), [], "npx told to fetch: not the image's to hold");
+    assert.deepEqual(check('node_modules/.bin/nest start'), [], 'a path is not looked up');
+  });
+
+  it("follow `npm run`, Yarn's and pnpm's script names, and npm's and Yarn's pre scripts", () => {
+    const scripts = { start: 'npm run build && node dist/main.js', build: 'tsc -p .', prestart: 'tsc' };
+    assert.deepEqual(
+      check('npm start', scripts).map((p) => /through the "(\w+)" script/.exec(p)?.[1]),
+      ['prestart', 'build'],
+    );
+    assert.match(
+      check('yarn serve', { serve: 'ts-node a.ts' }, { manager: 'yarn' })[0] ?? '',
+      /"serve" script/,
+    );
+    assert.deepEqual(check('pnpm start', { prestart: 'tsc', start: 'node a.js' }, { manager: 'pnpm' }), []);
+    assert.deepEqual(check('npm start', { start: 'npm start' }), [], 'a script running itself is read once');
+  });
+
+  it('name the Procfile for its own lines', () => {
+    assert.deepEqual(
+      check('nest start', {}, { fromProcfile: true }).map((p) => p.split(': ')[0]),
+      ['services/api/Procfile'],
+    );
+  });
+});
