@@ -213,6 +213,22 @@ export interface ToolBuildContext extends BuildContext, ImageQueries {
    * reused under `--no-cache`.
    */
   keyedLayer(key: string, make: () => Promise<MadeLayer>): Promise<KeyedLayer>;
+  /**
+   * An image of the engine's kept under `key` (which must name everything it is made of), for
+   * later steps to start from: reused when the engine has it, else made by running `make` and
+   * keeping its container as an image (`docker commit`: what the step wrote outside its memory
+   * folders; its environment is not in the image's config). The engine keeps a service's two
+   * latest. Not reused under `--no-cache`. Undefined when steps run without a Docker engine
+   * (runc keeps no images): the caller then does the work in its own step.
+   */
+  keptImage(key: string, make: () => Promise<CodeStep>): Promise<KeptImage | undefined>;
+}
+
+/** An image `keptImage` made or found. */
+export interface KeptImage {
+  /** For `CodeStep.image`. */
+  ref: string;
+  reused: boolean;
 }
 
 /** What a code step gives back. */
@@ -255,7 +271,7 @@ export interface StepFolder {
 
 /** One command that must run code (an install, a buildpack) in a container of an image. */
 export interface CodeStep {
-  /** One of the service's `baseImages`. */
+  /** One of the service's `baseImages`, or a `keptImage`'s ref. */
   image: string;
   cmd: string[];
   env?: Record<string, string>;
@@ -270,15 +286,27 @@ export interface CodeStep {
    * being copied back: what is not there (or is empty) is skipped, and paths `exclude` names
    * are left out (with what is under them). `inMemory`: in a container of a Docker engine the
    * paths are memory file systems, so the step's output there never reaches the engine's disk
-   * and nothing is left to delete afterwards (their contents must fit in its memory). The
+   * and nothing is left to delete afterwards (their contents must fit in its memory).
+   * `leaveOut`: names of folders `exclude` drops wherever they are, which the engine's container
+   * then does not even archive where its `tar` can (a build's 200 MB `node_modules` took seconds to send). The
    * image needs `/bin/sh` and `tar`.
    */
-  collect?: { paths: readonly string[]; exclude?: (path: string) => boolean; inMemory?: boolean };
+  collect?: {
+    paths: readonly string[];
+    exclude?: (path: string) => boolean;
+    inMemory?: boolean;
+    leaveOut?: readonly string[];
+  };
   /**
    * Files placed in a memory file system at `/run/secrets/<name>` for this step only (read-only
    * to it): never on disk, in a layer, in the container's config or in the log.
    */
   secretFiles?: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Container paths given memory file systems in a container of a Docker engine: scratch that
+   * must not stay in a kept image (a package manager's cache). Plain folders under runc.
+   */
+  memoryFolders?: readonly string[];
   /** The way out of a failure of this step, chosen from its last lines; put before other hints. */
   hint?: (lastLines: readonly string[]) => string | undefined;
 }

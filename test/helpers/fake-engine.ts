@@ -5,6 +5,7 @@ import type {
   BuildkitOnEngineOptions,
   DockerEngine,
   ImageInfo,
+  ListedImage,
   RunContainerOptions,
 } from '../../src/builder/engines/docker-engine.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../src/inputs/types.js';
@@ -55,6 +56,11 @@ export class FakeEngine implements DockerEngine {
   async removeImage(ref: string): Promise<void> {
     this.calls.push(`removeImage ${ref}`);
     this.images.delete(ref);
+  }
+
+  async imagesLabelled(label: string): Promise<ListedImage[]> {
+    this.calls.push(`imagesLabelled ${label}`);
+    return [];
   }
 
   async buildImage(opts: BuildImageOptions): Promise<void> {

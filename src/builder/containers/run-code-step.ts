@@ -1,10 +1,10 @@
 import { chmod, chown, lchown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../core/user-error.js';
+import { InternalError, UserError } from '../../core/user-error.js';
 import type { ImageSource, LayerEntry } from '../../inputs/oci-types.js';
 import type { CodeStep, CollectedFiles, StepResult } from '../../build-types/build-type.js';
-import type { DockerEngine, EngineOutput } from '../engines/docker-engine.js';
+import type { DockerEngine, EngineOutput, RunContainerOptions } from '../engines/docker-engine.js';
 import { cmp } from '../oci/oci-layout.js';
 
 /** How code steps reach a container runtime; one per build. */
@@ -59,9 +59,10 @@ export async function runCodeStep(
   step: CodeStep,
   out: Omit<EngineOutput, 'label'>,
   runtime: CodeStepRuntime,
+  keepAs?: RunContainerOptions['keepAs'],
 ): Promise<StepResult> {
   try {
-    return await runOnRuntime(step, out, runtime);
+    return await runOnRuntime(step, out, runtime, keepAs);
   } catch (e) {
     const hint = e instanceof UserError ? step.hint?.(e.details) : undefined;
     if (!(e instanceof UserError) || hint === undefined) throw e;
@@ -74,10 +75,12 @@ async function runOnRuntime(
   step: CodeStep,
   out: Omit<EngineOutput, 'label'>,
   runtime: CodeStepRuntime,
+  keepAs: RunContainerOptions['keepAs'],
 ): Promise<StepResult> {
   await runtime.beforeStep?.();
   const down = await runtime.engineUnreachable();
-  if (down === undefined) return await onEngine(step, out, runtime);
+  if (down === undefined) return await onEngine(step, out, runtime, keepAs);
+  if (keepAs !== undefined) throw new InternalError(`${step.label}: runc keeps no images`);
   const runc = await import('./runc-runner.js');
   const unusable = await runc.runcUnavailable({});
   if (unusable !== undefined) {
@@ -112,6 +115,7 @@ async function onEngine(
   step: CodeStep,
   out: Omit<EngineOutput, 'label'>,
   runtime: CodeStepRuntime,
+  keepAs: RunContainerOptions['keepAs'],
 ): Promise<StepResult> {
   const owner = ownerOf(step.user);
   let spooled: Promise<CollectedFiles> | undefined;
@@ -137,6 +141,7 @@ async function onEngine(
             collect: {
               paths: collect.paths,
               ...(collect.inMemory === true ? { inMemory: true } : {}),
+              ...(collect.leaveOut !== undefined ? { leaveOut: collect.leaveOut } : {}),
               read: async (archive) => {
                 spooled = spoolCollected(step, archive, runtime.scratchDir);
                 await spooled;
@@ -147,6 +152,8 @@ async function onEngine(
       ...(step.secretFiles !== undefined
         ? { secretFiles: { dir: SECRETS_DIR, files: step.secretFiles } }
         : {}),
+      ...(step.memoryFolders !== undefined ? { memoryFolders: step.memoryFolders } : {}),
+      ...(keepAs !== undefined ? { keepAs } : {}),
     });
   } catch (e) {
     await (await spooled?.catch(() => undefined))?.close();

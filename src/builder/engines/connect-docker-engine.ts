@@ -4,7 +4,13 @@ import type { Readable } from 'node:stream';
 import { OnceByKey } from '../../core/once-by-key.js';
 import { InterruptedError, UserError } from '../../core/user-error.js';
 import type { Digest, ImageRef, RegistryCredentials } from '../../inputs/types.js';
-import type { BuildImageOptions, BuildkitOnEngineOptions, DockerEngine, ImageInfo } from './docker-engine.js';
+import type {
+  BuildImageOptions,
+  BuildkitOnEngineOptions,
+  DockerEngine,
+  ImageInfo,
+  ListedImage,
+} from './docker-engine.js';
 import {
   engineEndpoint,
   engineUnreachable,
@@ -137,6 +143,14 @@ class EngineClient implements DockerEngine {
       if ((e as { statusCode?: number }).statusCode === 404) return;
       throw this.translate(`removing image ${ref}`, e);
     }
+  }
+
+  async imagesLabelled(label: string): Promise<ListedImage[]> {
+    const docker = await this.docker();
+    const images = await this.call(`listing images labelled ${label}`, () =>
+      docker.listImages({ filters: { label: [label] } }),
+    );
+    return images.map((i) => ({ id: i.Id, created: i.Created }));
   }
 
   async buildImage(opts: BuildImageOptions): Promise<void> {

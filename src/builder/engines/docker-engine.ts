@@ -83,10 +83,17 @@ export interface RunContainerOptions extends EngineOutput {
    * command's own standard output goes to the log with its standard error. `inMemory`: the
    * paths are memory file systems (tmpfs), so what the command writes there never reaches the
    * engine's disk and nothing is left to delete when the container goes (deleting the 20,000
-   * files of a `node_modules` from a container's layer takes seconds). Needs `/bin/sh` and
-   * `tar` in the image.
+   * files of a `node_modules` from a container's layer takes seconds). `leaveOut`: names of
+   * folders `tar` leaves out wherever they are, where it has `--exclude` (the reader must drop
+   * them too: some busybox builds lack it). Needs `/bin/sh` and `tar` in the
+   * image.
    */
-  collect?: { paths: readonly string[]; inMemory?: boolean; read(archive: Readable): Promise<void> };
+  collect?: {
+    paths: readonly string[];
+    inMemory?: boolean;
+    leaveOut?: readonly string[];
+    read(archive: Readable): Promise<void>;
+  };
   /**
    * Files in a memory file system at `dir` (tmpfs), fed through the container's standard input
    * before the command starts (`/bin/sh` and `dd` in the image do it): never on any disk, in
@@ -100,6 +107,22 @@ export interface RunContainerOptions extends EngineOutput {
    * `runContainer` returns, as without it.
    */
   removeLater?(removal: Promise<void>): void;
+  /** Container paths given memory file systems (tmpfs), as `collect.inMemory` does for its own. */
+  memoryFolders?: readonly string[];
+  /**
+   * After a run that succeeded, the container becomes the image `ref` (`docker commit`) with
+   * these labels, before it is removed: its writable layer (not the memory file systems). `env`
+   * then reaches the command through a file in memory, not the container's config, which the
+   * image would keep.
+   */
+  keepAs?: { ref: string; labels: Readonly<Record<string, string>> };
+}
+
+/** A local image as the engine lists it. */
+export interface ListedImage {
+  id: string;
+  /** Seconds since 1970. */
+  created: number;
 }
 
 /**
@@ -124,6 +147,8 @@ export interface DockerEngine {
   ): Promise<Digest>;
   /** Removes the tag (and the image when it was the last tag); a missing image is fine. */
   removeImage(ref: string): Promise<void>;
+  /** The local images carrying `label` (`name=value`). */
+  imagesLabelled(label: string): Promise<ListedImage[]>;
   /** Builds with the legacy builder and tags the result `opts.tag`. */
   buildImage(opts: BuildImageOptions): Promise<void>;
   /**

@@ -12,6 +12,7 @@ export function forwardingEngine(target: () => DockerEngine): DockerEngine {
     tag: (...args) => target().tag(...args),
     push: (...args) => target().push(...args),
     removeImage: (...args) => target().removeImage(...args),
+    imagesLabelled: (...args) => target().imagesLabelled(...args),
     buildImage: (...args) => target().buildImage(...args),
     buildWithBuildkit: (...args) => target().buildWithBuildkit(...args),
     runContainer: (...args) => target().runContainer(...args),

@@ -25,8 +25,9 @@ export async function runContainer(
 ): Promise<void> {
   if (opts.signal.aborted) throw new InterruptedError('SIGINT');
   let container: Dockerode.Container;
+  const fromStdin = stdinFiles(opts);
   try {
-    container = await docker.createContainer(createOptions(opts));
+    container = await docker.createContainer(createOptions(opts, fromStdin));
   } catch (e) {
     throw translate(opts.label, e);
   }
@@ -36,11 +37,11 @@ export async function runContainer(
   try {
     // Copied, not bind-mounted, so an engine on another machine works too.
     for (const c of opts.copyIn ?? []) await container.putArchive(await packForContainer(c), { path: '/' });
-    output = await attachOutput(container, opts);
+    output = await attachOutput(container, opts, fromStdin.length > 0);
     opts.signal.addEventListener('abort', onAbort, { once: true });
     await container.start();
     // Read by the command's `dd`s, exactly as many bytes as each file has; then stdin closes.
-    if (opts.secretFiles !== undefined) output.raw.end(Buffer.concat([...opts.secretFiles.files.values()]));
+    if (fromStdin.length > 0) output.raw.end(Buffer.concat(fromStdin.map((f) => f.bytes)));
     const result = (await container.wait()) as { StatusCode?: number };
     await output.logged;
     if (opts.signal.aborted) throw new InterruptedError('SIGINT');
@@ -52,6 +53,7 @@ export async function runContainer(
       const archive = (await container.getArchive({ path: c.containerPath })) as unknown as Readable;
       await extractFromContainer(archive, c, opts.label);
     }
+    if (opts.keepAs !== undefined) await keep(container, opts.keepAs);
     succeeded = true;
   } catch (e) {
     throw translate(opts.label, e);
@@ -63,6 +65,18 @@ export async function runContainer(
     if (succeeded && opts.removeLater !== undefined) opts.removeLater(removal);
     else await removal;
   }
+}
+
+/** The stopped container as image `keepAs.ref` (its environment never was in its config: `stdinFiles`). */
+async function keep(
+  container: Dockerode.Container,
+  keepAs: NonNullable<RunContainerOptions['keepAs']>,
+): Promise<void> {
+  const at = keepAs.ref.lastIndexOf(':');
+  await container.commit({
+    _query: { container: container.id, repo: keepAs.ref.slice(0, at), tag: keepAs.ref.slice(at + 1) },
+    _body: { Labels: keepAs.labels },
+  });
 }
 
 interface AttachedOutput {
@@ -82,6 +96,7 @@ interface AttachedOutput {
 async function attachOutput(
   container: Dockerode.Container,
   opts: RunContainerOptions,
+  stdin: boolean,
 ): Promise<AttachedOutput> {
   const log = await openLog(opts.logFile);
   const tail = new LineTail(20, opts.onLine);
@@ -89,7 +104,7 @@ async function attachOutput(
     stream: true,
     stdout: true,
     stderr: true,
-    ...(opts.secretFiles !== undefined ? { stdin: true, hijack: true } : {}),
+    ...(stdin ? { stdin: true, hijack: true } : {}),
   })) as NodeJS.ReadWriteStream;
   const out = new PassThrough();
   // In 1 MB chunks: the archive comes in frames of 512 bytes to 32 kB (see inChunksOf).
@@ -116,17 +131,38 @@ async function attachOutput(
 }
 
 /**
- * `cmd` after writing the secret files from standard input into the tmpfs: `dd bs=1` reads
- * exactly each file's bytes (a buffered reader could take the next file's), with a umask that
- * leaves them to the step's user alone.
+ * A kept container's environment, in memory (a tmpfs) and read by its shell: the daemon keeps
+ * the config of the container it commits (`container_config`), values and all.
  */
-function withSecretFiles(secrets: NonNullable<RunContainerOptions['secretFiles']>, cmd: string[]): string[] {
-  for (const name of secrets.files.keys())
+const ENV_FILE = '/run/taskcluster-installer-env/env';
+
+interface StdinFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** What the command's wrapper reads from standard input into memory: the secret files, a kept container's environment. */
+function stdinFiles(opts: RunContainerOptions): StdinFile[] {
+  const secrets = opts.secretFiles;
+  const files = [...(secrets?.files ?? [])].map(([name, bytes]) => {
     if (!new RegExp(SECRET_ID_PATTERN).test(name)) throw new InternalError(`secret file name "${name}"`);
-  const writes = [...secrets.files].map(
-    ([name, value]) => `dd bs=1 count=${value.length} of='${secrets.dir}/${name}' 2>/dev/null`,
-  );
-  return ['/bin/sh', '-c', ['umask 077', ...writes, 'exec "$@"'].join(' && '), 'sh', ...cmd];
+    return { path: `${secrets?.dir ?? ''}/${name}`, bytes };
+  });
+  const env = Object.entries(opts.env ?? {});
+  if (opts.keepAs === undefined || env.length === 0) return files;
+  const text = env.map(([name, value]) => `export ${name}=${shQuote(value)}\n`).join('');
+  return [{ path: ENV_FILE, bytes: Buffer.from(text) }, ...files];
+}
+
+/**
+ * `cmd` after writing `files` from standard input into their memory file systems: `dd bs=1`
+ * reads exactly each file's bytes (a buffered reader could take the next file's), with a umask
+ * that leaves them to the step's user alone; then the environment file, if any, is read.
+ */
+function withStdinFiles(files: readonly StdinFile[], cmd: string[]): string[] {
+  const writes = files.map((f) => `dd bs=1 count=${f.bytes.length} of=${shQuote(f.path)} 2>/dev/null`);
+  const env = files.some((f) => f.path === ENV_FILE) ? [`. ${ENV_FILE}`] : [];
+  return ['/bin/sh', '-c', ['umask 077', ...writes, ...env, 'exec "$@"'].join(' && '), 'sh', ...cmd];
 }
 
 /**
@@ -137,31 +173,42 @@ function withSecretFiles(secrets: NonNullable<RunContainerOptions['secretFiles']
  */
 function withCollect(collect: NonNullable<RunContainerOptions['collect']>, cmd: string[]): string[] {
   const folders = collect.paths.map((p) => shQuote(p.replace(/^\/+/, ''))).join(' ');
+  const leaveOut = (collect.leaveOut ?? []).map((name) => ` --exclude=${shQuote(name)}`).join('');
   const script = [
     '"$@" 1>&2 || exit $?',
     'cd /',
     'set --',
     `for p in ${folders}; do if [ -n "$(ls -A "$p" 2>/dev/null)" ]; then set -- "$@" "$p"; fi; done`,
-    'if [ $# -gt 0 ]; then exec tar -cf - "$@"; fi',
+    'if [ $# -eq 0 ]; then exit 0; fi',
+    // Busybox builds without FEATURE_TAR_FROM have no --exclude: the reader drops those then.
+    ...(leaveOut !== ''
+      ? [`if tar --help 2>&1 | grep -q -e --exclude; then exec tar -cf -${leaveOut} "$@"; fi`]
+      : []),
+    'exec tar -cf - "$@"',
   ].join('\n');
   return ['/bin/sh', '-c', script, 'sh', ...cmd];
 }
 
-function createOptions(opts: RunContainerOptions): Dockerode.ContainerCreateOptions {
+function createOptions(
+  opts: RunContainerOptions,
+  fromStdin: readonly StdinFile[],
+): Dockerode.ContainerCreateOptions {
   const cmd = opts.collect !== undefined ? withCollect(opts.collect, opts.cmd) : opts.cmd;
   const tmpfs: Record<string, string> = {};
   // exec: packages' binaries and install scripts run from node_modules.
   if (opts.collect?.inMemory === true)
     for (const p of opts.collect.paths) tmpfs[p] = 'rw,exec,nosuid,nodev,mode=1777';
-  if (opts.secretFiles !== undefined)
-    tmpfs[opts.secretFiles.dir] = 'rw,nosuid,nodev,noexec,mode=1777,size=4m';
+  for (const p of opts.memoryFolders ?? []) tmpfs[p] = 'rw,exec,nosuid,nodev,mode=1777';
+  for (const dir of new Set(fromStdin.map((f) => f.path.slice(0, f.path.lastIndexOf('/')))))
+    tmpfs[dir] = 'rw,nosuid,nodev,noexec,mode=1777,size=4m';
+  const envFile = fromStdin.some((f) => f.path === ENV_FILE);
   return {
     Image: opts.image,
-    Cmd: opts.secretFiles !== undefined ? withSecretFiles(opts.secretFiles, cmd) : cmd,
-    Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Cmd: fromStdin.length > 0 ? withStdinFiles(fromStdin, cmd) : cmd,
+    Env: envFile ? [] : Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(opts.user !== undefined ? { User: opts.user } : {}),
     ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
-    ...(opts.secretFiles !== undefined ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
+    ...(fromStdin.length > 0 ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
     HostConfig: {
       // The output is read through the attached streams; the daemon's copy of it (an archive,
       // with `collect`) would only be written to its disk.

@@ -22,6 +22,7 @@ export function sharedImageLookups(engine: DockerEngine): DockerEngine {
     tag: (...args) => engine.tag(...args),
     push: (...args) => engine.push(...args),
     removeImage: (...args) => engine.removeImage(...args),
+    imagesLabelled: (...args) => engine.imagesLabelled(...args),
     buildImage: (...args) => engine.buildImage(...args),
     buildWithBuildkit: (...args) => engine.buildWithBuildkit(...args),
     runContainer: (...args) => engine.runContainer(...args),

@@ -11,6 +11,7 @@ import { pinnedRef, type AppBaseSources } from './app-base-images.js';
 import type { ImageJob } from './image-producer.js';
 import type { ImageProbes } from './image-probes.js';
 import type { ServiceKeyedLayers } from './keyed-layers.js';
+import { isKeptImage, keptImage } from './kept-images.js';
 
 /** What code steps and probes of a tool-written image need of the build. */
 export interface CodeStepDeps {
@@ -27,15 +28,23 @@ export interface CodeStepDeps {
 export function toolBuildContext(
   job: ImageJob,
   common: BuildContext,
-  services: { runtime: CodeStepRuntime; keyed: ServiceKeyedLayers; emit: Emit; deps: CodeStepDeps },
+  services: {
+    runtime: CodeStepRuntime;
+    keyed: ServiceKeyedLayers;
+    emit: Emit;
+    deps: CodeStepDeps;
+    noCache: boolean;
+  },
 ): ToolBuildContext {
-  const { runtime, keyed, emit, deps } = services;
+  const { runtime, keyed, emit, deps, noCache } = services;
   const { logFile, onLine, signal } = common;
   return {
     ...common,
     ...imageQueries(job, runtime, deps, signal),
     runStep: (s) => runCodeStep(s, { logFile, onLine, signal }, runtime),
     keyedLayer: (key, make) => keyed.layer(key, make),
+    keptImage: (key, make) =>
+      keptImage(key, make, { tag: job.tag, noCache, runtime, out: { logFile, onLine, signal } }),
     warn: (message) => emit({ kind: 'warning', message }),
     lastChange: (paths) => lastChangeTime(job.source.clonePath, job.source.commit, paths),
   };
@@ -81,6 +90,7 @@ export function codeStepRuntime(
     scratchDir,
     redact: deps.redact,
     async engineImage(ref) {
+      if (isKeptImage(job.tag, ref)) return ref;
       const base = baseOf(job, ref);
       // The keyed image exactly: its ID, or its registry digest (pulled once if missing).
       if (base.source === 'local') return base.digest;
