@@ -1,10 +1,18 @@
 import { symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../../core/make-directory.js';
-import type { CollectedFiles, ToolBuildContext } from '../build-type.js';
+import type { CodeStep, CollectedFiles, ToolBuildContext } from '../build-type.js';
 import { gitEntries } from '../git-tree-entries.js';
 import { shQuote } from '../../core/sh-quote.js';
-import { APP, appFolders, serviceInstall, type InstallPlan } from './dependency-layer.js';
+import {
+  APP,
+  appFolders,
+  installHint,
+  installKey,
+  serviceInstall,
+  writeInstallInputs,
+  type InstallPlan,
+} from './dependency-layer.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 
 /** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
@@ -33,8 +41,11 @@ export function appPaths(analysis: NodeAnalysis): string[] {
 
 /**
  * With a build script: the committed app and every dependency (dev ones too, since build tools
- * usually are) in a container of the install image, the script run in the service's folder,
- * and the app as the script left it (without any `node_modules`) collected for the app layer.
+ * usually are) in a container, the script run in the service's folder, and the app as the
+ * script left it (without any `node_modules`) collected for the app layer. On a Docker engine
+ * the dependencies are installed once per install key into a kept image (`buildDependencies`),
+ * which the script's container starts from: a change to the app's code runs the script alone.
+ * Under runc, one container of the install image installs and runs the script.
  */
 export async function builtApp(
   plan: InstallPlan,
@@ -44,26 +55,69 @@ export async function builtApp(
   const { analysis } = plan;
   const { project } = analysis;
   const install = serviceInstall(plan, true);
+  const manager = plan.images.manager.map(shQuote).join(' ');
+  const installs = [manager, ...install.argv.slice(1).map(shQuote)].join(' ');
+  const key = installKey(plan, true);
+  const kept = await ctx.keptImage(key, () => buildDependencies(plan, install.rootManifest, ctx));
+  if (kept !== undefined)
+    ctx.onLine(
+      kept.reused
+        ? `build dependencies: image ${key} reused, ${project.manager} not run`
+        : `build dependencies: image ${key} installed by ${project.manager}`,
+    );
   const hostDir = join(ctx.workDir, 'node-build');
   await writeApp(analysis, hostDir, install.rootManifest);
-  const manager = plan.images.manager.map(shQuote).join(' ');
   const serviceDir = `${APP}/${inProject(project, analysis.serviceDir)}`.replace(/\/$/, '');
   const command = [
-    [manager, ...install.argv.slice(1).map(shQuote)].join(' '),
+    ...(kept === undefined ? [installs] : []),
     `cd ${shQuote(serviceDir)}`,
     `${manager} run ${shQuote(script)}`,
   ].join(' && ');
   const result = await ctx.runStep({
-    image: plan.images.install.ref,
+    image: kept?.ref ?? plan.images.install.ref,
     cmd: ['/bin/sh', '-c', command],
     env: plan.env,
     workingDir: APP,
     folders: [{ hostDir, containerPath: APP }],
     label: `service "${plan.service}": ${project.manager} run ${script}`,
-    collect: { paths: [APP], exclude: notInApp(analysis) },
+    collect: { paths: [APP], exclude: notInApp(analysis), leaveOut: ['node_modules'] },
     secretFiles: plan.secretFiles,
   });
   return result.collected ?? { entries: [], close: async () => undefined };
+}
+
+/** Where the kept install puts the package managers' caches: a memory folder, not kept. */
+const PACKAGE_CACHE = '/tmp/package-cache';
+
+/**
+ * The step that installs every dependency of the service (dev ones too) for its build script,
+ * in a container of the install image that is then kept as an image: the install inputs only
+ * (with the code when the project's own install scripts need it), the caches in memory.
+ */
+async function buildDependencies(
+  plan: InstallPlan,
+  rootManifest: object | undefined,
+  ctx: ToolBuildContext,
+): Promise<CodeStep> {
+  const { project } = plan.analysis;
+  const hostDir = join(ctx.workDir, 'node-build-dependencies');
+  await writeInstallInputs(plan, hostDir, true, rootManifest);
+  return {
+    image: plan.images.install.ref,
+    cmd: [...plan.images.manager, ...serviceInstall(plan, true).argv.slice(1)],
+    env: {
+      npm_config_cache: PACKAGE_CACHE,
+      npm_config_store_dir: PACKAGE_CACHE,
+      YARN_CACHE_FOLDER: PACKAGE_CACHE,
+      ...plan.env,
+    },
+    workingDir: APP,
+    folders: [{ hostDir, containerPath: APP, readOnly: true }],
+    memoryFolders: [PACKAGE_CACHE],
+    label: `service "${plan.service}": ${project.manager} install for the build script`,
+    secretFiles: plan.secretFiles,
+    hint: installHint(plan),
+  };
 }
 
 /**

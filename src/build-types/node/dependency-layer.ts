@@ -23,6 +23,8 @@ import { describeNodeRuntime } from './node-runtime.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
 const DEPENDENCY_STEP = 'node-deps-4';
+/** The same for the kept image of a build script's dependencies (`builtApp`). */
+const BUILD_DEPENDENCY_STEP = 'node-build-deps-1';
 
 /** Where the project root is in the install container and in the image. */
 export const APP = '/app';
@@ -58,21 +60,8 @@ export interface DependencyLayer {
  * commands, which the start check reads.
  */
 export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext): Promise<DependencyLayer> {
-  const { analysis } = plan;
-  const { project } = analysis;
-  const key = dependencyLayerKey({
-    stepVersion: DEPENDENCY_STEP,
-    manager: project.manager,
-    installImage: plan.baseDigests[plan.images.install.ref] ?? plan.images.install.ref,
-    runtime:
-      plan.images.run.ref === plan.images.install.ref ? '' : describeNodeRuntime(plan.images.run.runtime),
-    platform: plan.images.install.runtime.platform ?? '',
-    workspace: inProject(project, analysis.serviceDir),
-    locked: analysis.locked,
-    installFiles: { ...analysis.installFiles, ...codeFiles(analysis, plan.ignoreScripts) },
-    ignoreScripts: plan.ignoreScripts,
-    env: plan.keyEnv,
-  });
+  const { project } = plan.analysis;
+  const key = installKey(plan, false);
   const layer = await ctx.keyedLayer(key, () => installDependencies(plan, ctx));
   ctx.onLine(
     layer.reused
@@ -98,6 +87,36 @@ export function binFolders(analysis: NodeAnalysis): string[] {
   );
 }
 
+/**
+ * The key of the install of the service's production dependencies, or with `includeDev` of all
+ * of them (a build script's, kept as an image): everything the install is made of.
+ */
+export function installKey(plan: InstallPlan, includeDev: boolean): string {
+  const { analysis } = plan;
+  const { project } = analysis;
+  return dependencyLayerKey({
+    stepVersion: includeDev ? BUILD_DEPENDENCY_STEP : DEPENDENCY_STEP,
+    manager: project.manager,
+    installImage: plan.baseDigests[plan.images.install.ref] ?? plan.images.install.ref,
+    runtime:
+      plan.images.run.ref === plan.images.install.ref ? '' : describeNodeRuntime(plan.images.run.runtime),
+    platform: plan.images.install.runtime.platform ?? '',
+    workspace: inProject(project, analysis.serviceDir),
+    locked: (includeDev ? analysis.lockedWithDev : undefined) ?? analysis.locked,
+    installFiles: { ...analysis.installFiles, ...codeFiles(analysis, installNeedsCode(plan, includeDev)) },
+    ignoreScripts: plan.ignoreScripts,
+    env: plan.keyEnv,
+  });
+}
+
+/** Whether the project's own scripts run in this install, which then needs the app's code. */
+export function installNeedsCode(plan: InstallPlan, includeDev: boolean): boolean {
+  const { analysis } = plan;
+  return (
+    !plan.ignoreScripts && (includeDev ? analysis.projectDevInstallScripts : analysis.projectInstallScripts)
+  );
+}
+
 /** The install of the service's dependencies (`includeDev`: a build script's too). */
 export function serviceInstall(plan: InstallPlan, includeDev: boolean): InstallCommand {
   const { project, dependsOn, prodDependsOn } = plan.analysis;
@@ -117,8 +136,8 @@ export function serviceInstall(plan: InstallPlan, includeDev: boolean): InstallC
  * install needs the code they run: then its folders are install inputs too, and the layer is
  * made again when they change.
  */
-function codeFiles(analysis: NodeAnalysis, ignoreScripts: boolean): Record<string, string> {
-  if (ignoreScripts || !analysis.projectInstallScripts) return {};
+function codeFiles(analysis: NodeAnalysis, needsCode: boolean): Record<string, string> {
+  if (!needsCode) return {};
   const { tree } = analysis;
   return Object.fromEntries(appFolders(analysis).map((dir) => [`${dir || '.'}/`, tree.get(dir)?.oid ?? '']));
 }
@@ -136,7 +155,7 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
   const { project } = analysis;
   const cmd = serviceInstall(plan, false);
   const hostDir = join(ctx.workDir, 'node-install');
-  await writeInstallInputs(analysis, hostDir, plan.ignoreScripts, cmd.rootManifest);
+  await writeInstallInputs(plan, hostDir, false, cmd.rootManifest);
   const workspaces = [project.workspace, ...analysis.prodDependsOn].flatMap((w) =>
     w === undefined ? [] : [w.dir],
   );
@@ -154,9 +173,7 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
       inMemory: true,
     },
     secretFiles: plan.secretFiles,
-    hint: (lines) =>
-      buildToolsHint(plan.images.install.ref)(lines) ??
-      pnpmLockfileHint(plan.images.install.ref, project.lockFile)(lines),
+    hint: installHint(plan),
   });
   const collected = result.collected ?? { entries: [], close: async () => undefined };
   const bins = binFolders(analysis).map((d) => `${d.slice(1)}/`);
@@ -172,6 +189,13 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
     ...(project.manager === 'pnpm' ? { ignoredBuilds: await pnpmIgnoredBuilds(collected.entries) } : {}),
   };
   return { entries: collected.entries.filter(inLayer), notes, close: () => collected.close() };
+}
+
+/** The way out of a failed install, from its last lines. */
+export function installHint(plan: InstallPlan): (lines: readonly string[]) => string | undefined {
+  const image = plan.images.install.ref;
+  return (lines) =>
+    buildToolsHint(image)(lines) ?? pnpmLockfileHint(image, plan.analysis.project.lockFile)(lines);
 }
 
 /** pnpm's records of the install itself (its time, the store's path) differ each time: not in the layer. */
@@ -193,13 +217,15 @@ async function pnpmIgnoredBuilds(entries: readonly LayerEntry[]): Promise<string
  * What the package manager reads, from the committed tree into `dir` (the project root): the
  * lock file, the manager's settings, every manifest of the project (so the lock file matches
  * them, as in a checkout), and, when the project runs install scripts of its own, its code.
+ * For the production install (not `includeDev`) npm's workspace manifests are as installed.
  */
-async function writeInstallInputs(
-  analysis: NodeAnalysis,
+export async function writeInstallInputs(
+  plan: InstallPlan,
   dir: string,
-  ignoreScripts: boolean,
+  includeDev: boolean,
   rootManifest: object | undefined,
 ): Promise<void> {
+  const { analysis } = plan;
   const { tree, project } = analysis;
   const wanted = new Map<string, TreeEntry>();
   const add = (path: string) => {
@@ -213,13 +239,15 @@ async function writeInstallInputs(
   }
   add(project.lockFile);
   for (const w of project.workspaces.values()) add(inFolder(w.dir, 'package.json'));
-  if (!ignoreScripts && analysis.projectInstallScripts)
+  if (installNeedsCode(plan, includeDev))
     for (const folder of appFolders(analysis)) {
       add(folder); // a linked file
       for (const e of tree.under(folder)) if (e.type === 'blob') wanted.set(e.path, e);
     }
   const asInstalled =
-    project.manager === 'npm' && project.workspace !== undefined ? npmProductionInputs(project) : undefined;
+    project.manager === 'npm' && project.workspace !== undefined && !includeDev
+      ? npmProductionInputs(project)
+      : undefined;
   for await (const f of tree.contents([...wanted.values()])) {
     const file = join(dir, inProject(project, f.entry.path));
     makeDirectory(dirname(file));

@@ -7,7 +7,11 @@ import { npmInstallClosure, npmLockCommands, parseNpmLock } from './lockfile-npm
 import { parsePnpmLock, pnpmInstallClosure } from './lockfile-pnpm.js';
 import { parseYarnLock, yarnInstallClosure } from './lockfile-yarn.js';
 import { INSTALL_SETTINGS_FILES } from './package-manager.js';
-import { PROJECT_INSTALL_SCRIPTS, type PackageManifest } from './package-manifest.js';
+import {
+  PROJECT_DEV_INSTALL_SCRIPTS,
+  PROJECT_INSTALL_SCRIPTS,
+  type PackageManifest,
+} from './package-manifest.js';
 import { workspaceClosure } from './workspace-closure.js';
 import { InternalError } from '../../core/user-error.js';
 
@@ -33,6 +37,8 @@ export interface NodeAnalysis {
   installFiles: Record<string, string>;
   /** Whether the project's own manifests have scripts its production install runs (they need its code). */
   projectInstallScripts: boolean;
+  /** The same for its install with dev dependencies (a build script's). */
+  projectDevInstallScripts: boolean;
   /** Paths of the project that committed links in the app's folders point to (`linkedPaths`). */
   linked: string[];
   /**
@@ -102,9 +108,8 @@ export async function analyseNodeProject(
     locked: part(false),
     lockedWithDev: withDev ? part(true) : undefined,
     installFiles,
-    projectInstallScripts: own.some((m) =>
-      PROJECT_INSTALL_SCRIPTS[project.manager].some((s) => typeof m.scripts?.[s] === 'string'),
-    ),
+    projectInstallScripts: hasScripts(own, PROJECT_INSTALL_SCRIPTS[project.manager]),
+    projectDevInstallScripts: hasScripts(own, PROJECT_DEV_INSTALL_SCRIPTS[project.manager]),
     linked: await linkedPaths(
       tree,
       ownFolders(project, context, dependsOn),
@@ -114,6 +119,10 @@ export async function analyseNodeProject(
     ),
     commands: new Map([...devDependencyCommands([manifest, project.rootManifest]), ...commands]),
   };
+}
+
+function hasScripts(manifests: readonly PackageManifest[], scripts: readonly string[]): boolean {
+  return manifests.some((m) => scripts.some((s) => typeof m.scripts?.[s] === 'string'));
 }
 
 function devDependencyCommands(manifests: readonly PackageManifest[]): Array<[string, string]> {

@@ -32,6 +32,15 @@ export const PROJECT_INSTALL_SCRIPTS: Readonly<Record<PackageManager, readonly s
   yarn: INSTALL_SCRIPTS,
 };
 
+/**
+ * The same for an install with dev dependencies (a build script's): Yarn 1 then runs the
+ * project's `prepublish` and `prepare` too.
+ */
+export const PROJECT_DEV_INSTALL_SCRIPTS: Readonly<Record<PackageManager, readonly string[]>> = {
+  ...PROJECT_INSTALL_SCRIPTS,
+  yarn: [...INSTALL_SCRIPTS, 'prepublish', 'prepare'],
+};
+
 /** Parses a package.json; bad JSON or a non-object is an error naming the file. */
 export function parseManifest(text: string, file: string): PackageManifest {
   let parsed: unknown;
