@@ -87,6 +87,8 @@ export async function assembleNodeImage(
     manager: analysis.project.manager,
     installed: dependencies.commands,
     known: analysis.commands,
+    packages: new Set(analysis.locked.map((p) => p.name)),
+    devPackages: analysis.devDependencies,
   });
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
   // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The

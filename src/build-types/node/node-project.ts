@@ -47,6 +47,8 @@ export interface NodeAnalysis {
    * and the root under its own name (Yarn's and pnpm's lock files record no command names).
    */
   commands: ReadonlyMap<string, string>;
+  /** The dev dependencies of the service and the root, by name. */
+  devDependencies: ReadonlySet<string>;
 }
 
 /** `dir` relative to the project root. */
@@ -85,6 +87,9 @@ export async function analyseNodeProject(
     project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, dev);
   const dependsOn = closure(withDev);
   const prodDependsOn = withDev ? closure(false) : dependsOn;
+  const devDependencies = new Set(
+    [manifest, project.rootManifest].flatMap((m) => Object.keys(m.devDependencies ?? {})),
+  );
   const { part, commands } = await lockPart(tree, project, manifest, { dev: dependsOn, prod: prodDependsOn });
   const installFiles: Record<string, string> = {};
   const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
@@ -117,16 +122,13 @@ export async function analyseNodeProject(
       [project.lockFile],
       [...project.workspaces.values()].map((w) => w.dir),
     ),
-    commands: new Map([...devDependencyCommands([manifest, project.rootManifest]), ...commands]),
+    commands: new Map([...[...devDependencies].map((n): [string, string] => [n, n]), ...commands]),
+    devDependencies,
   };
 }
 
 function hasScripts(manifests: readonly PackageManifest[], scripts: readonly string[]): boolean {
   return manifests.some((m) => scripts.some((s) => typeof m.scripts?.[s] === 'string'));
-}
-
-function devDependencyCommands(manifests: readonly PackageManifest[]): Array<[string, string]> {
-  return manifests.flatMap((m) => Object.keys(m.devDependencies ?? {}).map((n): [string, string] => [n, n]));
 }
 
 interface LockPart {

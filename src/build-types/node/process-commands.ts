@@ -18,10 +18,15 @@ export interface ProcessCommandsInput {
   installed: ReadonlySet<string>;
   /** Commands the project's packages provide, by package (`NodeAnalysis.commands`). */
   known: ReadonlyMap<string, string>;
+  /** The packages the production dependencies installed, and the dev dependencies, by name. */
+  packages: ReadonlySet<string>;
+  devPackages: ReadonlySet<string>;
 }
 
 /** Words that run the command after them (their own options and assignments skipped). */
 const PREFIXES = new Set(['exec', 'env', 'nohup', 'time', 'npx', 'cross-env']);
+/** Node's options that load a module before the app: `node -r dotenv/config dist/main.js`. */
+const PRELOADS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
 /** The commands npm runs as the script of the same name. */
 const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
 
@@ -31,25 +36,40 @@ const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
  * dependencies provides fails the build: `nest start` with `@nestjs/cli` a dev dependency, or
  * `ts-node src/main.ts`, would build and then stop at once in the pod with `nest: not found`.
  * Commands no package of the project provides (`node`, the base image's own) are left alone.
+ * So is what `node` itself loads, but for a dev dependency it preloads (`node -r dotenv/config`).
  * The commands are read as sh reads them (shell-quote): each simple command of a list or
  * pipeline, after its variable assignments. Not followed: `sh -c` strings, variables, functions.
  */
 export function checkProcessCommands(input: ProcessCommandsInput): void {
   const problems: Problem[] = [];
   for (const p of input.processes) {
-    for (const { command, via } of firstWords(p.command, input, [])) {
-      if (input.installed.has(command)) continue;
-      const pkg = input.known.get(command);
-      if (pkg === undefined) continue;
+    for (const { command, args, via } of firstWords(p.command, input, [])) {
       const script = via.at(-1);
-      problems.push({
-        file: script === undefined ? input.file(p) : input.manifestFile,
-        ...(script === undefined ? {} : { path: `scripts.${script.name}` }),
-        message: `service "${input.service}": process "${p.name}" runs "${command}"${
-          script === undefined ? '' : ` (through the "${script.name}" script: ${JSON.stringify(script.text)})`
-        }, a command of ${pkg}, which the image's production dependencies do not install`,
-        hint: `build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"), or make ${pkg} a production dependency; a command of the base image is named by its path (/usr/local/bin/${command})`,
-      });
+      const problem = (what: string, kind: string, pkg: string, hint: string) =>
+        problems.push({
+          file: script === undefined ? input.file(p) : input.manifestFile,
+          ...(script === undefined ? {} : { path: `scripts.${script.name}` }),
+          message: `service "${input.service}": process "${p.name}" runs ${what}${
+            script === undefined
+              ? ''
+              : ` (through the "${script.name}" script: ${JSON.stringify(script.text)})`
+          }, a ${kind} of ${pkg}, which the image's production dependencies do not install`,
+          hint: `make ${pkg} a production dependency${hint}`,
+        });
+      const pkg = input.installed.has(command) ? undefined : input.known.get(command);
+      if (pkg !== undefined)
+        problem(
+          `"${command}"`,
+          'command',
+          pkg,
+          `, or build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"); a command of the base image is named by its path (/usr/local/bin/${command})`,
+        );
+      if (command !== 'node') continue;
+      for (const { option, module } of preloads(args)) {
+        const name = packageOf(module);
+        if (name !== undefined && !input.packages.has(name) && input.devPackages.has(name))
+          problem(`node with "${option} ${module}"`, 'module', name, ", or load it in the app's code");
+      }
     }
   }
   if (problems.length > 0) throw new UserError(problems);
@@ -65,7 +85,7 @@ function* firstWords(
   text: string,
   input: ProcessCommandsInput,
   via: readonly Script[],
-): Generator<{ command: string; via: readonly Script[] }> {
+): Generator<{ command: string; args: readonly string[]; via: readonly Script[] }> {
   for (const words of simpleCommands(text)) {
     let rest = dropWhile(words, isAssignment);
     for (let command = rest[0]; command !== undefined && !command.includes('/'); command = rest[0]) {
@@ -79,12 +99,31 @@ function* firstWords(
         }
         break;
       }
-      if (command === 'cross-env' || !PREFIXES.has(command)) yield { command, via };
+      if (command === 'cross-env' || !PREFIXES.has(command)) yield { command, args, via };
       // npx with options may name a package to fetch: what it runs is not the image's to hold.
       if (!PREFIXES.has(command) || (command === 'npx' && args[0]?.startsWith('-'))) break;
       rest = dropWhile(args, (w) => w.startsWith('-') || isAssignment(w));
     }
   }
+}
+
+/** The modules node's options before the script preload. */
+function preloads(args: readonly string[]): Array<{ option: string; module: string }> {
+  const out: Array<{ option: string; module: string }> = [];
+  for (let i = 0; i < args.length && args[i]?.startsWith('-'); i++) {
+    const [option = '', inline] = (args[i] ?? '').split(/=(.*)/s);
+    if (!PRELOADS.has(option)) continue;
+    const module = inline ?? args[++i];
+    if (module !== undefined) out.push({ option, module });
+  }
+  return out;
+}
+
+/** The package a bare module specifier names (`dotenv/config` → `dotenv`); undefined for a path or URL. */
+function packageOf(specifier: string): string | undefined {
+  if (/^[./]|^[a-z]+:/.test(specifier)) return undefined;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
 function dropWhile(words: readonly string[], skip: (word: string) => boolean): readonly string[] {

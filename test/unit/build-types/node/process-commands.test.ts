@@ -30,6 +30,8 @@ function check(
     manager,
     installed: new Set(installed),
     known,
+    packages: new Set(['express', 'pm2']),
+    devPackages: new Set(['dotenv', '@swc/register', 'ts-node', 'typescript']),
   };
   try {
     checkProcessCommands(input);
@@ -91,6 +93,23 @@ describe('the commands a process starts with', () => {
     assert.deepEqual(
       check('nest start', {}, { fromProcfile: true }).map((p) => p.split(': ')[0]),
       ['services/api/Procfile'],
+    );
+  });
+
+  it('refuse a dev dependency that node preloads, as a start script with -r dotenv/config has it', () => {
+    const start = 'TZ=UTC DOTENV_CONFIG_PATH=./.env node -r dotenv/config ./dist/index.js';
+    assert.deepEqual(check('npm start', { start }), [
+      `services/api/package.json scripts.start: service "api": process "web" runs node with "-r dotenv/config" (through the "start" script: ${JSON.stringify(start)}), ` +
+        "a module of dotenv, which the image's production dependencies do not install",
+    ]);
+    assert.match(
+      check('node --import=@swc/register dist/main.js')[0] ?? '',
+      /"--import @swc\/register", a module of @swc\/register/,
+    );
+    assert.deepEqual(
+      check('node -r ./tracing.js -r express dist/main.js dotenv'),
+      [],
+      'paths, production packages, arguments',
     );
   });
 });
