@@ -1,6 +1,6 @@
 import { UserError } from '../../core/user-error.js';
 import type { LayerEntry } from '../../inputs/oci-types.js';
-import type { AppImage, CheckContext, ToolBuildContext } from '../build-type.js';
+import type { AppImage, CheckContext, CollectedFiles, ToolBuildContext } from '../build-type.js';
 import {
   parseProcfile,
   withDefaultProcesses,
@@ -8,7 +8,13 @@ import {
 } from '../procfile/procfile-entrypoint.js';
 import { procfileSettings } from '../procfile/procfile-image.js';
 import { appPaths, builtApp, committedApp } from './app-layer.js';
-import { APP, binFolders, dependencyLayer, type InstallPlan } from './dependency-layer.js';
+import {
+  APP,
+  binFolders,
+  dependencyLayer,
+  type DependencyLayer,
+  type InstallPlan,
+} from './dependency-layer.js';
 import { checkProcessCommands } from './process-commands.js';
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
 import { nodeImages } from './node-images.js';
@@ -68,8 +74,7 @@ export async function assembleNodeImage(
   ctx: ToolBuildContext,
 ): Promise<AppImage> {
   const plan = await installPlan(f, name, analysis, ctx);
-  const dependencies = await dependencyLayer(plan, ctx);
-  const built = f.buildScript !== undefined ? await builtApp(plan, f.buildScript, ctx) : undefined;
+  const { dependencies, built } = await dependenciesAndBuild(plan, f.buildScript, ctx);
   const serviceInProject = inProject(analysis.project, analysis.serviceDir);
   const files = built !== undefined ? new Set(built.entries.map((e) => e.path)) : undefined;
   const hasFile = (p: string) =>
@@ -113,6 +118,26 @@ export async function assembleNodeImage(
     epoch: await ctx.lastChange(appPaths(analysis)),
     ...(built !== undefined ? { done: () => built.close() } : {}),
   };
+}
+
+/**
+ * The production dependency layer and the build script's output, made side by side: neither
+ * needs the other, and both wait mostly on the registry. Both run to the end, so a failure of
+ * one leaves no container of the other behind; the first failure is the build's.
+ */
+async function dependenciesAndBuild(
+  plan: InstallPlan,
+  buildScript: string | undefined,
+  ctx: ToolBuildContext,
+): Promise<{ dependencies: DependencyLayer; built: CollectedFiles | undefined }> {
+  const [dependencies, built] = await Promise.allSettled([
+    dependencyLayer(plan, ctx),
+    buildScript !== undefined ? builtApp(plan, buildScript, ctx) : undefined,
+  ]);
+  if (dependencies.status === 'fulfilled' && built.status === 'fulfilled')
+    return { dependencies: dependencies.value, built: built.value };
+  if (built.status === 'fulfilled') await built.value?.close();
+  throw dependencies.status === 'rejected' ? dependencies.reason : (built as PromiseRejectedResult).reason;
 }
 
 /**
