@@ -12,7 +12,7 @@ import { cliPath, runCli } from '../helpers/run-cli.js';
 import { makeTestStack, type TestStack } from '../helpers/stack-images.js';
 import { createTestBuildpack } from '../helpers/test-buildpack.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { removeImages } from '../helpers/remove-images.js';
+import { removeImages, removeImagesWhere } from '../helpers/remove-images.js';
 
 /**
  * node and heroku-buildpack images are reproducible: the real CLI, run from two clones made at
@@ -30,6 +30,8 @@ let registry: TestRegistry;
 let stack: TestStack;
 let originals: { web: GitRepo; greeter: GitRepo; buildpack: GitRepo };
 const localTags: string[] = [];
+/** Every setting's prefix: the kept images of its build script go by it. */
+const prefixes: string[] = [];
 
 interface Run {
   code: number | null;
@@ -69,7 +71,7 @@ function writeSpec(s: Setting, baseImages: Record<string, string>): void {
       '  - name: web',
       '    kind: service',
       `    source: ${url('web')}`,
-      '    service: {buildType: node, node: "20"}',
+      '    service: {buildType: node, node: "20", buildScript: build}',
       '  - name: greeter',
       '    kind: service',
       `    source: ${url('greeter')}`,
@@ -145,6 +147,7 @@ function setting(opts: { umask: string; tz: string; registryPrefix: boolean }): 
   clone(dir);
   const prefix = opts.registryPrefix ? `${registry.host}/repro-${pid}-${n}/` : `tci-repro-${pid}-${n}/`;
   if (!opts.registryPrefix) localTags.push(prefix);
+  prefixes.push(prefix);
   const s = { dir, prefix, umask: opts.umask, tz: opts.tz };
   writeSpec(s, registryBases());
   return s;
@@ -172,13 +175,23 @@ before(async () => {
     'package.json': JSON.stringify({ name: 'greet-prod', version: '1.0.0' }),
     'index.js': "module.exports = 'hello from greet-prod';\n",
   });
+  apps.pack('greet-dev', {
+    'package.json': JSON.stringify({ name: 'greet-dev', version: '1.0.0' }),
+    'index.js': "module.exports = 'built with greet-dev';\n",
+  });
+  // A build script with a dev dependency: on the engine it starts from a kept install, under
+  // runc one container installs and builds; both must give the same image.
   const web = apps.app(
     'web',
     {
       dependencies: { 'greet-prod': 'file:vendor/greet-prod-1.0.0.tgz' },
-      scripts: { start: 'node server.js' },
+      devDependencies: { 'greet-dev': 'file:vendor/greet-dev-1.0.0.tgz' },
+      scripts: { start: 'node server.js', build: 'node build.js' },
     },
     {
+      'build.js':
+        "const fs = require('fs'); fs.mkdirSync('dist', { recursive: true });\n" +
+        "fs.writeFileSync('dist/banner.txt', require('greet-dev') + '\\n');\n",
       'server.js': `const greet = require('greet-prod');
 require('node:http').createServer((req, res) => res.end(greet)).listen(process.env.PORT || 3000);
 `,
@@ -192,6 +205,7 @@ require('node:http').createServer((req, res) => res.end(greet)).listen(process.e
 
 after(async () => {
   for (const prefix of localTags) removeImages(`${prefix}*`);
+  for (const prefix of prefixes) removeImagesWhere(`label=org.taskcluster-installer.kept-for=${prefix}web`);
   // The bases' pushes left digest references (`<registry>/base-<pid>/node@sha256:…`) on the
   // local images, which would keep the stack's alive; only the references go (the node image
   // is shared with other test files).
