@@ -6,7 +6,8 @@ import type { ImageRef } from '../../inputs/types.js';
 
 /**
  * Kept images are tags of the service's own repository (`registry/team/api:build-deps-<key>`),
- * never pushed: they sit beside its images, are removed with them, and belong to one project.
+ * never pushed: `docker images <repository>` lists them beside its images, and one project's
+ * kept images are told from another's by the repository.
  */
 const TAG_PREFIX = 'build-deps-';
 /** The label naming the repository an image was kept for: its older ones are removed by it. */
