@@ -89,7 +89,6 @@ export async function assembleNodeImage(
     file: (p) => (procfile.some((q) => q === p) ? inFolder(analysis.serviceDir, 'Procfile') : manifestFile),
     manifestFile,
     scripts: analysis.manifest.scripts ?? {},
-    manager: analysis.project.manager,
     installed: dependencies.commands,
     known: analysis.commands,
     packages: new Set(analysis.locked.map((p) => p.name)),

@@ -2,7 +2,6 @@ import { parse } from 'shell-quote';
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import type { ProcfileProcess } from '../procfile/procfile-entrypoint.js';
-import type { PackageManager } from './package-manager.js';
 
 /** What the check knows of the image and the project (`checkProcessCommands`). */
 export interface ProcessCommandsInput {
@@ -13,7 +12,6 @@ export interface ProcessCommandsInput {
   /** The service's package.json, and its scripts, which `npm start` and `npm run x` run. */
   manifestFile: string;
   scripts: Readonly<Record<string, unknown>>;
-  manager: PackageManager;
   /** The commands the production dependencies installed (`node_modules/.bin` on the PATH). */
   installed: ReadonlySet<string>;
   /** Commands the project's packages provide, by package (`NodeAnalysis.commands`). */

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PackageManager } from '../../../../src/build-types/node/package-manager.js';
 import {
   checkProcessCommands,
   type ProcessCommandsInput,
@@ -19,7 +18,7 @@ const known = new Map([
 function check(
   web: string,
   scripts: Record<string, string> = {},
-  { installed = ['pm2', 'pm2-runtime'], manager = 'npm' as PackageManager, fromProcfile = false } = {},
+  { installed = ['pm2', 'pm2-runtime'], fromProcfile = false } = {},
 ): string[] {
   const input: ProcessCommandsInput = {
     service: 'api',
@@ -27,7 +26,6 @@ function check(
     file: () => (fromProcfile ? 'services/api/Procfile' : 'services/api/package.json'),
     manifestFile: 'services/api/package.json',
     scripts,
-    manager,
     installed: new Set(installed),
     known,
     packages: new Set(['express', 'pm2']),
@@ -81,11 +79,8 @@ describe('the commands a process starts with', () => {
       check('npm start', scripts).map((p) => /through the "(\w+)" script/.exec(p)?.[1]),
       ['prestart', 'build'],
     );
-    assert.match(
-      check('yarn serve', { serve: 'ts-node a.ts' }, { manager: 'yarn' })[0] ?? '',
-      /"serve" script/,
-    );
-    assert.deepEqual(check('pnpm start', { prestart: 'tsc', start: 'node a.js' }, { manager: 'pnpm' }), []);
+    assert.match(check('yarn serve', { serve: 'ts-node a.ts' })[0] ?? '', /"serve" script/);
+    assert.deepEqual(check('pnpm start', { prestart: 'tsc', start: 'node a.js' }), []);
     assert.deepEqual(check('npm start', { start: 'npm start' }), [], 'a script running itself is read once');
   });
 
