@@ -13,6 +13,7 @@ import {
   writeInstallInputs,
   type InstallPlan,
 } from './dependency-layer.js';
+import type { InstallCommand } from './install-command.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 
 /** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
@@ -58,7 +59,7 @@ export async function builtApp(
   const manager = plan.images.manager.map(shQuote).join(' ');
   const installs = [manager, ...install.argv.slice(1).map(shQuote)].join(' ');
   const key = installKey(plan, true);
-  const kept = await ctx.keptImage(key, () => buildDependencies(plan, install.rootManifest, ctx));
+  const kept = await ctx.keptImage(key, () => buildDependencies(plan, install, ctx));
   if (kept !== undefined)
     ctx.onLine(
       kept.reused
@@ -96,15 +97,15 @@ const PACKAGE_CACHE = '/tmp/package-cache';
  */
 async function buildDependencies(
   plan: InstallPlan,
-  rootManifest: object | undefined,
+  install: InstallCommand,
   ctx: ToolBuildContext,
 ): Promise<CodeStep> {
   const { project } = plan.analysis;
   const hostDir = join(ctx.workDir, 'node-build-dependencies');
-  await writeInstallInputs(plan, hostDir, true, rootManifest);
+  await writeInstallInputs(plan, hostDir, true, install.rootManifest);
   return {
     image: plan.images.install.ref,
-    cmd: [...plan.images.manager, ...serviceInstall(plan, true).argv.slice(1)],
+    cmd: [...plan.images.manager, ...install.argv.slice(1)],
     env: {
       npm_config_cache: PACKAGE_CACHE,
       npm_config_store_dir: PACKAGE_CACHE,

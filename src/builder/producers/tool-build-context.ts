@@ -22,21 +22,17 @@ export interface CodeStepDeps {
   probes: ImageProbes;
   /** What the steps' log files mask (`CodeStepRuntime.redact`). */
   redact(text: string): string;
+  /** `--no-cache`: kept images are made again. */
+  noCache: boolean;
 }
 
 /** The context a tool-written build's `assemble` gets: the common one and the tool's own services. */
 export function toolBuildContext(
   job: ImageJob,
   common: BuildContext,
-  services: {
-    runtime: CodeStepRuntime;
-    keyed: ServiceKeyedLayers;
-    emit: Emit;
-    deps: CodeStepDeps;
-    noCache: boolean;
-  },
+  services: { runtime: CodeStepRuntime; keyed: ServiceKeyedLayers; emit: Emit; deps: CodeStepDeps },
 ): ToolBuildContext {
-  const { runtime, keyed, emit, deps, noCache } = services;
+  const { runtime, keyed, emit, deps } = services;
   const { logFile, onLine, signal } = common;
   return {
     ...common,
@@ -44,7 +40,12 @@ export function toolBuildContext(
     runStep: (s) => runCodeStep(s, { logFile, onLine, signal }, runtime),
     keyedLayer: (key, make) => keyed.layer(key, make),
     keptImage: (key, make) =>
-      keptImage(key, make, { tag: job.tag, noCache, runtime, out: { logFile, onLine, signal } }),
+      keptImage(key, make, {
+        tag: job.tag,
+        noCache: deps.noCache,
+        runtime,
+        out: { logFile, onLine, signal },
+      }),
     warn: (message) => emit({ kind: 'warning', message }),
     lastChange: (paths) => lastChangeTime(job.source.clonePath, job.source.commit, paths),
   };

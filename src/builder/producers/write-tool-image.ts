@@ -48,7 +48,7 @@ export async function buildToolImage(
   try {
     const common = buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, deps);
     const app = await recipe.assemble(
-      toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps, noCache: deps.noCache }),
+      toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
     );
     const at = { deps, run, signal, onLine, workDir, early };
     const image = await writeAppImage(job, app, keyed, at).finally(() => app.done?.());
