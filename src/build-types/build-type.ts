@@ -288,8 +288,8 @@ export interface CodeStep {
    * paths are memory file systems, so the step's output there never reaches the engine's disk
    * and nothing is left to delete afterwards (their contents must fit in its memory).
    * `leaveOut`: names of folders `exclude` drops wherever they are, which the engine's container
-   * then does not even archive where its `tar` can (a build's 200 MB `node_modules` took seconds to send). The
-   * image needs `/bin/sh` and `tar`.
+   * then does not even archive where its `tar` can (a build's 200 MB `node_modules` took
+   * seconds to send). The image needs `/bin/sh` and `tar`.
    */
   collect?: {
     paths: readonly string[];

@@ -78,7 +78,7 @@ export async function dependencyLayer(plan: InstallPlan, ctx: ToolBuildContext):
 
 /**
  * The `node_modules/.bin` folders of the project root and of the service's folder in the image:
- * where npm's `run` finds commands, and what the image's PATH ends with (`nodeImagePath`).
+ * where npm's `run` finds commands, and what the image's PATH ends with (`pathAppend`).
  */
 export function binFolders(analysis: NodeAnalysis): string[] {
   const service = inProject(analysis.project, analysis.serviceDir);

@@ -85,8 +85,7 @@ export interface RunContainerOptions extends EngineOutput {
    * engine's disk and nothing is left to delete when the container goes (deleting the 20,000
    * files of a `node_modules` from a container's layer takes seconds). `leaveOut`: names of
    * folders `tar` leaves out wherever they are, where it has `--exclude` (the reader must drop
-   * them too: some busybox builds lack it). Needs `/bin/sh` and `tar` in the
-   * image.
+   * them too: some busybox builds lack it). Needs `/bin/sh` and `tar` in the image.
    */
   collect?: {
     paths: readonly string[];
