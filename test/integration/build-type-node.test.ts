@@ -300,19 +300,21 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
   });
 });
 
-/** An image whose `node` answers the runtime probe as another Node.js would: only that. */
+/**
+ * An image whose `node` answers the runtime probe as another Node.js would: only that. `tools`
+ * says which of the package managers, corepack and tar are among the commands on its PATH.
+ */
 function fakeNodeImage(
   ref: string,
   runtime: { node: string; modules: string; tools?: Record<string, boolean> },
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'tci-fake-node-'));
-  const answer = JSON.stringify({
-    glibc: '2.36',
-    platform: 'linux/x64',
-    tools: { npm: true, yarn: false, pnpm: false, corepack: false, tar: true },
-    ...runtime,
+  const { tools = { npm: true, tar: true }, ...rest } = runtime;
+  const commands = ['node', 'sh', ...Object.keys(tools).filter((t) => tools[t] === true)].sort();
+  const answer = JSON.stringify({ glibc: '2.36', platform: 'linux/x64', ...rest, commands: commands.length });
+  writeFileSync(join(dir, 'node'), `#!/bin/sh\nprintf '%s\\n' ${commands.join(' ')}\necho '${answer}'\n`, {
+    mode: 0o755,
   });
-  writeFileSync(join(dir, 'node'), `#!/bin/sh\necho '${answer}'\n`, { mode: 0o755 });
   writeFileSync(join(dir, 'Dockerfile'), `FROM ${ensureBusyboxImage()}\nCOPY node /usr/local/bin/node\n`);
   buildFromDir(ref, dir);
   rmSync(dir, { recursive: true, force: true });

@@ -75,6 +75,21 @@ describe('a process that starts with a command of a dev dependency', () => {
   });
 });
 
+describe('a process that starts with a command neither the image nor a package has', () => {
+  it('fails the build with Yarn, whose lock file names no commands, naming the command and the image', async () => {
+    // As `"start": "nodemon server.js"` with nodemon installed globally on the author's machine.
+    const project = app('yarn', 'no-command', 'dependencies', { scripts: { start: 'nodemon server.js' } });
+    await assert.rejects(build(project, 'no-command'), (e: unknown) => {
+      assert.ok(isUserError(e), String(e));
+      assert.match(
+        e.message,
+        /^package\.json: scripts\.start: service "no-command": process "web" runs "nodemon" \(through the "start" script: "nodemon server\.js"\), which is neither on the PATH of the image \S+ nor a command of the image's production dependencies/,
+      );
+      return true;
+    });
+  });
+});
+
 describe("a production dependency's command", () => {
   for (const manager of ['npm', 'pnpm'] as const) {
     it(`runs from a Procfile line, as on Heroku (${manager}: node_modules/.bin ends the PATH)`, async () => {

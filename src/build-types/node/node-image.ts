@@ -15,7 +15,7 @@ import {
   type DependencyLayer,
   type InstallPlan,
 } from './dependency-layer.js';
-import { checkProcessCommands } from './process-commands.js';
+import { checkProcessCommands, type ProcessCommandsInput } from './process-commands.js';
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
 import { nodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
@@ -93,6 +93,7 @@ export async function assembleNodeImage(
     known: analysis.commands,
     packages: new Set(analysis.locked.map((p) => p.name)),
     devPackages: analysis.devDependencies,
+    ...runImageCommands(plan, built),
   });
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
   // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The
@@ -117,6 +118,25 @@ export async function assembleNodeImage(
     epoch: await ctx.lastChange(appPaths(analysis)),
     ...(built !== undefined ? { done: () => built.close() } : {}),
   };
+}
+
+/**
+ * The run image's commands for the start check, unless the app's `.profile.d` scripts, which
+ * the entrypoint sources before a process starts, may change the PATH.
+ */
+function runImageCommands(
+  plan: InstallPlan,
+  built: CollectedFiles | undefined,
+): Pick<ProcessCommandsInput, 'image'> {
+  const { ref, runtime } = plan.images.run;
+  const { tree, project } = plan.analysis;
+  const profile = `${APP.slice(1)}/.profile.d/`;
+  const profiled =
+    built !== undefined
+      ? built.entries.some((e) => e.path.startsWith(profile))
+      : tree.get(inFolder(project.root, '.profile.d')) !== undefined;
+  if (runtime.commands === undefined || profiled) return {};
+  return { image: { ref, commands: new Set(runtime.commands) } };
 }
 
 /**

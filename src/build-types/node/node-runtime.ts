@@ -12,8 +12,13 @@ export interface NodeRuntime {
    * The package managers on the image's PATH, corepack (which can fetch yarn and pnpm), and tar
    * (which hands an install's `node_modules` back from a container of a Docker engine).
    */
-  tools?: Readonly<Partial<Record<'npm' | 'yarn' | 'pnpm' | 'corepack' | 'tar', boolean>>>;
+  tools?: Readonly<Partial<Record<Tool, boolean>>>;
+  /** Every command on the image's PATH (sorted names), which the start check looks processes up in. */
+  commands?: readonly string[];
 }
+
+const TOOLS = ['npm', 'yarn', 'pnpm', 'corepack', 'tar'] as const;
+type Tool = (typeof TOOLS)[number];
 
 /**
  * The command that reports an image's runtime, run once per image digest in a container of it
@@ -26,21 +31,33 @@ export const NODE_RUNTIME_PROBE: readonly string[] = [
   'node',
   '-e',
   'const h = process.report.getReport().header; const fs = require("fs");' +
-    'const on = (c) => (process.env.PATH || "").split(":").some((d) => { try { fs.accessSync(d + "/" + c, fs.constants.X_OK); return true; } catch { return false; } });' +
+    'const runs = (f) => { try { fs.accessSync(f, fs.constants.X_OK); return !fs.statSync(f).isDirectory(); } catch { return false; } };' +
+    'const commands = [...new Set((process.env.PATH || "").split(":").flatMap((d) => { try { return fs.readdirSync(d).filter((c) => runs(d + "/" + c)); } catch { return []; } }))].sort();' +
+    'console.log(commands.join("\\n"));' +
     'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null,' +
-    ' platform: process.platform + "/" + process.arch, tools: { npm: on("npm"), yarn: on("yarn"), pnpm: on("pnpm"), corepack: on("corepack"), tar: on("tar") } }))',
+    ' platform: process.platform + "/" + process.arch, commands: commands.length }))',
 ];
 
-/** Reads the probe's output (its last line; an entrypoint may print before it). */
+/**
+ * Reads the probe's output: its last line, and before it as many lines as that counts commands,
+ * one per line (a Debian image has over a thousand: on one line they could pass the 64 kB a log
+ * line is cut at). An entrypoint may print before all that.
+ */
 export function parseNodeRuntime(stdout: string): NodeRuntime {
-  const line = stdout.trim().split('\n').pop() ?? '';
-  const r = JSON.parse(line) as Omit<NodeRuntime, 'libc'> & { glibc: string | null };
+  const lines = stdout.trim().split('\n');
+  const r = JSON.parse(lines.pop() ?? '') as Omit<NodeRuntime, 'libc' | 'tools' | 'commands'> & {
+    glibc: string | null;
+    commands?: number;
+  };
+  const commands = r.commands === undefined ? undefined : new Set(lines.slice(lines.length - r.commands));
   return {
     node: r.node,
     modules: r.modules,
     libc: r.glibc === null ? { family: 'musl' } : { family: 'glibc', version: r.glibc },
     ...(r.platform !== undefined ? { platform: r.platform } : {}),
-    ...(r.tools !== undefined ? { tools: r.tools } : {}),
+    ...(commands !== undefined
+      ? { tools: Object.fromEntries(TOOLS.map((t) => [t, commands.has(t)])), commands: [...commands] }
+      : {}),
   };
 }
 

@@ -19,12 +19,27 @@ export interface ProcessCommandsInput {
   /** The packages the production dependencies installed, and the dev dependencies, by name. */
   packages: ReadonlySet<string>;
   devPackages: ReadonlySet<string>;
+  /**
+   * The run image and the commands on its PATH, when they are known and nothing of the app's
+   * own can add to the PATH (`/app/.profile.d`): a process's command must then be one of them,
+   * or installed.
+   */
+  image?: { ref: string; commands: ReadonlySet<string> };
 }
 
 /** Words that run the command after them (their own options and assignments skipped). */
 const PREFIXES = new Set(['exec', 'env', 'nohup', 'time', 'npx', 'cross-env']);
 /** Node's options that load a module before the app: `node -r dotenv/config dist/main.js`. */
 const PRELOADS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
+/** What sh runs itself: never looked up on the PATH. */
+const SH_BUILTINS = new Set(
+  (
+    '. : [ alias bg break cd command continue echo eval exec exit export false fg getopts hash jobs ' +
+    'kill local printf pwd read readonly return set shift source test times trap true type ulimit ' +
+    'umask unalias unset wait if then else elif fi for while until do done case esac ! { }'
+  ).split(' '),
+);
+const MANAGERS = new Set(['npm', 'yarn', 'pnpm']);
 /** The commands npm runs as the script of the same name. */
 const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
 
@@ -33,17 +48,19 @@ const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
  * `pre` script) starts with a command that only a package outside the image's production
  * dependencies provides fails the build: `nest start` with `@nestjs/cli` a dev dependency, or
  * `ts-node src/main.ts`, would build and then stop at once in the pod with `nest: not found`.
- * Commands no package of the project provides (`node`, the base image's own) are left alone.
- * So is what `node` itself loads, but for a dev dependency it preloads (`node -r dotenv/config`).
+ * When the run image's commands are known (`image`), so does a command that is neither there
+ * nor installed (Yarn's and pnpm's lock files name no commands, so `nest` is found this way
+ * there; `yarn start` on an image without yarn too); commands of the image are left alone. So
+ * is what `node` itself loads, but for a dev dependency it preloads (`node -r dotenv/config`).
  * The commands are read as sh reads them (shell-quote): each simple command of a list or
  * pipeline, after its variable assignments. Not followed: `sh -c` strings, variables, functions.
  */
 export function checkProcessCommands(input: ProcessCommandsInput): void {
   const problems: Problem[] = [];
   for (const p of input.processes) {
-    for (const { command, args, via } of firstWords(p.command, input, [])) {
+    for (const { command, args, via, fetched } of firstWords(p.command, input, [])) {
       const script = via.at(-1);
-      const problem = (what: string, kind: string, pkg: string, hint: string) =>
+      const problem = (what: string, why: string, hint: string) =>
         problems.push({
           file: script === undefined ? input.file(p) : input.manifestFile,
           ...(script === undefined ? {} : { path: `scripts.${script.name}` }),
@@ -51,23 +68,38 @@ export function checkProcessCommands(input: ProcessCommandsInput): void {
             script === undefined
               ? ''
               : ` (through the "${script.name}" script: ${JSON.stringify(script.text)})`
-          }, a ${kind} of ${pkg}, which the image's production dependencies do not install`,
-          hint: `make ${pkg} a production dependency${hint}`,
+          }, ${why}`,
+          hint,
         });
-      const pkg = input.installed.has(command) ? undefined : input.known.get(command);
+      if (command === 'node') {
+        for (const { option, module } of preloads(args)) {
+          const name = packageOf(module);
+          if (name !== undefined && !input.packages.has(name) && input.devPackages.has(name))
+            problem(
+              `node with "${option} ${module}"`,
+              `a module of ${name}, which the image's production dependencies do not install`,
+              `make ${name} a production dependency, or load it in the app's code`,
+            );
+        }
+      }
+      if (input.installed.has(command) || SH_BUILTINS.has(command) || command.startsWith('$')) continue;
+      if (input.image?.commands.has(command) === true) continue;
+      const pkg = input.known.get(command);
       if (pkg !== undefined)
         problem(
           `"${command}"`,
-          'command',
-          pkg,
-          `, or build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"); a command of the base image is named by its path (/usr/local/bin/${command})`,
+          `a command of ${pkg}, which the image's production dependencies do not install`,
+          `make ${pkg} a production dependency, or build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"); a command of the base image is named by its path (/usr/local/bin/${command})`,
         );
-      if (command !== 'node') continue;
-      for (const { option, module } of preloads(args)) {
-        const name = packageOf(module);
-        if (name !== undefined && !input.packages.has(name) && input.devPackages.has(name))
-          problem(`node with "${option} ${module}"`, 'module', name, ", or load it in the app's code");
-      }
+      // npx fetches a command that is not installed: not the image's to hold.
+      else if (input.image !== undefined && !fetched)
+        problem(
+          `"${command}"`,
+          `which is neither on the PATH of the image ${input.image.ref} nor a command of the image's production dependencies`,
+          MANAGERS.has(command)
+            ? `start with npm or node (a Procfile line such as "web: node server.js"), or run on an image that has ${command}`
+            : `a package's command is on the PATH when the package is a production dependency; a Procfile line names what starts the app, such as "web: node dist/main.js"`,
+        );
     }
   }
   if (problems.length > 0) throw new UserError(problems);
@@ -83,13 +115,15 @@ function* firstWords(
   text: string,
   input: ProcessCommandsInput,
   via: readonly Script[],
-): Generator<{ command: string; args: readonly string[]; via: readonly Script[] }> {
+): Generator<{ command: string; args: readonly string[]; via: readonly Script[]; fetched: boolean }> {
   for (const words of simpleCommands(text)) {
     let rest = dropWhile(words, isAssignment);
+    let fetched = false;
     for (let command = rest[0]; command !== undefined && !command.includes('/'); command = rest[0]) {
       const args = rest.slice(1);
       const scripts = scriptRun(command, args, input);
       if (scripts !== undefined) {
+        yield { command, args, via, fetched };
         for (const name of scripts) {
           const body = input.scripts[name];
           if (typeof body !== 'string' || via.some((s) => s.name === name)) continue;
@@ -97,7 +131,8 @@ function* firstWords(
         }
         break;
       }
-      if (command === 'cross-env' || !PREFIXES.has(command)) yield { command, args, via };
+      if (command === 'cross-env' || !PREFIXES.has(command)) yield { command, args, via, fetched };
+      fetched ||= command === 'npx';
       // npx with options may name a package to fetch: what it runs is not the image's to hold.
       if (!PREFIXES.has(command) || (command === 'npx' && args[0]?.startsWith('-'))) break;
       rest = dropWhile(args, (w) => w.startsWith('-') || isAssignment(w));
@@ -135,7 +170,7 @@ function scriptRun(
   args: readonly string[],
   input: ProcessCommandsInput,
 ): string[] | undefined {
-  if (command !== 'npm' && command !== 'yarn' && command !== 'pnpm') return undefined;
+  if (!MANAGERS.has(command)) return undefined;
   const [verb, name] = args.filter((a) => !a.startsWith('-'));
   if (verb === undefined) return undefined;
   const script =

@@ -28,6 +28,10 @@ describe('the Node.js runtime of an image', () => {
       .glibcVersionRuntime;
     assert.deepEqual(runtime.libc, { family: 'glibc', version: hostGlibc });
     assert.equal(describeNodeRuntime(runtime), `${process.versions.node} glibc ${hostGlibc}`);
+    // Its PATH: node and npm, and busybox's applets (symbolic links to it), but no yarn.
+    for (const command of ['node', 'npm', 'sh', 'env'])
+      assert.ok(runtime.commands?.includes(command), command);
+    assert.deepEqual(runtime.tools, { npm: true, yarn: false, pnpm: false, corepack: false, tar: true });
     assert.deepEqual(parseNodeRuntime('{"node":"20.1.0","modules":"115","glibc":null}').libc, {
       family: 'musl',
     });

@@ -18,7 +18,12 @@ const known = new Map([
 function check(
   web: string,
   scripts: Record<string, string> = {},
-  { installed = ['pm2', 'pm2-runtime'], fromProcfile = false } = {},
+  {
+    installed = ['pm2', 'pm2-runtime'],
+    fromProcfile = false,
+    image = undefined as string[] | undefined,
+    knownCommands = known,
+  } = {},
 ): string[] {
   const input: ProcessCommandsInput = {
     service: 'api',
@@ -27,9 +32,10 @@ function check(
     manifestFile: 'services/api/package.json',
     scripts,
     installed: new Set(installed),
-    known,
+    known: knownCommands,
     packages: new Set(['express', 'pm2']),
     devPackages: new Set(['dotenv', '@swc/register', 'ts-node', 'typescript']),
+    ...(image !== undefined ? { image: { ref: 'node:20', commands: new Set(image) } } : {}),
   };
   try {
     checkProcessCommands(input);
@@ -106,5 +112,32 @@ describe('the commands a process starts with', () => {
       [],
       'paths, production packages, arguments',
     );
+  });
+
+  describe("with the run image's commands known", () => {
+    /** The commands of `node:20`'s PATH, in part. */
+    const image = ['node', 'npm', 'npx', 'corepack', 'sh', 'env', 'tee', 'tsc'];
+
+    it("refuse a command that is neither on the image's PATH nor installed, as Yarn's and pnpm's `nest start`", () => {
+      // Yarn's and pnpm's lock files name no commands: `nest` is not known as @nestjs/cli's.
+      assert.deepEqual(
+        check('yarn start', { start: 'nest start' }, { image, knownCommands: new Map() }).map((p) =>
+          p.replace(/^.*?: service/, 'service'),
+        ),
+        [
+          'service "api": process "web" runs "yarn", which is neither on the PATH of the image node:20 nor a command of the image\'s production dependencies',
+          'service "api": process "web" runs "nest" (through the "start" script: "nest start"), which is neither on the PATH of the image node:20 nor a command of the image\'s production dependencies',
+        ],
+      );
+      assert.deepEqual(check('npm start', { start: 'nest start' }, { image, installed: ['nest'] }), []);
+    });
+
+    it("pass the image's own commands, sh's builtins, variables and what npx fetches", () => {
+      assert.deepEqual(check('tsc -p . && node dist/main.js', {}, { image }), [], 'tsc on the PATH');
+      assert.deepEqual(check('cd dist; exec node main.js | tee log', {}, { image }), []);
+      assert.deepEqual(check('$SERVER --port $PORT', {}, { image }), []);
+      assert.deepEqual(check('npx serve -s build', {}, { image }), [], 'npx fetches what is not installed');
+      assert.deepEqual(check('./bin/www', {}, { image }), [], 'a path is not looked up');
+    });
   });
 });
