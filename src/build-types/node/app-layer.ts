@@ -9,6 +9,7 @@ import {
   appFolders,
   installHint,
   installKey,
+  installEnvironment,
   serviceInstall,
   writeInstallInputs,
   type InstallPlan,
@@ -87,9 +88,6 @@ export async function builtApp(
   return result.collected ?? { entries: [], close: async () => undefined };
 }
 
-/** Where the kept install puts the package managers' caches: a memory folder, not kept. */
-const PACKAGE_CACHE = '/tmp/package-cache';
-
 /**
  * The step that installs every dependency of the service (dev ones too) for its build script,
  * in a container of the install image that is then kept as an image: the install inputs only
@@ -106,15 +104,9 @@ async function buildDependencies(
   return {
     image: plan.images.install.ref,
     cmd: [...plan.images.manager, ...install.argv.slice(1)],
-    env: {
-      npm_config_cache: PACKAGE_CACHE,
-      npm_config_store_dir: PACKAGE_CACHE,
-      YARN_CACHE_FOLDER: PACKAGE_CACHE,
-      ...plan.env,
-    },
+    ...installEnvironment(plan, false),
     workingDir: APP,
     folders: [{ hostDir, containerPath: APP, readOnly: true }],
-    memoryFolders: [PACKAGE_CACHE],
     label: `service "${plan.service}": ${project.manager} install for the build script`,
     secretFiles: plan.secretFiles,
     hint: installHint(plan),

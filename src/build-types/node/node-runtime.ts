@@ -15,7 +15,18 @@ export interface NodeRuntime {
   tools?: Readonly<Partial<Record<Tool, boolean>>>;
   /** Every command on the image's PATH (sorted names), which the start check looks processes up in. */
   commands?: readonly string[];
+  /** The variables of the image's environment that name a package manager's cache (`CACHE_SETTINGS`). */
+  cacheSettings?: readonly string[];
 }
+
+/** Settings that put npm's, Yarn's or pnpm's cache somewhere (npm reads either case). */
+const CACHE_SETTINGS = [
+  'npm_config_cache',
+  'NPM_CONFIG_CACHE',
+  'YARN_CACHE_FOLDER',
+  'npm_config_store_dir',
+  'NPM_CONFIG_STORE_DIR',
+];
 
 const TOOLS = ['npm', 'yarn', 'pnpm', 'corepack', 'tar'] as const;
 type Tool = (typeof TOOLS)[number];
@@ -35,7 +46,8 @@ export const NODE_RUNTIME_PROBE: readonly string[] = [
     'const commands = [...new Set((process.env.PATH || "").split(":").flatMap((d) => { try { return fs.readdirSync(d).filter((c) => runs(d + "/" + c)); } catch { return []; } }))].sort();' +
     'console.log(commands.join("\\n"));' +
     'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null,' +
-    ' platform: process.platform + "/" + process.arch, commands: commands.length }))',
+    ' platform: process.platform + "/" + process.arch, commands: commands.length,' +
+    ` cacheSettings: ${JSON.stringify(CACHE_SETTINGS)}.filter((n) => process.env[n]) }))`,
 ];
 
 /**
@@ -58,6 +70,7 @@ export function parseNodeRuntime(stdout: string): NodeRuntime {
     ...(commands !== undefined
       ? { tools: Object.fromEntries(TOOLS.map((t) => [t, commands.has(t)])), commands: [...commands] }
       : {}),
+    ...(r.cacheSettings !== undefined ? { cacheSettings: r.cacheSettings } : {}),
   };
 }
 

@@ -32,6 +32,13 @@ describe('the Node.js runtime of an image', () => {
     for (const command of ['node', 'npm', 'sh', 'env'])
       assert.ok(runtime.commands?.includes(command), command);
     assert.deepEqual(runtime.tools, { npm: true, yarn: false, pnpm: false, corepack: false, tar: true });
+    assert.deepEqual(runtime.cacheSettings, [], 'the image names no package cache of its own');
+    const withCache = execFileSync(
+      'docker',
+      ['run', '--rm', '-e', 'npm_config_cache=/tmp/npm-cache', ensureNodeImage(), ...NODE_RUNTIME_PROBE],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(parseNodeRuntime(withCache).cacheSettings, ['npm_config_cache']);
     assert.deepEqual(parseNodeRuntime('{"node":"20.1.0","modules":"115","glibc":null}').libc, {
       family: 'musl',
     });
