@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { PackageManager } from '../../src/build-types/node/package-manager.js';
+import type { Event } from '../../src/core/events.js';
 import { isUserError } from '../../src/core/user-error.js';
 import { buildAppService } from '../helpers/app-build.js';
 import { NodeProjectRepo } from '../helpers/node-project-repo.js';
@@ -26,14 +27,15 @@ function app(
   });
 }
 
-async function build(project: NodeProjectRepo, name: string) {
+async function build(project: NodeProjectRepo, name: string, events: Event[] = [], fields = '') {
   return await buildAppService({
     dir: join(fx.dir, `build-${name}`),
     name,
     repo: project.repo,
-    service: '{buildType: node, node: "20"}',
+    service: `{buildType: node, node: "20"${fields}}`,
     prefix,
     images: { 'node:20': ensureNodeToolsImage() },
+    events,
   });
 }
 
@@ -47,14 +49,23 @@ function refused(expected: RegExp) {
 }
 
 describe('a process that starts with a command of a dev dependency', () => {
-  it("fails the build, naming the script and the package, with npm's command names from its lock file", async () => {
-    // As NestJS's starter: "start": "nest start", with @nestjs/cli a dev dependency.
-    const project = app('npm', 'dev-start', 'devDependencies', { scripts: { start: 'greet world' } });
+  it("fails the build before any step, naming the script and the package, with npm's command names from its lock file", async () => {
+    // As NestJS's starter: "start": "nest start", with @nestjs/cli a dev dependency, and a
+    // build script, which would otherwise install everything and build first.
+    const project = app('npm', 'dev-start', 'devDependencies', {
+      scripts: { start: 'greet world', build: 'node -e 1' },
+    });
+    const events: Event[] = [];
     await assert.rejects(
-      build(project, 'dev-start'),
+      build(project, 'dev-start', events, ', buildScript: build'),
       refused(
         /^package\.json: scripts\.start: service "dev-start": process "web" runs "greet" \(through the "start" script: "greet world"\), a command of greeter-cli, which the image's production dependencies do not install/,
       ),
+    );
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'step-started'),
+      [],
+      'neither the install nor the build script ran',
     );
   });
 

@@ -69,13 +69,14 @@ export function npmWorkspaces(lock: NpmLock): Map<string, string> {
 }
 
 /**
- * Every command (`node_modules/.bin` name) the lock file's packages provide, by the package
- * providing it; a string `bin` is named after the package, as npm links it.
+ * Every command (`node_modules/.bin` name) the lock file's packages provide (those at the install
+ * paths `only`, if given), by the package providing it; a string `bin` is named after the
+ * package, as npm links it.
  */
-export function npmLockCommands(lock: NpmLock): Map<string, string> {
+export function npmLockCommands(lock: NpmLock, only?: ReadonlySet<string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [path, entry] of lock.packages) {
-    if (entry.bin === undefined || !path.includes('node_modules/')) continue;
+    if (entry.bin === undefined || !path.includes('node_modules/') || only?.has(path) === false) continue;
     const name = lockedPackage(path, entry).name;
     const names = typeof entry.bin === 'string' ? [name.replace(/^@[^/]+\//, '')] : Object.keys(entry.bin);
     for (const command of names) if (!out.has(command)) out.set(command, name);

@@ -57,8 +57,8 @@ function nodeService(f: NodeFields, name: string): ServiceBuild {
     image: {
       kind: 'tool',
       async check(ctx) {
-        const { installPlan } = await import('./node-image.js');
-        await installPlan(f, name, await analyse(ctx), ctx);
+        const { checkStartBeforeSteps, installPlan } = await import('./node-image.js');
+        await checkStartBeforeSteps(f, await installPlan(f, name, await analyse(ctx), ctx));
       },
       async assemble(ctx) {
         const { assembleNodeImage } = await import('./node-image.js');

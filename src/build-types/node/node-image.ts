@@ -80,21 +80,8 @@ export async function assembleNodeImage(
   const hasFile = (p: string) =>
     files !== undefined
       ? files.has(`${APP.slice(1)}/${inFolder(serviceInProject, p)}`)
-      : analysis.tree.get(inFolder(analysis.serviceDir, p))?.type === 'blob';
-  const { processes, procfile } = await processesOf(name, analysis, hasFile);
-  const manifestFile = inFolder(analysis.serviceDir, 'package.json');
-  checkProcessCommands({
-    service: name,
-    processes,
-    file: (p) => (procfile.some((q) => q === p) ? inFolder(analysis.serviceDir, 'Procfile') : manifestFile),
-    manifestFile,
-    scripts: analysis.manifest.scripts ?? {},
-    installed: dependencies.commands,
-    known: analysis.commands,
-    packages: new Set(analysis.locked.map((p) => p.name)),
-    devPackages: analysis.devDependencies,
-    ...runImageCommands(plan, built),
-  });
+      : committed(analysis, p);
+  const processes = await checkStart(plan, hasFile, dependencies.commands, built);
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
   // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The
   // dependencies' commands come last on the PATH, as Heroku's Node.js buildpack puts them, so
@@ -118,6 +105,56 @@ export async function assembleNodeImage(
     epoch: await ctx.lastChange(appPaths(analysis)),
     ...(built !== undefined ? { done: () => built.close() } : {}),
   };
+}
+
+/**
+ * The start check before any step: the app's processes, as the committed files give them (with a
+ * build script, its output is not known yet: `main`, `server.js` are taken as there), and, with
+ * npm, whose lock file names every package's commands, a process that starts with a command of
+ * the dev dependencies alone fails now, not after the build script (NestJS's `nest start`).
+ */
+export async function checkStartBeforeSteps(f: NodeFields, plan: InstallPlan): Promise<void> {
+  const { analysis } = plan;
+  const hasFile = f.buildScript !== undefined ? () => true : (p: string) => committed(analysis, p);
+  const commands = analysis.productionCommands;
+  if (commands === undefined) await processesOf(plan.service, analysis, hasFile);
+  else await checkStart(plan, hasFile, commands, undefined, { byLockFile: true });
+}
+
+/** Whether the committed service folder has file `p`. */
+function committed(analysis: NodeAnalysis, p: string): boolean {
+  return analysis.tree.get(inFolder(analysis.serviceDir, p))?.type === 'blob';
+}
+
+/**
+ * The service's processes (`processesOf`, with `hasFile`), checked by checkProcessCommands
+ * against the production dependencies' commands (`installed`: in the layer, or `byLockFile`)
+ * and the run image's; returns them.
+ */
+async function checkStart(
+  plan: InstallPlan,
+  hasFile: (pathInServiceFolder: string) => boolean,
+  installed: ReadonlySet<string>,
+  built: CollectedFiles | undefined,
+  opts: { byLockFile?: boolean } = {},
+): Promise<ProcfileProcess[]> {
+  const { analysis, service } = plan;
+  const { processes, procfile } = await processesOf(service, analysis, hasFile);
+  const manifestFile = inFolder(analysis.serviceDir, 'package.json');
+  checkProcessCommands({
+    service,
+    processes,
+    file: (p) => (procfile.some((q) => q === p) ? inFolder(analysis.serviceDir, 'Procfile') : manifestFile),
+    manifestFile,
+    scripts: analysis.manifest.scripts ?? {},
+    installed,
+    ...(opts.byLockFile === true ? { installedByLockFile: true } : {}),
+    known: analysis.commands,
+    packages: new Set(analysis.locked.map((p) => p.name)),
+    devPackages: analysis.devDependencies,
+    ...runImageCommands(plan, built),
+  });
+  return processes;
 }
 
 /**

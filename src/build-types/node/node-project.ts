@@ -49,6 +49,11 @@ export interface NodeAnalysis {
   commands: ReadonlyMap<string, string>;
   /** The dev dependencies of the service and the root, by name. */
   devDependencies: ReadonlySet<string>;
+  /**
+   * npm's: the commands the production dependencies provide, by the lock file, nested packages'
+   * too (so more than their `node_modules/.bin` may hold). Undefined for Yarn and pnpm.
+   */
+  productionCommands?: ReadonlySet<string>;
 }
 
 /** `dir` relative to the project root. */
@@ -90,7 +95,11 @@ export async function analyseNodeProject(
   const devDependencies = new Set(
     [manifest, project.rootManifest].flatMap((m) => Object.keys(m.devDependencies ?? {})),
   );
-  const { part, commands } = await lockPart(tree, project, manifest, { dev: dependsOn, prod: prodDependsOn });
+  const { part, commands, commandsOf } = await lockPart(tree, project, manifest, {
+    dev: dependsOn,
+    prod: prodDependsOn,
+  });
+  const locked = part(false);
   const installFiles: Record<string, string> = {};
   const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
   const manifests = folders.map((d) => inFolder(d, 'package.json'));
@@ -110,7 +119,7 @@ export async function analyseNodeProject(
     manifest,
     dependsOn,
     prodDependsOn,
-    locked: part(false),
+    locked,
     lockedWithDev: withDev ? part(true) : undefined,
     installFiles,
     projectInstallScripts: hasScripts(own, PROJECT_INSTALL_SCRIPTS[project.manager]),
@@ -124,6 +133,7 @@ export async function analyseNodeProject(
     ),
     commands: new Map([...[...devDependencies].map((n): [string, string] => [n, n]), ...commands]),
     devDependencies,
+    ...(commandsOf !== undefined ? { productionCommands: commandsOf(locked) } : {}),
   };
 }
 
@@ -134,6 +144,8 @@ function hasScripts(manifests: readonly PackageManifest[], scripts: readonly str
 interface LockPart {
   part: (includeDev: boolean) => LockedPackage[];
   commands: ReadonlyMap<string, string>;
+  /** The commands of some of the lock file's packages, when it names them (npm's). */
+  commandsOf?: (packages: readonly LockedPackage[]) => ReadonlySet<string>;
 }
 
 async function lockPart(
@@ -159,6 +171,7 @@ async function lockPart(
       return {
         part: (dev) => (from === '' ? npmInstallClosure(lock, '', dev) : uniqueByPath(withRoot(dev))),
         commands: npmLockCommands(lock),
+        commandsOf: (packages) => new Set(npmLockCommands(lock, new Set(packages.map((p) => p.path))).keys()),
       };
     }
     case 'pnpm': {

@@ -14,6 +14,11 @@ export interface ProcessCommandsInput {
   scripts: Readonly<Record<string, unknown>>;
   /** The commands the production dependencies installed (`node_modules/.bin` on the PATH). */
   installed: ReadonlySet<string>;
+  /**
+   * `installed` is what the lock file says of the production dependencies, before they are
+   * installed: a command that neither it nor the image knows (a workspace's own) is not judged.
+   */
+  installedByLockFile?: boolean;
   /** Commands the project's packages provide, by package (`NodeAnalysis.commands`). */
   known: ReadonlyMap<string, string>;
   /** The packages the production dependencies installed, and the dev dependencies, by name. */
@@ -92,7 +97,7 @@ export function checkProcessCommands(input: ProcessCommandsInput): void {
           `make ${pkg} a production dependency, or build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"); a command of the base image is named by its path (/usr/local/bin/${command})`,
         );
       // npx fetches a command that is not installed: not the image's to hold.
-      else if (input.image !== undefined && !fetched)
+      else if (input.image !== undefined && !fetched && input.installedByLockFile !== true)
         problem(
           `"${command}"`,
           `which is neither on the PATH of the image ${input.image.ref} nor a command of the image's production dependencies`,

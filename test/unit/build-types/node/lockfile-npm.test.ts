@@ -82,5 +82,18 @@ describe('npm lock files', () => {
         ['tsserver', 'typescript'],
       ],
     );
+    assert.deepEqual(
+      [
+        ...npmLockCommands(
+          l,
+          new Set(['node_modules/a/node_modules/typescript', 'node_modules/@scope/tool']),
+        ),
+      ],
+      [
+        ['tool', '@scope/tool'],
+        ['tsc', 'typescript'],
+      ],
+      'only the packages at the paths given',
+    );
   });
 });

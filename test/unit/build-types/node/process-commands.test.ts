@@ -23,6 +23,7 @@ function check(
     fromProcfile = false,
     image = undefined as string[] | undefined,
     knownCommands = known,
+    byLockFile = false,
   } = {},
 ): string[] {
   const input: ProcessCommandsInput = {
@@ -36,6 +37,7 @@ function check(
     packages: new Set(['express', 'pm2']),
     devPackages: new Set(['dotenv', '@swc/register', 'ts-node', 'typescript']),
     ...(image !== undefined ? { image: { ref: 'node:20', commands: new Set(image) } } : {}),
+    ...(byLockFile ? { installedByLockFile: true } : {}),
   };
   try {
     checkProcessCommands(input);
@@ -130,6 +132,13 @@ describe('the commands a process starts with', () => {
         ],
       );
       assert.deepEqual(check('npm start', { start: 'nest start' }, { image, installed: ['nest'] }), []);
+    });
+
+    it("judge, before the install, only what the lock file knows: a workspace's own command passes", () => {
+      const byLockFile = true;
+      assert.match(check('nest start', {}, { image, byLockFile })[0] ?? '', /a command of @nestjs\/cli/);
+      assert.deepEqual(check('acme-server --port 80', {}, { image, byLockFile }), []);
+      assert.match(check('acme-server --port 80', {}, { image })[0] ?? '', /neither on the PATH/);
     });
 
     it("pass the image's own commands, sh's builtins, variables and what npx fetches", () => {
