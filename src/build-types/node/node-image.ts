@@ -17,6 +17,7 @@ import {
 } from './dependency-layer.js';
 import { checkProcessCommands, type ProcessCommandsInput } from './process-commands.js';
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
+import { managerPackage } from './manager-package.js';
 import { nodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 import { webProcess } from './web-process.js';
@@ -33,7 +34,19 @@ export async function installPlan(
 ): Promise<InstallPlan> {
   checkBuildScript(f, name, analysis);
   const refs = { install: nodeBuildImage(f, ctx.images), run: nodeBaseImage(f, ctx.images) };
-  const images = await nodeImages(name, refs, analysis.project.manager, analysis.project.lockFile, ctx);
+  const { project } = analysis;
+  const npmPackage = managerPackage(
+    project.manager,
+    project.rootManifest.packageManager,
+    analysis.lockVersion,
+  );
+  const images = await nodeImages(
+    name,
+    refs,
+    { manager: project.manager, npmPackage },
+    project.lockFile,
+    ctx,
+  );
   const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
   const env: Record<string, string> = {
     ...resolvedEnv(f, ctx.env),

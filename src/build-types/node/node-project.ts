@@ -49,6 +49,8 @@ export interface NodeAnalysis {
   commands: ReadonlyMap<string, string>;
   /** The dev dependencies of the service and the root, by name. */
   devDependencies: ReadonlySet<string>;
+  /** pnpm's lockfileVersion (`9.0`), which says which pnpm reads the lock file. */
+  lockVersion: string | undefined;
 }
 
 /** `dir` relative to the project root. */
@@ -90,7 +92,10 @@ export async function analyseNodeProject(
   const devDependencies = new Set(
     [manifest, project.rootManifest].flatMap((m) => Object.keys(m.devDependencies ?? {})),
   );
-  const { part, commands } = await lockPart(tree, project, manifest, { dev: dependsOn, prod: prodDependsOn });
+  const { part, commands, version } = await lockPart(tree, project, manifest, {
+    dev: dependsOn,
+    prod: prodDependsOn,
+  });
   const installFiles: Record<string, string> = {};
   const folders = [project.root, context, ...dependsOn.map((w) => w.dir)];
   const manifests = folders.map((d) => inFolder(d, 'package.json'));
@@ -124,6 +129,7 @@ export async function analyseNodeProject(
     ),
     commands: new Map([...[...devDependencies].map((n): [string, string] => [n, n]), ...commands]),
     devDependencies,
+    lockVersion: version,
   };
 }
 
@@ -134,6 +140,7 @@ function hasScripts(manifests: readonly PackageManifest[], scripts: readonly str
 interface LockPart {
   part: (includeDev: boolean) => LockedPackage[];
   commands: ReadonlyMap<string, string>;
+  version?: string;
 }
 
 async function lockPart(
@@ -163,7 +170,11 @@ async function lockPart(
     }
     case 'pnpm': {
       const lock = await parsed(parsePnpmLock);
-      return { part: (dev) => pnpmInstallClosure(lock, from, dev), commands: new Map() };
+      return {
+        part: (dev) => pnpmInstallClosure(lock, from, dev),
+        commands: new Map(),
+        version: lock.version,
+      };
     }
     case 'yarn': {
       const lock = await parsed(parseYarnLock);
