@@ -49,6 +49,8 @@ export async function installPlan(
   );
   const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
   const env: Record<string, string> = {
+    // npm and pnpm would tell the build log to update them: the image's to change, not the step's.
+    npm_config_update_notifier: 'false',
     ...resolvedEnv(f, ctx.env),
     ...(secrets.has(NPMRC_SECRET) ? { NPM_CONFIG_USERCONFIG: `/run/secrets/${NPMRC_SECRET}` } : {}),
     ...(images.manager[0] === 'corepack' ? { COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' } : {}),
