@@ -1,6 +1,6 @@
 import { UserError } from '../../core/user-error.js';
 import type { LayerEntry } from '../../inputs/oci-types.js';
-import type { AppImage, CheckContext, CollectedFiles, ToolBuildContext } from '../build-type.js';
+import type { AppImage, CheckContext, ToolBuildContext } from '../build-type.js';
 import {
   parseProcfile,
   withDefaultProcesses,
@@ -17,6 +17,7 @@ import {
 } from './dependency-layer.js';
 import { checkProcessCommands, type ProcessCommandsInput } from './process-commands.js';
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
+import type { BuiltApp } from './dev-commands.js';
 import { managerPackage } from './manager-package.js';
 import { nodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
@@ -105,7 +106,8 @@ export async function assembleNodeImage(
     manifestFile,
     scripts: analysis.manifest.scripts ?? {},
     installed: dependencies.commands,
-    known: analysis.commands,
+    // npm's lock file names every command; a build's installed tree those of the dev dependencies.
+    known: new Map([...(built?.devCommands ?? []), ...analysis.commands]),
     packages: new Set(analysis.locked.map((p) => p.name)),
     devPackages: analysis.devDependencies,
     ...runImageCommands(plan, built),
@@ -141,7 +143,7 @@ export async function assembleNodeImage(
  */
 function runImageCommands(
   plan: InstallPlan,
-  built: CollectedFiles | undefined,
+  built: BuiltApp | undefined,
 ): Pick<ProcessCommandsInput, 'image'> {
   const { ref, runtime } = plan.images.run;
   const { tree, project } = plan.analysis;
@@ -163,7 +165,7 @@ async function dependenciesAndBuild(
   plan: InstallPlan,
   buildScript: string | undefined,
   ctx: ToolBuildContext,
-): Promise<{ dependencies: DependencyLayer; built: CollectedFiles | undefined }> {
+): Promise<{ dependencies: DependencyLayer; built: BuiltApp | undefined }> {
   const [dependencies, built] = await Promise.allSettled([
     dependencyLayer(plan, ctx),
     buildScript !== undefined ? builtApp(plan, buildScript, ctx) : undefined,
