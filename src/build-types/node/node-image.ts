@@ -111,6 +111,7 @@ export async function assembleNodeImage(
     packages: new Set(analysis.locked.map((p) => p.name)),
     devPackages: analysis.devDependencies,
     ...runImageCommands(plan, built),
+    ...(f.buildScript !== undefined ? { buildScript: f.buildScript } : {}),
   });
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
   // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The
