@@ -235,6 +235,38 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
   });
 
+  it('names, for an image without pnpm, the pnpm that reads the lock file: packageManager, else the lock format', async () => {
+    const cases = [
+      {
+        name: 'pinnedpnpm',
+        packageManager: 'pnpm@10.26.2+sha512.0123abcd',
+        lock: '9.0',
+        pin: 'pnpm@10.26.2',
+      },
+      { name: 'pnpm8lockonly', packageManager: undefined, lock: '6.0', pin: 'pnpm@9' },
+      { name: 'pnpm9lockonly', packageManager: 'yarn@1.22.22', lock: '9.0', pin: 'pnpm@10' },
+    ];
+    for (const c of cases) {
+      const repo = GitRepo.create(join(base, 'apps', c.name), {
+        'package.json': JSON.stringify({
+          name: c.name,
+          version: '1.0.0',
+          scripts: { start: 'node s.js' },
+          ...(c.packageManager !== undefined ? { packageManager: c.packageManager } : {}),
+        }),
+        'pnpm-lock.yaml': `lockfileVersion: '${c.lock}'\n`,
+      });
+      await assert.rejects(build(c.name, repo, '{buildType: node, node: "20"}', []), (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(
+          formatProblem(e.problems[0] as Problem),
+          new RegExp(`has no pnpm on its PATH, .* \\(hint: .* with RUN npm install -g ${c.pin}\\)$`),
+        );
+        return true;
+      });
+    }
+  });
+
   it("takes into the image what the service folder's committed links point to (certeu/morio's API does so)", async () => {
     const dir = join(base, 'apps', 'linked');
     const files = {

@@ -59,6 +59,11 @@ describe("a build script's dependencies", () => {
     const first = await build();
     assert.equal(buildDependencies(first.events).how, 'installed');
     assert.equal(docker('run', '--rm', first.image), 'first\n');
+    assert.doesNotMatch(
+      docker('run', '--rm', '--entrypoint', 'ls', first.image, '-A', '/app'),
+      /taskcluster-installer/,
+      "the step's note of the dev dependencies' commands is not in the app",
+    );
     const repository = first.image.slice(0, first.image.lastIndexOf(':'));
     const kept = `${repository}:build-deps-${buildDependencies(first.events).key}`;
     const inspected = docker('image', 'inspect', kept) + docker('history', '--no-trunc', kept);

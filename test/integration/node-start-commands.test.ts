@@ -84,6 +84,22 @@ describe('a process that starts with a command of a dev dependency', () => {
       ),
     );
   });
+
+  it('names the dev dependency whose command it is, with pnpm and a build script, from the installed tree', async () => {
+    // As danivjje/vue-express-template's `"start": "dotenv -e .env -- node dist/app.js"` with
+    // dotenv-cli a dev dependency: its command is not named after it and pnpm's lock file names
+    // no commands, so the check said only that "dotenv" is nowhere, and adding the package
+    // `dotenv`, the obvious guess, installs no such command.
+    const project = app('pnpm', 'dev-build-pnpm', 'devDependencies', {
+      scripts: { build: 'node -e 0', start: 'greet world' },
+    });
+    await assert.rejects(
+      build(project, 'dev-build-pnpm', [], ', buildScript: build'),
+      refused(
+        /^package\.json: scripts\.start: service "dev-build-pnpm": process "web" runs "greet" \(through the "start" script: "greet world"\), a command of greeter-cli, which the image's production dependencies do not install/,
+      ),
+    );
+  });
 });
 
 describe('a process that starts with a command neither the image nor a package has', () => {

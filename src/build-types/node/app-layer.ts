@@ -1,7 +1,7 @@
 import { symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../../core/make-directory.js';
-import type { CodeStep, CollectedFiles, ToolBuildContext } from '../build-type.js';
+import type { CodeStep, ToolBuildContext } from '../build-type.js';
 import { gitEntries } from '../git-tree-entries.js';
 import { shQuote } from '../../core/sh-quote.js';
 import {
@@ -14,6 +14,7 @@ import {
   writeInstallInputs,
   type InstallPlan,
 } from './dependency-layer.js';
+import { isDevCommandsFile, takeDevCommands, writeDevCommands, type BuiltApp } from './dev-commands.js';
 import type { InstallCommand } from './install-command.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 
@@ -47,13 +48,10 @@ export function appPaths(analysis: NodeAnalysis): string[] {
  * script left it (without any `node_modules`) collected for the app layer. On a Docker engine
  * the dependencies are installed once per install key into a kept image (`buildDependencies`),
  * which the script's container starts from: a change to the app's code runs the script alone.
- * Under runc, one container of the install image installs and runs the script.
+ * Under runc, one container of the install image installs and runs the script. The step also
+ * says which commands the dev dependencies installed, for the start check.
  */
-export async function builtApp(
-  plan: InstallPlan,
-  script: string,
-  ctx: ToolBuildContext,
-): Promise<CollectedFiles> {
+export async function builtApp(plan: InstallPlan, script: string, ctx: ToolBuildContext): Promise<BuiltApp> {
   const { analysis } = plan;
   const { project } = analysis;
   const install = serviceInstall(plan, true);
@@ -74,6 +72,7 @@ export async function builtApp(
     ...(kept === undefined ? [installs] : []),
     `cd ${shQuote(serviceDir)}`,
     `${manager} run ${shQuote(script)}`,
+    writeDevCommands([APP, serviceDir]),
   ].join(' && ');
   const result = await ctx.runStep({
     image: kept?.ref ?? plan.images.install.ref,
@@ -82,10 +81,14 @@ export async function builtApp(
     workingDir: APP,
     folders: [{ hostDir, containerPath: APP }],
     label: `service "${plan.service}": ${project.manager} run ${script}`,
-    collect: { paths: [APP], exclude: notInApp(analysis), leaveOut: ['node_modules'] },
+    collect: {
+      paths: [APP],
+      exclude: (path) => !isDevCommandsFile(path) && notInApp(analysis)(path),
+      leaveOut: ['node_modules'],
+    },
     secretFiles: plan.secretFiles,
   });
-  return result.collected ?? { entries: [], close: async () => undefined };
+  return await takeDevCommands(result.collected ?? { entries: [], close: async () => undefined });
 }
 
 /**

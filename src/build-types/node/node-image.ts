@@ -1,6 +1,6 @@
 import { UserError } from '../../core/user-error.js';
 import type { LayerEntry } from '../../inputs/oci-types.js';
-import type { AppImage, CheckContext, CollectedFiles, ToolBuildContext } from '../build-type.js';
+import type { AppImage, CheckContext, ToolBuildContext } from '../build-type.js';
 import {
   parseProcfile,
   withDefaultProcesses,
@@ -17,6 +17,8 @@ import {
 } from './dependency-layer.js';
 import { checkProcessCommands, type ProcessCommandsInput } from './process-commands.js';
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
+import type { BuiltApp } from './dev-commands.js';
+import { managerPackage } from './manager-package.js';
 import { nodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 import { webProcess } from './web-process.js';
@@ -33,9 +35,23 @@ export async function installPlan(
 ): Promise<InstallPlan> {
   checkBuildScript(f, name, analysis);
   const refs = { install: nodeBuildImage(f, ctx.images), run: nodeBaseImage(f, ctx.images) };
-  const images = await nodeImages(name, refs, analysis.project.manager, analysis.project.lockFile, ctx);
+  const { project } = analysis;
+  const npmPackage = managerPackage(
+    project.manager,
+    project.rootManifest.packageManager,
+    analysis.lockVersion,
+  );
+  const images = await nodeImages(
+    name,
+    refs,
+    { manager: project.manager, npmPackage },
+    project.lockFile,
+    ctx,
+  );
   const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
   const env: Record<string, string> = {
+    // npm and pnpm would tell the build log to update them: the image's to change, not the step's.
+    npm_config_update_notifier: 'false',
     ...resolvedEnv(f, ctx.env),
     ...(secrets.has(NPMRC_SECRET) ? { NPM_CONFIG_USERCONFIG: `/run/secrets/${NPMRC_SECRET}` } : {}),
     ...(images.manager[0] === 'corepack' ? { COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' } : {}),
@@ -81,7 +97,9 @@ export async function assembleNodeImage(
     files !== undefined
       ? files.has(`${APP.slice(1)}/${inFolder(serviceInProject, p)}`)
       : committed(analysis, p);
-  const processes = await checkStart(plan, hasFile, dependencies.commands, built);
+  const processes = await checkStart(plan, hasFile, dependencies.commands, built, {
+    ...(f.buildScript !== undefined ? { buildScript: f.buildScript } : {}),
+  });
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
   // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The
   // dependencies' commands come last on the PATH, as Heroku's Node.js buildpack puts them, so
@@ -118,7 +136,11 @@ export async function checkStartBeforeSteps(f: NodeFields, plan: InstallPlan): P
   const hasFile = f.buildScript !== undefined ? () => true : (p: string) => committed(analysis, p);
   const commands = analysis.productionCommands;
   if (commands === undefined) await processesOf(plan.service, analysis, hasFile);
-  else await checkStart(plan, hasFile, commands, undefined, { byLockFile: true });
+  else
+    await checkStart(plan, hasFile, commands, undefined, {
+      byLockFile: true,
+      ...(f.buildScript !== undefined ? { buildScript: f.buildScript } : {}),
+    });
 }
 
 /** Whether the committed service folder has file `p`. */
@@ -135,8 +157,8 @@ async function checkStart(
   plan: InstallPlan,
   hasFile: (pathInServiceFolder: string) => boolean,
   installed: ReadonlySet<string>,
-  built: CollectedFiles | undefined,
-  opts: { byLockFile?: boolean } = {},
+  built: BuiltApp | undefined,
+  opts: { byLockFile?: boolean; buildScript?: string },
 ): Promise<ProcfileProcess[]> {
   const { analysis, service } = plan;
   const { processes, procfile } = await processesOf(service, analysis, hasFile);
@@ -149,10 +171,12 @@ async function checkStart(
     scripts: analysis.manifest.scripts ?? {},
     installed,
     ...(opts.byLockFile === true ? { installedByLockFile: true } : {}),
-    known: analysis.commands,
+    // npm's lock file names every command; a build's installed tree those of the dev dependencies.
+    known: new Map([...(built?.devCommands ?? []), ...analysis.commands]),
     packages: new Set(analysis.locked.map((p) => p.name)),
     devPackages: analysis.devDependencies,
     ...runImageCommands(plan, built),
+    ...(opts.buildScript !== undefined ? { buildScript: opts.buildScript } : {}),
   });
   return processes;
 }
@@ -163,7 +187,7 @@ async function checkStart(
  */
 function runImageCommands(
   plan: InstallPlan,
-  built: CollectedFiles | undefined,
+  built: BuiltApp | undefined,
 ): Pick<ProcessCommandsInput, 'image'> {
   const { ref, runtime } = plan.images.run;
   const { tree, project } = plan.analysis;
@@ -185,7 +209,7 @@ async function dependenciesAndBuild(
   plan: InstallPlan,
   buildScript: string | undefined,
   ctx: ToolBuildContext,
-): Promise<{ dependencies: DependencyLayer; built: CollectedFiles | undefined }> {
+): Promise<{ dependencies: DependencyLayer; built: BuiltApp | undefined }> {
   const [dependencies, built] = await Promise.allSettled([
     dependencyLayer(plan, ctx),
     buildScript !== undefined ? builtApp(plan, buildScript, ctx) : undefined,

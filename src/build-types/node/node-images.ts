@@ -22,7 +22,7 @@ export interface NodeImages {
 export async function nodeImages(
   service: string,
   refs: { install: string; run: string },
-  manager: PackageManager,
+  manager: { manager: PackageManager; npmPackage: string },
   lockFile: string,
   q: ImageQueries,
 ): Promise<NodeImages> {
@@ -57,11 +57,12 @@ export async function nodeImages(
   };
 }
 
+/** `npmPackage`: what `npm install -g` installs for the project (`managerPackage`), for the hint. */
 function managerCommand(
   service: string,
   image: string,
   digest: string | undefined,
-  manager: PackageManager,
+  { manager, npmPackage }: { manager: PackageManager; npmPackage: string },
   lockFile: string,
   runtime: NodeRuntime,
 ): string[] {
@@ -71,6 +72,6 @@ function managerCommand(
   if (manager !== 'npm' && tools.corepack === true) return ['corepack', manager];
   throw new UserError({
     message: `service "${service}": the image ${image} (${digest ?? '?'}) has no ${manager} on its PATH${manager === 'npm' ? '' : ', and no corepack to fetch it'}, which ${lockFile} needs`,
-    hint: `build in an image that has ${manager} (buildImage), e.g. one made FROM ${image} with RUN npm install -g ${manager}`,
+    hint: `build in an image that has ${manager} (buildImage), e.g. one made FROM ${image} with RUN npm install -g ${npmPackage}`,
   });
 }

@@ -54,6 +54,8 @@ export interface NodeAnalysis {
    * too (so more than their `node_modules/.bin` may hold). Undefined for Yarn and pnpm.
    */
   productionCommands?: ReadonlySet<string>;
+  /** pnpm's lockfileVersion (`9.0`), which says which pnpm reads the lock file. */
+  lockVersion: string | undefined;
 }
 
 /** `dir` relative to the project root. */
@@ -95,7 +97,7 @@ export async function analyseNodeProject(
   const devDependencies = new Set(
     [manifest, project.rootManifest].flatMap((m) => Object.keys(m.devDependencies ?? {})),
   );
-  const { part, commands, commandsOf } = await lockPart(tree, project, manifest, {
+  const { part, commands, commandsOf, version } = await lockPart(tree, project, manifest, {
     dev: dependsOn,
     prod: prodDependsOn,
   });
@@ -134,6 +136,7 @@ export async function analyseNodeProject(
     commands: new Map([...[...devDependencies].map((n): [string, string] => [n, n]), ...commands]),
     devDependencies,
     ...(commandsOf !== undefined ? { productionCommands: commandsOf(locked) } : {}),
+    lockVersion: version,
   };
 }
 
@@ -146,6 +149,7 @@ interface LockPart {
   commands: ReadonlyMap<string, string>;
   /** The commands of some of the lock file's packages, when it names them (npm's). */
   commandsOf?: (packages: readonly LockedPackage[]) => ReadonlySet<string>;
+  version?: string;
 }
 
 async function lockPart(
@@ -176,7 +180,11 @@ async function lockPart(
     }
     case 'pnpm': {
       const lock = await parsed(parsePnpmLock);
-      return { part: (dev) => pnpmInstallClosure(lock, from, dev), commands: new Map() };
+      return {
+        part: (dev) => pnpmInstallClosure(lock, from, dev),
+        commands: new Map(),
+        version: lock.version,
+      };
     }
     case 'yarn': {
       const lock = await parsed(parseYarnLock);

@@ -30,6 +30,8 @@ export interface ProcessCommandsInput {
    * or installed.
    */
   image?: { ref: string; commands: ReadonlySet<string> };
+  /** The service's `buildScript`, if it has one: the hint then names it, not a script to add. */
+  buildScript?: string;
 }
 
 /** Words that run the command after them (their own options and assignments skipped). */
@@ -94,7 +96,11 @@ export function checkProcessCommands(input: ProcessCommandsInput): void {
         problem(
           `"${command}"`,
           `a command of ${pkg}, which the image's production dependencies do not install`,
-          `make ${pkg} a production dependency, or build the app with a buildScript and start what it makes with node (a Procfile line such as "web: node dist/main.js"); a command of the base image is named by its path (/usr/local/bin/${command})`,
+          `make ${pkg} a production dependency, or ${
+            input.buildScript === undefined
+              ? 'build the app with a buildScript and start what it makes'
+              : `start what the "${input.buildScript}" script makes`
+          } with node (a Procfile line such as "web: node dist/main.js"); a command of the base image is named by its path (/usr/local/bin/${command})`,
         );
       // npx fetches a command that is not installed: not the image's to hold.
       else if (input.image !== undefined && !fetched && input.installedByLockFile !== true)

@@ -56,6 +56,37 @@ describe('the commands a process starts with', () => {
     ]);
   });
 
+  it("hint at a build script to add, or at what the service's build script makes", () => {
+    const hint = (buildScript?: string) => {
+      try {
+        checkProcessCommands({
+          service: 'api',
+          processes: [{ name: 'web', command: 'npm start' }],
+          file: () => 'package.json',
+          manifestFile: 'package.json',
+          scripts: { start: 'nest start' },
+          installed: new Set(),
+          known,
+          packages: new Set(),
+          devPackages: new Set(),
+          ...(buildScript !== undefined ? { buildScript } : {}),
+        });
+      } catch (e) {
+        assert.ok(isUserError(e), String(e));
+        return e.problems[0]?.hint ?? '';
+      }
+      return '';
+    };
+    assert.match(
+      hint(),
+      /^make @nestjs\/cli a production dependency, or build the app with a buildScript and start what it makes with node/,
+    );
+    assert.match(
+      hint('build:image'),
+      /^make @nestjs\/cli a production dependency, or start what the "build:image" script makes with node \(a Procfile line/,
+    );
+  });
+
   it('pass node, the commands the production dependencies installed, and those no package provides', () => {
     assert.deepEqual(check('npm start', { start: 'node dist/main.js' }), []);
     assert.deepEqual(check('pm2-runtime start ecosystem.config.js', {}, { fromProcfile: true }), []);
