@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/core/user-error.js';
@@ -60,8 +60,9 @@ before(async () => {
   );
   repo.commit({
     // It prints the secret, as a careless build script may: the log must still not hold it.
+    // And its umask, the image's, not the one the secret files were written with.
     'build.js':
-      "console.log(require('fs').readFileSync('/run/secrets/npmrc', 'utf8')); require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/main.js', `console.log(${JSON.stringify(process.env.GREETING + ' ' + process.env.PLAIN)})`);\n",
+      "console.log('umask', process.umask().toString(8)); console.log(require('fs').readFileSync('/run/secrets/npmrc', 'utf8')); require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/main.js', `console.log(${JSON.stringify(process.env.GREETING + ' ' + process.env.PLAIN)})`);\n",
   });
 });
 after(async () => {
@@ -87,10 +88,15 @@ describe('a node service with an npmrc secret and env', () => {
   it('installs with the npmrc secret, sets env for the build, and keeps the token out of every layer and the base dir', async () => {
     const service =
       '{buildType: node, node: "20", buildScript: build, secrets: [npmrc], env: {GREETING: !env TCI_TEST_GREETING, PLAIN: world}}';
-    const { image } = await build(
+    const { image, logFile } = await build(
       service,
       { npmrc: npmrc() },
       { ...process.env, TCI_TEST_GREETING: 'hello' },
+    );
+    assert.match(
+      readFileSync(logFile, 'utf8'),
+      /^umask 22$/m,
+      "the build script runs with the image's umask",
     );
     assert.equal(
       execFileSync('docker', ['run', '--rm', image, 'web'], { encoding: 'utf8' }),

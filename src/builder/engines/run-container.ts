@@ -157,12 +157,14 @@ function stdinFiles(opts: RunContainerOptions): StdinFile[] {
 /**
  * `cmd` after writing `files` from standard input into their memory file systems: `dd bs=1`
  * reads exactly each file's bytes (a buffered reader could take the next file's), with a umask
- * that leaves them to the step's user alone; then the environment file, if any, is read.
+ * that leaves them to the step's user alone, in a subshell so the command keeps the image's
+ * umask; then the environment file, if any, is read.
  */
 function withStdinFiles(files: readonly StdinFile[], cmd: string[]): string[] {
   const writes = files.map((f) => `dd bs=1 count=${f.bytes.length} of=${shQuote(f.path)} 2>/dev/null`);
   const env = files.some((f) => f.path === ENV_FILE) ? [`. ${ENV_FILE}`] : [];
-  return ['/bin/sh', '-c', ['umask 077', ...writes, ...env, 'exec "$@"'].join(' && '), 'sh', ...cmd];
+  const script = [`(${['umask 077', ...writes].join(' && ')})`, ...env, 'exec "$@"'].join(' && ');
+  return ['/bin/sh', '-c', script, 'sh', ...cmd];
 }
 
 /**
