@@ -267,6 +267,35 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     }
   });
 
+  it("refuses, before any step runs, an image whose npm is not the one package.json's devEngines pins", async () => {
+    const pkg = {
+      name: 'pinned',
+      version: '1.0.0',
+      scripts: { start: 'node s.js' },
+      devEngines: { packageManager: { name: 'npm', version: '10.0.0' } },
+    };
+    const repo = GitRepo.create(join(base, 'apps', 'pinned'), {
+      'package.json': JSON.stringify(pkg),
+      'package-lock.json': JSON.stringify({
+        name: 'pinned',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        packages: { '': { name: 'pinned', version: '1.0.0' } },
+      }),
+      's.js': 'console.log(1);\n',
+    });
+    const events: Event[] = [];
+    await assert.rejects(build('pinned', repo, '{buildType: node, node: "20"}', events), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(
+        formatProblem(e.problems[0] as Problem),
+        /^package\.json: devEngines\.packageManager: service "pinned": the image node:20 \(sha256:[0-9a-f]{64}\) has npm [0-9.]+, not the npm 10\.0\.0 that devEngines asks for: npm refuses to install, run scripts or start the app with it \(EBADDEVENGINES\) \(hint: build and run with an image that has it/,
+      );
+      return true;
+    });
+    assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
+  });
+
   it("takes into the image what the service folder's committed links point to (certeu/morio's API does so)", async () => {
     const dir = join(base, 'apps', 'linked');
     const files = {

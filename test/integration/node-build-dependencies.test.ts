@@ -58,6 +58,10 @@ describe("a build script's dependencies", () => {
 
     const first = await build();
     assert.equal(buildDependencies(first.events).how, 'installed');
+    assert.ok(
+      !first.events.some((e) => e.kind === 'log-line' && e.line.includes('Unknown env config')),
+      'npm is given no setting of another package manager (npm 11 warns: "store-dir")',
+    );
     assert.equal(docker('run', '--rm', first.image), 'first\n');
     assert.doesNotMatch(
       docker('run', '--rm', '--entrypoint', 'ls', first.image, '-A', '/app'),

@@ -20,6 +20,7 @@ import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
 import { npmProductionInputs } from './npm-production-inputs.js';
 import { describeNodeRuntime } from './node-runtime.js';
+import type { PackageManager } from './package-manager.js';
 
 /** Bump when the way a dependency layer is made changes (commands, what is kept, normalisation). */
 const DEPENDENCY_STEP = 'node-deps-4';
@@ -195,6 +196,17 @@ async function installDependencies(plan: InstallPlan, ctx: ToolBuildContext): Pr
 const PACKAGE_CACHE = '/tmp/package-cache';
 
 /**
+ * The settings that move the caches there: npm's for any manager (install scripts may run npm),
+ * the others' only for them, since npm 11 warns about a setting it does not know (`Unknown env
+ * config "store-dir"`) in every build's log.
+ */
+const CACHE_ENV: Readonly<Record<PackageManager, Record<string, string>>> = {
+  npm: { npm_config_cache: PACKAGE_CACHE },
+  yarn: { npm_config_cache: PACKAGE_CACHE, YARN_CACHE_FOLDER: PACKAGE_CACHE },
+  pnpm: { npm_config_cache: PACKAGE_CACHE, npm_config_store_dir: PACKAGE_CACHE },
+};
+
+/**
  * An install step's environment, with the package managers' caches in memory: written into the
  * container's own layer, a cache of some hundred megabytes cost as long again to delete with the
  * container (14.6 s after a 52 s Yarn 1 install of a NestJS API here), and deleting that many
@@ -208,12 +220,7 @@ export function installEnvironment(
 ): Pick<CodeStep, 'env' | 'memoryFolders'> {
   if (imageCacheToo && (plan.images.install.runtime.cacheSettings?.length ?? 0) > 0) return { env: plan.env };
   return {
-    env: {
-      npm_config_cache: PACKAGE_CACHE,
-      npm_config_store_dir: PACKAGE_CACHE,
-      YARN_CACHE_FOLDER: PACKAGE_CACHE,
-      ...plan.env,
-    },
+    env: { ...CACHE_ENV[plan.analysis.project.manager], ...plan.env },
     memoryFolders: [PACKAGE_CACHE],
   };
 }

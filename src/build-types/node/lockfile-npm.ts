@@ -18,8 +18,9 @@ interface NpmLockEntry {
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   devDependencies?: Record<string, string>;
+  /** Dependencies that come inside the package's own tarball (`true`: all of them). */
+  bundleDependencies?: string[] | boolean;
 }
 
 /** A parsed package-lock.json or npm-shrinkwrap.json: entries by install path (`''` is the root). */
@@ -88,7 +89,7 @@ export function npmLockCommands(lock: NpmLock, only?: ReadonlySet<string>): Map<
  * What npm installs for `from` (`''` for the root package, or a workspace folder): every lock
  * entry reachable from its dependencies by Node's lookup (the nearest `node_modules/<name>`
  * up the path), following `dependencies`, `optionalDependencies` and `peerDependencies`
- * (npm 7+ installs peers), through workspace links. Dev dependencies only of `from` itself and
+ * (npm 7+ installs peers; one the lock file lacks is not installed), through workspace links. Dev dependencies only of `from` itself and
  * only with `includeDev`. Workspace folders reached through links are listed with `link: true`.
  */
 export function npmInstallClosure(lock: NpmLock, from: string, includeDev: boolean): LockedPackage[] {
@@ -129,14 +130,22 @@ export function npmInstallClosure(lock: NpmLock, from: string, includeDev: boole
   return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Dependency names of an entry, each with whether a missing one is fine. */
+/**
+ * Dependency names of an entry, each with whether a missing one is fine. A peer is: `npm ci`
+ * installs the lock file's tree as it is, and a lock written with `legacy-peer-deps` (common
+ * since React 19's peer ranges) holds no peers at all.
+ */
 function edges(entry: NpmLockEntry, dev: boolean): Array<[string, boolean]> {
   const out = new Map<string, boolean>();
-  for (const name of Object.keys(entry.peerDependencies ?? {}))
-    out.set(name, entry.peerDependenciesMeta?.[name]?.optional === true);
+  for (const name of Object.keys(entry.peerDependencies ?? {})) out.set(name, true);
   for (const name of Object.keys(entry.optionalDependencies ?? {})) out.set(name, true);
   for (const name of Object.keys(entry.dependencies ?? {})) out.set(name, false);
   if (dev) for (const name of Object.keys(entry.devDependencies ?? {})) out.set(name, false);
+  // Bundled ones are in the tarball, whose integrity the key has; npm writes no entry for them
+  // when the package is not installed here (an optional one for another platform).
+  const bundled = entry.bundleDependencies;
+  for (const name of bundled === true ? Object.keys(entry.dependencies ?? {}) : bundled || [])
+    out.delete(name);
   return [...out];
 }
 

@@ -19,7 +19,8 @@ import { checkProcessCommands, type ProcessCommandsInput } from './process-comma
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
 import type { BuiltApp } from './dev-commands.js';
 import { managerPackage } from './manager-package.js';
-import { nodeImages } from './node-images.js';
+import { devEnginesMismatches } from './dev-engines.js';
+import { nodeImages, type NodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 import { webProcess } from './web-process.js';
 
@@ -48,6 +49,7 @@ export async function installPlan(
     project.lockFile,
     ctx,
   );
+  checkDevEngines(name, analysis, images.install, ctx.baseDigests);
   const secrets = 'secrets' in ctx ? ctx.secrets : new Map<string, Uint8Array>();
   const env: Record<string, string> = {
     // npm and pnpm would tell the build log to update them: the image's to change, not the step's.
@@ -66,6 +68,34 @@ export async function installPlan(
     secretFiles: secrets,
     baseDigests: ctx.baseDigests,
   };
+}
+
+/**
+ * npm stops at once in an image whose npm or Node.js the project root's `devEngines` does not
+ * accept, in the install, the build script and the image's `npm start` alike: said before any
+ * step, with the ways out (it failed the install with npm's EBADDEVENGINES and no hint).
+ */
+function checkDevEngines(
+  name: string,
+  analysis: NodeAnalysis,
+  image: NodeImages['install'],
+  digests: Readonly<Record<string, string>>,
+): void {
+  const { project } = analysis;
+  const npm = image.runtime.npm;
+  if (project.manager !== 'npm' || npm === undefined) return;
+  const [mismatch] = devEnginesMismatches(project.rootManifest.devEngines, { npm, node: image.runtime.node });
+  if (mismatch === undefined) return;
+  throw new UserError({
+    file: inFolder(project.root, 'package.json'),
+    path: `devEngines.${mismatch.field}`,
+    message:
+      `service "${name}": the image ${image.ref} (${digests[image.ref] ?? '?'}) has ${mismatch.have}, not the ` +
+      `${mismatch.wanted} that devEngines asks for: npm refuses to install, run scripts or start the app with it (EBADDEVENGINES)`,
+    hint:
+      "build and run with an image that has it (baseImage, or the build config's images), " +
+      'or let devEngines accept the image\'s (a wider range, or "onFail": "warn")',
+  });
 }
 
 /**

@@ -17,6 +17,8 @@ export interface NodeRuntime {
   commands?: readonly string[];
   /** The variables of the image's environment that name a package manager's cache (`CACHE_SETTINGS`). */
   cacheSettings?: readonly string[];
+  /** The version of the npm on the PATH (its package.json's), which `devEngines` is checked against. */
+  npm?: string;
 }
 
 /** Settings that put npm's, Yarn's or pnpm's cache somewhere (npm reads either case). */
@@ -45,9 +47,13 @@ export const NODE_RUNTIME_PROBE: readonly string[] = [
     'const runs = (f) => { try { fs.accessSync(f, fs.constants.X_OK); return !fs.statSync(f).isDirectory(); } catch { return false; } };' +
     'const commands = [...new Set((process.env.PATH || "").split(":").flatMap((d) => { try { return fs.readdirSync(d).filter((c) => runs(d + "/" + c)); } catch { return []; } }))].sort();' +
     'console.log(commands.join("\\n"));' +
+    // npm's own package.json, above the file its command links to (`npm --version` costs a process).
+    'const npmVersion = () => { for (const d of (process.env.PATH || "").split(":")) { try { let p = fs.realpathSync(d + "/npm");' +
+    ' for (let i = 0; i < 3; i++) { p = require("path").dirname(p); try { const j = JSON.parse(fs.readFileSync(p + "/package.json", "utf8"));' +
+    ' if (j.name === "npm") return j.version; } catch {} } } catch {} } return null; };' +
     'console.log(JSON.stringify({ node: process.versions.node, modules: process.versions.modules, glibc: h.glibcVersionRuntime ?? null,' +
     ' platform: process.platform + "/" + process.arch, commands: commands.length,' +
-    ` cacheSettings: ${JSON.stringify(CACHE_SETTINGS)}.filter((n) => process.env[n]) }))`,
+    ` cacheSettings: ${JSON.stringify(CACHE_SETTINGS)}.filter((n) => process.env[n]), npm: npmVersion() }))`,
 ];
 
 /**
@@ -57,9 +63,10 @@ export const NODE_RUNTIME_PROBE: readonly string[] = [
  */
 export function parseNodeRuntime(stdout: string): NodeRuntime {
   const lines = stdout.trim().split('\n');
-  const r = JSON.parse(lines.pop() ?? '') as Omit<NodeRuntime, 'libc' | 'tools' | 'commands'> & {
+  const r = JSON.parse(lines.pop() ?? '') as Omit<NodeRuntime, 'libc' | 'tools' | 'commands' | 'npm'> & {
     glibc: string | null;
     commands?: number;
+    npm?: string | null;
   };
   const commands = r.commands === undefined ? undefined : new Set(lines.slice(lines.length - r.commands));
   return {
@@ -71,6 +78,7 @@ export function parseNodeRuntime(stdout: string): NodeRuntime {
       ? { tools: Object.fromEntries(TOOLS.map((t) => [t, commands.has(t)])), commands: [...commands] }
       : {}),
     ...(r.cacheSettings !== undefined ? { cacheSettings: r.cacheSettings } : {}),
+    ...(typeof r.npm === 'string' ? { npm: r.npm } : {}),
   };
 }
 

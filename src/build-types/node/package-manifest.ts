@@ -15,6 +15,8 @@ export interface PackageManifest {
   workspaces?: string[] | { packages?: string[] };
   /** e.g. `pnpm@10.34.9`, `yarn@1.22.22` (corepack's field). */
   packageManager?: string;
+  /** The npm and Node.js the project works with, which npm 10.9 and later enforce (`dev-engines.ts`). */
+  devEngines?: unknown;
 }
 
 /** Lifecycle scripts that npm, Yarn 1 and pnpm run while installing a package. */

@@ -173,7 +173,7 @@ async function spoolCollected(
   const { spoolArchive } = await import('../oci/archive-entries.js');
   const roots = (step.collect?.paths ?? []).map((p) => p.replace(/^\/+/, ''));
   try {
-    return await spoolArchive(archive, join(scratchDir, 'collected'), roots, step.collect?.exclude);
+    return await spoolArchive(archive, scratchDir, roots, step.collect?.exclude);
   } catch (e) {
     throw new UserError({
       message: `${step.label} failed: what it left cannot be read: ${(e as Error).message}`,

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { LayerEntry } from '../../inputs/oci-types.js';
@@ -26,14 +28,21 @@ export interface SpooledArchive {
  * copies, as in layer-writer. Paths `exclude` names (`app/x/node_modules`) are left out with
  * what is under them, their contents never spooled. A name outside `roots` is refused: the
  * archive is written in the container, by whatever the step ran.
+ *
+ * The spool is a new file of `scratchDir`: a service's steps share that folder and run side by
+ * side (a build script's collection starts while the dependency layer is still read from its
+ * spool), so a fixed name had the second step truncate the first's contents mid-read.
+ * `inMemoryUpTo` is how big a spool is read back into memory at once.
  */
 export async function spoolArchive(
   archive: Readable,
-  spoolFile: string,
+  scratchDir: string,
   roots: readonly string[],
   exclude?: (path: string) => boolean,
+  inMemoryUpTo = IN_MEMORY,
 ): Promise<SpooledArchive> {
-  const spool = new Spool(await open(spoolFile, 'w+'), spoolFile);
+  const spoolFile = join(scratchDir, `spool-${randomUUID()}`);
+  const spool = new Spool(await open(spoolFile, 'wx+'), spoolFile, inMemoryUpTo);
   const files = new Map<string, Span>();
   const entries: LayerEntry[] = [];
   const extract = tarStream.extract();
@@ -93,6 +102,7 @@ class Spool {
   constructor(
     private readonly fh: FileHandle,
     private readonly file: string,
+    private readonly inMemoryUpTo: number,
   ) {}
 
   async append(content: AsyncIterable<Buffer>): Promise<{ offset: number; size: number }> {
@@ -114,7 +124,7 @@ class Spool {
   /** The entries, their contents read back into memory at once when the spool fits. */
   async finish(entries: LayerEntry[]): Promise<SpooledArchive> {
     await this.flush();
-    if (this.offset > IN_MEMORY) return { entries, close: () => this.fh.close() };
+    if (this.offset > this.inMemoryUpTo) return { entries, close: () => this.fh.close() };
     // A spool that fits in memory is read back once: the layer takes files in another order.
     const all = Buffer.alloc(this.offset);
     if (this.offset > 0) await this.fh.read(all, 0, this.offset, 0);

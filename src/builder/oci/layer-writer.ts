@@ -157,6 +157,8 @@ export async function addEntry(
     else if (Buffer.isBuffer(content)) pack.entry(header, content, cb);
     else {
       const sink = pack.entry(header, cb);
+      // Its own error too (content shorter than the header's size): unheard, it ended the process.
+      sink.on('error', reject);
       content.on('error', (e) => sink.destroy(e));
       content.pipe(sink as unknown as NodeJS.WritableStream);
     }

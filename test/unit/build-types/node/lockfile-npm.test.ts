@@ -62,6 +62,40 @@ describe('npm lock files', () => {
     assert.throws(() => npmInstallClosure(l, 'packages/api', false), /has no entry for "packages\/api"/);
   });
 
+  it('installs without a peer the lock file lacks, as npm ci does (a lock written with legacy-peer-deps)', () => {
+    const l = parseNpmLock(
+      lock({
+        '': { dependencies: { 'slick-carousel': '^1' } },
+        'node_modules/slick-carousel': { version: '1.8.1', peerDependencies: { jquery: '>=1.8.0' } },
+      }),
+      'package-lock.json',
+    );
+    assert.deepEqual(
+      npmInstallClosure(l, '', false).map((p) => p.path),
+      ['node_modules/slick-carousel'],
+    );
+  });
+
+  it('does not look in the lock file for what a package bundles in its tarball', () => {
+    const l = parseNpmLock(
+      lock({
+        '': { dependencies: { oxide: '^1' } },
+        'node_modules/oxide': {
+          version: '1.0.0',
+          optional: true,
+          dependencies: { '@emnapi/core': '^1', tslib: '^2' },
+          bundleDependencies: ['@emnapi/core'],
+        },
+        'node_modules/tslib': { version: '2.8.1' },
+      }),
+      'package-lock.json',
+    );
+    assert.deepEqual(
+      npmInstallClosure(l, '', false).map((p) => p.path),
+      ['node_modules/oxide', 'node_modules/tslib'],
+    );
+  });
+
   it("names each package's commands, a string bin after the package, the first of a name kept", () => {
     const l = parseNpmLock(
       lock({

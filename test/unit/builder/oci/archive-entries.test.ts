@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
@@ -39,7 +39,7 @@ describe('spoolArchive', () => {
     // What `tar -cf - app/node_modules` in the container's `/` writes.
     const tar = execFileSync('tar', ['-c', '-C', root, 'app/node_modules'], { maxBuffer: 64 << 20 });
     const skip = (p: string) => p === 'app/node_modules/skipped';
-    const spooled = await spoolArchive(Readable.from([tar]), join(root, 'spool'), ['app/node_modules'], skip);
+    const spooled = await spoolArchive(Readable.from([tar]), root, ['app/node_modules'], skip);
     assert.ok(!spooled.entries.some((e) => e.path.startsWith('app/node_modules/skipped')));
     assert.deepEqual(spooled.entries[0], { path: 'app', type: 'directory' }, 'the folder above the root');
     const fromFolder = await folderEntries(join(root, 'app', 'node_modules'), 'app/node_modules', skip);
@@ -47,11 +47,28 @@ describe('spoolArchive', () => {
     const hard = spooled.entries.find((e) => e.path === 'app/node_modules/a/hard.js');
     assert.equal(hard?.type, 'file', 'a hard link becomes a copy');
     await spooled.close();
+    const [spool = ''] = readdirSync(root).filter((f) => f.startsWith('spool-'));
     assert.equal(
-      readFileSync(join(root, 'spool')).length,
+      readFileSync(join(root, spool)).length,
       (9 << 20) + 20,
       'each content once, nothing excluded',
     );
+  });
+
+  it('keeps each spool its own file: a second step collecting into the scratch folder leaves the first intact', async () => {
+    const root = await installedTree();
+    const scratch = await tempDir('tci-archive-scratch-');
+    const tar = execFileSync('tar', ['-c', '-C', root, 'app/node_modules'], { maxBuffer: 64 << 20 });
+    // Read back from the spool file, not memory, as an install bigger than IN_MEMORY is.
+    const first = await spoolArchive(Readable.from([tar]), scratch, ['app/node_modules'], undefined, 0);
+    const other = tarStream.pack();
+    other.entry({ name: 'app/node_modules/other.js' }, 'x');
+    other.finalize();
+    const second = await spoolArchive(Readable.from(other), scratch, ['app/node_modules'], undefined, 0);
+    const root2 = await installedTree();
+    const fromFolder = await folderEntries(join(root2, 'app', 'node_modules'), 'app/node_modules');
+    assert.equal(await layerDigest(first.entries), await layerDigest(fromFolder));
+    await Promise.all([first.close(), second.close()]);
   });
 
   it('refuses a name outside the folders asked for: the archive is written by what the step ran', async () => {
@@ -61,9 +78,8 @@ describe('spoolArchive', () => {
       pack.entry({ name: 'app/node_modules/ok.js' }, 'ok');
       pack.entry({ name }, 'bad');
       pack.finalize();
-      await assert.rejects(
-        spoolArchive(Readable.from(pack), join(root, 'spool'), ['app/node_modules']),
-        (e: Error) => e.message.includes(`"${name}" is not in app/node_modules`),
+      await assert.rejects(spoolArchive(Readable.from(pack), root, ['app/node_modules']), (e: Error) =>
+        e.message.includes(`"${name}" is not in app/node_modules`),
       );
     }
   });

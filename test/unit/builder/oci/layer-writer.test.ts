@@ -179,4 +179,20 @@ describe('writeLayer', () => {
     const bigDone = await big.compressed;
     assert.equal((await big.file).diffId, bigDone.diffId);
   });
+  it('fails the layer, not the process, when a file gives fewer bytes than its size', async () => {
+    const layout = new OciLayout(await tempDir('tci-layer-layout-'));
+    const short: LayerSource = {
+      kind: 'entries',
+      entries: [
+        {
+          path: 'app/big.bin',
+          type: 'file',
+          executable: false,
+          size: 9 << 20,
+          content: async () => Readable.from([Buffer.alloc(1 << 20)]),
+        },
+      ],
+    };
+    await assert.rejects(writeLayer(layout, [short], EPOCH), /Size mismatch/);
+  });
 });
