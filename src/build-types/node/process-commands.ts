@@ -65,7 +65,10 @@ const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
 export function checkProcessCommands(input: ProcessCommandsInput): void {
   const problems: Problem[] = [];
   for (const p of input.processes) {
+    // `corepack enable && yarn start`: corepack puts yarn and pnpm on the PATH as the process runs.
+    let corepackEnabled = false;
     for (const { command, args, via, fetched } of firstWords(p.command, input, [])) {
+      corepackEnabled ||= command === 'corepack' && args[0] === 'enable';
       const script = via.at(-1);
       const problem = (what: string, why: string, hint: string) =>
         problems.push({
@@ -91,6 +94,7 @@ export function checkProcessCommands(input: ProcessCommandsInput): void {
       }
       if (input.installed.has(command) || SH_BUILTINS.has(command) || command.startsWith('$')) continue;
       if (input.image?.commands.has(command) === true) continue;
+      if (corepackEnabled && (command === 'yarn' || command === 'pnpm')) continue;
       const pkg = input.known.get(command);
       if (pkg !== undefined)
         problem(

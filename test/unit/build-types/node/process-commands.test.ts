@@ -178,6 +178,11 @@ describe('the commands a process starts with', () => {
       assert.deepEqual(check('$SERVER --port $PORT', {}, { image }), []);
       assert.deepEqual(check('npx serve -s build', {}, { image }), [], 'npx fetches what is not installed');
       assert.deepEqual(check('./bin/www', {}, { image }), [], 'a path is not looked up');
+      assert.deepEqual(
+        check('corepack enable && yarn start', { start: 'node a.js' }, { image }),
+        [],
+        'corepack enable puts yarn on the PATH',
+      );
     });
   });
 });
