@@ -16,6 +16,7 @@ import { ImageLocator } from './engines/image-locator.js';
 import { sharedImageLookups } from './engines/shared-image-lookups.js';
 import { executePlans } from './execute/execute-plans.js';
 import { planBuild } from './plan/plan-build.js';
+import { servicesWhere } from './plan/check-base-images.js';
 import type { BuildableService, ServicePlan } from './plan/service-plan.js';
 import { configureServices } from './plan/configure-services.js';
 import { selectServices } from './plan/select-services.js';
@@ -77,20 +78,12 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   const secrets = await loadServiceSecrets(
     selected.map((s) => ({ service: s.name, index: s.index, ids: s.service.secrets })),
     opts.config.secrets,
-    {
-      redactor: opts.redactor,
-      file: opts.spec.files.build,
-      ...(opts.spec.buildLineOf !== undefined && { lineOf: opts.spec.buildLineOf }),
-    },
+    { redactor: opts.redactor, ...servicesWhere(opts.spec) },
   );
   const env = loadServiceEnv(
     selected.map((s) => ({ service: s.name, index: s.index, names: s.service.envNames ?? [] })),
     opts.env,
-    {
-      redactor: opts.redactor,
-      file: opts.spec.files.build,
-      ...(opts.spec.buildLineOf !== undefined && { lineOf: opts.spec.buildLineOf }),
-    },
+    { redactor: opts.redactor, ...servicesWhere(opts.spec) },
   );
   const engines = resolveEngineSpecs({
     flags: opts.engines ?? [],
@@ -165,6 +158,7 @@ async function buildLocked(
   if (opts.dryRun) return { plans };
   const images = await executePlans(plans, {
     ...common,
+    where: servicesWhere(opts.spec),
     concurrency: opts.concurrency,
     releasePath: opts.releasePath,
     pool,

@@ -76,6 +76,9 @@ async function build(
   return result.image;
 }
 
+/** A problem as the CLI prints it, build.yml named without the test's temp folder. */
+const printed = (p: Problem) => formatProblem(p).replace(/^\S*\/(build\.yml:)/, '$1');
+
 describe('node build type', () => {
   it('uses node:<node> or baseImage, mapped through the build config', async () => {
     const repo = GitRepo.create(join(base, 'apps', 'names'), { 'x.txt': '' });
@@ -151,8 +154,8 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       build('noscript', repo, '{buildType: node, node: "20", buildScript: compile}', events),
       (e: unknown) => {
         assert.ok(e instanceof UserError);
-        assert.deepEqual(e.problems.map(formatProblem), [
-          `service "noscript": its buildScript "compile" is not a script of package.json at commit ${repo.head().slice(0, 12)} (hint: its scripts: build, start)`,
+        assert.deepEqual(e.problems.map(printed), [
+          `build.yml:5: repositories[0].service: service "noscript": its buildScript "compile" is not a script of package.json at commit ${repo.head().slice(0, 12)} (hint: its scripts: build, start)`,
         ]);
         return true;
       },
@@ -164,8 +167,8 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     const repo = nodeApp('nostart', { ...deps }, { 'lib.js': 'module.exports = 1;\n' });
     await assert.rejects(build('nostart', repo), (e: unknown) => {
       assert.ok(e instanceof UserError);
-      assert.deepEqual(e.problems.map(formatProblem), [
-        'service "nostart": nothing to run as "web": no Procfile with a web process, no "start" script in package.json, no "main", no server.js or index.js (hint: add a Procfile line such as "web: node app.js", or a "start" script)',
+      assert.deepEqual(e.problems.map(printed), [
+        'build.yml:5: repositories[0].service: service "nostart": nothing to run as "web": no Procfile with a web process, no "start" script in package.json, no "main", no server.js or index.js (hint: add a Procfile line such as "web: node app.js", or a "start" script)',
       ]);
       return true;
     });
@@ -227,8 +230,8 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     await assert.rejects(build('yarnapp', repo, '{buildType: node, node: "20"}', events), (e: unknown) => {
       assert.ok(e instanceof UserError);
       assert.match(
-        formatProblem(e.problems[0] as Problem),
-        /^service "yarnapp": the image node:20 \(sha256:[0-9a-f]{64}\) has no yarn on its PATH, and no corepack to fetch it, which yarn\.lock needs \(hint: build in an image that has yarn \(buildImage\)/,
+        printed(e.problems[0] as Problem),
+        /^build\.yml:5: repositories\[0\]\.service: service "yarnapp": the image node:20 \(sha256:[0-9a-f]{64}\) has no yarn on its PATH, and no corepack to fetch it, which yarn\.lock needs \(hint: build in an image that has yarn \(buildImage\)/,
       );
       return true;
     });
@@ -335,8 +338,8 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
       (e: unknown) => {
         assert.ok(e instanceof UserError);
         assert.match(
-          formatProblem(e.problems[0] as Problem),
-          /^service "notar": the image tci-test\/fake-node-no-tar:1 \(sha256:[0-9a-f]{64}\) has no tar on its PATH, which hands the installed node_modules back from its container \(hint: build in an image that has tar/,
+          printed(e.problems[0] as Problem),
+          /^build\.yml:5: repositories\[0\]\.service: service "notar": the image tci-test\/fake-node-no-tar:1 \(sha256:[0-9a-f]{64}\) has no tar on its PATH, which hands the installed node_modules back from its container \(hint: build in an image that has tar/,
         );
         return true;
       },

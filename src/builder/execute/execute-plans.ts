@@ -8,6 +8,7 @@ import type { ImageLocator } from '../engines/image-locator.js';
 import { runGraph } from '../graph/run-graph.js';
 import type { Step } from '../graph/step.js';
 import { recordLastBuild } from '../plan/last-build.js';
+import { serviceEntry, type ServicesWhere } from '../plan/check-base-images.js';
 import type { ServicePlan } from '../plan/service-plan.js';
 import type { ImageOutcome } from '../producers/image-producer.js';
 import { writeEngineRecord, type EngineRecord } from '../state/engine-records.js';
@@ -29,6 +30,8 @@ export interface ExecuteOptions {
   /** With several engines: where each service's image was last built or pulled. */
   records: ReadonlyMap<string, EngineRecord>;
   authFor(ref: string): Promise<RegistryCredentials | undefined>;
+  /** build.yml, for the services' entries in a check's problems. */
+  where: ServicesWhere;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function executePlans(
   const outcomes = new Map<string, ImageOutcome>(
     plans.map((p) => [p.name, p.digest !== undefined ? { digest: p.digest } : {}]),
   );
-  await checkBuilds(plans);
+  await checkBuilds(plans, opts.where);
   const placement = await enginePlacement(plans, opts);
   const steps = plans.flatMap((p) => stepsOf(p, outcomes.get(p.name) ?? {}, placement, opts));
   for (const p of plans.filter((p) => p.action === 'skip')) {
@@ -103,17 +106,25 @@ function stepsOf(
 /**
  * What the producers can tell is wrong with the builds before any runs (an image without the
  * tools its build needs), for every service at once: one UserError naming each, nothing built.
+ * A problem that names no file of its own (the service's fields or images) names the service's
+ * entry in build.yml.
  */
-async function checkBuilds(plans: readonly ServicePlan[]): Promise<void> {
-  const checks = plans
-    .filter((p) => p.action === 'build' && p.tag !== undefined)
-    .map((p) => p.producer.check?.({ ...p, tag: p.tag as ImageRef }));
-  const failed = (await Promise.allSettled(checks)).flatMap((r) =>
-    r.status === 'rejected' ? [r.reason] : [],
+async function checkBuilds(plans: readonly ServicePlan[], where: ServicesWhere): Promise<void> {
+  const building = plans.filter((p) => p.action === 'build' && p.tag !== undefined);
+  const checks = building.map((p) => p.producer.check?.({ ...p, tag: p.tag as ImageRef }));
+  const failed = (await Promise.allSettled(checks)).flatMap((r, i) =>
+    r.status === 'rejected' ? [{ plan: building[i] as ServicePlan, error: r.reason as unknown }] : [],
   );
-  const other = failed.find((e) => !isUserError(e));
-  if (other !== undefined) throw other;
-  if (failed.length > 0) throw new UserError(failed.flatMap((e) => (isUserError(e) ? e.problems : [])));
+  const other = failed.find((f) => !isUserError(f.error));
+  if (other !== undefined) throw other.error;
+  if (failed.length === 0) return;
+  throw new UserError(
+    failed.flatMap(({ plan, error }) =>
+      (isUserError(error) ? error.problems : []).map((p) =>
+        p.file === undefined && p.path === undefined ? { ...serviceEntry(plan.index, where), ...p } : p,
+      ),
+    ),
+  );
 }
 
 /** Remembers this build's inputs (for `--dry-run`'s "what changed" and the no-spawn fast path). */

@@ -8,6 +8,14 @@ export interface ServicesWhere {
   lineOf?: (path: ReadonlyArray<string | number>) => number | undefined;
 }
 
+/** The spec's build.yml and its line lookup, as problems name them. */
+export function servicesWhere(spec: {
+  files: { build: string };
+  buildLineOf?: ServicesWhere['lineOf'];
+}): ServicesWhere {
+  return { file: spec.files.build, ...(spec.buildLineOf !== undefined && { lineOf: spec.buildLineOf }) };
+}
+
 /**
  * Asks, once per image and in parallel, whether every base image of every service can be had,
  * before anything is pulled or built, and names all that cannot in one error, each with the
@@ -35,13 +43,16 @@ export async function checkBaseImages(services: readonly NamedBases[], where: Se
   if (problems.length > 0) throw new UserError(problems);
 }
 
-function problem(s: NamedBases, ref: string, reason: string, where: ServicesWhere): Problem {
-  const path = ['repositories', s.service.index, 'service'];
+/** Where a service's entry is: `build.yml:12: repositories[2].service`. */
+export function serviceEntry(index: number, where: ServicesWhere): Pick<Problem, 'file' | 'line' | 'path'> {
+  const path = ['repositories', index, 'service'];
   const line = where.lineOf?.(path);
+  return { file: where.file, ...(line !== undefined && { line }), path: formatPath(path) };
+}
+
+function problem(s: NamedBases, ref: string, reason: string, where: ServicesWhere): Problem {
   return {
-    file: where.file,
-    ...(line !== undefined && { line }),
-    path: formatPath(path),
+    ...serviceEntry(s.service.index, where),
     message: `service "${s.service.name}" needs the base image ${ref}, which ${reason}`,
     hint: 'load or push it, or map it to an image you have with images: in the build config',
   };

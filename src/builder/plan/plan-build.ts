@@ -2,7 +2,7 @@ import type { ServiceBuild } from '../../build-types/build-type.js';
 import type { Emit } from '../../core/events.js';
 import type { ClusterSpec } from '../../inputs/types.js';
 import type { ImageProducer } from '../producers/image-producer.js';
-import { checkBaseImages } from './check-base-images.js';
+import { checkBaseImages, servicesWhere } from './check-base-images.js';
 import { finishPlan, nameBases, type PlanServiceOptions } from './plan-service.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import type { BuildableService, ServicePlan } from './service-plan.js';
@@ -33,10 +33,7 @@ export async function planBuild(
   );
   // Before any pull: every missing base image in one error. A dry run lists them per service.
   if (!opts.dryRun) {
-    await checkBaseImages(named, {
-      file: spec.files.build,
-      ...(spec.buildLineOf !== undefined ? { lineOf: spec.buildLineOf } : {}),
-    });
+    await checkBaseImages(named, servicesWhere(spec));
   }
   const plans = await Promise.all(named.map((n) => finishPlan(n, opts)));
   for (const p of plans) {

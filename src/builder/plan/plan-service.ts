@@ -86,6 +86,7 @@ export async function finishPlan(named: NamedBases, opts: PlanServiceOptions): P
   const tag = key !== undefined ? (`${opts.repositoryPrefix}${s.name}:SVC-${key}` as ImageRef) : undefined;
   const keyed = {
     name: s.name,
+    index: s.index,
     inputs,
     tag,
     previous,

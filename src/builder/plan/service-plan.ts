@@ -16,6 +16,8 @@ export type BuildableService = ServiceRepository<ServiceBuild> & { service: Serv
  */
 export interface ServicePlan {
   name: string;
+  /** Its entry's place in build.yml's `repositories`. */
+  index: number;
   build: ServiceBuild;
   /** The service's source at its exact commit, and its other sources (a buildpack) by field. */
   source: ResolvedSource;
