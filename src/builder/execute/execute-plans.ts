@@ -8,7 +8,7 @@ import type { ImageLocator } from '../engines/image-locator.js';
 import { runGraph } from '../graph/run-graph.js';
 import type { Step } from '../graph/step.js';
 import { recordLastBuild } from '../plan/last-build.js';
-import { serviceEntry, type ServicesWhere } from '../plan/check-base-images.js';
+import { inServiceEntry, type ServicesWhere } from '../plan/check-base-images.js';
 import type { ServicePlan } from '../plan/service-plan.js';
 import type { ImageOutcome } from '../producers/image-producer.js';
 import { writeEngineRecord, type EngineRecord } from '../state/engine-records.js';
@@ -120,9 +120,7 @@ async function checkBuilds(plans: readonly ServicePlan[], where: ServicesWhere):
   if (failed.length === 0) return;
   throw new UserError(
     failed.flatMap(({ plan, error }) =>
-      (isUserError(error) ? error.problems : []).map((p) =>
-        p.file === undefined && p.path === undefined ? { ...serviceEntry(plan.index, where), ...p } : p,
-      ),
+      (isUserError(error) ? error.problems : []).map((p) => inServiceEntry(p, plan.index, where)),
     ),
   );
 }

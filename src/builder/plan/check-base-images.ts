@@ -1,5 +1,5 @@
 import { formatPath, type Problem } from '../../core/problem.js';
-import { UserError } from '../../core/user-error.js';
+import { isUserError, UserError } from '../../core/user-error.js';
 import type { NamedBases } from './plan-service.js';
 
 /** Where the services are written, for error messages: `build.yml` and the line of a path in it. */
@@ -44,10 +44,25 @@ export async function checkBaseImages(services: readonly NamedBases[], where: Se
 }
 
 /** Where a service's entry is: `build.yml:12: repositories[2].service`. */
-export function serviceEntry(index: number, where: ServicesWhere): Pick<Problem, 'file' | 'line' | 'path'> {
+function serviceEntry(index: number, where: ServicesWhere): Pick<Problem, 'file' | 'line' | 'path'> {
   const path = ['repositories', index, 'service'];
   const line = where.lineOf?.(path);
   return { file: where.file, ...(line !== undefined && { line }), path: formatPath(path) };
+}
+
+/**
+ * A build type's problem with a service that names no file of its own (its fields, its images,
+ * a lock file it lacks), as one of the service's entry in build.yml.
+ */
+export function inServiceEntry(p: Problem, index: number, where: ServicesWhere): Problem {
+  return p.file === undefined && p.path === undefined ? { ...serviceEntry(index, where), ...p } : p;
+}
+
+/** `e` with its problems placed by inServiceEntry, when it is a UserError. */
+export function locatedInServiceEntry(e: unknown, index: number, where: ServicesWhere): unknown {
+  if (!isUserError(e)) return e;
+  const problems = e.problems.map((p) => inServiceEntry(p, index, where));
+  return new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
 }
 
 function problem(s: NamedBases, ref: string, reason: string, where: ServicesWhere): Problem {

@@ -2,7 +2,7 @@ import type { ServiceBuild } from '../../build-types/build-type.js';
 import type { Emit } from '../../core/events.js';
 import type { ClusterSpec } from '../../inputs/types.js';
 import type { ImageProducer } from '../producers/image-producer.js';
-import { checkBaseImages, servicesWhere } from './check-base-images.js';
+import { checkBaseImages, locatedInServiceEntry, servicesWhere } from './check-base-images.js';
 import { finishPlan, nameBases, type PlanServiceOptions } from './plan-service.js';
 import { resolveServiceSources } from './resolve-service-sources.js';
 import type { BuildableService, ServicePlan } from './service-plan.js';
@@ -28,13 +28,16 @@ export async function planBuild(
   opts: PlanBuildOptions,
 ): Promise<{ plans: ServicePlan[]; exactSources: Map<string, string> }> {
   const sources = await resolveServiceSources(spec, selected, opts);
+  const where = servicesWhere(spec);
   const named = await Promise.all(
-    selected.map((s) => nameBases(s, sources.of(s), opts.producerOf(s.service), opts)),
+    selected.map((s) =>
+      nameBases(s, sources.of(s), opts.producerOf(s.service), opts).catch((e: unknown) => {
+        throw locatedInServiceEntry(e, s.index, where);
+      }),
+    ),
   );
   // Before any pull: every missing base image in one error. A dry run lists them per service.
-  if (!opts.dryRun) {
-    await checkBaseImages(named, servicesWhere(spec));
-  }
+  if (!opts.dryRun) await checkBaseImages(named, where);
   const plans = await Promise.all(named.map((n) => finishPlan(n, opts)));
   for (const p of plans) {
     opts.emit({
