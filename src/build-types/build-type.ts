@@ -307,7 +307,7 @@ export interface CodeStep {
    * must not stay in a kept image (a package manager's cache). Plain folders under runc.
    */
   memoryFolders?: readonly string[];
-  /** The way out of a failure of this step, chosen from its last lines; put before other hints. */
+  /** The way out of a failure of this step, chosen from what it printed (its part of the log); put before other hints. */
   hint?: (lastLines: readonly string[]) => string | undefined;
 }
 

@@ -7,7 +7,7 @@ import type { GeneratedPackage } from './generated-packages.js';
  * `with-binding-gyp` has no script but a `binding.gyp`, for which package managers run
  * `node-gyp rebuild` (only lock-file and tree checks use it: nothing here installs it with scripts);
  * `needs-compiler` compiles its addon with `g++` at install, as a native module without a
- * prebuilt binary does; `greeter-cli` installs two commands (`greet`, and one named after
+ * prebuilt binary does (`needs-compiler-wrapped` through a wrapper that prints more after); `greeter-cli` installs two commands (`greet`, and one named after
  * itself), as build tools such as `@nestjs/cli` (`nest`) and `ts-node` do.
  */
 export function scriptPackages(): GeneratedPackage[] {
@@ -49,6 +49,20 @@ export function scriptPackages(): GeneratedPackage[] {
       scripts: { install: 'g++ -shared -fPIC -o addon.node addon.cc' },
       files: {
         'addon.cc': 'int answer() { return 42; }\n',
+        'index.js': "module.exports = require('./addon.node');\n",
+      },
+    },
+    {
+      // As node-pre-gyp does: the compiler's error, then a stack of its own that pushes it out
+      // of the last lines a failure shows.
+      name: 'needs-compiler-wrapped',
+      version: '1.0.0',
+      dependencies: {},
+      scripts: { install: 'g++ -shared -fPIC -o addon.node addon.cc || node fail.js' },
+      files: {
+        'addon.cc': 'int answer() { return 42; }\n',
+        'fail.js':
+          'for (let i = 0; i < 30; i++) console.error(`wrapper ERR! stack line ${i}`);\nprocess.exit(1);\n',
         'index.js': "module.exports = require('./addon.node');\n",
       },
     },

@@ -95,6 +95,19 @@ describe('install scripts of dependencies', () => {
     });
   });
 
+  it('that need a compiler get the buildImage hint when more lines follow the missing one (node-pre-gyp)', async () => {
+    const project = app('yarn', 'wrapped', { 'needs-compiler-wrapped': '1.0.0' });
+    await assert.rejects(build(project, 'wrapped'), (e: unknown) => {
+      assert.ok(isUserError(e), String(e));
+      assert.ok(!e.details.some((l) => /g\+\+: not found/.test(l)), 'out of the last lines');
+      assert.match(
+        e.problems[0]?.hint ?? '',
+        /^an install script needs build tools .* give buildImage an image/,
+      );
+      return true;
+    });
+  });
+
   it("follow pnpm 10's rule, which runs only allowed ones, with a warning naming the others", async () => {
     const { image, events } = await build(app('pnpm', 'pnpm-default'), 'pnpm-default');
     assert.equal(loads(image), 'built.js missing', 'what pnpm itself gives');

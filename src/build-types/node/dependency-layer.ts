@@ -15,6 +15,7 @@ import {
   text,
 } from './install-scripts.js';
 import { buildToolsHint } from './build-tools-hint.js';
+import { nodeHeadersHint } from './node-headers-hint.js';
 import { pnpmLockfileHint } from './pnpm-lockfile-hint.js';
 import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
@@ -229,7 +230,9 @@ export function installEnvironment(
 export function installHint(plan: InstallPlan): (lines: readonly string[]) => string | undefined {
   const image = plan.images.install.ref;
   return (lines) =>
-    buildToolsHint(image)(lines) ?? pnpmLockfileHint(image, plan.analysis.project.lockFile)(lines);
+    buildToolsHint(image)(lines) ??
+    nodeHeadersHint(image)(lines) ??
+    pnpmLockfileHint(image, plan.analysis.project.lockFile)(lines);
 }
 
 /** pnpm's records of the install itself (its time, the store's path) differ each time: not in the layer. */

@@ -43,9 +43,10 @@ export async function findNodeProject(tree: GitTree, context: string, service: s
       hint: 'context is a folder path from the repository root, as committed',
     });
   }
-  const own = lockFileIn(tree, context);
-  if (own !== undefined) {
+  const ownLocks = lockFilesIn(tree, context);
+  if (ownLocks.length > 0) {
     const rootManifest = await manifestAt(tree, context);
+    const own = chooseLockFile(ownLocks, context, rootManifest, service);
     const workspaces = await workspacesOf(tree, context, own[1], rootManifest);
     return {
       manager: own[1],
@@ -58,9 +59,10 @@ export async function findNodeProject(tree: GitTree, context: string, service: s
   }
   for (let dir = context; dir !== '';) {
     dir = parent(dir);
-    const lock = lockFileIn(tree, dir);
-    if (lock === undefined) continue;
+    const locks = lockFilesIn(tree, dir);
+    if (locks.length === 0) continue;
     const rootManifest = await manifestAt(tree, dir);
+    const lock = chooseLockFile(locks, dir, rootManifest, service);
     const workspaces = await workspacesOf(tree, dir, lock[1], rootManifest);
     const workspace = [...workspaces.values()].find((w) => w.dir === context);
     if (workspace !== undefined) {
@@ -77,14 +79,40 @@ export async function findNodeProject(tree: GitTree, context: string, service: s
   });
 }
 
-function lockFileIn(tree: GitTree, dir: string): readonly [string, PackageManager] | undefined {
-  for (const [file, manager] of LOCK_FILES) {
-    const path = join(dir, file);
+type LockFile = readonly [path: string, manager: PackageManager];
+
+function lockFilesIn(tree: GitTree, dir: string): LockFile[] {
+  return LOCK_FILES.map(([file, manager]): LockFile => [join(dir, file), manager]).filter(([path]) => {
     const entry = tree.get(path);
     // A workspace's lock file that is a symbolic link (to the root's, say) is not its own.
-    if (entry?.type === 'blob' && entry.mode !== '120000') return [path, manager];
-  }
-  return undefined;
+    return entry?.type === 'blob' && entry.mode !== '120000';
+  });
+}
+
+/**
+ * The lock file that installs, of those in one folder. Lock files of two managers are often one
+ * in use and one left from a single run of the other manager, out of date; picking one by a
+ * fixed order installed from the stale one (an `npm ci` refusing a package-lock.json that a
+ * Yarn 1 project had stopped updating). So `packageManager` decides, or the build stops.
+ */
+function chooseLockFile(
+  locks: LockFile[],
+  dir: string,
+  manifest: PackageManifest,
+  service: string,
+): LockFile {
+  const first = locks[0] as LockFile;
+  if (locks.every(([, m]) => m === first[1])) return first;
+  const pinned = /^(npm|yarn|pnpm)@/.exec(manifest.packageManager ?? '')?.[1];
+  const chosen = locks.find(([, m]) => m === pinned);
+  if (chosen !== undefined) return chosen;
+  const names = locks.map(([path, m]) => `${path} (${m})`).join(', ');
+  throw new UserError({
+    file: join(dir, 'package.json'),
+    path: 'packageManager',
+    message: `service "${service}": the lock files of more than one package manager, ${names}, and packageManager names none of them, so which one installs is unknown`,
+    hint: 'delete the lock file that is out of date, or set packageManager to the manager in use (e.g. "yarn@1.22.22")',
+  });
 }
 
 async function manifestAt(tree: GitTree, dir: string): Promise<PackageManifest> {

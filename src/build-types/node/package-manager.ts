@@ -1,9 +1,12 @@
 export type PackageManager = 'npm' | 'yarn' | 'pnpm';
 
-/** Lock files in the order they are looked for in a folder. */
+/**
+ * Lock files in the order they are looked for in a folder: npm's shrinkwrap first, since npm
+ * installs from it when a folder has both.
+ */
 export const LOCK_FILES: ReadonlyArray<readonly [file: string, manager: PackageManager]> = [
-  ['package-lock.json', 'npm'],
   ['npm-shrinkwrap.json', 'npm'],
+  ['package-lock.json', 'npm'],
   ['yarn.lock', 'yarn'],
   ['pnpm-lock.yaml', 'pnpm'],
 ];

@@ -121,9 +121,46 @@ describe('findNodeProject', () => {
         e.message,
         /service "api": no lock file in "services\/api" or in a workspace root above it/,
       );
-      assert.match(e.message, /package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml/);
+      assert.match(e.message, /npm-shrinkwrap.json, package-lock.json, yarn.lock, pnpm-lock.yaml/);
       return true;
     });
+  });
+
+  it("takes the lock file that packageManager names when a folder has two managers' lock files", async () => {
+    const tree = await treeOf({
+      'package.json': json({ name: 'api', packageManager: 'yarn@1.22.22' }),
+      'package-lock.json': '{}',
+      'yarn.lock': '',
+    });
+    const p = await findNodeProject(tree, '', 'api');
+    assert.equal(p.manager, 'yarn');
+    assert.equal(p.lockFile, 'yarn.lock');
+  });
+
+  it("refuses two managers' lock files that packageManager does not choose between, naming both", async () => {
+    const files = { 'services/api/package-lock.json': '{}', 'services/api/yarn.lock': '' };
+    for (const manifest of [{ name: 'api' }, { name: 'api', packageManager: 'pnpm@10.0.0' }]) {
+      const tree = await treeOf({ ...files, 'services/api/package.json': json(manifest) });
+      await assert.rejects(findNodeProject(tree, 'services/api', 'api'), (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.equal(
+          e.message,
+          'services/api/package.json: packageManager: service "api": the lock files of more than one package manager, services/api/package-lock.json (npm), services/api/yarn.lock (yarn), and packageManager names none of them, so which one installs is unknown (hint: delete the lock file that is out of date, or set packageManager to the manager in use (e.g. "yarn@1.22.22"))',
+        );
+        return true;
+      });
+    }
+  });
+
+  it('installs from npm-shrinkwrap.json beside a package-lock.json, as npm does', async () => {
+    const tree = await treeOf({
+      'package.json': json({ name: 'api' }),
+      'package-lock.json': '{}',
+      'npm-shrinkwrap.json': '{}',
+    });
+    const p = await findNodeProject(tree, '', 'api');
+    assert.equal(p.manager, 'npm');
+    assert.equal(p.lockFile, 'npm-shrinkwrap.json');
   });
 
   it('names the file of a manifest that is not JSON', async () => {
