@@ -179,7 +179,7 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     await assert.rejects(build('nolock', repo), (e: unknown) => {
       assert.ok(e instanceof UserError);
       assert.deepEqual(e.problems.map(printed), [
-        'build.yml:5: repositories[0].service: service "nolock": no lock file in "." or in a workspace root above it (hint: commit one of package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)',
+        'build.yml:5: repositories[0].service: service "nolock": no lock file in "." or in a workspace root above it (hint: commit one of npm-shrinkwrap.json, package-lock.json, yarn.lock, pnpm-lock.yaml: the node build type installs exactly what it pins)',
       ]);
       return true;
     });
