@@ -128,7 +128,7 @@ export async function assembleNodeImage(
       ? files.has(`${APP.slice(1)}/${inFolder(serviceInProject, p)}`)
       : committed(analysis, p);
   const processes = await checkStart(plan, hasFile, dependencies.commands, built, {
-    ...(f.buildScript !== undefined ? { buildScript: f.buildScript } : {}),
+    buildScript: f.buildScript,
   });
   const workingDir = `${APP}/${serviceInProject}`.replace(/\/$/, '');
   // NODE_ENV is set after installing, as on Heroku: frameworks read it at run time. The
@@ -166,11 +166,7 @@ export async function checkStartBeforeSteps(f: NodeFields, plan: InstallPlan): P
   const hasFile = f.buildScript !== undefined ? () => true : (p: string) => committed(analysis, p);
   const commands = analysis.productionCommands;
   if (commands === undefined) await processesOf(plan.service, analysis, hasFile);
-  else
-    await checkStart(plan, hasFile, commands, undefined, {
-      byLockFile: true,
-      ...(f.buildScript !== undefined ? { buildScript: f.buildScript } : {}),
-    });
+  else await checkStart(plan, hasFile, commands, undefined, { byLockFile: true, buildScript: f.buildScript });
 }
 
 /** Whether the committed service folder has file `p`. */
@@ -188,7 +184,7 @@ async function checkStart(
   hasFile: (pathInServiceFolder: string) => boolean,
   installed: ReadonlySet<string>,
   built: BuiltApp | undefined,
-  opts: { byLockFile?: boolean; buildScript?: string },
+  opts: { byLockFile?: boolean; buildScript: string | undefined },
 ): Promise<ProcfileProcess[]> {
   const { analysis, service } = plan;
   const { processes, procfile } = await processesOf(service, analysis, hasFile);
