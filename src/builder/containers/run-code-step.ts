@@ -1,4 +1,4 @@
-import { chmod, chown, lchown, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InternalError, UserError } from '../../core/user-error.js';
@@ -61,50 +61,49 @@ export async function runCodeStep(
   runtime: CodeStepRuntime,
   keepAs?: RunContainerOptions['keepAs'],
 ): Promise<StepResult> {
-  const logStart = step.hint === undefined ? 0 : await sizeOf(out.logFile);
+  const printed = step.hint === undefined ? undefined : new PrintedLines();
+  const output = printed === undefined ? out : { ...out, onLine: (l: string) => printed.add(l, out) };
   try {
-    return await runOnRuntime(step, out, runtime, keepAs);
+    return await runOnRuntime(step, output, runtime, keepAs);
   } catch (e) {
     if (!(e instanceof UserError) || step.hint === undefined) throw e;
-    const hint = step.hint((await linesSince(out.logFile, logStart)) ?? e.details);
+    const hint = step.hint(printed?.lines() ?? e.details);
     if (hint === undefined) throw e;
     const problems = e.problems.map((p) => ({ ...p, hint: [hint, p.hint].filter(Boolean).join('; ') }));
     throw new UserError(problems, { exitCode: e.exitCode, details: e.details, cause: e });
   }
 }
 
-async function sizeOf(file: string): Promise<number> {
-  return await stat(file).then(
-    (st) => st.size,
-    () => 0,
-  );
-}
-
-/** How much of a failed step's log its hint reads: a build tool's error may be far from the end. */
-const HINT_LOG_BYTES = 1 << 20;
+/** How much of what a failed step printed its hint reads: a build tool's error may be far from the end. */
+const HINT_BYTES = 1 << 20;
 
 /**
- * What a step wrote to its log from `start` (at most the last MB; undefined without a log
- * file, for a step that failed before it wrote one): its hint reads all of it,
- * not the last lines a failure shows, since a wrapper's own trace may follow the line that
- * says what is wrong (node-pre-gyp's 20 lines after node-gyp's `Could not find any Python`).
+ * The lines one step printed, the last MB of them, for its hint: all of them, not the last
+ * lines a failure shows, since a wrapper's own trace may follow the line that says what is
+ * wrong (node-pre-gyp's 20 lines after node-gyp's `Could not find any Python`); and only its
+ * own, not the log file's, which a step running beside it writes to as well.
  */
-async function linesSince(file: string, start: number): Promise<string[] | undefined> {
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (handle === undefined) return undefined;
-  try {
-    const { size } = await handle.stat();
-    const from = Math.max(start, size - HINT_LOG_BYTES);
-    const { buffer, bytesRead } = await handle.read({
-      buffer: Buffer.alloc(Math.max(0, size - from)),
-      position: from,
-    });
-    return buffer
-      .subarray(0, bytesRead)
-      .toString('utf8')
-      .split(/\r?\n|\r/);
-  } finally {
-    await handle.close();
+class PrintedLines {
+  private kept: string[] = [];
+  private bytes = 0;
+
+  add(line: string, out: Pick<EngineOutput, 'onLine'>): void {
+    out.onLine(line);
+    this.kept.push(line);
+    this.bytes += line.length + 1;
+    // Halved when twice over, so that a long output costs no shift per line.
+    if (this.bytes > 2 * HINT_BYTES) {
+      this.kept = this.kept.slice(this.kept.length >> 1);
+      this.bytes = this.kept.reduce((n, l) => n + l.length + 1, 0);
+    }
+  }
+
+  lines(): string[] {
+    let bytes = 0;
+    let from = this.kept.length;
+    while (from > 0 && bytes + (this.kept[from - 1] as string).length + 1 <= HINT_BYTES)
+      bytes += (this.kept[--from] as string).length + 1;
+    return this.kept.slice(from);
   }
 }
 
