@@ -4,6 +4,7 @@ import { UserError } from '../../core/user-error.js';
 import type { GitTree } from '../git-tree.js';
 import { LOCK_FILES, type PackageManager } from './package-manager.js';
 import { manifestWorkspaces, parseManifest, type PackageManifest } from './package-manifest.js';
+import { pinnedManager } from './manager-package.js';
 
 /** A workspace of a repository: its folder (repository-relative) and its manifest. */
 export interface Workspace {
@@ -103,7 +104,7 @@ function chooseLockFile(
 ): LockFile {
   const first = locks[0] as LockFile;
   if (locks.every(([, m]) => m === first[1])) return first;
-  const pinned = /^(npm|yarn|pnpm)@/.exec(manifest.packageManager ?? '')?.[1];
+  const pinned = pinnedManager(manifest.packageManager)?.manager;
   const chosen = locks.find(([, m]) => m === pinned);
   if (chosen !== undefined) return chosen;
   const names = locks.map(([path, m]) => `${path} (${m})`).join(', ');

@@ -3,6 +3,16 @@ import type { PackageManager } from './package-manager.js';
 /** `pnpm@10.26.2+sha512.…` → pnpm, 10.26.2 (corepack's field; a URL is not a version). */
 const PINNED = /^(npm|pnpm|yarn)@(\d+\.\d+\.\d+[^+]*)(\+.*)?$/;
 
+/** The manager and version `packageManager` names, if it names npm, Yarn or pnpm by version. */
+export function pinnedManager(
+  packageManager: string | undefined,
+): { manager: PackageManager; version: string } | undefined {
+  const [, manager, version] = PINNED.exec(packageManager ?? '') ?? [];
+  return manager === undefined || version === undefined
+    ? undefined
+    : { manager: manager as PackageManager, version };
+}
+
 /**
  * What `npm install -g` should install into an image that lacks the project's package manager:
  * the version `packageManager` pins, else for pnpm the major that reads the lock file's format
@@ -14,9 +24,9 @@ export function managerPackage(
   packageManager: string | undefined,
   lockVersion: string | undefined,
 ): string {
-  const [, pinnedManager, version] = PINNED.exec(packageManager ?? '') ?? [];
-  if (pinnedManager === manager && version !== undefined && (manager !== 'yarn' || version.startsWith('1.')))
-    return `${manager}@${version}`;
+  const pinned = pinnedManager(packageManager);
+  if (pinned?.manager === manager && (manager !== 'yarn' || pinned.version.startsWith('1.')))
+    return `${manager}@${pinned.version}`;
   if (manager === 'pnpm') return lockVersion?.startsWith('6.') === true ? 'pnpm@9' : 'pnpm@10';
   return manager === 'yarn' ? 'yarn@1' : manager;
 }
