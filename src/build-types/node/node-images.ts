@@ -1,6 +1,12 @@
 import { UserError } from '../../core/user-error.js';
 import type { ImageQueries } from '../build-type.js';
-import { NODE_RUNTIME_PROBE, parseNodeRuntime, runtimeMismatch, type NodeRuntime } from './node-runtime.js';
+import {
+  hasCommand,
+  NODE_RUNTIME_PROBE,
+  parseNodeRuntime,
+  runtimeMismatch,
+  type NodeRuntime,
+} from './node-runtime.js';
 import type { PackageManager } from './package-manager.js';
 
 /** What the install and run images of a `node` service are, as far as its build depends on them. */
@@ -36,7 +42,7 @@ export async function nodeImages(
     }
   };
   const install = await ask(refs.install);
-  if (install.tools?.tar === false)
+  if (hasCommand(install, 'tar') === false)
     throw new UserError({
       message: `service "${service}": the image ${refs.install} (${q.baseDigests[refs.install] ?? '?'}) has no tar on its PATH, which hands the installed node_modules back from its container`,
       hint: `build in an image that has tar (buildImage), e.g. one made FROM ${refs.install} that installs it`,
@@ -66,10 +72,9 @@ function managerCommand(
   lockFile: string,
   runtime: NodeRuntime,
 ): string[] {
-  const tools = runtime.tools;
-  if (tools === undefined || tools[manager] === true) return [manager];
+  if (hasCommand(runtime, manager) !== false) return [manager];
   // Corepack fetches the version package.json's `packageManager` pins (its own default without).
-  if (manager !== 'npm' && tools.corepack === true) return ['corepack', manager];
+  if (manager !== 'npm' && hasCommand(runtime, 'corepack') === true) return ['corepack', manager];
   throw new UserError({
     message: `service "${service}": the image ${image} (${digest ?? '?'}) has no ${manager} on its PATH${manager === 'npm' ? '' : ', and no corepack to fetch it'}, which ${lockFile} needs`,
     hint: `build in an image that has ${manager} (buildImage), e.g. one made FROM ${image} with RUN npm install -g ${npmPackage}`,

@@ -9,11 +9,10 @@ export interface NodeRuntime {
   /** `linux/x64`: what native modules are built for besides the ABI. */
   platform?: string;
   /**
-   * The package managers on the image's PATH, corepack (which can fetch yarn and pnpm), and tar
-   * (which hands an install's `node_modules` back from a container of a Docker engine).
+   * Every command on the image's PATH (sorted names): its package managers, corepack (which can
+   * fetch yarn and pnpm), tar (which hands an install's `node_modules` back from a container of a
+   * Docker engine), and what the start check looks processes up in.
    */
-  tools?: Readonly<Partial<Record<Tool, boolean>>>;
-  /** Every command on the image's PATH (sorted names), which the start check looks processes up in. */
   commands?: readonly string[];
   /** The variables of the image's environment that name a package manager's cache (`CACHE_SETTINGS`). */
   cacheSettings?: readonly string[];
@@ -29,9 +28,6 @@ const CACHE_SETTINGS = [
   'npm_config_store_dir',
   'NPM_CONFIG_STORE_DIR',
 ];
-
-const TOOLS = ['npm', 'yarn', 'pnpm', 'corepack', 'tar'] as const;
-type Tool = (typeof TOOLS)[number];
 
 /**
  * The command that reports an image's runtime, run once per image digest in a container of it
@@ -63,7 +59,7 @@ export const NODE_RUNTIME_PROBE: readonly string[] = [
  */
 export function parseNodeRuntime(stdout: string): NodeRuntime {
   const lines = stdout.trim().split('\n');
-  const r = JSON.parse(lines.pop() ?? '') as Omit<NodeRuntime, 'libc' | 'tools' | 'commands' | 'npm'> & {
+  const r = JSON.parse(lines.pop() ?? '') as Omit<NodeRuntime, 'libc' | 'commands' | 'npm'> & {
     glibc: string | null;
     commands?: number;
     npm?: string | null;
@@ -74,12 +70,15 @@ export function parseNodeRuntime(stdout: string): NodeRuntime {
     modules: r.modules,
     libc: r.glibc === null ? { family: 'musl' } : { family: 'glibc', version: r.glibc },
     ...(r.platform !== undefined ? { platform: r.platform } : {}),
-    ...(commands !== undefined
-      ? { tools: Object.fromEntries(TOOLS.map((t) => [t, commands.has(t)])), commands: [...commands] }
-      : {}),
+    ...(commands !== undefined ? { commands: [...commands] } : {}),
     ...(r.cacheSettings !== undefined ? { cacheSettings: r.cacheSettings } : {}),
     ...(typeof r.npm === 'string' ? { npm: r.npm } : {}),
   };
+}
+
+/** Whether `command` is on the image's PATH; undefined when the probe did not say. */
+export function hasCommand(runtime: NodeRuntime, command: string): boolean | undefined {
+  return runtime.commands?.includes(command);
 }
 
 /** `20.20.2 glibc 2.36`: the dependency layer's `runtime` key input. */
