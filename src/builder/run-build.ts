@@ -16,7 +16,7 @@ import { ImageLocator } from './engines/image-locator.js';
 import { sharedImageLookups } from './engines/shared-image-lookups.js';
 import { executePlans } from './execute/execute-plans.js';
 import { planBuild } from './plan/plan-build.js';
-import { servicesWhere } from './plan/check-base-images.js';
+import { servicesWhere } from './plan/service-entry.js';
 import type { BuildableService, ServicePlan } from './plan/service-plan.js';
 import { configureServices } from './plan/configure-services.js';
 import { selectServices } from './plan/select-services.js';

@@ -8,7 +8,7 @@ import type { ImageLocator } from '../engines/image-locator.js';
 import { runGraph } from '../graph/run-graph.js';
 import type { Step } from '../graph/step.js';
 import { recordLastBuild } from '../plan/last-build.js';
-import { inServiceEntry, type ServicesWhere } from '../plan/check-base-images.js';
+import { locatedInServiceEntry, type ServicesWhere } from '../plan/service-entry.js';
 import type { ServicePlan } from '../plan/service-plan.js';
 import type { ImageOutcome } from '../producers/image-producer.js';
 import { writeEngineRecord, type EngineRecord } from '../state/engine-records.js';
@@ -113,16 +113,13 @@ async function checkBuilds(plans: readonly ServicePlan[], where: ServicesWhere):
   const building = plans.filter((p) => p.action === 'build' && p.tag !== undefined);
   const checks = building.map((p) => p.producer.check?.({ ...p, tag: p.tag as ImageRef }));
   const failed = (await Promise.allSettled(checks)).flatMap((r, i) =>
-    r.status === 'rejected' ? [{ plan: building[i] as ServicePlan, error: r.reason as unknown }] : [],
+    r.status === 'rejected'
+      ? [locatedInServiceEntry(r.reason, (building[i] as ServicePlan).index, where)]
+      : [],
   );
-  const other = failed.find((f) => !isUserError(f.error));
-  if (other !== undefined) throw other.error;
-  if (failed.length === 0) return;
-  throw new UserError(
-    failed.flatMap(({ plan, error }) =>
-      (isUserError(error) ? error.problems : []).map((p) => inServiceEntry(p, plan.index, where)),
-    ),
-  );
+  const other = failed.find((e) => !isUserError(e));
+  if (other !== undefined) throw other;
+  if (failed.length > 0) throw new UserError(failed.flatMap((e) => (isUserError(e) ? e.problems : [])));
 }
 
 /** Remembers this build's inputs (for `--dry-run`'s "what changed" and the no-spawn fast path). */
