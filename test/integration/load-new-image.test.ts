@@ -7,8 +7,7 @@ import { importDockerArchive } from '../../src/builder/oci/import-docker-archive
 import { writeLayer } from '../../src/builder/oci/layer-writer.js';
 import { OciLayout } from '../../src/builder/oci/oci-layout.js';
 import { writeImage, writeImageConfig } from '../../src/builder/oci/write-image.js';
-import { BuildLoads, EarlyLoad } from '../../src/builder/producers/early-load.js';
-import { ServiceKeyedLayers } from '../../src/builder/producers/keyed-layers.js';
+import { EarlyLoad } from '../../src/builder/producers/early-load.js';
 import { loadNewImage } from '../../src/builder/producers/load-new-image.js';
 import { ensureBusyboxImage } from '../helpers/base-images.js';
 import { removeImages } from '../helpers/remove-images.js';
@@ -37,12 +36,10 @@ async function newImage(name: string) {
   const layers = [
     ...base.layers.map((l, i) => ({
       diffId: diffIds[i] as string,
-      from: { file: layout.blobPath(l.digest), size: l.size },
+      file: layout.blobPath(l.digest),
+      size: l.size,
     })),
-    {
-      diffId: layer.diffId,
-      from: { file: layout.blobPath(layer.descriptor.digest), size: layer.descriptor.size },
-    },
+    { diffId: layer.diffId, file: layout.blobPath(layer.descriptor.digest), size: layer.descriptor.size },
   ];
   return {
     daemon,
@@ -143,110 +140,4 @@ describe('loading a new image into the daemon', () => {
     assert.equal(dismissed.open, false);
     assert.deepEqual(finished, ['early load', 'dismissed'], 'the daemon took the empty archive');
   });
-
-  it('takes a new keyed layer streamed into its load as the layer is made, and that load alone', async () => {
-    const n = await keyedImage('streamed');
-    const { wrapped, loads } = counting(n.daemon);
-    const signal = new AbortController().signal;
-    const builds = new BuildLoads(() => new EarlyLoad(wrapped, `load ${loads.length}`, signal));
-    builds.beforeStep(); // the install step: the first load held nothing and ends
-    const { image, complete, compressed } = await n.make(() => builds.forLayer());
-    const early = builds.forImage();
-    assert.ok(early?.holdsLayers, 'the layer went into the load opened after the step');
-    builds.beforeStep(); // a later step leaves a load holding a layer open
-    assert.equal(builds.forImage(), early);
-    await loadNewImage(wrapped, image, { complete, label: 'load', early }, signal);
-    await builds.end();
-    assert.deepEqual(loads, ['load 0', 'load 1'], 'the dismissed load and the one that took the image');
-    assert.equal(idOf(n.ref), image.configDigest);
-    assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello streamed\n');
-    assert.ok(await n.layout.hasBlob((await compressed).digest), 'and compressed into the layout');
-  });
-
-  // A load nobody reads any more once held the layer, and its compression, for ever: hence the limit.
-  it(
-    'still compresses a layer whose load fails while it streams, and loads the image whole',
-    { timeout: 120_000 },
-    async () => {
-      const n = await keyedImage('broken');
-      const { wrapped, loads } = counting(n.daemon);
-      // A daemon that stops reading after the first bytes and fails the load, as one that dies.
-      const failing: DockerEngine = {
-        ...wrapped,
-        loadImage: async (archive, label) => {
-          loads.push(label);
-          await new Promise((resolve) => archive.once('readable', resolve));
-          archive.read(); // one chunk, and no more
-          throw new Error('daemon gone');
-        },
-      };
-      const signal = new AbortController().signal;
-      const builds = new BuildLoads(() => new EarlyLoad(failing, 'streaming', signal));
-      const { image, complete, compressed } = await n.make(() => builds.forLayer());
-      await loadNewImage(wrapped, image, { complete, label: 'whole', early: builds.forImage() }, signal);
-      await builds.end();
-      assert.deepEqual(loads, ['streaming', 'whole']);
-      assert.equal(idOf(n.ref), image.configDigest);
-      assert.equal(execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }), 'hello broken\n');
-      assert.ok(await n.layout.hasBlob((await compressed).digest));
-    },
-  );
 });
-
-/**
- * The busybox base plus a keyed layer (a file of 40 MB, more than a load's archive holds unread, and `hello.txt`), made by
- * ServiceKeyedLayers into the load `load` gives, and what loading the image needs.
- */
-async function keyedImage(name: string) {
-  const daemon = connectDockerEngine();
-  const busybox = ensureBusyboxImage();
-  const layout = new OciLayout(await tempDir('tci-load-keyed-'));
-  const base = await importDockerArchive(layout, await daemon.exportImage(busybox), busybox);
-  const ref = `${prefix}${name}:1`;
-  const file = (path: string, content: Buffer) => ({
-    path,
-    type: 'file' as const,
-    executable: false,
-    size: content.length,
-    content: async () => content,
-  });
-  const entries = [
-    file('big.bin', Buffer.alloc(40 << 20, 3)),
-    file('hello.txt', Buffer.from(`hello ${name}\n`)),
-  ];
-  const make = async (load: () => EarlyLoad) => {
-    const baseDir = await tempDir('tci-load-keyed-base-');
-    const keyed = new ServiceKeyedLayers({
-      baseDir,
-      layout,
-      service: name,
-      noCache: false,
-      load,
-      onLine: () => {},
-    });
-    const handle = await keyed.layer('b'.repeat(32), async () => ({ entries, notes: {} }));
-    const placed = keyed.placement(handle);
-    const settings = { env: {}, workingDir: '/', entrypoint: ['/bin/cat'], cmd: ['/hello.txt'] };
-    const common = {
-      base,
-      layers: [{ createdBy: 'test', diffId: placed.diffId, descriptor: placed.descriptor }],
-      settings,
-      epoch: 1_600_000_000,
-    };
-    const config = await writeImageConfig(layout, common);
-    const complete = async () => ({
-      layout,
-      image: await writeImage(layout, { ...common, ref, service: name, config }),
-    });
-    const layers = [
-      ...base.layers.map((l, i) => ({
-        diffId: base.config.rootfs.diff_ids[i] as string,
-        from: { file: layout.blobPath(l.digest), size: l.size },
-      })),
-      { diffId: placed.diffId, from: placed.loadFrom },
-    ];
-    const image = { ref, configBytes: config.bytes, configDigest: config.digest, layers, related: [busybox] };
-    return { image, complete, compressed: Promise.resolve(placed.descriptor) };
-  };
-  return { ref, layout, daemon, make };
-}

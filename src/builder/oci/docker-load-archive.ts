@@ -58,14 +58,12 @@ export function dockerLoadArchive(layout: OciLayout, image: LayoutImage): Readab
   return Readable.from(pack);
 }
 
-/**
- * One layer of a slim `docker load` archive: the file of its tar (gzip or not) to send, the
- * member it was already sent as (a tar streamed into the archive as it was made), or nothing.
- */
+/** One layer of a slim `docker load` archive: the file of its tar (gzip or not), or none to send. */
 export interface LoadLayer {
   diffId: string;
+  size: number;
   /** Undefined: the daemon has this layer's chain already, and never opens it. */
-  from?: { file: string; size: number } | { member: string };
+  file: string | undefined;
 }
 
 /**
@@ -89,11 +87,7 @@ export function slimLoadArchive(ref: string, config: Buffer, layers: readonly Lo
   return Readable.from(pack);
 }
 
-/**
- * The entries of `slimLoadArchive` into `pack`, which the caller then finalizes: the loader
- * unpacks the whole archive before it reads `manifest.json`, so members already in `pack`
- * (layers streamed in) may come first.
- */
+/** The entries of `slimLoadArchive` into `pack`, which the caller then finalizes. */
 export async function addSlimEntries(
   pack: tarStream.Pack,
   ref: string,
@@ -102,19 +96,15 @@ export async function addSlimEntries(
 ): Promise<void> {
   const mtime = new Date(0);
   const configName = `${sha256Digest(config).slice('sha256:'.length)}.json`;
-  const layerName = (l: LoadLayer) =>
-    l.from !== undefined && 'member' in l.from
-      ? l.from.member
-      : `${l.diffId.slice('sha256:'.length)}/layer.tar`;
+  const layerName = (l: LoadLayer) => `${l.diffId.slice('sha256:'.length)}/layer.tar`;
   const manifest = [{ Config: configName, RepoTags: [ref], Layers: layers.map(layerName) }];
   await addEntry(pack, { name: 'manifest.json', mtime, mode: 0o644 }, Buffer.from(JSON.stringify(manifest)));
   await addEntry(pack, { name: configName, mtime, mode: 0o644 }, config);
   const sent = new Set<string>();
   for (const l of layers) {
     // Two layers with one diff ID (two empty ones, say) are one file of the archive.
-    if (l.from === undefined || !('file' in l.from) || sent.has(l.diffId)) continue;
+    if (l.file === undefined || sent.has(l.diffId)) continue;
     sent.add(l.diffId);
-    const header = { name: layerName(l), mtime, mode: 0o644, size: l.from.size };
-    await addEntry(pack, header, createReadStream(l.from.file));
+    await addEntry(pack, { name: layerName(l), mtime, mode: 0o644, size: l.size }, createReadStream(l.file));
   }
 }

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import {
   MEDIA_TYPES,
@@ -48,48 +48,20 @@ export async function writeLayer(
 }
 
 /**
- * How far compression may fall behind the tar's consumer before the tar waits for it, in
- * memory: the tar goes to the daemon as it is made, and compression (slower, on one core less
+ * How far compression may fall behind the tar file before the tar waits for it, in memory: the
+ * file goes to the daemon as soon as it is complete, and compression (slower, on one core less
  * than the machine has) should not hold it back; 256 MB covers most apps' dependencies.
  */
 const COMPRESSION_LAG = 256 << 20;
 
 /**
- * A layer as its uncompressed tar, handed to `send` (which writes it where a daemon can load
- * it: a file, a member of a load archive), and from the same bytes, compressed into the layout
- * (on the other cores, at most COMPRESSION_LAG behind `send`; if `send` fails and stops
- * reading, compression goes on). `sent` resolves once `send` has and the tar has ended, with
- * its diff ID and size; `compressed` once the blob is in the layout. With `compressAfter`,
- * compression starts only once it settles (the tar waits in memory): a small layer is deflated
- * on this thread, which would otherwise hold back the daemon's load.
+ * The same layer as an uncompressed tar in `file`, which a daemon can load at once, and from
+ * the same bytes as they are made, compressed into the layout: `file` resolves when the tar is
+ * complete, `compressed` when the blob is in the layout (compression on the other cores, at
+ * most COMPRESSION_LAG behind). With `compressAfter`, compression starts only once it settles
+ * (the tar waits in memory): a small layer is deflated on this thread, which would otherwise
+ * hold back the daemon's load of the file.
  */
-export function writeLayerTar(
-  entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>,
-  epoch: number,
-  layout: OciLayout,
-  send: (tar: Readable) => Promise<void>,
-  compressAfter?: Promise<unknown>,
-): { sent: Promise<{ diffId: Digest; size: number }>; compressed: Promise<WrittenLayer> } {
-  const diff = new DigestTap();
-  const tar = pipeThrough(layerTar(entries, epoch), diff);
-  const lagging = new PassThrough({ highWaterMark: COMPRESSION_LAG });
-  tar.on('error', (e) => lagging.destroy(e));
-  tar.pipe(lagging);
-  // Given the tar in this same tick, before any of it flows into the compression alone.
-  const sending = send(tar);
-  const made = finished(tar).then(() => ({ diffId: diff.digest(), size: diff.size }));
-  const sent = Promise.all([sending, made]).then(([, m]) => m);
-  const begin = new Promise<unknown>((resolve) => {
-    if (compressAfter === undefined) return resolve(undefined);
-    compressAfter.then(resolve, resolve);
-    // Bigger than one chunk, it is deflated on the other cores: waiting would only hold it in memory.
-    tar.on('data', () => diff.size > DEFERRABLE && resolve(undefined));
-  });
-  const compressed = begin.then(() => compressIntoLayout(layout, lagging, async () => (await made).diffId));
-  return { sent, compressed };
-}
-
-/** `writeLayerTar` into `file`: `file` resolves once the file is complete. */
 export function writeLayerFile(
   entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>,
   epoch: number,
@@ -97,9 +69,25 @@ export function writeLayerFile(
   layout: OciLayout,
   compressAfter?: Promise<unknown>,
 ): { file: Promise<{ diffId: Digest; size: number }>; compressed: Promise<WrittenLayer> } {
-  const toFile = (tar: Readable) => pipeline(tar, createWriteStream(file));
-  const out = writeLayerTar(entries, epoch, layout, toFile, compressAfter);
-  return { file: out.sent, compressed: out.compressed };
+  const diff = new DigestTap();
+  const tar = pipeThrough(layerTar(entries, epoch), diff);
+  const lagging = new PassThrough({ highWaterMark: COMPRESSION_LAG });
+  tar.on('error', (e) => lagging.destroy(e));
+  tar.pipe(lagging);
+  const written = pipeline(tar, createWriteStream(file)).then(() => ({
+    diffId: diff.digest(),
+    size: diff.size,
+  }));
+  const begin = new Promise<unknown>((resolve) => {
+    if (compressAfter === undefined) return resolve(undefined);
+    compressAfter.then(resolve, resolve);
+    // Bigger than one chunk, it is deflated on the other cores: waiting would only hold it in memory.
+    tar.on('data', () => diff.size > DEFERRABLE && resolve(undefined));
+  });
+  const compressed = begin.then(() =>
+    compressIntoLayout(layout, lagging, async () => (await written).diffId),
+  );
+  return { file: written, compressed };
 }
 
 /** The most of a layer whose compression may wait for `compressAfter`: one deflate chunk. */
@@ -118,9 +106,6 @@ async function compressIntoLayout(
   };
 }
 
-/** An entry's name in the layer's tar: a directory's ends with a slash. */
-export const tarName = (e: LayerEntry): string => (e.type === 'directory' ? `${e.path}/` : e.path);
-
 /** The normalised tar of sorted entries, each path once (see writeLayer). */
 function layerTar(entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>, epoch: number): Readable {
   const pack = tarStream.pack();
@@ -133,7 +118,7 @@ function layerTar(entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>, epo
         if (e.path === last) continue;
         last = e.path;
         if (e.type === 'directory')
-          await addEntry(pack, { ...header, name: tarName(e), type: 'directory', mode: 0o755 });
+          await addEntry(pack, { ...header, name: `${e.path}/`, type: 'directory', mode: 0o755 });
         else if (e.type === 'symlink')
           await addEntry(pack, {
             ...header,

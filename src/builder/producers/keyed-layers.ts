@@ -1,17 +1,13 @@
 import { readdir, rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { KeyedLayer, MadeLayer } from '../../build-types/build-type.js';
 import { InternalError } from '../../core/user-error.js';
 import type { OciDescriptor } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
-import type { LoadLayer } from '../oci/docker-load-archive.js';
-import { layerTarSize } from '../oci/layer-tar-size.js';
-import { writeLayerTar } from '../oci/layer-writer.js';
+import { writeLayerFile } from '../oci/layer-writer.js';
 import type { OciLayout } from '../oci/oci-layout.js';
 import { keyedLayersDir } from '../state/build-layout.js';
 import { readStamp, writeStamp } from '../state/stamp-file.js';
-import type { EarlyLoad } from './early-load.js';
 import { secondsSince } from './seconds-since.js';
 
 /** A keyed layer's record, `<base dir>/images/layers/<key>.json`; its blob is in the layout. */
@@ -31,11 +27,9 @@ export interface PlacedKeyedLayer {
   diffId: Digest;
   /** Resolves once the compressed blob is in the layout (at once for a reused layer). */
   descriptor: OciDescriptor | Promise<OciDescriptor>;
-  /**
-   * Where a daemon loads it from: the compressed blob of a reused layer; the member of the
-   * build's image load a new layer's tar was streamed into; undefined with no load (`--push`).
-   */
-  loadFrom: LoadLayer['from'];
+  /** What a daemon can load: the uncompressed tar of a new layer, else the compressed blob. */
+  loadFile: string;
+  loadSize: number;
 }
 
 /** Keyed layers a service's layers never need again once this many newer ones exist. */
@@ -46,11 +40,10 @@ const KEYED_LAYER_EPOCH = 0;
 
 /**
  * The keyed layers of one service's build (`ToolBuildContext.keyedLayer`): each reused from
- * its record when its blob is in the layout, else made: its uncompressed tar streamed into the
- * build's image load as it is made (the daemon unpacks it meanwhile, and no file is written)
- * and compressed into the layout in the background; the record is written only once the blob
- * is there, so a kill never leaves a record of a layer that is not. `settle` waits for every
- * compression of the build.
+ * its record when its blob is in the layout, else made, written as an uncompressed tar into the
+ * work dir (which a daemon can load at once) and compressed into the layout in the background;
+ * the record is written only once the blob is there, so a kill never leaves a record of a
+ * layer that is not. `settle` waits for every compression of the build.
  */
 export class ServiceKeyedLayers {
   private readonly placed = new Map<KeyedLayer, PlacedKeyedLayer>();
@@ -61,9 +54,8 @@ export class ServiceKeyedLayers {
       baseDir: string;
       layout: OciLayout;
       service: string;
+      workDir: string;
       noCache: boolean;
-      /** Without `--push`: the image load a new layer's tar goes into (see EarlyLoad). */
-      load?: () => EarlyLoad;
       /** Progress lines for the live display. */
       onLine(line: string): void;
     },
@@ -76,18 +68,14 @@ export class ServiceKeyedLayers {
     if (found !== undefined) {
       await writeStamp(file, { ...found, service: this.opts.service, usedAt: Date.now() });
       const handle: KeyedLayer = { key, reused: true, notes: found.notes };
-      const blob = { file: this.opts.layout.blobPath(found.descriptor.digest), size: found.descriptor.size };
-      this.placed.set(handle, { ...found, loadFrom: blob });
+      const loadFile = this.opts.layout.blobPath(found.descriptor.digest);
+      this.placed.set(handle, { ...found, loadFile, loadSize: found.descriptor.size });
       return handle;
     }
     const made = await make();
+    const tar = join(this.opts.workDir, `layer-${key}.tar`);
     const started = Date.now();
-    const into = this.opts.load?.();
-    const member = `layer-${key}.tar`;
-    // A failed load takes the tar no longer; the image is then loaded whole (loadNewImage).
-    const send = async (tar: Readable) =>
-      into?.addLayer(member, layerTarSize(made.entries), tar).catch(() => undefined);
-    const out = writeLayerTar(made.entries, KEYED_LAYER_EPOCH, this.opts.layout, send);
+    const out = writeLayerFile(made.entries, KEYED_LAYER_EPOCH, tar, this.opts.layout);
     const descriptor = out.compressed.then(async (w) => {
       this.opts.onLine(`layer ${key}: compressed to ${mb(w.descriptor.size)} MB (${secondsSince(started)})`);
       const record = { key, service: this.opts.service, ...w, notes: { ...made.notes }, usedAt: Date.now() };
@@ -96,13 +84,12 @@ export class ServiceKeyedLayers {
     });
     descriptor.catch(() => undefined);
     this.compressions.push(descriptor);
-    const written = await out.sent.finally(() => made.close?.());
+    const written = await out.file.finally(() => made.close?.());
     this.opts.onLine(
       `layer ${key}: ${mb(written.size)} MB in ${made.entries.length} entries (${secondsSince(started)})`,
     );
     const handle: KeyedLayer = { key, reused: false, notes: made.notes };
-    const loadFrom = into !== undefined ? { member } : undefined;
-    this.placed.set(handle, { diffId: written.diffId, descriptor, loadFrom });
+    this.placed.set(handle, { diffId: written.diffId, descriptor, loadFile: tar, loadSize: written.size });
     return handle;
   }
 

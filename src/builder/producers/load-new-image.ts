@@ -8,8 +8,8 @@ export interface NewImage {
   ref: string;
   configBytes: Buffer;
   configDigest: string;
-  /** Every layer, base first: its diff ID and where its tar is (a file, gzip or not, or a member the early load holds). */
-  layers: readonly LoadLayer[];
+  /** Every layer, base first: its diff ID and a file of its tar (gzip or not). */
+  layers: ReadonlyArray<{ diffId: string; file: string; size: number }>;
   /** Images the daemon may hold that share the first layers (the base, the service's last image). */
   related: readonly string[];
 }
@@ -36,12 +36,9 @@ export async function loadNewImage(
 ): Promise<number> {
   const { complete, label } = how;
   const have = await layersDaemonHas(daemon, image);
-  const layers: LoadLayer[] = image.layers.map((l, i) => (i < have ? { diffId: l.diffId } : l));
-  const streamed = layers.some((l) => l.from !== undefined && 'member' in l.from);
+  const layers: LoadLayer[] = image.layers.map((l, i) => ({ ...l, file: i < have ? undefined : l.file }));
   try {
     if (how.early?.open) await how.early.finish(image.ref, image.configBytes, layers, how.onSent);
-    // A layer streamed into a load that has ended since is in no archive that could still be sent.
-    else if (streamed) throw new Error('the load holding a new layer has ended');
     else {
       const archive = slimLoadArchive(image.ref, image.configBytes, layers);
       if (how.onSent) archive.once('end', how.onSent);

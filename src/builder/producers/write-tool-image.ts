@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { AppImage, AppLayer, ToolImageRecipe } from '../../build-types/build-type.js';
 import type { ImageSource } from '../../inputs/oci-types.js';
-import type { LoadLayer } from '../oci/docker-load-archive.js';
 import type { Digest } from '../../inputs/types.js';
 import { join } from 'node:path';
 import { writeLayer, writeLayerFile } from '../oci/layer-writer.js';
@@ -12,7 +11,7 @@ import { commitTime } from '../sources/commit-time.js';
 import { stepLogFile } from '../state/build-layout.js';
 import { pinnedRef } from './app-base-images.js';
 import { buildContext, freshBuildDirs } from './build-context.js';
-import { BuildLoads, EarlyLoad } from './early-load.js';
+import { EarlyLoad } from './early-load.js';
 import type { ImageJob, StepRun } from './image-producer.js';
 import { ServiceKeyedLayers } from './keyed-layers.js';
 import { notLoadedWarning } from './layout-images.js';
@@ -21,8 +20,8 @@ import { baseOf, codeStepRuntime, toolBuildContext } from './tool-build-context.
 import type { ToolProducerDeps } from './tool-producer-deps.js';
 import { secondsSince } from './seconds-since.js';
 
-/** A layer of the image being written, and where a daemon can load it from. */
-type PlacedLayer = ImageLayer & { loadFrom: LoadLayer['from'] };
+/** A layer of the image being written, and the file a daemon can load it from. */
+type PlacedLayer = ImageLayer & { loadFile: string; loadSize: number };
 
 /**
  * The build step of a tool-written image: the build type's code steps in containers, its
@@ -40,26 +39,23 @@ export async function buildToolImage(
   const logFile = stepLogFile(deps.baseDir, job.name, 'build');
   const { workDir, cacheDir } = await freshBuildDirs(deps.baseDir, job.name, logFile);
   const onLine = (line: string) => run.emit({ kind: 'log-line', service: job.name, step: 'build', line });
-  const loads = await buildLoads(job, deps, signal);
-  const keyed = new ServiceKeyedLayers({
-    ...deps,
-    service: job.name,
-    onLine,
-    ...(loads !== undefined ? { load: () => loads.forLayer() } : {}),
-  });
-  const beforeStep = async () => loads?.beforeStep();
+  const keyed = new ServiceKeyedLayers({ ...deps, service: job.name, workDir, onLine });
+  const early = await earlyLoad(job, deps, signal);
+  // A code step takes long enough: holding the daemon's unpacker meanwhile would gain nothing.
+  // Not waited for: the daemon's answer comes while the step starts (the end awaits it).
+  const beforeStep = async () => void early?.dismiss();
   const runtime = { ...codeStepRuntime(job, run.engine, deps, signal, workDir), beforeStep };
   try {
     const common = buildContext(job, { workDir, cacheDir, logFile, signal, onLine }, deps);
     const app = await recipe.assemble(
       toolBuildContext(job, common, { runtime, keyed, emit: run.emit, deps }),
     );
-    const at = { deps, run, signal, onLine, workDir, loads };
+    const at = { deps, run, signal, onLine, workDir, early };
     const image = await writeAppImage(job, app, keyed, at).finally(() => app.done?.());
     onLine(`image ${image.descriptor.digest} written to ${deps.layout.dir}`);
     return image.descriptor.digest;
   } finally {
-    await Promise.all([keyed.settle(), runtime.settle(), loads?.end()]);
+    await Promise.all([keyed.settle(), runtime.settle(), early?.dismiss()]);
     await rm(workDir, { recursive: true, force: true });
   }
 }
@@ -68,7 +64,7 @@ async function writeAppImage(
   job: ImageJob,
   app: AppImage,
   keyed: ServiceKeyedLayers,
-  at: WriteAt & { workDir: string; loads: BuildLoads | undefined },
+  at: WriteAt & { workDir: string; early: EarlyLoad | undefined },
 ): Promise<LayoutImage> {
   const { deps } = at;
   const base = baseOf(job, app.base);
@@ -117,7 +113,7 @@ async function loadWhileCompressing(
     config: { digest: Digest; bytes: Buffer };
     complete(): Promise<LayoutImage>;
   },
-  at: WriteAt & { archiveSent(): void; loads: BuildLoads | undefined },
+  at: WriteAt & { archiveSent(): void; early: EarlyLoad | undefined },
 ): Promise<void> {
   const { deps } = at;
   const down = await deps.engineUnreachable();
@@ -129,9 +125,10 @@ async function loadWhileCompressing(
   const layers = [
     ...baseSource.layers.map((l, i) => ({
       diffId: baseSource.config.rootfs.diff_ids[i] as string,
-      from: { file: deps.layout.blobPath(l.digest), size: l.size },
+      file: deps.layout.blobPath(l.digest),
+      size: l.size,
     })),
-    ...image.layers.map((l) => ({ diffId: l.diffId, from: l.loadFrom })),
+    ...image.layers.map((l) => ({ diffId: l.diffId, file: l.loadFile, size: l.loadSize })),
   ];
   const newImage = {
     ref: job.tag,
@@ -143,11 +140,10 @@ async function loadWhileCompressing(
   const started = Date.now();
   const complete = async () => ({ layout: deps.layout, image: await image.complete() });
   const label = loadLabel(job);
-  const early = at.loads?.forImage();
   const sent = await loadNewImage(
     deps.daemon,
     newImage,
-    { complete, label, onSent: at.archiveSent, ...(early ? { early } : {}) },
+    { complete, label, onSent: at.archiveSent, ...(at.early ? { early: at.early } : {}) },
     at.signal,
   );
   at.onLine(
@@ -171,23 +167,24 @@ async function placeLayer(
   const { deps, epoch, file } = at;
   if (file === undefined) {
     const w = await writeLayer(deps.layout, layer.sources, epoch);
-    return { createdBy: layer.createdBy, ...w, loadFrom: undefined };
+    const loadFile = deps.layout.blobPath(w.descriptor.digest);
+    return { createdBy: layer.createdBy, ...w, loadFile, loadSize: w.descriptor.size };
   }
   const out = writeLayerFile(sourceEntries(layer.sources), epoch, file, deps.layout, at.compressAfter);
   const descriptor = out.compressed.then((w) => w.descriptor);
   descriptor.catch(() => undefined);
   const tar = await out.file;
-  return { createdBy: layer.createdBy, diffId: tar.diffId, descriptor, loadFrom: { file, size: tar.size } };
+  return { createdBy: layer.createdBy, diffId: tar.diffId, descriptor, loadFile: file, loadSize: tar.size };
 }
 
-/** Without `--push`, the loads of the image into the daemon, the first opened now (see BuildLoads). */
-async function buildLoads(
+/** Without `--push`, the load of the image into the daemon, opened now (see EarlyLoad). */
+async function earlyLoad(
   job: ImageJob,
   deps: ToolProducerDeps,
   signal: AbortSignal,
-): Promise<BuildLoads | undefined> {
+): Promise<EarlyLoad | undefined> {
   if (deps.push || (await deps.engineUnreachable()) !== undefined) return undefined;
-  return new BuildLoads(() => new EarlyLoad(deps.daemon, loadLabel(job), signal));
+  return new EarlyLoad(deps.daemon, loadLabel(job), signal);
 }
 
 const loadLabel = (job: ImageJob) => `service "${job.name}": loading the image into the Docker daemon`;
