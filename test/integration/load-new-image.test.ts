@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { connectDockerEngine } from '../../src/builder/engines/connect-docker-engine.js';
 import type { DockerEngine } from '../../src/builder/engines/docker-engine.js';
@@ -16,14 +17,18 @@ import { tempDir } from '../helpers/temp-dir.js';
 const prefix = `tci-test-load-${process.pid}/`;
 after(() => removeImages(`${prefix}*`));
 
-/** An image of the busybox base plus one layer, written into a layout, and what loading it needs. */
-async function newImage(name: string) {
+/**
+ * An image of the busybox base plus one layer, written into a layout, and what loading it
+ * needs; `noise` adds that many random (incompressible) bytes to the layer.
+ */
+async function newImage(name: string, noise = 0) {
   const daemon = connectDockerEngine();
   const busybox = ensureBusyboxImage();
   const layout = new OciLayout(await tempDir('tci-load-'));
   const base = await importDockerArchive(layout, await daemon.exportImage(busybox), busybox);
   const file = { kind: 'file' as const, at: 'hello.txt', content: `hello ${name}\n`, mode: 0o644 as const };
-  const layer = await writeLayer(layout, [file], 1_600_000_000);
+  const extra = { kind: 'file' as const, at: 'noise.bin', content: randomBytes(noise), mode: 0o644 as const };
+  const layer = await writeLayer(layout, noise > 0 ? [file, extra] : [file], 1_600_000_000);
   const settings = { env: {}, workingDir: '/', entrypoint: ['/bin/cat'], cmd: ['/hello.txt'] };
   const common = { base, layers: [{ createdBy: 'test', ...layer }], settings, epoch: 1_600_000_000 };
   const config = await writeImageConfig(layout, common);
@@ -140,4 +145,38 @@ describe('loading a new image into the daemon', () => {
     assert.equal(dismissed.open, false);
     assert.deepEqual(finished, ['early load', 'dismissed'], 'the daemon took the empty archive');
   });
+
+  // A load nobody reads any more once held its image for ever: hence the limit.
+  it(
+    'loads the image whole when its early load fails first, not waiting on the failed one',
+    { timeout: 120_000 },
+    async () => {
+      const n = await newImage('early-fails', 40 << 20);
+      const { wrapped, loads } = counting(n.daemon);
+      // A daemon that takes the first bytes and fails the load, as one whose disk filled up.
+      const failing: DockerEngine = {
+        ...wrapped,
+        loadImage: async (archive, label) => {
+          loads.push(label);
+          await new Promise((resolve) => archive.once('readable', resolve));
+          archive.read(); // one chunk, and no more
+          throw new Error('no space left on device');
+        },
+      };
+      const signal = new AbortController().signal;
+      const early = new EarlyLoad(failing, 'early', signal);
+      await loadNewImage(
+        wrapped,
+        { ...n.image, related: [n.busybox] },
+        { complete: n.complete, label: 'whole', early },
+        signal,
+      );
+      assert.deepEqual(loads, ['early', 'whole']);
+      assert.equal(idOf(n.ref), n.image.configDigest);
+      assert.equal(
+        execFileSync('docker', ['run', '--rm', n.ref], { encoding: 'utf8' }),
+        'hello early-fails\n',
+      );
+    },
+  );
 });

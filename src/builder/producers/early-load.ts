@@ -25,8 +25,12 @@ export class EarlyLoad {
       () => undefined,
     );
     this.loaded = daemon.loadImage(this.archive, label, signal);
-    // Awaited by whichever ends it; a failure meanwhile must not count as unhandled.
-    this.loaded.catch(() => undefined);
+    // Awaited by whichever ends it; a failure meanwhile must not count as unhandled. Nobody
+    // reads the archive after one: destroyed, it fails `finish` at once instead of holding it
+    // (a layer file waiting to be sent) for ever, and the image is loaded whole.
+    this.loaded.catch((e: unknown) => this.pack.destroy(e as Error));
+    // That error is the load's, which `loaded` reports: the archive's copy is no news.
+    this.archive.on('error', () => undefined);
   }
 
   /** Whether `finish` may still be called. */
