@@ -117,6 +117,26 @@ describe('a process that starts with a command neither the image nor a package h
   });
 });
 
+describe('a start through npm, in a run image whose npm devEngines refuses', () => {
+  it('fails the build with Yarn installing (npm is only in the pod), naming npm, the image and devEngines', async () => {
+    // npm 10.9 and later refuse `npm start` (EBADDEVENGINES) where devEngines names another npm:
+    // the pod would stop at once. With npm installing, the install image's check says it first.
+    const project = app('yarn', 'engines-run', 'dependencies', {
+      scripts: { start: 'node server.js' },
+      devEngines: { packageManager: { name: 'npm', version: '99.0.0' } },
+    });
+    await assert.rejects(build(project, 'engines-run'), (e: unknown) => {
+      assert.ok(isUserError(e), String(e));
+      assert.match(
+        e.message,
+        /^package\.json: service "engines-run": process "web" runs npm, which refuses to run scripts in the image \S+: it has npm [0-9.]+, not the npm 99\.0\.0 that devEngines asks for \(EBADDEVENGINES\)/,
+      );
+      assert.match(e.problems[0]?.hint ?? '', /let devEngines accept the image's/);
+      return true;
+    });
+  });
+});
+
 describe("a production dependency's command", () => {
   for (const manager of ['npm', 'pnpm'] as const) {
     it(`runs from a Procfile line, as on Heroku (${manager}: node_modules/.bin ends the PATH)`, async () => {

@@ -10,6 +10,11 @@ export interface EngineMismatch {
   have: string;
 }
 
+/** The ways out of a `devEngines` the image does not meet, for the install image and the run image alike. */
+export const DEV_ENGINES_HINT =
+  "build and run with an image that has it (baseImage, buildImage or the build config's images), " +
+  'or let devEngines accept the image\'s (a wider range, or "onFail": "warn")';
+
 interface Wanted {
   name?: unknown;
   version?: unknown;

@@ -19,7 +19,7 @@ import { checkProcessCommands, type ProcessCommandsInput } from './process-comma
 import { nodeBaseImage, nodeBuildImage, resolvedEnv, type NodeFields } from './node-fields.js';
 import type { BuiltApp } from './dev-commands.js';
 import { managerPackage } from './manager-package.js';
-import { devEnginesMismatches } from './dev-engines.js';
+import { DEV_ENGINES_HINT, devEnginesMismatches } from './dev-engines.js';
 import { nodeImages, type NodeImages } from './node-images.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 import { webProcess } from './web-process.js';
@@ -92,9 +92,7 @@ function checkDevEngines(
     message:
       `service "${name}": the image ${image.ref} (${digests[image.ref] ?? '?'}) has ${mismatch.have}, not the ` +
       `${mismatch.wanted} that devEngines asks for: npm refuses to install, run scripts or start the app with it (EBADDEVENGINES)`,
-    hint:
-      "build and run with an image that has it (baseImage, or the build config's images), " +
-      'or let devEngines accept the image\'s (a wider range, or "onFail": "warn")',
+    hint: DEV_ENGINES_HINT,
   });
 }
 
@@ -202,9 +200,27 @@ async function checkStart(
     packages: new Set(analysis.locked.map((p) => p.name)),
     devPackages: analysis.devDependencies,
     ...runImageCommands(plan, built),
+    ...runImageNpmRefusal(plan),
     ...(opts.buildScript !== undefined ? { buildScript: opts.buildScript } : {}),
   });
   return processes;
+}
+
+/**
+ * Why the run image's npm refuses the project's scripts, when its `devEngines` does not accept
+ * that npm or Node.js: `npm start` in the pod stops with EBADDEVENGINES. The install image is
+ * checked before any step (checkDevEngines); a run image apart from it (`buildImage`), or any
+ * image with Yarn or pnpm installing, is checked here.
+ */
+function runImageNpmRefusal(plan: InstallPlan): Pick<ProcessCommandsInput, 'npmRefusal'> {
+  const { ref, runtime } = plan.images.run;
+  if (runtime.npm === undefined) return {};
+  const devEngines = plan.analysis.project.rootManifest.devEngines;
+  const [mismatch] = devEnginesMismatches(devEngines, { npm: runtime.npm, node: runtime.node });
+  if (mismatch === undefined) return {};
+  return {
+    npmRefusal: `which refuses to run scripts in the image ${ref}: it has ${mismatch.have}, not the ${mismatch.wanted} that devEngines asks for (EBADDEVENGINES)`,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { parse } from 'shell-quote';
 import type { Problem } from '../../core/problem.js';
 import { UserError } from '../../core/user-error.js';
 import type { ProcfileProcess } from '../procfile/procfile-entrypoint.js';
+import { DEV_ENGINES_HINT } from './dev-engines.js';
 
 /** What the check knows of the image and the project (`checkProcessCommands`). */
 export interface ProcessCommandsInput {
@@ -32,6 +33,11 @@ export interface ProcessCommandsInput {
   image?: { ref: string; commands: ReadonlySet<string> };
   /** The service's `buildScript`, if it has one: the hint then names it, not a script to add. */
   buildScript?: string;
+  /**
+   * Why the run image's npm refuses to run the project's scripts, when it does (`devEngines`
+   * does not accept its npm or Node.js): a process that runs one through npm then fails.
+   */
+  npmRefusal?: string;
 }
 
 /** Words that run the command after them (their own options and assignments skipped). */
@@ -67,7 +73,7 @@ export function checkProcessCommands(input: ProcessCommandsInput): void {
   for (const p of input.processes) {
     // `corepack enable && yarn start`: corepack puts yarn and pnpm on the PATH as the process runs.
     let corepackEnabled = false;
-    for (const { command, args, via, fetched } of firstWords(p.command, input, [])) {
+    for (const { command, args, via, fetched, runsScript } of firstWords(p.command, input, [])) {
       corepackEnabled ||= command === 'corepack' && args[0] === 'enable';
       const script = via.at(-1);
       const problem = (what: string, why: string, hint: string) =>
@@ -92,6 +98,8 @@ export function checkProcessCommands(input: ProcessCommandsInput): void {
             );
         }
       }
+      if (command === 'npm' && runsScript && input.npmRefusal !== undefined)
+        problem('npm', input.npmRefusal, DEV_ENGINES_HINT);
       if (input.installed.has(command) || SH_BUILTINS.has(command) || command.startsWith('$')) continue;
       if (input.image?.commands.has(command) === true) continue;
       if (corepackEnabled && (command === 'yarn' || command === 'pnpm')) continue;
@@ -130,7 +138,14 @@ function* firstWords(
   text: string,
   input: ProcessCommandsInput,
   via: readonly Script[],
-): Generator<{ command: string; args: readonly string[]; via: readonly Script[]; fetched: boolean }> {
+): Generator<{
+  command: string;
+  args: readonly string[];
+  via: readonly Script[];
+  fetched: boolean;
+  /** The command runs a package-manager script (`npm start`, `yarn build`). */
+  runsScript: boolean;
+}> {
   for (const words of simpleCommands(text)) {
     let rest = dropWhile(words, isAssignment);
     let fetched = false;
@@ -138,7 +153,7 @@ function* firstWords(
       const args = rest.slice(1);
       const scripts = scriptRun(command, args, input);
       if (scripts !== undefined) {
-        yield { command, args, via, fetched };
+        yield { command, args, via, fetched, runsScript: true };
         for (const name of scripts) {
           const body = input.scripts[name];
           if (typeof body !== 'string' || via.some((s) => s.name === name)) continue;
@@ -146,7 +161,8 @@ function* firstWords(
         }
         break;
       }
-      if (command === 'cross-env' || !PREFIXES.has(command)) yield { command, args, via, fetched };
+      if (command === 'cross-env' || !PREFIXES.has(command))
+        yield { command, args, via, fetched, runsScript: false };
       fetched ||= command === 'npx';
       // npx with options may name a package to fetch: what it runs is not the image's to hold.
       if (!PREFIXES.has(command) || (command === 'npx' && args[0]?.startsWith('-'))) break;

@@ -24,6 +24,7 @@ function check(
     image = undefined as string[] | undefined,
     knownCommands = known,
     byLockFile = false,
+    npmRefusal = undefined as string | undefined,
   } = {},
 ): string[] {
   const input: ProcessCommandsInput = {
@@ -38,6 +39,7 @@ function check(
     devPackages: new Set(['dotenv', '@swc/register', 'ts-node', 'typescript']),
     ...(image !== undefined ? { image: { ref: 'node:20', commands: new Set(image) } } : {}),
     ...(byLockFile ? { installedByLockFile: true } : {}),
+    ...(npmRefusal !== undefined ? { npmRefusal } : {}),
   };
   try {
     checkProcessCommands(input);
@@ -184,5 +186,19 @@ describe('the commands a process starts with', () => {
         'corepack enable puts yarn on the PATH',
       );
     });
+  });
+
+  it("refuse a script run through npm when the run image's npm refuses it, and only then", () => {
+    const refusal =
+      'which refuses to run scripts in the image node:20: it has npm 10.9.2, not the npm 11.16.0 that devEngines asks for (EBADDEVENGINES)';
+    const scripts = { start: 'node server.js', migrate: 'node migrate.js' };
+    const refused = { npmRefusal: refusal, installed: [] };
+    assert.deepEqual(check('npm start', scripts, refused), [
+      `services/api/package.json: service "api": process "web" runs npm, ${refusal}`,
+    ]);
+    assert.deepEqual(check('npm run migrate && node server.js', scripts, refused).length, 1);
+    assert.deepEqual(check('node server.js', scripts, refused), [], 'npm is not run');
+    assert.deepEqual(check('yarn start', scripts, refused), [], 'Yarn does not read devEngines');
+    assert.deepEqual(check('npm start', scripts, { installed: [] }), [], 'an image npm accepts');
   });
 });
