@@ -18,12 +18,33 @@ describe('nodeHeadersHint', () => {
     ];
     assert.equal(
       nodeHeadersHint('build:20')(lines),
-      "node-gyp could not download Node.js's headers to compile a native module (nodejs.org is not reachable from build:20): " +
+      "node-gyp could not download Node.js's headers to compile a native module (from nodejs.org, which build:20 cannot reach or whose certificate it does not trust): " +
         "set env npm_config_nodedir to the install image's Node.js folder that has include/node (/usr/local in the official node images)",
     );
   });
 
+  it('names it for any failed download of the headers: a timeout, a proxy certificate', () => {
+    for (const error of [
+      'gyp ERR! stack Error: connect ETIMEDOUT 104.20.22.46:443',
+      'gyp ERR! stack Error: self-signed certificate in certificate chain',
+    ])
+      assert.match(
+        nodeHeadersHint('build:20')([
+          'gyp http GET https://nodejs.org/download/release/v20.20.2/node-v20.20.2-headers.tar.gz',
+          'gyp WARN install got an error, rolling back install',
+          'gyp ERR! configure error ',
+          error,
+        ]) ?? '',
+        /set env npm_config_nodedir/,
+      );
+  });
+
   it('says nothing of another failure', () => {
     assert.equal(nodeHeadersHint('build:20')(['gyp ERR! stack Error: not found: make']), undefined);
+    const noDevDir = [
+      'gyp WARN install got an error, rolling back install',
+      "gyp ERR! stack Error: EACCES: permission denied, mkdir '/app/node_modules/bcrypt/.node-gyp'",
+    ];
+    assert.equal(nodeHeadersHint('build:20')(noDevDir), undefined, 'a download that did not fail');
   });
 });
