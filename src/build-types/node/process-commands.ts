@@ -66,7 +66,8 @@ const NPM_SCRIPT_COMMANDS = new Set(['start', 'stop', 'restart', 'test']);
  * there; `yarn start` on an image without yarn too); commands of the image are left alone. So
  * is what `node` itself loads, but for a dev dependency it preloads (`node -r dotenv/config`).
  * The commands are read as sh reads them (shell-quote): each simple command of a list or
- * pipeline, after its variable assignments. Not followed: `sh -c` strings, variables, functions.
+ * pipeline, after its variable assignments, and the string of a shell's `-c`. Not followed:
+ * variables, functions, script files.
  */
 export function checkProcessCommands(input: ProcessCommandsInput): void {
   const problems: Problem[] = [];
@@ -161,6 +162,12 @@ function* firstWords(
         }
         break;
       }
+      const inner = shellCommand(command, args);
+      if (inner !== undefined) {
+        yield { command, args, via, fetched, runsScript: false };
+        yield* firstWords(inner, input, via);
+        break;
+      }
       if (command === 'cross-env' || !PREFIXES.has(command))
         yield { command, args, via, fetched, runsScript: false };
       fetched ||= command === 'npx';
@@ -169,6 +176,18 @@ function* firstWords(
       rest = dropWhile(args, (w) => w.startsWith('-') || isAssignment(w));
     }
   }
+}
+
+/** Shells whose `-c` string is read as the commands it runs. */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh']);
+
+/** The command string of `sh -c '…'` (or `bash -lc`, `sh -ec`: `c` among the first options). */
+function shellCommand(command: string, args: readonly string[]): string | undefined {
+  if (!SHELLS.has(command)) return undefined;
+  const options = args.findIndex((a) => !a.startsWith('-'));
+  const flags = options < 0 ? args : args.slice(0, options);
+  if (!flags.some((f) => /^-[a-z]*c[a-z]*$/.test(f))) return undefined;
+  return options < 0 ? undefined : args[options];
 }
 
 /** The modules node's options before the script preload. */

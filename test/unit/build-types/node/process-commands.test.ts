@@ -114,6 +114,21 @@ describe('the commands a process starts with', () => {
     assert.deepEqual(check('node_modules/.bin/nest start'), [], 'a path is not looked up');
   });
 
+  it("follow a shell's -c string, and look the shell up in the image", () => {
+    assert.match(check("sh -c 'nest start'")[0] ?? '', /runs "nest", a command of @nestjs\/cli/);
+    assert.match(check('bash -lc "exec ts-node src/main.ts"')[0] ?? '', /runs "ts-node"/);
+    assert.match(
+      check('npm start', { start: "sh -ec 'nest start --watch'" })[0] ?? '',
+      /through the "start" script/,
+    );
+    assert.deepEqual(check("sh -c 'node dist/main.js'", {}, { image: ['sh', 'node'] }), []);
+    assert.deepEqual(check('sh start.sh'), [], 'a script file is not read');
+    assert.match(
+      check("bash -c 'node dist/main.js'", {}, { image: ['sh', 'node'] })[0] ?? '',
+      /runs "bash", which is neither on the PATH of the image node:20/,
+    );
+  });
+
   it("follow `npm run`, Yarn's and pnpm's script names, and npm's and Yarn's pre scripts", () => {
     const scripts = { start: 'npm run build && node dist/main.js', build: 'tsc -p .', prestart: 'tsc' };
     assert.deepEqual(
