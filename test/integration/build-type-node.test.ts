@@ -238,6 +238,44 @@ require('node:http').createServer((req, res) => res.end(greet + ' in ' + process
     assert.ok(!events.some((e) => e.kind === 'step-started'), 'no step ran');
   });
 
+  it('refuses Yarn 2 or later, before any step runs, naming the service, the file and the field', async () => {
+    const yarnApp = (name: string, dir: string, packageManager: string, lock: string) =>
+      GitRepo.create(join(base, 'apps', name), {
+        [`${dir}package.json`]: JSON.stringify({ name, packageManager, scripts: { start: 'node s.js' } }),
+        [`${dir}yarn.lock`]: lock,
+        [`${dir}.yarnrc.yml`]: 'nodeLinker: node-modules\n',
+      });
+    // As 0xChqrles/unrug-api (Yarn 3.2.3, nodeLinker: node-modules) has it, in a subfolder.
+    const berry = yarnApp('berry', 'api/', 'yarn@3.2.3', '__metadata:\n  version: 6\n  cacheKey: 8\n');
+    // A Yarn 1 lock file with a pin of Yarn 4, which corepack would run on it.
+    const pinned = yarnApp('yarn4pin', '', 'yarn@4.5.0', '# yarn lockfile v1\n\n\n');
+    const cases = [
+      {
+        name: 'berry',
+        repo: berry,
+        service: '{buildType: node, node: "20", context: api}',
+        problem:
+          'api/yarn.lock: __metadata: service "berry": a lock file of Yarn 2 or later, which the node build type does not install: it installs a yarn.lock with Yarn 1 only (hint: build the service with buildType: docker and a Dockerfile, or commit a lock file of npm, pnpm or Yarn 1 instead)',
+      },
+      {
+        name: 'yarn4pin',
+        repo: pinned,
+        service: '{buildType: node, node: "20"}',
+        problem:
+          'package.json: packageManager: service "yarn4pin": "yarn@4.5.0" is Yarn 2 or later, which corepack would run on yarn.lock; the node build type installs a yarn.lock with Yarn 1 only (hint: pin Yarn 1, e.g. "yarn@1.22.22", or build the service with buildType: docker and a Dockerfile)',
+      },
+    ];
+    for (const c of cases) {
+      const events: Event[] = [];
+      await assert.rejects(build(c.name, c.repo, c.service, events), (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.deepEqual(e.problems.map(formatProblem), [c.problem]);
+        return true;
+      });
+      assert.ok(!events.some((e) => e.kind === 'step-started'), `${c.name}: no step ran`);
+    }
+  });
+
   it('names, for an image without pnpm, the pnpm that reads the lock file: packageManager, else the lock format', async () => {
     const cases = [
       {

@@ -21,16 +21,9 @@ export interface YarnLock {
 
 /**
  * Reads a Yarn 1 lock file with Yarn's own parser (`@yarnpkg/lockfile`). A Yarn 2+ lock file is
- * YAML with a `__metadata` key; it is refused by name, since Yarn 2+ installs differently (Plug'n'Play,
- * `yarn workspaces focus`) and is not supported.
+ * refused before, naming the service (`refuseYarnBerry`).
  */
 export function parseYarnLock(text: string, file: string): YarnLock {
-  if (/^__metadata:/m.test(text)) {
-    throw new UserError({
-      file,
-      message: 'is a lock file of Yarn 2 or later (it has __metadata); only Yarn 1 lock files are supported',
-    });
-  }
   let parsed: ReturnType<typeof yarnLockfile.parse>;
   try {
     parsed = yarnLockfile.parse(text);

@@ -13,6 +13,7 @@ import {
   type PackageManifest,
 } from './package-manifest.js';
 import { workspaceClosure } from './workspace-closure.js';
+import { refuseYarnBerry } from './yarn-berry.js';
 import { InternalError } from '../../core/user-error.js';
 
 /** A `node` service as its committed files describe it: what the planner and the build both need. */
@@ -89,6 +90,8 @@ export async function analyseNodeProject(
   withDev: boolean,
 ): Promise<NodeAnalysis> {
   const project = await findNodeProject(tree, context, service);
+  if (project.manager === 'yarn')
+    await refuseYarnBerry(tree, project, inFolder(project.root, 'package.json'), service);
   const manifest = project.workspace?.manifest ?? project.rootManifest;
   const closure = (dev: boolean) =>
     project.workspace === undefined ? [] : workspaceClosure(manifest, project.workspaces, dev);

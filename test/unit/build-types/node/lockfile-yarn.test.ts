@@ -54,11 +54,4 @@ describe('Yarn 1 lock files', () => {
         e instanceof UserError && /^api\/yarn.lock: not a valid Yarn 1 lock file: /.test(e.message),
     );
   });
-
-  it('refuses a Yarn 2+ lock file by name', () => {
-    assert.throws(
-      () => parseYarnLock('__metadata:\n  version: 6\n', 'yarn.lock'),
-      /yarn.lock: is a lock file of Yarn 2 or later/,
-    );
-  });
 });
