@@ -17,6 +17,7 @@ import {
 import { isDevCommandsFile, takeDevCommands, writeDevCommands, type BuiltApp } from './dev-commands.js';
 import { isStagedClient, placeGeneratedClients, stageGeneratedClients } from './generated-client.js';
 import type { InstallCommand } from './install-command.js';
+import { prismaHint } from './prisma-hint.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 
 /** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
@@ -95,6 +96,7 @@ export async function builtApp(plan: InstallPlan, script: string, ctx: ToolBuild
       leaveOut: ['node_modules'],
     },
     secretFiles: plan.secretFiles,
+    hint: prismaHint(plan.images.install.ref),
   });
   const built = await takeDevCommands(result.collected ?? { entries: [], close: async () => undefined });
   return { ...built, entries: placeGeneratedClients(built.entries, dependencyFolders) };
