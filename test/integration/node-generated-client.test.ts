@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { buildAppService } from '../helpers/app-build.js';
 import type { GeneratedPackage } from '../helpers/generated-packages.js';
 import { NodeProjectRepo } from '../helpers/node-project-repo.js';
@@ -50,32 +50,49 @@ const ormPackages: GeneratedPackage[] = [
   },
 ];
 
+/** An app whose build script generates the client from `schema.txt`, then writes `dist/main.js`, which prints it. */
+function ormApp(schema: string): {
+  manifest: Record<string, unknown>;
+  files: Record<string, string>;
+} {
+  return {
+    manifest: {
+      scripts: { build: 'orm-generate && node build.js' },
+      dependencies: { 'orm-client': '^1.0.0' },
+      devDependencies: { 'orm-cli': '^1.0.0' },
+    },
+    files: {
+      'schema.txt': `${schema}\n`,
+      'build.js':
+        "require('fs').mkdirSync('dist', { recursive: true });\n" +
+        "require('fs').writeFileSync('dist/main.js', \"console.log(require('orm-client'))\\n\");\n",
+      Procfile: 'web: node dist/main.js\n',
+    },
+  };
+}
+
+async function build(project: NodeProjectRepo, name: string, fields: string): Promise<string> {
+  const { image } = await buildAppService({
+    dir: join(fx.dir, `build-${name}`),
+    name,
+    repo: project.repo,
+    service: `{buildType: node, node: "20", buildScript: build${fields}}`,
+    prefix,
+    images: { 'node:20': ensureNodeToolsImage() },
+  });
+  return image;
+}
+
 describe('a client generated into node_modules by the build script', () => {
+  before(async () => await fx.registry.publish(ormPackages));
+
   it('is in the image, in place of the stub the production install left', async () => {
-    await fx.registry.publish(ormPackages);
+    const app = ormApp('generated from the schema');
     const project = new NodeProjectRepo(join(fx.dir, 'app'), 'npm', fx.registry.url, join(fx.dir, 'cache'), {
-      root: {
-        name: 'app',
-        scripts: { build: 'orm-generate && node build.js' },
-        dependencies: { 'orm-client': '^1.0.0' },
-        devDependencies: { 'orm-cli': '^1.0.0' },
-      },
-      files: {
-        'schema.txt': 'generated from the schema\n',
-        'build.js':
-          "require('fs').mkdirSync('dist', { recursive: true });\n" +
-          "require('fs').writeFileSync('dist/main.js', \"console.log(require('orm-client'))\\n\");\n",
-        Procfile: 'web: node dist/main.js\n',
-      },
+      root: { name: 'app', ...app.manifest },
+      files: app.files,
     });
-    const { image } = await buildAppService({
-      dir: join(fx.dir, 'build'),
-      name: 'app',
-      repo: project.repo,
-      service: '{buildType: node, node: "20", buildScript: build}',
-      prefix,
-      images: { 'node:20': ensureNodeToolsImage() },
-    });
+    const image = await build(project, 'app', '');
 
     assert.equal(docker('run', '--rm', image), 'generated from the schema\n');
     assert.equal(
@@ -87,5 +104,18 @@ describe('a client generated into node_modules by the build script', () => {
       docker('run', '--rm', '--entrypoint', 'ls', image, '-A', '/app'),
       /taskcluster-installer/,
     );
+  });
+
+  it("of a workspace is in the image where npm hoisted the client, the project root's node_modules", async () => {
+    const app = ormApp('generated for a workspace');
+    const project = new NodeProjectRepo(join(fx.dir, 'ws'), 'npm', fx.registry.url, join(fx.dir, 'cache'), {
+      root: {},
+      workspaces: {
+        'services/api': { manifest: { name: 'api', version: '1.0.0', ...app.manifest }, files: app.files },
+      },
+    });
+    const image = await build(project, 'api', ', context: services/api');
+
+    assert.equal(docker('run', '--rm', image), 'generated for a workspace\n');
   });
 });
