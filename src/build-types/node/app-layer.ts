@@ -15,7 +15,9 @@ import {
   type InstallPlan,
 } from './dependency-layer.js';
 import { isDevCommandsFile, takeDevCommands, writeDevCommands, type BuiltApp } from './dev-commands.js';
+import { isStagedClient, placeGeneratedClients, stageGeneratedClients } from './generated-client.js';
 import type { InstallCommand } from './install-command.js';
+import { prismaHint } from './prisma-hint.js';
 import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 
 /** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
@@ -68,11 +70,18 @@ export async function builtApp(plan: InstallPlan, script: string, ctx: ToolBuild
   const hostDir = join(ctx.workDir, 'node-build');
   await writeApp(analysis, hostDir, install.rootManifest);
   const serviceDir = `${APP}/${inProject(project, analysis.serviceDir)}`.replace(/\/$/, '');
+  const dependencyFolders = [
+    ...new Set([
+      APP,
+      ...appFolders(analysis).map((d) => `${APP}/${inProject(project, d)}`.replace(/\/$/, '')),
+    ]),
+  ];
   const command = [
     ...(kept === undefined ? [installs] : []),
     `cd ${shQuote(serviceDir)}`,
     `${manager} run ${shQuote(script)}`,
     writeDevCommands([APP, serviceDir]),
+    stageGeneratedClients(dependencyFolders),
   ].join(' && ');
   const result = await ctx.runStep({
     image: kept?.ref ?? plan.images.install.ref,
@@ -83,12 +92,14 @@ export async function builtApp(plan: InstallPlan, script: string, ctx: ToolBuild
     label: `service "${plan.service}": ${project.manager} run ${script}`,
     collect: {
       paths: [APP],
-      exclude: (path) => !isDevCommandsFile(path) && notInApp(analysis)(path),
+      exclude: (path) => !isDevCommandsFile(path) && !isStagedClient(path) && notInApp(analysis)(path),
       leaveOut: ['node_modules'],
     },
     secretFiles: plan.secretFiles,
+    hint: prismaHint(plan.images.install.ref),
   });
-  return await takeDevCommands(result.collected ?? { entries: [], close: async () => undefined });
+  const built = await takeDevCommands(result.collected ?? { entries: [], close: async () => undefined });
+  return { ...built, entries: placeGeneratedClients(built.entries, dependencyFolders) };
 }
 
 /**

@@ -20,6 +20,7 @@ import { pnpmLockfileHint } from './pnpm-lockfile-hint.js';
 import type { NodeImages } from './node-images.js';
 import { inFolder, inProject, ownFolders, type NodeAnalysis } from './node-project.js';
 import { npmProductionInputs } from './npm-production-inputs.js';
+import { prismaHint } from './prisma-hint.js';
 import { describeNodeRuntime } from './node-runtime.js';
 import type { PackageManager } from './package-manager.js';
 
@@ -232,7 +233,8 @@ export function installHint(plan: InstallPlan): (lines: readonly string[]) => st
   return (lines) =>
     buildToolsHint(image)(lines) ??
     nodeHeadersHint(image)(lines) ??
-    pnpmLockfileHint(image, plan.analysis.project.lockFile)(lines);
+    pnpmLockfileHint(image, plan.analysis.project.lockFile)(lines) ??
+    prismaHint(image)(lines);
 }
 
 /** pnpm's records of the install itself (its time, the store's path) differ each time: not in the layer. */

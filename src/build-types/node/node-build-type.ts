@@ -43,7 +43,7 @@ function nodeService(f: NodeFields, name: string): ServiceBuild {
     });
   return {
     buildType: 'node',
-    stepVersion: 'node-6',
+    stepVersion: 'node-7',
     keyFields: nodeKeyFields(f),
     secrets: f.secrets ?? [],
     envNames: envNamesOf(f),

@@ -5,7 +5,7 @@ import { InternalError, UserError } from '../../core/user-error.js';
 import type { ImageSource, LayerEntry } from '../../inputs/oci-types.js';
 import type { CodeStep, CollectedFiles, StepResult } from '../../build-types/build-type.js';
 import type { DockerEngine, EngineOutput, RunContainerOptions } from '../engines/docker-engine.js';
-import { cmp } from '../oci/oci-layout.js';
+import { compareUtf8 } from '../../core/compare-utf8.js';
 
 /** How code steps reach a container runtime; one per build. */
 export interface CodeStepRuntime {
@@ -231,7 +231,7 @@ async function collectFromFolders(step: CodeStep): Promise<CollectedFiles> {
     const { folderEntries } = await import('../oci/layer-entries.js');
     entries.push(...(await folderEntries(hostDir, at, step.collect?.exclude)));
   }
-  return { entries: entries.sort((a, b) => cmp(a.path, b.path)), close: async () => undefined };
+  return { entries: entries.sort((a, b) => compareUtf8(a.path, b.path)), close: async () => undefined };
 }
 
 /** The secret files in a private folder of /dev/shm (memory), owned by the step's user. */

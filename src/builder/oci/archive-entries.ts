@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { LayerEntry } from '../../inputs/oci-types.js';
 import { parents } from './layer-entries.js';
-import { cmp } from './oci-layout.js';
+import { compareUtf8 } from '../../core/compare-utf8.js';
 
 /** Files above this size are streamed from the spool file instead of read into memory. */
 const BIG = 8 << 20;
@@ -83,7 +83,7 @@ export async function spoolArchive(
           present.add(path);
           entries.push({ path, type: 'directory' });
         }
-  return await spool.finish(entries.sort((a, b) => cmp(a.path, b.path)));
+  return await spool.finish(entries.sort((a, b) => compareUtf8(a.path, b.path)));
 }
 
 interface Span {

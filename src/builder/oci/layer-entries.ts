@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerEntry, LayerSource } from '../../inputs/oci-types.js';
-import { cmp } from './oci-layout.js';
+import { compareUtf8 } from '../../core/compare-utf8.js';
 
 /**
  * The entries of a folder on disk under `at` (`app` for `app/…`), sorted, `at` itself and its
@@ -17,7 +17,7 @@ export async function folderEntries(
 ): Promise<LayerEntry[]> {
   const entries: LayerEntry[] = [...parents(at), at].map((path) => ({ path, type: 'directory' }));
   await walk(dir, at, entries, exclude);
-  return entries.sort((a, b) => cmp(a.path, b.path));
+  return entries.sort((a, b) => compareUtf8(a.path, b.path));
 }
 
 /**
@@ -42,7 +42,7 @@ export async function* sourceEntries(sources: readonly LayerSource[]): AsyncGene
     } else if (source.kind === 'dir') listed.push(...(await folderEntries(source.dir, source.at)));
     else streams.push(source.entries);
   }
-  yield* mergeSorted([listed.sort((a, b) => cmp(a.path, b.path)), ...streams]);
+  yield* mergeSorted([listed.sort((a, b) => compareUtf8(a.path, b.path)), ...streams]);
 }
 
 /** Sorted entry lists merged into one sorted list; a path in several lists comes once, from the first. */
@@ -58,7 +58,7 @@ async function* mergeSorted(
       const best = pick < 0 ? undefined : current[pick];
       if (
         r.done !== true &&
-        (best === undefined || best.done === true || cmp(r.value.path, best.value.path) < 0)
+        (best === undefined || best.done === true || compareUtf8(r.value.path, best.value.path) < 0)
       )
         pick = i;
     }

@@ -9,6 +9,7 @@ import { makeDirectory } from '../../core/make-directory.js';
 import { MEDIA_TYPES, type OciDescriptor, type OciIndex, type OciManifest } from '../../inputs/oci-types.js';
 import type { Digest } from '../../inputs/types.js';
 import { DigestTap, sha256Digest } from './digest-tap.js';
+import { compareUtf8 } from '../../core/compare-utf8.js';
 
 /** Index annotations (not part of any image digest). */
 export const ANNOTATIONS = {
@@ -155,7 +156,7 @@ export class OciLayout {
         annotations: { ...annotations, [ANNOTATIONS.ref]: ref },
       });
       keep.sort((a, b) =>
-        cmp(a.annotations?.[ANNOTATIONS.ref] ?? '', b.annotations?.[ANNOTATIONS.ref] ?? ''),
+        compareUtf8(a.annotations?.[ANNOTATIONS.ref] ?? '', b.annotations?.[ANNOTATIONS.ref] ?? ''),
       );
       await writeFileAtomic(join(this.dir, 'index.json'), canonicalJson({ ...index, manifests: keep }));
     });
@@ -204,23 +205,3 @@ export class OciLayout {
     return await mine;
   }
 }
-
-/**
- * Byte order of UTF-8 (code point order), the same on every machine and locale, compared on
- * the strings' UTF-16 code units: a layer's 23,000 paths sorted through two `Buffer.from` per
- * comparison spent more time allocating than comparing. UTF-16 order is code point order but
- * for surrogates (code points from U+10000), which sort below U+E000–U+FFFF: `unitWeight`
- * moves them above.
- */
-export function cmp(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return unitWeight(x) - unitWeight(y);
-  }
-  return a.length - b.length;
-}
-
-const unitWeight = (unit: number) =>
-  unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit;

@@ -22,7 +22,7 @@ describe('node service fields', () => {
       secrets: ['npmrc'],
     });
     assert.deepEqual(service.envNames, ['NPM_TOKEN']);
-    assert.equal(service.stepVersion, 'node-6');
+    assert.equal(service.stepVersion, 'node-7');
   });
 
   it('refuse a context outside the repository, an env name that is not one, a value that is not a string', () => {

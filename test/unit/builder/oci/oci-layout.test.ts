@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ANNOTATIONS, cmp, OciLayout } from '../../../../src/builder/oci/oci-layout.js';
+import { ANNOTATIONS, OciLayout } from '../../../../src/builder/oci/oci-layout.js';
 import { writeLayer } from '../../../../src/builder/oci/layer-writer.js';
 import { writeImage, writeImageConfig } from '../../../../src/builder/oci/write-image.js';
 import type { ImageSource } from '../../../../src/inputs/oci-types.js';
@@ -122,38 +122,5 @@ describe('OciLayout and writeImage', () => {
       /not the expected/,
     );
     assert.deepEqual(readdirSync(join(layout.dir, 'blobs', 'sha256')), []);
-  });
-});
-
-describe('cmp', () => {
-  it('orders paths as their UTF-8 bytes, surrogate pairs and private-use characters included', () => {
-    const names = [
-      '',
-      'a',
-      'a/b',
-      'a-c',
-      'a/',
-      'ab',
-      'B',
-      '\u007f',
-      'é',
-      'ü/x',
-      '\u07ff',
-      '\u0800',
-      '\ud7ff',
-      '\ue000',
-      '\uffff',
-      '😀',
-      '😀a',
-      '𐀀',
-      'x\ue000',
-      'x😀',
-      'x\uffff',
-    ];
-    for (const a of names)
-      for (const b of names) {
-        const bytes = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
-        assert.equal(Math.sign(cmp(a, b)), bytes, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
-      }
   });
 });
