@@ -13,6 +13,11 @@ export function pinnedManager(
     : { manager: manager as PackageManager, version };
 }
 
+/** Whether a pin names Yarn 2 or later, which the node build type does not run (`refuseYarnBerry`). */
+export function pinsYarnBerry(pinned: { manager: PackageManager; version: string } | undefined): boolean {
+  return pinned?.manager === 'yarn' && !pinned.version.startsWith('1.');
+}
+
 /**
  * What `npm install -g` should install into an image that lacks the project's package manager:
  * the version `packageManager` pins, else for pnpm the major that reads the lock file's format
@@ -25,8 +30,7 @@ export function managerPackage(
   lockVersion: string | undefined,
 ): string {
   const pinned = pinnedManager(packageManager);
-  if (pinned?.manager === manager && (manager !== 'yarn' || pinned.version.startsWith('1.')))
-    return `${manager}@${pinned.version}`;
+  if (pinned?.manager === manager && !pinsYarnBerry(pinned)) return `${manager}@${pinned.version}`;
   if (manager === 'pnpm') return lockVersion?.startsWith('6.') === true ? 'pnpm@9' : 'pnpm@10';
   return manager === 'yarn' ? 'yarn@1' : manager;
 }

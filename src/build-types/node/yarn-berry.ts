@@ -1,7 +1,7 @@
 import { UserError } from '../../core/user-error.js';
 import type { GitTree } from '../git-tree.js';
 import type { NodeProject } from './find-node-project.js';
-import { pinnedManager } from './manager-package.js';
+import { pinnedManager, pinsYarnBerry } from './manager-package.js';
 
 const DOCKER_WAY = 'build the service with buildType: docker and a Dockerfile';
 
@@ -27,7 +27,7 @@ export async function refuseYarnBerry(
     });
   }
   const pinned = pinnedManager(project.rootManifest.packageManager);
-  if (pinned?.manager === 'yarn' && !pinned.version.startsWith('1.')) {
+  if (pinsYarnBerry(pinned)) {
     throw new UserError({
       file: manifestFile,
       path: 'packageManager',
