@@ -23,6 +23,11 @@ import { inFolder, inProject, type NodeAnalysis } from './node-project.js';
 /** A path with a `node_modules` folder in it: the dependency layer's, never the app's. */
 const DEPENDENCIES = /(^|\/)node_modules(\/|$)/;
 
+/** Where a repository path of the project is in the image or a step's container: `/app/…`, no trailing slash. */
+function inApp(project: NodeAnalysis['project'], path: string): string {
+  return `${APP}/${inProject(project, path)}`.replace(/\/$/, '');
+}
+
 /**
  * The app as committed, for its layer: the project's root manifest, and the service's folder
  * with those of the workspaces it uses (or, for a project of its own, its whole folder), under
@@ -34,7 +39,7 @@ export function committedApp(analysis: NodeAnalysis): ReturnType<typeof gitEntri
   return gitEntries(
     tree,
     paths,
-    (p) => `${APP.slice(1)}/${inProject(project, p)}`.replace(/\/$/, ''),
+    (p) => inApp(project, p).slice(1),
     (p) => DEPENDENCIES.test(p),
   );
 }
@@ -69,13 +74,8 @@ export async function builtApp(plan: InstallPlan, script: string, ctx: ToolBuild
     );
   const hostDir = join(ctx.workDir, 'node-build');
   await writeApp(analysis, hostDir, install.rootManifest);
-  const serviceDir = `${APP}/${inProject(project, analysis.serviceDir)}`.replace(/\/$/, '');
-  const dependencyFolders = [
-    ...new Set([
-      APP,
-      ...appFolders(analysis).map((d) => `${APP}/${inProject(project, d)}`.replace(/\/$/, '')),
-    ]),
-  ];
+  const serviceDir = inApp(project, analysis.serviceDir);
+  const dependencyFolders = [...new Set([APP, ...appFolders(analysis).map((d) => inApp(project, d))])];
   const command = [
     ...(kept === undefined ? [installs] : []),
     `cd ${shQuote(serviceDir)}`,
@@ -134,9 +134,7 @@ async function buildDependencies(
  * differ under one build key, which covers only the app's paths and its part of the lock file.
  */
 function notInApp(analysis: NodeAnalysis): (path: string) => boolean {
-  const kept = appPaths(analysis).map((p) =>
-    `${APP.slice(1)}/${inProject(analysis.project, p)}`.replace(/\/$/, ''),
-  );
+  const kept = appPaths(analysis).map((p) => inApp(analysis.project, p).slice(1));
   return (path) =>
     DEPENDENCIES.test(path) ||
     !kept.some((k) => path === k || path.startsWith(`${k}/`) || k.startsWith(`${path}/`));
